@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+
+class LeadQuerySet(models.QuerySet):
+    def with_sms_opt_out(self) -> LeadQuerySet:
+        """Annotate `sms_opt_out`: TRUE if any of the lead's numbers is on the opt-out list.
+
+        One EXISTS per row inside the same query (index on LeadPhone.lead and on OptOut's unique
+        phone_number), so a list of any length costs one query, not one per lead.
+        """
+        from optouts.models import OptOut
+
+        on_list = OptOut.objects.filter(phone_number=OuterRef("number"))
+        phones_on_list = LeadPhone.objects.filter(lead_id=OuterRef("pk")).filter(Exists(on_list))
+        return self.annotate(sms_opt_out=Exists(phones_on_list))
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "new", "New"
+    CONTACTED = "contacted", "Contacted"
+    QUALIFIED = "qualified", "Qualified"
+    APPLICATION = "application", "Application"
+    CLOSED = "closed", "Closed"
+    LOST = "lost", "Lost"
+
+
+class Lead(models.Model):
+    Status = LeadStatus
+
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True, db_index=True)
+    company = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=20, choices=LeadStatus.choices, default=LeadStatus.NEW)
+    assigned_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_leads",
+    )
+    # Lets a repeated import or API POST update the lead it made before instead of duplicating it.
+    external_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LeadQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=LeadStatus.values), name="lead_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["last_name", "first_name"], name="lead_name_idx")]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email or f"Lead #{self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class PhoneKind(models.TextChoices):
+    MOBILE = "mobile", "Mobile"
+    HOME = "home", "Home"
+    WORK = "work", "Work"
+    OTHER = "other", "Other"
+
+
+class LeadPhone(models.Model):
+    Kind = PhoneKind
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="phones")
+    # E.164, normalised by velocify_sms.phones.phone_normalize before it gets here.
+    number = models.CharField(max_length=16, db_index=True)
+    kind = models.CharField(max_length=10, choices=PhoneKind.choices, default=PhoneKind.MOBILE)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["lead", "number"], name="leadphone_unique_per_lead"),
+            models.CheckConstraint(
+                condition=Q(kind__in=PhoneKind.values), name="leadphone_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__startswith="+"), name="leadphone_number_e164"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Source(models.TextChoices):
+    """Why a number is on the list. Order is strength: a stronger source is never downgraded."""
+
+    AGENT = "agent", "Agent"
+    SYSTEM = "system", "System"
+    CONTACT = "contact", "Contact"
+
+
+SOURCE_RANK = {Source.AGENT: 1, Source.SYSTEM: 2, Source.CONTACT: 3}
+
+
+class Channel(models.TextChoices):
+    UI = "ui", "Lead page"
+    REPORT = "report", "Opt-out report"
+    API = "api", "API"
+    IMPORT = "import", "Import"
+    KEYWORD = "keyword", "Inbound SMS keyword"
+    CARRIER = "carrier", "Carrier / provider"
+
+
+class OptOut(models.Model):
+    """The opt-out list: one row per number; a number absent from it is opted in."""
+
+    phone_number = models.CharField(max_length=16, unique=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    opted_out_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lead = models.ForeignKey(
+        "leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-opted_out_at", "-id"]
+        verbose_name = "opt-out"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source__in=Source.values), name="optout_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=Channel.values), name="optout_channel_valid"
+            ),
+        ]
+        indexes = [
+            # Prefix search (`LIKE '+1415%'`) can use a btree only with pattern ops on PostgreSQL;
+            # other databases ignore opclasses and keep the unique index for it.
+            models.Index(
+                fields=["phone_number"],
+                name="optout_number_prefix_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(fields=["opted_out_at"], name="optout_opted_out_at_idx"),
+            models.Index(fields=["source", "opted_out_at"], name="optout_source_time_idx"),
+        ]
+        permissions = [
+            ("opt_out_phone", "Can opt a phone number out of SMS"),
+            ("opt_in_phone", "Can opt a phone number back in to SMS"),
+            ("view_optout_report", "Can view the opt-out report"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone_number} ({self.get_source_display()})"
+
+
+class EventAction(models.TextChoices):
+    OPT_OUT = "opt_out", "Opted out"
+    OPT_IN = "opt_in", "Opted in"
+    OPT_IN_REFUSED = "opt_in_refused", "Opt-in refused"
+
+
+class ConsentEvent(models.Model):
+    """Append-only audit trail: every change to the list and every refused opt-in."""
+
+    Action = EventAction
+
+    phone_number = models.CharField(max_length=16)
+    action = models.CharField(max_length=20, choices=EventAction.choices)
+    # For an opt-out, the source it set; for an opt-in, the source it removed; for a refusal,
+    # the source that blocked it (empty when the number was not on the list).
+    source = models.CharField(max_length=10, choices=Source.choices, blank=True)
+    previous_source = models.CharField(max_length=10, choices=Source.choices, blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lead = models.ForeignKey(
+        "leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(db_index=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=EventAction.values), name="event_action_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=[*Source.values, ""]), name="event_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=Channel.values), name="event_channel_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["phone_number", "id"], name="event_number_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.phone_number} {self.get_action_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    def save(self, *args, **kwargs) -> None:
+        # The audit trail is evidence: an event, once written, is never rewritten by the app.
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("Consent events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Consent events are append-only.")

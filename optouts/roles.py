@@ -1,0 +1,61 @@
+"""The Admins and Agents groups (DESIGN.md section 1): one definition for migration and tests."""
+
+from __future__ import annotations
+
+ADMINS = {
+    "leads": [
+        "add_lead",
+        "change_lead",
+        "view_lead",
+        "delete_lead",
+        "add_leadphone",
+        "change_leadphone",
+        "view_leadphone",
+        "delete_leadphone",
+    ],
+    "optouts": [
+        "view_optout",
+        "view_consentevent",
+        "opt_out_phone",
+        "opt_in_phone",
+        "view_optout_report",
+    ],
+}
+AGENTS = {
+    "leads": [
+        "add_lead",
+        "change_lead",
+        "view_lead",
+        "add_leadphone",
+        "change_leadphone",
+        "view_leadphone",
+        "delete_leadphone",
+    ],
+    "optouts": ["opt_out_phone"],
+}
+GROUPS = {"Admins": ADMINS, "Agents": AGENTS}
+
+
+def roles_ensure(*, apps) -> None:
+    """Create both groups with their permissions; `apps` is a migration's or the live registry."""
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after all migrations run; make them now so the groups
+    # can hold them on a fresh database.
+    for app_config in apps.get_app_configs():
+        had_models = getattr(app_config, "models_module", None)
+        app_config.models_module = had_models or True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = had_models
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, grants in GROUPS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        for app_label, codenames in grants.items():
+            perms = list(
+                Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+            )
+            missing = set(codenames) - {p.codename for p in perms}
+            if missing:
+                raise RuntimeError(f"Missing permissions for {name}: {sorted(missing)}")
+            group.permissions.add(*perms)

@@ -1,0 +1,9 @@
+import pytest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_demo_admin_logs_in_to_the_admin(page, login, live_server, admin_user, screenshot):
+    login("alice")
+    assert "Site administration" in page.content()
+    screenshot("admin-index")

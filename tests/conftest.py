@@ -1,0 +1,79 @@
+"""Personas, named once: Alice the admin, Bob the agent, Carol the REST client, and nobody."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def groups(db):
+    """The role groups; recreated because transactional tests flush what the migration made."""
+    from django.apps import apps
+
+    from optouts.roles import roles_ensure
+
+    roles_ensure(apps=apps)
+
+
+@pytest.fixture
+def admin_user(groups):
+    """Alice: in the Admins group (not a superuser, so group permissions are what is tested)."""
+    user = UserFactory(username="alice", is_staff=True)
+    user.groups.add(Group.objects.get(name="Admins"))
+    return user
+
+
+@pytest.fixture
+def agent_user(groups):
+    """Bob: in the Agents group."""
+    user = UserFactory(username="bob", is_staff=True)
+    user.groups.add(Group.objects.get(name="Agents"))
+    return user
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def agent_client(client, agent_user):
+    client.force_login(agent_user)
+    return client
+
+
+@pytest.fixture
+def api_client():
+    """Nobody: an API client without credentials."""
+    return APIClient()
+
+
+@pytest.fixture
+def admin_api(admin_user):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=admin_user).key}")
+    return client
+
+
+@pytest.fixture
+def agent_api(agent_user):
+    """Carol's integration runs as an agent with a token."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=agent_user).key}")
+    return client

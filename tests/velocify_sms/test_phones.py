@@ -1,0 +1,77 @@
+import pytest
+
+from velocify_sms.phones import (
+    InvalidPhoneNumber,
+    phone_format_national,
+    phone_normalize,
+    phone_prefix_to_e164,
+)
+
+GOOD = [
+    ("(415) 555-2671", "+14155552671"),
+    ("415.555.2671", "+14155552671"),
+    ("+1 415 555 2671", "+14155552671"),
+    ("1-415-555-2671", "+14155552671"),
+    ("4155552671", "+14155552671"),
+    ("  415 555 2671  ", "+14155552671"),
+    ("+44 20 7946 0958", "+442079460958"),
+    ("0044 20 7946 0958", "+442079460958"),
+    (4155552671, "+14155552671"),
+    (4155552671.0, "+14155552671"),
+    ("415-555-2671 ext. 12", "+14155552671"),
+]
+
+BAD = [
+    ("", "it is empty"),
+    ("   ", "it is empty"),
+    (None, "it is empty"),
+    ("call me", "it contains letters"),
+    ("415-CALL-NOW", "it contains letters"),
+    ("123", "it is too short"),
+    ("555-0100", "it has no area code"),
+    ("+999 1234567", "its country code is unknown"),
+    ("+1 200 555 0100", "no such number exists"),
+    ("4155552671234567", "too long"),
+    ("+", "does not look like a phone number"),
+    (["4155552671"], "expected text, got list"),
+    (True, "expected text, got bool"),
+    (4155552671.5, "fractional part"),
+]
+
+
+@pytest.mark.parametrize(("raw", "e164"), GOOD)
+def test_phone_normalize_reads_what_people_type(raw, e164):
+    assert phone_normalize(raw) == e164
+
+
+@pytest.mark.parametrize(("raw", "reason"), BAD)
+def test_phone_normalize_names_the_input_and_the_reason(raw, reason):
+    with pytest.raises(InvalidPhoneNumber) as caught:
+        phone_normalize(raw)
+    message = str(caught.value)
+    assert reason in message
+    assert "is not a valid phone number" in message
+
+
+def test_default_region_is_a_setting(settings):
+    settings.SMS_DEFAULT_REGION = "GB"
+    assert phone_normalize("020 7946 0958") == "+442079460958"
+
+
+def test_phone_format_national_for_the_default_region_and_international_otherwise():
+    assert phone_format_national("+14155552671") == "(415) 555-2671"
+    assert phone_format_national("+442079460958") == "+44 20 7946 0958"
+
+
+@pytest.mark.parametrize(
+    ("typed", "prefix"),
+    [("415", "+1415"), ("(415) 55", "+141555"), ("1-415", "+1415"), ("+44 20", "+4420")],
+)
+def test_phone_prefix_to_e164(typed, prefix):
+    assert phone_prefix_to_e164(typed) == prefix
+
+
+@pytest.mark.parametrize("typed", ["", "41", "+4", "ab"])
+def test_phone_prefix_needs_three_digits(typed):
+    with pytest.raises(ValueError, match="at least the first 3 digits"):
+        phone_prefix_to_e164(typed)

@@ -1,0 +1,117 @@
+"""Phone numbers: parse what people type into E.164, the only form the project stores."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from django.conf import settings
+
+_LETTERS = re.compile(r"[A-Za-z]")
+# Extensions are legitimate in what people type ("415 555 2671 ext. 3") but never part of an SMS
+# address; phonenumbers handles them, so only letters outside an extension are refused up front.
+_EXTENSION = re.compile(r"(ext\.?|x|extension)\s*\d+\s*$", re.IGNORECASE)
+
+
+class InvalidPhoneNumber(ValueError):
+    """A value that is not a phone number; `str(error)` is a sentence naming the input."""
+
+    def __init__(self, value: object, reason: str) -> None:
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{value!r} is not a valid phone number: {reason}.")
+
+
+def phone_normalize(value: object, *, region: str | None = None) -> str:
+    """Return `value` as E.164 (`+14155552671`) or raise InvalidPhoneNumber.
+
+    Numbers typed without a leading `+` are read in `region` (default: SMS_DEFAULT_REGION).
+    """
+    if value is None:
+        raise InvalidPhoneNumber(value, "it is empty")
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise InvalidPhoneNumber(value, f"expected text, got {type(value).__name__}")
+    if isinstance(value, float):
+        # Spreadsheets store 4155552671 as 4155552671.0.
+        if not value.is_integer():
+            raise InvalidPhoneNumber(value, "it has a fractional part")
+        value = int(value)
+    text = str(value).strip()
+    if not text:
+        raise InvalidPhoneNumber(value, "it is empty")
+    if len(text) > 40:
+        raise InvalidPhoneNumber(text[:40] + "…", "it is too long")
+    if _LETTERS.search(_EXTENSION.sub("", text)):
+        raise InvalidPhoneNumber(value, "it contains letters")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        parsed = phonenumbers.parse(text, region or settings.SMS_DEFAULT_REGION)
+    except phonenumbers.NumberParseException as exc:
+        reason = _PARSE_REASONS.get(exc.error_type, "it cannot be read")
+        raise InvalidPhoneNumber(value, reason) from None
+    possible = phonenumbers.is_possible_number_with_reason(parsed)
+    if possible != phonenumbers.ValidationResult.IS_POSSIBLE:
+        raise InvalidPhoneNumber(value, _POSSIBLE_REASONS.get(possible, "it has the wrong length"))
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidPhoneNumber(value, "no such number exists in its country's numbering plan")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_normalize_many(values: list[object]) -> tuple[list[str], list[dict]]:
+    """Normalise a batch: (numbers in input order, errors as {"index", "input", "detail"})."""
+    numbers: list[str] = []
+    errors: list[dict] = []
+    for index, value in enumerate(values):
+        try:
+            numbers.append(phone_normalize(value))
+        except InvalidPhoneNumber as exc:
+            errors.append({"index": index, "input": value, "detail": str(exc)})
+    return numbers, errors
+
+
+def phone_format_national(number: str) -> str:
+    """A stored E.164 number in the readable form of its own country: (415) 555-2671."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return number
+    if phonenumbers.region_code_for_number(parsed) == settings.SMS_DEFAULT_REGION:
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def phone_prefix_to_e164(digits: str, *, region: str | None = None) -> str:
+    """Turn the start of a number someone typed into the start of an E.164 string.
+
+    `415` (no plus) is the start of a national number in the default region, so `+1415`;
+    `+44 20` starts at the country code, so `+4420`. Raises ValueError under 3 digits.
+    """
+    text = digits.strip()
+    only_digits = re.sub(r"\D", "", text)
+    if len(only_digits) < 3:
+        raise ValueError("Enter at least the first 3 digits of the phone number.")
+    if text.startswith("+"):
+        return "+" + only_digits
+    country_code = phonenumbers.country_code_for_region(region or settings.SMS_DEFAULT_REGION)
+    # No NANP area code starts with 1, so a leading 1 ("1-415...") is the country code typed
+    # out of habit.
+    if country_code == 1 and only_digits.startswith("1"):
+        only_digits = only_digits[1:]
+    return f"+{country_code}{only_digits}"
+
+
+_PARSE_REASONS = {
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "its country code is unknown",
+    phonenumbers.NumberParseException.NOT_A_NUMBER: "it does not look like a phone number",
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "it is too short",
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: "it is too short",
+    phonenumbers.NumberParseException.TOO_LONG: "it is too long",
+}
+_POSSIBLE_REASONS = {
+    phonenumbers.ValidationResult.TOO_SHORT: "it is too short",
+    phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY: "it has no area code",
+    phonenumbers.ValidationResult.TOO_LONG: "it is too long",
+    phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "its country code is unknown",
+    phonenumbers.ValidationResult.INVALID_LENGTH: "it has the wrong number of digits",
+}
