@@ -20,3 +20,6 @@ class LeadAdmin(admin.ModelAdmin):
     @admin.display(description="SMS Opt-Out", boolean=True, ordering="sms_opt_out")
     def sms_opt_out(self, obj):
         return obj.sms_opt_out
+
+
+from leads.imports import admin as _imports_admin  # noqa: E402, F401 - registers import pages

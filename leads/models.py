@@ -96,3 +96,6 @@ class LeadPhone(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+from leads.imports.models import *  # noqa: E402, F403 - import models live in their package

@@ -29,3 +29,6 @@ class ConsentEventAdmin(ReadOnlyAdmin):
     list_filter = ["action", "source", "channel"]
     search_fields = ["phone_number"]
     show_full_result_count = False
+
+
+from optouts.messaging import admin as _messaging_admin  # noqa: E402, F401 - registers messages

@@ -125,3 +125,6 @@ class ConsentEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Consent events are append-only.")
+
+
+from optouts.messaging.models import *  # noqa: E402, F403 - message models live in their package

@@ -1,6 +1,16 @@
+"""URL map. Each feature owns its own url module; this file only mounts them."""
+
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # REST API (DESIGN.md section 4)
+    path("api/v1/sms/", include("optouts.urls_api")),
+    path("api/v1/sms/", include("optouts.messaging.urls_api")),
+    path("api/v1/leads/", include("leads.imports.urls_api")),
+    path("api/v1/", include("leads.urls_api")),
+    path("api/", include("velocify_sms.urls_schema")),
+    # Provider webhooks
+    path("webhooks/sms/", include("optouts.messaging.urls_webhooks")),
 ]

@@ -1,0 +1,1 @@
+"""Lead import from CSV and XLSX (issue 6): readers, mapping, preview, background jobs."""

@@ -1,0 +1,1 @@
+"""Admin pages of the lead import; imported by leads.admin."""

@@ -1,0 +1,1 @@
+"""Import job models; re-exported by leads.models so Django finds them."""

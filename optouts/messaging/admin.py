@@ -1,0 +1,1 @@
+"""Admin pages of the SMS channel; imported by optouts.admin."""

@@ -1,0 +1,1 @@
+"""Message models; re-exported by optouts.models so Django finds them."""

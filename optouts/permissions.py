@@ -1,0 +1,45 @@
+"""Who may do what, as DRF permission classes and plain checks shared by admin views.
+
+The permission codenames live on optouts.OptOut (see optouts/roles.py for the groups).
+"""
+
+from __future__ import annotations
+
+from rest_framework.permissions import BasePermission
+
+OPT_OUT = "optouts.opt_out_phone"
+OPT_IN = "optouts.opt_in_phone"
+VIEW_REPORT = "optouts.view_optout_report"
+
+
+def user_can_opt_out(user) -> bool:
+    return bool(user and user.is_active and user.has_perm(OPT_OUT))
+
+
+def user_can_opt_in(user) -> bool:
+    return bool(user and user.is_active and user.has_perm(OPT_IN))
+
+
+def user_can_view_report(user) -> bool:
+    return bool(user and user.is_active and user.has_perm(VIEW_REPORT))
+
+
+class CanOptOut(BasePermission):
+    message = "You do not have permission to opt phone numbers out."
+
+    def has_permission(self, request, view):
+        return user_can_opt_out(request.user)
+
+
+class CanOptIn(BasePermission):
+    message = "Only an admin can opt a phone number back in."
+
+    def has_permission(self, request, view):
+        return user_can_opt_in(request.user)
+
+
+class IsAdminForOptOutReport(BasePermission):
+    message = "Only an admin can read the opt-out list."
+
+    def has_permission(self, request, view):
+        return user_can_view_report(request.user)
