@@ -163,6 +163,83 @@ SPECTACULAR_SETTINGS = {
 # --- SMS channel (issue 7) ----------------------------------------------------------------------
 
 # --- Production shape (issue 8) -----------------------------------------------------------------
+# Every value below is an environment variable (docs/operations.md). The defaults are the safe
+# production values when DEBUG is off; development (DEBUG=true) only relaxes what needs HTTPS.
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+INSTALLED_APPS += ["csp"]
+# The policy header goes on every response, in development too, so pages break in tests the
+# same way they would in production. The 503 handler sits outside the views it guards.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+MIDDLEWARE += [
+    "velocify_sms.middleware.LoginThrottleMiddleware",
+    "velocify_sms.middleware.DatabaseUnavailableMiddleware",
+]
+
+# A restarted database leaves dead pooled connections; check them at the start of each request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DATABASE_CONN_HEALTH_CHECKS", True)
+
+# HTTPS: redirect, HSTS, cookies only over TLS. Behind a TLS-terminating proxy set
+# SECURE_PROXY_SSL_HEADER=true so Django trusts its X-Forwarded-Proto header.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+# No page script reads the CSRF cookie: forms carry the token, Swagger UI gets it in its config.
+CSRF_COOKIE_HTTPONLY = env_bool("CSRF_COOKIE_HTTPONLY", True)
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content Security Policy (django-csp 4): scripts and styles only from our own static files, or
+# inline blocks carrying the per-request nonce (the API docs page). No 'unsafe-inline' anywhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],  # Swagger UI's icons are data: SVGs
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+if env_bool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = CONTENT_SECURITY_POLICY
+    CONTENT_SECURITY_POLICY = None
+
+# Static files: hashed, compressed names served by WhiteNoise (needs `collectstatic`, which
+# `make serve` runs). Off with DEBUG so tests and `make run` work without collectstatic.
+if env_bool("STATIC_MANIFEST", not DEBUG):
+    STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+
+# Login throttling (velocify_sms/middleware.py): failed admin logins counted in the shared
+# cache per username+IP and per IP; past the limit the login answers 429 until the window ends.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_FAILURE_IP_LIMIT = env_int("LOGIN_FAILURE_IP_LIMIT", 50, minimum=1)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
+
+# RQ (TASKS_BACKEND=rq): django-rq's queue on Redis; the worker is `manage.py rqworker`.
+RQ_REDIS_URL = env_str("RQ_REDIS_URL") or (
+    env_str("CACHE_URL") if env_str("CACHE_URL").startswith("redis") else "redis://127.0.0.1:6379/0"
+)
+RQ_QUEUES = {"default": {"URL": RQ_REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq"]
+    TASKS["default"]["QUEUES"] = ["default"]
 
 # --- Logging ----------------------------------------------------------------------
 LOGGING = {

@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from velocify_sms import health
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     # REST API (DESIGN.md section 4)
@@ -13,4 +15,11 @@ urlpatterns = [
     path("api/", include("velocify_sms.urls_schema")),
     # Provider webhooks
     path("webhooks/sms/", include("optouts.messaging.urls_webhooks")),
+    # Probes (issue 8)
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]
+
+# An uncaught database outage outside a view (e.g. in a middleware) on /api/ or /webhooks/ still
+# answers 503 JSON; everything else gets Django's 500 page.
+handler500 = "velocify_sms.middleware.server_error"
