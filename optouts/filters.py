@@ -1,30 +1,179 @@
 """The opt-out report's FilterSet, shared by the admin report page and the API list.
 
-Issue 4 grows this (time presets, custom range); it is the one place filters are defined.
+It is the one place the list's filters are defined. Query parameters:
+
+- `source`: any of agent, contact, system (repeat the parameter for several);
+- `since`, `until`: ISO date-times, `since <= opted_out_at < until` (the API's own pair);
+- `period`: a preset time frame computed in the site's time zone (TIME_ZONE), see PERIODS;
+- `date_from`, `date_to`: a custom range of whole days in the site's time zone, both included;
+- `phone_prefix`: the first digits of a number, at least 3 (see phone_prefix_to_e164).
+
+Bad input (a prefix under 3 digits, `date_from` after `date_to`, a preset together with a custom
+range) is a form error with a sentence, never an exception from a filter method.
 """
 
 from __future__ import annotations
 
+import zoneinfo
+from datetime import date, datetime, time, timedelta
+
 import django_filters
 from django import forms
+from django.conf import settings
+from django.utils import timezone
 
 from optouts.models import OptOut, Source
 from velocify_sms.phones import phone_prefix_to_e164
 
+CUSTOM = "custom"
+ALL_TIME = "all"
+
+PERIODS = [
+    ("today", "Today"),
+    ("yesterday", "Yesterday"),
+    ("last_7_days", "Last 7 days"),
+    ("last_30_days", "Last 30 days"),
+    ("this_month", "This month"),
+    ("last_month", "Last month"),
+    ("this_year", "This year"),
+    (ALL_TIME, "All time"),
+]
+
+
+def site_timezone() -> zoneinfo.ZoneInfo:
+    """The site's time zone (settings.TIME_ZONE): presets and day boundaries are computed in it."""
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def site_today() -> date:
+    return timezone.localtime(timezone.now(), site_timezone()).date()
+
+
+def day_start(day: date) -> datetime:
+    """Midnight starting `day` in the site's time zone, as an aware datetime."""
+    return datetime.combine(day, time.min, tzinfo=site_timezone())
+
+
+def _month_start(day: date, months_back: int = 0) -> date:
+    month_index = day.year * 12 + (day.month - 1) - months_back
+    return date(month_index // 12, month_index % 12 + 1, 1)
+
+
+def period_days(period: str, *, today: date | None = None) -> tuple[date, date] | None:
+    """(first day, day after the last) of a preset, in the site's calendar; None for all time."""
+    today = today or site_today()
+    tomorrow = today + timedelta(days=1)
+    if period == "today":
+        return today, tomorrow
+    if period == "yesterday":
+        return today - timedelta(days=1), today
+    if period == "last_7_days":
+        return today - timedelta(days=6), tomorrow
+    if period == "last_30_days":
+        return today - timedelta(days=29), tomorrow
+    if period == "this_month":
+        return _month_start(today), _month_start(today, -1)
+    if period == "last_month":
+        return _month_start(today, 1), _month_start(today)
+    if period == "this_year":
+        return date(today.year, 1, 1), date(today.year + 1, 1, 1)
+    if period == ALL_TIME:
+        return None
+    raise ValueError(f"Unknown period {period!r}.")
+
+
+class PhonePrefixField(forms.CharField):
+    """Digits typed in any format -> the start of an E.164 number (`415` -> `+1415`)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        try:
+            return phone_prefix_to_e164(value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc), code="prefix_too_short") from None
+
+
+class PhonePrefixFilter(django_filters.CharFilter):
+    field_class = PhonePrefixField
+
+
+class OptOutFilterForm(forms.Form):
+    """Checks that need more than one field: the custom range's order, preset vs custom range."""
+
+    def clean(self):
+        data = super().clean()
+        date_from, date_to = data.get("date_from"), data.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            self.add_error(
+                "date_from",
+                f"The start date ({date_from:%Y-%m-%d}) is after the end date "
+                f"({date_to:%Y-%m-%d}).",
+            )
+        period = data.get("period")
+        if (date_from or date_to) and period not in (None, "", CUSTOM, ALL_TIME):
+            self.add_error(
+                "period",
+                "Choose either a preset time frame or a custom date range, not both.",
+            )
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("since", "`since` is after `until`.")
+        return data
+
 
 class OptOutFilter(django_filters.FilterSet):
-    source = django_filters.MultipleChoiceFilter(choices=Source.choices)
+    source = django_filters.MultipleChoiceFilter(
+        choices=Source.choices, widget=forms.CheckboxSelectMultiple, label="Source"
+    )
     since = django_filters.IsoDateTimeFilter(field_name="opted_out_at", lookup_expr="gte")
     until = django_filters.IsoDateTimeFilter(field_name="opted_out_at", lookup_expr="lt")
-    phone_prefix = django_filters.CharFilter(method="filter_phone_prefix")
+    period = django_filters.ChoiceFilter(
+        choices=[*PERIODS, (CUSTOM, "Custom range")],
+        method="filter_period",
+        label="Time frame",
+        empty_label="All time",
+    )
+    date_from = django_filters.DateFilter(
+        method="filter_date_from",
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = django_filters.DateFilter(
+        method="filter_date_to",
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    phone_prefix = PhonePrefixFilter(
+        field_name="phone_number",
+        lookup_expr="startswith",
+        label="Phone number starts with",
+        help_text="At least the first 3 digits; start with + for the country code.",
+    )
 
     class Meta:
         model = OptOut
-        fields = ["source", "since", "until", "phone_prefix"]
+        fields = ["source", "since", "until", "period", "date_from", "date_to", "phone_prefix"]
+        form = OptOutFilterForm
 
-    def filter_phone_prefix(self, queryset, name, value):
-        try:
-            prefix = phone_prefix_to_e164(value)
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from None
-        return queryset.filter(phone_number__startswith=prefix)
+    def filter_period(self, queryset, name, value):
+        if value in (CUSTOM, ALL_TIME):
+            return queryset  # the custom range is applied by date_from / date_to
+        start, end = period_days(value)
+        return queryset.filter(opted_out_at__gte=day_start(start), opted_out_at__lt=day_start(end))
+
+    def filter_date_from(self, queryset, name, value):
+        return queryset.filter(opted_out_at__gte=day_start(value))
+
+    def filter_date_to(self, queryset, name, value):
+        return queryset.filter(opted_out_at__lt=day_start(value + timedelta(days=1)))
+
+    def time_frame(self) -> tuple[date | None, date | None]:
+        """(first day, day after the last) the valid filters select; None ends are open."""
+        data = self.form.cleaned_data
+        period = data.get("period")
+        if period and period not in (CUSTOM, ALL_TIME):
+            return period_days(period)
+        date_from, date_to = data.get("date_from"), data.get("date_to")
+        return date_from, (date_to + timedelta(days=1)) if date_to else None

@@ -99,3 +99,124 @@ def state_from_events(*, events: Iterable[ConsentEvent]) -> str | None:
         elif event.action == ConsentEvent.Action.OPT_IN:
             state = None
     return state
+
+
+# --- The opt-out report (issue 4) -------------------------------------------------------------
+
+
+def optout_filterset(*, data=None):
+    """The report's FilterSet bound to `data` (a QueryDict), over the same list optout_list reads.
+
+    The page needs the FilterSet itself (its form renders the filters and their errors); the
+    API list goes through optout_list. Both share OptOutFilter, so they cannot drift.
+    """
+    from optouts.filters import OptOutFilter
+
+    return OptOutFilter(data if data is not None else {}, queryset=optout_list())
+
+
+def optout_page(*, queryset: QuerySet[OptOut], page: int, per_page: int) -> tuple[list, bool]:
+    """One page of the list and whether another follows, without COUNT(*) over the whole list.
+
+    Reads per_page + 1 rows: the extra row only says "there is a next page".
+    """
+    offset = (page - 1) * per_page
+    rows = list(queryset[offset : offset + per_page + 1])
+    return rows[:per_page], len(rows) > per_page
+
+
+def leads_by_number(*, numbers: Iterable[str]) -> dict[str, list]:
+    """{E.164 number: [leads carrying it]}, one query for a page of the list or an export chunk."""
+    from leads.models import LeadPhone
+
+    found: dict[str, list] = {}
+    phones = (
+        LeadPhone.objects.filter(number__in=list(set(numbers)))
+        .select_related("lead")
+        .order_by("number", "lead_id")
+    )
+    for phone in phones:
+        found.setdefault(phone.number, []).append(phone.lead)
+    return found
+
+
+def optout_rows_with_leads(*, rows: list[OptOut]) -> list[OptOut]:
+    """Give each row `.leads`, the leads carrying its number: one query for all the rows."""
+    carriers = leads_by_number(numbers=[row.phone_number for row in rows])
+    for row in rows:
+        row.leads = carriers.get(row.phone_number, [])
+    return rows
+
+
+def optout_daily_counts(
+    *, queryset: QuerySet[OptOut], tzinfo, by_month: bool = False
+) -> dict[tuple, int]:
+    """{(day or first day of month in `tzinfo`, source): count} of the list rows in `queryset`."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncDate, TruncMonth
+
+    bucket = TruncMonth if by_month else TruncDate
+    rows = (
+        queryset.order_by()
+        .annotate(bucket=bucket("opted_out_at", tzinfo=tzinfo))
+        .values("bucket", "source")
+        .annotate(n=Count("id"))
+    )
+    counts = {}
+    for row in rows:
+        day = row["bucket"]
+        if isinstance(day, datetime):
+            day = day.date()
+        counts[(day, row["source"])] = row["n"]
+    return counts
+
+
+def optout_first_opted_out_at(*, queryset: QuerySet[OptOut]) -> datetime | None:
+    """When the oldest row of `queryset` was opted out (uses the opted_out_at index)."""
+    row = queryset.order_by("opted_out_at").values_list("opted_out_at", flat=True).first()
+    return row
+
+
+def optout_export_rows(*, queryset: QuerySet[OptOut], chunk_size: int = 2000):
+    """Yield the export's tuples for every row of `queryset`, streaming from the database.
+
+    values_list + iterator(chunk_size): a server-side cursor on PostgreSQL, so a million rows
+    never sit in memory; the leads of each chunk are read with one query per chunk.
+    """
+    rows = queryset.values_list(
+        "phone_number", "source", "channel", "opted_out_at", "actor__username", "note"
+    ).iterator(chunk_size=chunk_size)
+    chunk: list[tuple] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= chunk_size:
+            yield from _export_chunk(chunk)
+            chunk = []
+    if chunk:
+        yield from _export_chunk(chunk)
+
+
+def _export_chunk(chunk: list[tuple]):
+    carriers = leads_by_number(numbers=[row[0] for row in chunk])
+    for number, source, channel, opted_out_at, username, note in chunk:
+        leads = carriers.get(number, [])
+        yield number, source, channel, opted_out_at, username, note, leads
+
+
+def phones_status(*, numbers: Iterable[str]) -> dict[str, PhoneStatus]:
+    """{number: PhoneStatus} for E.164 `numbers`, opted in or not; one query for all of them."""
+    wanted = list(dict.fromkeys(numbers))
+    rows = {
+        row.phone_number: row
+        for row in OptOut.objects.select_related("actor", "lead").filter(phone_number__in=wanted)
+    }
+    return {
+        number: PhoneStatus(
+            phone_number=number,
+            sms_opted_out=number in rows,
+            source=rows[number].source if number in rows else None,
+            opted_out_at=rows[number].opted_out_at if number in rows else None,
+            optout=rows.get(number),
+        )
+        for number in wanted
+    }

@@ -364,3 +364,156 @@ def phone_opt_in(
         details=details,
     )
     return result
+
+
+# --- Opt-out list import (issue 4) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportLine:
+    """One line of an uploaded opt-out list: its line number in the file, the number, a note."""
+
+    line: int
+    number: str
+    note: str = ""
+
+
+class OptOutImportError(ValueError):
+    """Lines without a valid number: `errors` is [{"line", "input", "detail"}]; nothing applied."""
+
+    def __init__(self, errors: list[dict]) -> None:
+        self.errors = errors
+        super().__init__(f"{len(errors)} line(s) of the file are not valid phone numbers.")
+
+
+def optout_list_import(
+    *, lines: list[ImportLine], actor, details: dict | None = None
+) -> list[ConsentResult]:
+    """Add an uploaded list of numbers to the opt-out list: source agent, channel import.
+
+    Every number is checked first; if any is malformed, OptOutImportError lists them all with
+    their line and nothing is written. Otherwise all of them go through phones_opt_out in one
+    transaction (one call per distinct note), so the import is all or nothing.
+    """
+    errors, by_note = [], {}
+    for item in lines:
+        try:
+            number = phone_normalize(item.number)
+        except ValueError as exc:
+            errors.append({"line": item.line, "input": item.number, "detail": str(exc)})
+            continue
+        by_note.setdefault(item.note.strip(), []).append(number)
+    if errors:
+        raise OptOutImportError(errors)
+    results: list[ConsentResult] = []
+    with transaction.atomic():
+        for note, numbers in by_note.items():
+            results.extend(
+                phones_opt_out(
+                    numbers=numbers,
+                    source=Source.AGENT,
+                    channel=Channel.IMPORT,
+                    actor=actor,
+                    note=note,
+                    details=details,
+                )
+            )
+    return results
+
+
+# --- Lead import (issue 6) ------------------------------------------------------------------------
+
+
+def phones_opt_out_for_leads(
+    *,
+    lead_numbers: Iterable[tuple[int | None, str]],
+    source: str,
+    channel: str,
+    actor=None,
+    note: str = "",
+    details: dict | None = None,
+) -> list[ConsentResult]:
+    """phones_opt_out for many leads at once: one transaction, one lock, one query per step.
+
+    `lead_numbers` pairs a lead id with one of its numbers; the list row and the audit event of
+    each number name that lead (the first lead given, if a number comes with several). The same
+    rule (opt_out_decision) and the same locking and race retry as phones_opt_out; built for the
+    lead import, which opts out the numbers of a whole batch of rows together.
+    """
+    Source(source)
+    Channel(channel)
+    lead_of: dict[str, int | None] = {}
+    for lead_id, number in lead_numbers:
+        lead_of.setdefault(phone_normalize(number), lead_id)
+    request = _Request(channel=channel, actor=actor, note=note, details=details or {})
+    with transaction.atomic():
+        return _run_with_race_retry(
+            sorted(lead_of),
+            lambda batch: _opt_out_locked_for_leads(batch, lead_of, source, request),
+        )
+
+
+class _LeadRef:
+    __slots__ = ("pk",)
+
+    def __init__(self, pk: int | None) -> None:
+        self.pk = pk
+
+
+def _opt_out_locked_for_leads(
+    numbers: list[str], lead_of: dict[str, int | None], source: str, request: _Request
+) -> list[ConsentResult]:
+    """_opt_out_locked with a lead per number instead of one lead for the request."""
+    now = timezone.now()
+    existing = _locked_rows(numbers)
+    results, events, to_create, to_update = [], [], [], []
+    for number in numbers:
+        row = existing.get(number)
+        current = row.source if row else None
+        new_source = opt_out_decision(current=current, requested=source)
+        if new_source is None:
+            results.append(ConsentResult(number, Outcome.ALREADY_OPTED_OUT, current, current))
+            continue
+        lead_id = lead_of.get(number)
+        fields = dict(
+            source=new_source,
+            channel=request.channel,
+            opted_out_at=now,
+            actor_id=_actor_id(request.actor),
+            lead_id=lead_id,
+            note=request.note,
+        )
+        if row is None:
+            to_create.append(OptOut(phone_number=number, **fields))
+        else:
+            for name, value in fields.items():
+                setattr(row, name, value)
+            to_update.append(row)
+        number_request = _Request(
+            channel=request.channel,
+            actor=request.actor,
+            lead=_LeadRef(lead_id),
+            note=request.note,
+            details=request.details,
+        )
+        events.append(
+            _event(
+                number=number,
+                action=ConsentEvent.Action.OPT_OUT,
+                source=new_source,
+                previous=current,
+                request=number_request,
+                now=now,
+            )
+        )
+        results.append(ConsentResult(number, Outcome.OPTED_OUT, new_source, current))
+    if to_create:
+        with transaction.atomic():
+            OptOut.objects.bulk_create(to_create)
+    if to_update:
+        OptOut.objects.bulk_update(
+            to_update, ["source", "channel", "opted_out_at", "actor_id", "lead_id", "note"]
+        )
+    if events:
+        ConsentEvent.objects.bulk_create(events)
+    return results

@@ -1,0 +1,397 @@
+"""The admin-only opt-out report (DESIGN.md section 5): list, Opt In, bulk opt-in, history,
+export and import. Mounted under the admin by optouts/admin.py.
+
+Views translate between HTTP and the services/selectors: the rules stay in optouts/services.py.
+Every view checks the report permission itself, because admin_view only checks is_staff.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from optouts.charts import chart_frame, optouts_chart_svg
+from optouts.filters import site_timezone, site_today
+from optouts.forms import OptOutImportForm
+from optouts.models import Channel, Source
+from optouts.permissions import user_can_opt_in, user_can_opt_out, user_can_view_report
+from optouts.selectors import (
+    leads_by_number,
+    optout_counts_by_source,
+    optout_daily_counts,
+    optout_export_rows,
+    optout_filterset,
+    optout_first_opted_out_at,
+    optout_page,
+    optout_rows_with_leads,
+    phone_history,
+    phone_status,
+)
+from optouts.services import (
+    REFUSAL_DETAIL,
+    OptInBy,
+    OptOutImportError,
+    Outcome,
+    opt_in_decision,
+    optout_list_import,
+    phone_opt_in,
+    phones_opt_in,
+)
+from velocify_sms.csv_export import csv_streaming_response
+from velocify_sms.phones import InvalidPhoneNumber, phone_format_national, phone_normalize
+
+PER_PAGE = 50
+SOURCE_LABELS = dict(Source.choices)
+CHANNEL_LABELS = dict(Channel.choices)
+
+
+def admins_only(view):
+    """403 for anyone without the report permission (agents included), whatever URL they forge."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not user_can_view_report(request.user):
+            raise PermissionDenied("Only an admin can use the opt-out report.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def by_whom(*, source: str, username: str | None) -> str:
+    """Who put the number on the list, in words."""
+    if source == Source.CONTACT:
+        return "the contact"
+    if source == Source.SYSTEM:
+        return "the carrier"
+    return username or "an agent (user deleted)"
+
+
+def opt_in_refusal(source: str) -> str:
+    """Why an admin may not opt this number in ('' when they may): the service's own rule."""
+    outcome, reason = opt_in_decision(current=source, by=OptInBy.ADMIN)
+    return REFUSAL_DETAIL[reason] if outcome == Outcome.REFUSED else ""
+
+
+def _context(request, site, **extra) -> dict:
+    return {**site.each_context(request), **extra}
+
+
+def _report_url() -> str:
+    return reverse("admin:optouts_report")
+
+
+def _next_url(request) -> str:
+    """Where to go back after a POST: the `next` field if it is a local URL, else the report."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return _report_url()
+
+
+def _number_or_404(number: str) -> str:
+    try:
+        return phone_normalize(number)
+    except InvalidPhoneNumber:
+        raise Http404("No such phone number.") from None
+
+
+def _lead_links(leads) -> list[dict]:
+    links = []
+    for lead in leads:
+        try:
+            url = reverse("admin:leads_lead_change", args=[lead.pk])
+        except NoReverseMatch:
+            url = ""
+        links.append({"url": url, "label": str(lead), "id": lead.pk})
+    return links
+
+
+def _row(optout) -> dict:
+    return {
+        "number": optout.phone_number,
+        "national": phone_format_national(optout.phone_number),
+        "source": optout.source,
+        "source_label": SOURCE_LABELS.get(optout.source, optout.source),
+        "opted_out_at": optout.opted_out_at,
+        "by_whom": by_whom(
+            source=optout.source, username=optout.actor.get_username() if optout.actor else None
+        ),
+        "channel": CHANNEL_LABELS.get(optout.channel, optout.channel),
+        "leads": _lead_links(optout.leads),
+        "note": optout.note,
+        "refusal": opt_in_refusal(optout.source),
+    }
+
+
+def _query_without(request, *names: str) -> str:
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+def _page_number(request) -> int:
+    try:
+        return max(int(request.GET.get("p", 1)), 1)
+    except ValueError:
+        return 1
+
+
+def _chart(filterset, queryset):
+    start, end = filterset.time_frame()
+    today = site_today()
+    if start is None:
+        first = optout_first_opted_out_at(queryset=queryset)
+        start = timezone.localtime(first, site_timezone()).date() if first else today
+    if end is None:
+        end = today + timedelta(days=1)
+    frame = chart_frame(start=start, end=end)
+    counts = optout_daily_counts(queryset=queryset, tzinfo=site_timezone(), by_month=frame.by_month)
+    return optouts_chart_svg(frame=frame, counts=counts)
+
+
+@admins_only
+def report_view(request, *, site):
+    filterset = optout_filterset(data=request.GET)
+    page = _page_number(request)
+    context = {
+        "title": "Opt-out report",
+        "filter_form": filterset.form,
+        "rows": [],
+        "page": page,
+        "has_next": False,
+        "counts": [],
+        "total": 0,
+        "chart": "",
+        "query": _query_without(request, "p"),
+        "next_url": request.get_full_path(),
+        "can_opt_in": user_can_opt_in(request.user),
+        "can_import": user_can_opt_out(request.user),
+    }
+    if filterset.is_valid():
+        queryset = filterset.qs
+        rows, has_next = optout_page(queryset=queryset, page=page, per_page=PER_PAGE)
+        counts = optout_counts_by_source(queryset=queryset)
+        context.update(
+            rows=[_row(r) for r in optout_rows_with_leads(rows=rows)],
+            has_next=has_next,
+            counts=[
+                {"source": s.value, "label": s.label, "n": counts[s.value]}
+                for s in (Source.AGENT, Source.CONTACT, Source.SYSTEM)
+            ],
+            total=sum(counts.values()),
+            chart=_chart(filterset, queryset),
+        )
+    return TemplateResponse(
+        request, "admin/optouts/report.html", _context(request, site, **context)
+    )
+
+
+@admins_only
+@require_http_methods(["GET", "POST"])
+def opt_in_view(request, number, *, site):
+    """GET: the confirmation page (works without JavaScript). POST: the opt-in itself."""
+    e164 = _number_or_404(number)
+    if request.method == "POST":
+        result = phone_opt_in(
+            number=e164, by=OptInBy.ADMIN, channel=Channel.REPORT, actor=request.user
+        )
+        national = phone_format_national(e164)
+        if result.outcome == Outcome.OPTED_IN:
+            messages.success(request, f"{national} was opted back in to SMS.")
+        elif result.outcome == Outcome.REFUSED:
+            messages.error(request, f"{national} was not opted in. {result.detail}")
+        else:
+            messages.warning(request, f"{national} is not on the opt-out list.")
+        return redirect(_next_url(request))
+    status = phone_status(number=e164)
+    return TemplateResponse(
+        request,
+        "admin/optouts/opt_in_confirm.html",
+        _context(
+            request,
+            site,
+            title="Opt this number back in?",
+            number=e164,
+            national=phone_format_national(e164),
+            status=status,
+            refusal=opt_in_refusal(status.source) if status.source else "",
+            next_url=_next_url(request),
+        ),
+    )
+
+
+def _bulk_message(results) -> tuple[str, str]:
+    """(level, sentence) for a bulk opt-in: how many went back in, how many skipped and why."""
+    done = sum(1 for r in results if r.outcome == Outcome.OPTED_IN)
+    skipped: dict[str, int] = {}
+    for r in results:
+        if r.outcome == Outcome.REFUSED:
+            skipped[r.detail] = skipped.get(r.detail, 0) + 1
+        elif r.outcome == Outcome.NOT_OPTED_OUT:
+            skipped["It is no longer on the opt-out list."] = (
+                skipped.get("It is no longer on the opt-out list.", 0) + 1
+            )
+    sentence = f"Opted in {done} number{'s' if done != 1 else ''}."
+    if skipped:
+        total = sum(skipped.values())
+        reasons = " ".join(f"{n} × {why}" for why, n in skipped.items())
+        sentence += f" Skipped {total}: {reasons}"
+    return ("warning" if skipped else "success"), sentence
+
+
+@admins_only
+@require_POST
+def bulk_opt_in_view(request, *, site):
+    """The bulk action: first POST shows what will happen, the confirmed POST does it."""
+    numbers = request.POST.getlist("number")
+    if not numbers:
+        messages.warning(request, "Select at least one number to opt in.")
+        return redirect(_next_url(request))
+    try:
+        normalised = sorted({phone_normalize(n) for n in numbers})
+    except InvalidPhoneNumber as exc:
+        messages.error(request, f"Nothing was changed: {exc}")
+        return redirect(_next_url(request))
+    if request.POST.get("confirm") == "yes":
+        results = phones_opt_in(
+            numbers=normalised, by=OptInBy.ADMIN, channel=Channel.REPORT, actor=request.user
+        )
+        level, sentence = _bulk_message(results)
+        getattr(messages, level)(request, sentence)
+        return redirect(_next_url(request))
+    return TemplateResponse(
+        request,
+        "admin/optouts/bulk_opt_in_confirm.html",
+        _context(
+            request,
+            site,
+            title="Opt the selected numbers back in?",
+            numbers=[{"number": n, "national": phone_format_national(n)} for n in normalised],
+            next_url=_next_url(request),
+        ),
+    )
+
+
+@admins_only
+def history_view(request, number, *, site):
+    e164 = _number_or_404(number)
+    status = phone_status(number=e164)
+    events = list(phone_history(numbers=[e164])[:500])
+    return TemplateResponse(
+        request,
+        "admin/optouts/history.html",
+        _context(
+            request,
+            site,
+            title=f"Consent history of {phone_format_national(e164)}",
+            number=e164,
+            national=phone_format_national(e164),
+            status=status,
+            by_whom=(
+                by_whom(
+                    source=status.source,
+                    username=status.optout.actor.get_username()
+                    if status.optout and status.optout.actor
+                    else None,
+                )
+                if status.source
+                else ""
+            ),
+            refusal=opt_in_refusal(status.source) if status.source else "",
+            can_opt_in=status.can_opt_in and user_can_opt_in(request.user),
+            events=events,
+            leads=_lead_links(leads_by_number(numbers=[e164]).get(e164, [])),
+            next_url=request.get_full_path(),
+        ),
+    )
+
+
+EXPORT_HEADER = [
+    "Phone number (E.164)",
+    "National format",
+    "Source",
+    "Opted out at",
+    "By whom",
+    "Channel",
+    "Note",
+    "Lead IDs",
+]
+
+
+@admins_only
+def export_view(request, *, site):
+    """The filtered list as CSV, streamed: a million rows never sit in memory."""
+    filterset = optout_filterset(data=request.GET)
+    if not filterset.is_valid():
+        messages.error(request, "Fix the filters before exporting.")
+        return redirect(f"{_report_url()}?{_query_without(request, 'p')}")
+    tz = site_timezone()
+
+    def rows():
+        for number, source, channel, at, username, note, leads in optout_export_rows(
+            queryset=filterset.qs
+        ):
+            yield (
+                number,
+                phone_format_national(number),
+                SOURCE_LABELS.get(source, source),
+                timezone.localtime(at, tz).isoformat(),
+                by_whom(source=source, username=username),
+                CHANNEL_LABELS.get(channel, channel),
+                note,
+                " ".join(str(lead.pk) for lead in leads),
+            )
+
+    stamp = timezone.localtime(timezone.now(), tz).strftime("%Y%m%d-%H%M")
+    return csv_streaming_response(
+        filename=f"opt-outs-{stamp}.csv", header=EXPORT_HEADER, rows=rows()
+    )
+
+
+@admins_only
+@require_http_methods(["GET", "POST"])
+def import_view(request, *, site):
+    """Admins upload numbers to put on the list directly: all valid, or nothing applied."""
+    if not user_can_opt_out(request.user):
+        raise PermissionDenied("You may not opt numbers out.")
+    errors: list[dict] = []
+    form = OptOutImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = request.FILES["file"]
+        try:
+            results = optout_list_import(
+                lines=form.cleaned_data["file"],
+                actor=request.user,
+                details={"import_file": upload.name},
+            )
+        except OptOutImportError as exc:
+            errors = exc.errors
+        else:
+            added = sum(1 for r in results if r.outcome == Outcome.OPTED_OUT)
+            already = len(results) - added
+            messages.success(
+                request,
+                f"Imported {len(results)} numbers from {upload.name}: {added} added to the "
+                f"opt-out list, {already} already on it (left as they were).",
+            )
+            return redirect(_report_url())
+    return TemplateResponse(
+        request,
+        "admin/optouts/import.html",
+        _context(
+            request, site, title="Import numbers to the opt-out list", form=form, errors=errors
+        ),
+    )

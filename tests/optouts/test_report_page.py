@@ -1,0 +1,213 @@
+"""The admin-only opt-out report page: who may open it, what rows show, Opt In, bulk, history."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.urls import reverse
+
+from optouts.models import Channel, ConsentEvent, OptOut, Source
+from optouts.services import REFUSAL_DETAIL, RefusalReason, phone_opt_out
+from tests.factories import LeadPhoneFactory
+
+pytestmark = pytest.mark.django_db
+
+REPORT = "/admin/optouts/report/"
+AGENT_NUMBER = "+14155550101"
+CONTACT_NUMBER = "+14155550102"
+SYSTEM_NUMBER = "+12125550103"
+
+
+@pytest.fixture
+def listed(agent_user):
+    """One number per source, put on the list through the services."""
+    phone_opt_out(number=AGENT_NUMBER, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
+    phone_opt_out(number=CONTACT_NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
+    phone_opt_out(number=SYSTEM_NUMBER, source=Source.SYSTEM, channel=Channel.CARRIER)
+
+
+def opt_in_url(number):
+    return reverse("admin:optouts_report_opt_in", args=[number])
+
+
+def test_report_lives_at_a_stable_admin_url():
+    assert reverse("admin:optouts_report") == REPORT
+
+
+def test_admin_sees_every_number_with_its_columns(admin_client, listed):
+    LeadPhoneFactory(number=AGENT_NUMBER, lead__first_name="Ada", lead__last_name="Lovelace")
+    response = admin_client.get(REPORT)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "(415) 555-0101" in html and AGENT_NUMBER in html
+    assert "the contact" in html and "the carrier" in html and ">bob<" in html
+    assert "Ada Lovelace" in html and "/admin/leads/lead/" in html
+    assert "Opt-out report" in html
+
+
+@pytest.mark.parametrize("persona", ["agent_client", "client"])
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", REPORT),
+        ("get", REPORT + "export.csv"),
+        ("get", REPORT + "import/"),
+        ("post", REPORT + "import/"),
+        ("post", REPORT + "opt-in/"),
+        ("get", REPORT + f"number/{AGENT_NUMBER}/"),
+        ("get", REPORT + f"number/{AGENT_NUMBER}/opt-in/"),
+        ("post", REPORT + f"number/{AGENT_NUMBER}/opt-in/"),
+    ],
+)
+def test_only_admins_get_in(request, persona, method, url, listed):
+    client = request.getfixturevalue(persona)
+    response = getattr(client, method)(url, {"number": [AGENT_NUMBER], "confirm": "yes"})
+    if persona == "agent_client":
+        assert response.status_code == 403
+    else:  # anonymous: admin_view sends them to the login page
+        assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert OptOut.objects.filter(phone_number=AGENT_NUMBER).exists()
+
+
+def test_admin_index_links_the_report_for_admins(admin_client, listed):
+    assert REPORT in admin_client.get("/admin/").content.decode()
+    assert REPORT in admin_client.get("/admin/optouts/").content.decode()
+
+
+def test_agent_index_has_no_report_link(agent_client):
+    assert REPORT not in agent_client.get("/admin/").content.decode()
+
+
+def test_opt_in_link_only_on_agent_rows(admin_client, listed):
+    html = admin_client.get(REPORT).content.decode()
+    assert opt_in_url(AGENT_NUMBER) in html
+    assert opt_in_url(CONTACT_NUMBER) not in html
+    assert opt_in_url(SYSTEM_NUMBER) not in html
+    assert REFUSAL_DETAIL[RefusalReason.CONTACT_OPT_OUT] in html
+    assert REFUSAL_DETAIL[RefusalReason.SYSTEM_OPT_OUT] in html
+    assert f'name="number" value="{AGENT_NUMBER}"' in html
+    assert f'name="number" value="{CONTACT_NUMBER}"' not in html
+
+
+def test_opt_in_link_opens_a_confirmation_page_without_javascript(admin_client, listed):
+    response = admin_client.get(opt_in_url(AGENT_NUMBER))
+    assert response.status_code == 200
+    assert b"Yes, opt in" in response.content
+    assert OptOut.objects.filter(phone_number=AGENT_NUMBER).exists()  # a GET changes nothing
+
+
+def test_admin_opts_an_agent_row_in_and_sees_a_message(admin_client, admin_user, listed):
+    response = admin_client.post(opt_in_url(AGENT_NUMBER), {"next": REPORT}, follow=True)
+    assert not OptOut.objects.filter(phone_number=AGENT_NUMBER).exists()
+    assert b"was opted back in" in response.content
+    event = ConsentEvent.objects.filter(phone_number=AGENT_NUMBER).first()
+    assert event.action == ConsentEvent.Action.OPT_IN
+    assert event.channel == Channel.REPORT and event.actor == admin_user
+
+
+def test_forged_opt_in_of_a_contact_row_is_refused_and_logged(admin_client, listed, caplog):
+    with caplog.at_level(logging.INFO):
+        response = admin_client.post(opt_in_url(CONTACT_NUMBER), {"next": REPORT}, follow=True)
+    assert OptOut.objects.get(phone_number=CONTACT_NUMBER).source == Source.CONTACT
+    assert REFUSAL_DETAIL[RefusalReason.CONTACT_OPT_OUT].encode() in response.content
+    refusal = ConsentEvent.objects.get(
+        phone_number=CONTACT_NUMBER, action=ConsentEvent.Action.OPT_IN_REFUSED
+    )
+    assert refusal.channel == Channel.REPORT
+    assert refusal.details["reason"] == RefusalReason.CONTACT_OPT_OUT
+
+
+def test_opt_in_refuses_to_redirect_off_site(admin_client, listed):
+    response = admin_client.post(opt_in_url(AGENT_NUMBER), {"next": "https://evil.example/"})
+    assert response["Location"] == REPORT
+
+
+def test_opt_in_of_a_malformed_number_is_404(admin_client):
+    assert admin_client.post(opt_in_url("12")).status_code == 404
+
+
+def test_bulk_opt_in_asks_first_then_reports_what_it_skipped(admin_client, listed):
+    numbers = [AGENT_NUMBER, CONTACT_NUMBER, SYSTEM_NUMBER]
+    confirm = admin_client.post(REPORT + "opt-in/", {"number": numbers})
+    assert confirm.status_code == 200 and b"Yes, opt them in" in confirm.content
+    assert OptOut.objects.count() == 3
+
+    response = admin_client.post(
+        REPORT + "opt-in/", {"number": numbers, "confirm": "yes"}, follow=True
+    )
+    html = response.content.decode()
+    assert "Opted in 1 number." in html and "Skipped 2" in html
+    assert REFUSAL_DETAIL[RefusalReason.CONTACT_OPT_OUT] in html
+    assert set(OptOut.objects.values_list("phone_number", flat=True)) == {
+        CONTACT_NUMBER,
+        SYSTEM_NUMBER,
+    }
+    assert ConsentEvent.objects.filter(action=ConsentEvent.Action.OPT_IN_REFUSED).count() == 2
+
+
+def test_bulk_opt_in_with_a_malformed_number_changes_nothing(admin_client, listed):
+    response = admin_client.post(
+        REPORT + "opt-in/", {"number": [AGENT_NUMBER, "abc"], "confirm": "yes"}, follow=True
+    )
+    assert b"Nothing was changed" in response.content
+    assert OptOut.objects.filter(phone_number=AGENT_NUMBER).exists()
+
+
+def test_history_page_shows_every_event_of_the_number(admin_client, admin_user, listed):
+    phone_opt_out(number=AGENT_NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
+    response = admin_client.get(REPORT + f"number/{AGENT_NUMBER}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count('class="event event-opt_out"') == 2
+    assert REFUSAL_DETAIL[RefusalReason.CONTACT_OPT_OUT] in html
+
+
+def test_note_and_lead_name_are_escaped(admin_client, agent_user):
+    phone_opt_out(
+        number=AGENT_NUMBER,
+        source=Source.AGENT,
+        channel=Channel.UI,
+        actor=agent_user,
+        note="<script>alert(1)</script>",
+    )
+    LeadPhoneFactory(number=AGENT_NUMBER, lead__first_name="<script>x</script>")
+    html = admin_client.get(REPORT).content.decode()
+    assert "<script>alert(1)</script>" not in html and "<script>x</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_summary_counts_by_source_follow_the_filter(admin_client, listed):
+    response = admin_client.get(REPORT, {"source": ["agent", "system"]})
+    counts = {c["source"]: c["n"] for c in response.context["counts"]}
+    assert counts == {"agent": 1, "contact": 0, "system": 1}
+    assert response.context["total"] == 2
+    assert b"<svg" in response.content and b"bar-agent" in response.content
+
+
+def test_page_has_no_inline_script_or_style(admin_client, listed):
+    html = admin_client.get(REPORT).content.decode()
+    assert "<script>" not in html and "style=" not in html and "onclick" not in html
+
+
+def test_pages_without_count_of_the_whole_list(admin_client, agent_user, settings):
+    from optouts import views_report
+
+    views_report_per_page = views_report.PER_PAGE
+    views_report.PER_PAGE = 2
+    try:
+        for n in range(5):
+            phone_opt_out(number=f"+1415555020{n}", source=Source.AGENT, channel=Channel.UI)
+        first = admin_client.get(REPORT)
+        assert len(first.context["rows"]) == 2 and first.context["has_next"]
+        last = admin_client.get(REPORT, {"p": 3})
+        assert len(last.context["rows"]) == 1 and not last.context["has_next"]
+    finally:
+        views_report.PER_PAGE = views_report_per_page
+
+
+def test_bad_filter_is_a_form_error_not_a_crash(admin_client, listed):
+    response = admin_client.get(REPORT, {"phone_prefix": "41"})
+    assert response.status_code == 200
+    assert b"Enter at least the first 3 digits" in response.content
+    assert response.context["rows"] == []
