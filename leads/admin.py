@@ -1,25 +1,333 @@
-from django.contrib import admin
+"""The lead pages agents work in: add/edit with per-number consent, and the lead list as a report.
 
+Thin on purpose: forms read what people type, leads.services writes leads and phones,
+optouts.services applies the consent rules, and the selectors compute SMS Opt-Out. Every custom
+view checks its own permission, because admin_view only checks is_staff.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from leads.forms import LEAD_FORM_FIELDS, LeadForm, LeadPhoneForm, LeadPhoneFormSet
 from leads.models import Lead, LeadPhone
-from leads.selectors import lead_list
+from leads.selectors import lead_ids_with_phone_like, lead_list, lead_phones_consent
+from leads.services import lead_create, lead_update
+from optouts.models import Channel, Source
+from optouts.permissions import user_can_opt_in, user_can_opt_out
+from optouts.selectors import phone_history
+from optouts.services import OptInBy, Outcome, phone_opt_in, phone_opt_out
+from velocify_sms.csv_export import csv_streaming_response
+from velocify_sms.phones import phone_format_national
+
+HISTORY_LIMIT = 100
+CSV_HEADER = [
+    "Lead ID",
+    "First name",
+    "Last name",
+    "Email",
+    "Company",
+    "Status",
+    "Assigned agent",
+    "Phones",
+    "SMS Opt-Out",
+    "Created at",
+]
+
+
+class SmsOptOutFilter(admin.SimpleListFilter):
+    """Yes: leads with at least one number on the opt-out list; No: leads with none."""
+
+    title = "SMS Opt-Out"
+    parameter_name = "sms_opt_out"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        # Filters the `sms_opt_out` EXISTS annotation that lead_list() puts on every row.
+        if self.value() == "yes":
+            return queryset.filter(sms_opt_out=True)
+        if self.value() == "no":
+            return queryset.filter(sms_opt_out=False)
+        return queryset
 
 
 class LeadPhoneInline(admin.TabularInline):
     model = LeadPhone
+    form = LeadPhoneForm
+    formset = LeadPhoneFormSet
+    fields = ["number", "kind"]
     extra = 1
+    verbose_name = "phone"
+    verbose_name_plural = "Phones"
 
 
 @admin.register(Lead)
 class LeadAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "email", "assigned_agent", "sms_opt_out"]
+    form = LeadForm
     inlines = [LeadPhoneInline]
+    fieldsets = [
+        (None, {"fields": LEAD_FORM_FIELDS}),
+        (
+            "SMS consent",
+            {
+                "fields": ["sms_opt_out_label"],
+                "description": (
+                    "Computed, never edited: Yes when any of this lead's numbers is on the "
+                    "opt-out list. Opt out per number in the table below the form."
+                ),
+            },
+        ),
+    ]
+    readonly_fields = ["sms_opt_out_label"]
+
+    list_display = ["name", "phone_numbers", "assigned_agent", "sms_opt_out", "status"]
+    list_display_links = ["name"]
+    list_filter = [SmsOptOutFilter, "status", ("assigned_agent", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["assigned_agent"]
+    search_fields = ["first_name", "last_name", "email", "company"]
+    search_help_text = "Name, email, company, or a phone number in any format (or its first digits)."
+    show_full_result_count = False
+    actions = ["export_selected_csv"]
 
     def get_queryset(self, request):
+        # sms_opt_out is an EXISTS annotation and phones are prefetched: a page of any size
+        # costs the same few queries.
         return lead_list()
 
+    # --- list columns ------------------------------------------------------------------
+
+    @admin.display(description="Name", ordering="last_name")
+    def name(self, obj: Lead) -> str:
+        return str(obj)
+
+    @admin.display(description="Phones")
+    def phone_numbers(self, obj: Lead) -> str:
+        return ", ".join(phone_format_national(p.number) for p in obj.phones.all()) or "-"
+
     @admin.display(description="SMS Opt-Out", boolean=True, ordering="sms_opt_out")
-    def sms_opt_out(self, obj):
+    def sms_opt_out(self, obj: Lead) -> bool:
         return obj.sms_opt_out
+
+    @admin.display(description="SMS Opt-Out")
+    def sms_opt_out_label(self, obj: Lead) -> str:
+        # A new, unsaved lead has no number on the list yet.
+        return "Yes" if getattr(obj, "sms_opt_out", False) else "No"
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        phone_matches = lead_ids_with_phone_like(term=search_term)
+        if phone_matches is not None:
+            results = queryset.filter(Q(pk__in=results.values("pk")) | Q(pk__in=phone_matches))
+        return results, may_have_duplicates
+
+    # --- saving: one service call for the lead and its phones ----------------------------
+
+    def save_model(self, request, obj, form, change):
+        # Deliberately empty: the phones are only known in save_related, and the lead and its
+        # phones must be written together by leads.services (one transaction, E.164 only).
+        return None
+
+    def save_related(self, request, form, formsets, change):
+        phones_formset = next((f for f in formsets if isinstance(f, LeadPhoneFormSet)), None)
+        phones = None
+        if phones_formset is not None and "number" in phones_formset.form.base_fields:
+            phones = phones_formset.phones_wanted()
+        before = {p.number: p for p in LeadPhone.objects.filter(lead_id=form.instance.pk)}
+        fields = {name: form.cleaned_data[name] for name in LEAD_FORM_FIELDS}
+        if change:
+            result = lead_update(lead=form.instance, phones=phones, actor=request.user, **fields)
+        else:
+            result = lead_create(phones=phones or (), actor=request.user, **fields)
+        _copy_saved_lead(target=form.instance, saved=result.lead)
+        after = {p.number: p for p in LeadPhone.objects.filter(lead=result.lead)}
+        for formset in formsets:
+            # What construct_change_message reads to write the admin's history entry.
+            formset.new_objects = [p for n, p in after.items() if n not in before]
+            formset.deleted_objects = [p for n, p in before.items() if n not in after]
+            formset.changed_objects = [
+                (p, ["kind"]) for n, p in after.items() if n in before and before[n].kind != p.kind
+            ]
+
+    # --- the lead page's consent section --------------------------------------------------
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk:
+            consents = lead_phones_consent(lead=obj)
+            numbers = [c.phone.number for c in consents]
+            context.update(
+                phone_consents=consents,
+                consent_history=list(phone_history(numbers=numbers)[:HISTORY_LIMIT]),
+                history_limit=HISTORY_LIMIT,
+                user_can_opt_out=user_can_opt_out(request.user),
+                user_can_opt_in=user_can_opt_in(request.user),
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # --- custom pages ------------------------------------------------------------------------
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        view = self.admin_site.admin_view
+        return [
+            path("export.csv", view(self.export_csv_view), name="{}_{}_export_csv".format(*info)),
+            path(
+                "<int:lead_id>/phones/<int:phone_id>/opt-out/",
+                view(self.phone_opt_out_view),
+                name="{}_{}_phone_opt_out".format(*info),
+            ),
+            path(
+                "<int:lead_id>/phones/<int:phone_id>/opt-in/",
+                view(self.phone_opt_in_view),
+                name="{}_{}_phone_opt_in".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _lead_and_phone(self, request, lead_id: int, phone_id: int) -> tuple[Lead, LeadPhone]:
+        lead = self.get_object(request, str(lead_id))
+        if lead is None:
+            raise Http404("No such lead.")
+        if not self.has_view_permission(request, lead):
+            raise PermissionDenied
+        phone = get_object_or_404(LeadPhone, pk=phone_id, lead=lead)
+        return lead, phone
+
+    def _change_url(self, lead: Lead) -> str:
+        return reverse("admin:leads_lead_change", args=[lead.pk])
+
+    def _confirm_page(self, request, *, lead, phone, template, title):
+        consent = next(c for c in lead_phones_consent(lead=lead) if c.phone.pk == phone.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "lead": lead,
+            "consent": consent,
+            "user_can_opt_out": user_can_opt_out(request.user),
+            "user_can_opt_in": user_can_opt_in(request.user),
+        }
+        return TemplateResponse(request, template, context)
+
+    def phone_opt_out_view(self, request, lead_id: int, phone_id: int):
+        """GET: the no-JavaScript confirmation page. POST: opt the number out (source agent)."""
+        if request.method not in ("GET", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
+        if not user_can_opt_out(request.user):
+            raise PermissionDenied
+        lead, phone = self._lead_and_phone(request, lead_id, phone_id)
+        display = phone_format_national(phone.number)
+        if request.method == "GET":
+            return self._confirm_page(
+                request,
+                lead=lead,
+                phone=phone,
+                template="admin/leads/lead/phone_opt_out_confirm.html",
+                title=f"Opt out {display}?",
+            )
+        result = phone_opt_out(
+            number=phone.number,
+            source=Source.AGENT,
+            channel=Channel.UI,
+            actor=request.user,
+            lead=lead,
+        )
+        if result.outcome == Outcome.OPTED_OUT:
+            self.message_user(
+                request,
+                f"{display} is opted out of SMS (source Agent), on every lead with this number.",
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(
+                request,
+                f"{display} was already opted out (source {Source(result.source).label}); "
+                "nothing changed.",
+                messages.INFO,
+            )
+        return HttpResponseRedirect(self._change_url(lead))
+
+    def phone_opt_in_view(self, request, lead_id: int, phone_id: int):
+        """Admins only. GET: the confirmation page. POST: opt the number back in."""
+        if request.method not in ("GET", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
+        if not user_can_opt_in(request.user):
+            raise PermissionDenied
+        lead, phone = self._lead_and_phone(request, lead_id, phone_id)
+        display = phone_format_national(phone.number)
+        if request.method == "GET":
+            return self._confirm_page(
+                request,
+                lead=lead,
+                phone=phone,
+                template="admin/leads/lead/phone_opt_in_confirm.html",
+                title=f"Opt {display} back in?",
+            )
+        result = phone_opt_in(
+            number=phone.number, by=OptInBy.ADMIN, channel=Channel.UI, actor=request.user, lead=lead
+        )
+        if result.outcome == Outcome.OPTED_IN:
+            self.message_user(request, f"{display} is opted in to SMS again.", messages.SUCCESS)
+        elif result.outcome == Outcome.REFUSED:
+            self.message_user(request, f"{display} stays opted out. {result.detail}", messages.ERROR)
+        else:
+            self.message_user(request, f"{display} was not opted out; nothing changed.")
+        return HttpResponseRedirect(self._change_url(lead))
+
+    # --- CSV export --------------------------------------------------------------------
+
+    def export_csv_view(self, request):
+        """The lead list as CSV, with the filters and search of the list page it was opened from."""
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseRedirect(reverse("admin:leads_lead_changelist") + "?e=1")
+        return _leads_csv_response(changelist.get_queryset(request))
+
+    @admin.action(description="Export selected leads to CSV", permissions=["view"])
+    def export_selected_csv(self, request, queryset):
+        return _leads_csv_response(queryset)
+
+
+def _leads_csv_response(queryset):
+    def rows():
+        # iterator() with a chunk size keeps the prefetch of phones, one batch per chunk.
+        for lead in queryset.iterator(chunk_size=2000):
+            yield [
+                lead.pk,
+                lead.first_name,
+                lead.last_name,
+                lead.email,
+                lead.company,
+                lead.get_status_display(),
+                lead.assigned_agent.get_username() if lead.assigned_agent else "",
+                "; ".join(p.number for p in lead.phones.all()),
+                lead.sms_opt_out,
+                lead.created_at,
+            ]
+
+    return csv_streaming_response(filename="leads.csv", header=CSV_HEADER, rows=rows())
+
+
+def _copy_saved_lead(*, target: Lead, saved: Lead) -> None:
+    """Make the admin's form instance the row the service saved (the admin logs and redirects
+    with it)."""
+    for field in Lead._meta.concrete_fields:
+        setattr(target, field.attname, getattr(saved, field.attname))
+    target._state.adding = False
+    target._state.db = saved._state.db
 
 
 from leads.imports import admin as _imports_admin  # noqa: E402, F401 - registers import pages

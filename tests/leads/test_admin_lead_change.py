@@ -1,0 +1,208 @@
+"""The lead add/edit page: phones in any format, SMS Opt-Out read-only, per-number consent."""
+
+import pytest
+
+from leads.models import Lead, LeadPhone
+from optouts.models import Channel, ConsentEvent, OptOut, Source
+from optouts.services import REFUSAL_DETAIL, OptInBy, RefusalReason, phone_opt_in, phone_opt_out
+from tests.factories import LeadFactory, LeadPhoneFactory
+from tests.leads._admin_helpers import ADD_URL, change_url, lead_post, opt_in_url, opt_out_url
+
+pytestmark = pytest.mark.django_db
+
+
+def test_agent_adds_a_lead_with_numbers_typed_in_any_format_stored_as_e164(agent_client):
+    data = lead_post(
+        first_name="Ana",
+        last_name="Garcia",
+        new_phones=["(415) 555-2671", "+44 20 7946 0958", "1-212-555-0199"],
+    )
+    response = agent_client.post(ADD_URL, data)
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    lead = Lead.objects.get(first_name="Ana")
+    assert sorted(lead.phones.values_list("number", flat=True)) == [
+        "+12125550199",
+        "+14155552671",
+        "+442079460958",
+    ]
+
+
+def test_a_bad_number_is_an_error_on_its_own_row_and_nothing_is_saved(agent_client):
+    data = lead_post(first_name="Ana", new_phones=["(415) 555-2671", "555-CALL-NOW"])
+    response = agent_client.post(ADD_URL, data)
+    assert response.status_code == 200
+    formset = response.context["inline_admin_formsets"][0].formset
+    assert formset.forms[0].errors == {}
+    assert "555-CALL-NOW" in formset.forms[1].errors["number"][0]
+    assert "not a valid phone number" in formset.forms[1].errors["number"][0]
+    assert not Lead.objects.exists()
+    assert not LeadPhone.objects.exists()
+
+
+def test_a_bad_number_on_edit_leaves_the_lead_and_its_phones_as_they_were(agent_client):
+    phone = LeadPhoneFactory(number="+14155552671")
+    lead = phone.lead
+    data = lead_post(lead=lead, phones=[phone], new_phones=["12"], first_name="Changed")
+    response = agent_client.post(change_url(lead), data)
+    assert response.status_code == 200
+    lead.refresh_from_db()
+    assert lead.first_name != "Changed"
+    assert list(lead.phones.values_list("number", flat=True)) == ["+14155552671"]
+
+
+def test_the_same_number_typed_twice_is_reported_on_the_second_row(agent_client):
+    data = lead_post(first_name="Ana", new_phones=["4155552671", "+1 (415) 555-2671"])
+    response = agent_client.post(ADD_URL, data)
+    assert response.status_code == 200
+    formset = response.context["inline_admin_formsets"][0].formset
+    assert "already in row 1" in formset.forms[1].errors["number"][0]
+    assert not Lead.objects.exists()
+
+
+def test_editing_a_lead_replaces_changed_numbers_and_drops_deleted_ones(agent_client):
+    lead = LeadFactory()
+    keep = LeadPhoneFactory(lead=lead, number="+14155552671")
+    edit = LeadPhoneFactory(lead=lead, number="+14155552672")
+    drop = LeadPhoneFactory(lead=lead, number="+14155552673")
+    data = lead_post(
+        lead=lead,
+        phones=[keep, edit, drop],
+        deleted={drop.pk},
+        edits={edit.pk: "212 555 0199"},
+        new_phones=["(617) 555-0100"],
+    )
+    response = agent_client.post(change_url(lead), data)
+    assert response.status_code == 302
+    assert sorted(lead.phones.values_list("number", flat=True)) == [
+        "+12125550199",
+        "+14155552671",
+        "+16175550100",
+    ]
+
+
+def test_removing_an_opted_out_number_from_a_lead_leaves_it_on_the_list(agent_client, agent_user):
+    phone = LeadPhoneFactory(number="+14155552671")
+    phone_opt_out(number=phone.number, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
+    data = lead_post(lead=phone.lead, phones=[phone], deleted={phone.pk})
+    assert agent_client.post(change_url(phone.lead), data).status_code == 302
+    assert not phone.lead.phones.exists()
+    assert OptOut.objects.filter(phone_number="+14155552671").exists()
+
+
+def test_posting_the_old_sms_opt_out_checkbox_changes_nothing(agent_client):
+    phone = LeadPhoneFactory(number="+14155552671")
+    data = lead_post(lead=phone.lead, phones=[phone], sms_opt_out="on")
+    assert agent_client.post(change_url(phone.lead), data).status_code == 302
+    assert not OptOut.objects.exists()
+    assert not ConsentEvent.objects.exists()
+
+    data = lead_post(first_name="New", new_phones=["4155550000"], sms_opt_out="on")
+    assert agent_client.post(ADD_URL, data).status_code == 302
+    assert not OptOut.objects.exists()
+
+
+def test_posting_sms_opt_out_off_does_not_opt_an_opted_out_number_in(agent_client, agent_user):
+    phone = LeadPhoneFactory(number="+14155552671")
+    phone_opt_out(number=phone.number, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
+    data = lead_post(lead=phone.lead, phones=[phone], sms_opt_out="")
+    assert agent_client.post(change_url(phone.lead), data).status_code == 302
+    assert OptOut.objects.filter(phone_number=phone.number).exists()
+
+
+def test_sms_opt_out_is_shown_read_only_as_yes_or_no(agent_client, agent_user):
+    phone = LeadPhoneFactory(number="+14155552671")
+    response = agent_client.get(change_url(phone.lead))
+    assert "sms_opt_out" not in response.context["adminform"].form.fields
+    assert response.context["adminform"].form.fields.keys().isdisjoint({"sms_opt_out"})
+    assert '<div class="readonly">No</div>' in response.content.decode()
+    assert 'name="sms_opt_out"' not in response.content.decode()
+
+    phone_opt_out(number=phone.number, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
+    response = agent_client.get(change_url(phone.lead))
+    assert '<div class="readonly">Yes</div>' in response.content.decode()
+
+
+def test_add_page_shows_sms_opt_out_no_and_no_consent_section(agent_client):
+    response = agent_client.get(ADD_URL)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert '<div class="readonly">No</div>' in body
+    assert "SMS consent by number" not in body
+
+
+def test_an_opted_in_number_offers_an_opt_out_link_with_its_dialog(agent_client):
+    phone = LeadPhoneFactory(number="+14155552671")
+    other = LeadPhoneFactory(number="+14155552671", lead=LeadFactory(first_name="Zed"))
+    response = agent_client.get(change_url(phone.lead))
+    body = response.content.decode()
+    assert f'href="{opt_out_url(phone.lead, phone)}"' in body
+    assert f'<dialog class="consent-dialog" id="opt-out-dialog-{phone.pk}"' in body
+    assert "Opt-out is <strong>by number</strong>" in body
+    assert str(other.lead) in body
+    assert "Opt in" not in body
+    assert "<script>" not in body.split("</head>")[1]  # no inline script in the page body
+
+
+def test_an_agent_opt_out_shows_source_when_who_and_that_an_admin_can_undo_it(
+    agent_client, agent_user
+):
+    phone = LeadPhoneFactory(number="+14155552671")
+    phone_opt_out(
+        number=phone.number, source=Source.AGENT, channel=Channel.UI, actor=agent_user, lead=None
+    )
+    body = agent_client.get(change_url(phone.lead)).content.decode()
+    assert '<td class="phone-source">Agent</td>' in body
+    assert "bob (Lead page)" in body
+    assert "An admin can opt this number back in." in body
+    assert f'href="{opt_out_url(phone.lead, phone)}"' not in body
+    assert f'href="{opt_in_url(phone.lead, phone)}"' not in body  # agents never see Opt in
+
+
+def test_admin_sees_opt_in_on_an_agent_opt_out_only(admin_client, agent_user):
+    agent_phone = LeadPhoneFactory(number="+14155552671")
+    contact_phone = LeadPhoneFactory(number="+14155552672", lead=agent_phone.lead)
+    phone_opt_out(number=agent_phone.number, source=Source.AGENT, channel=Channel.UI)
+    phone_opt_out(number=contact_phone.number, source=Source.CONTACT, channel=Channel.KEYWORD)
+    body = admin_client.get(change_url(agent_phone.lead)).content.decode()
+    assert f'href="{opt_in_url(agent_phone.lead, agent_phone)}"' in body
+    assert f'href="{opt_in_url(agent_phone.lead, contact_phone)}"' not in body
+    assert REFUSAL_DETAIL[RefusalReason.CONTACT_OPT_OUT] in body
+
+
+def test_a_system_opt_out_says_the_contact_must_text_start(agent_client):
+    phone = LeadPhoneFactory(number="+14155552671")
+    phone_opt_out(number=phone.number, source=Source.SYSTEM, channel=Channel.CARRIER)
+    body = agent_client.get(change_url(phone.lead)).content.decode()
+    assert '<td class="phone-source">System</td>' in body
+    assert REFUSAL_DETAIL[RefusalReason.SYSTEM_OPT_OUT] in body
+
+
+def test_consent_history_of_the_lead_numbers_is_newest_first(admin_client, admin_user):
+    phone = LeadPhoneFactory(number="+14155552671")
+    phone_opt_out(number=phone.number, source=Source.AGENT, channel=Channel.UI, note="asked")
+    phone_opt_in(number=phone.number, by=OptInBy.ADMIN, channel=Channel.UI, actor=admin_user)
+    response = admin_client.get(change_url(phone.lead))
+    history = response.context["consent_history"]
+    assert [e.action for e in history] == ["opt_in", "opt_out"]
+    body = response.content.decode()
+    assert body.index("Opted in</td>") < body.index("Opted out</td>", body.index("Consent history"))
+    assert "note: asked" in body
+
+
+def test_a_lead_named_script_is_escaped_everywhere_on_the_page(agent_client):
+    evil = "<script>alert(1)</script>"
+    phone = LeadPhoneFactory(number="+14155552671", lead=LeadFactory(first_name=evil, last_name=""))
+    other = LeadPhoneFactory(number="+14155552671", lead=LeadFactory(first_name=evil, last_name=""))
+    phone_opt_out(number=phone.number, source=Source.AGENT, channel=Channel.UI, lead=other.lead)
+    for url in (change_url(phone.lead), opt_out_url(phone.lead, phone)):
+        body = agent_client.get(url).content.decode()
+        assert evil not in body
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_logged_out_visitors_are_sent_to_the_login_page(client):
+    lead = LeadFactory()
+    for url in (ADD_URL, change_url(lead)):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")
