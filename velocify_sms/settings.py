@@ -157,6 +157,33 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- API (issue 5) ------------------------------------------------------------------------------
+# One error format for every DRF view ({"code", "detail"[, "errors"]}), shared pagination, and
+# per-user throttling counted in CACHES["default"] (Redis when CACHE_URL is set, so all web
+# processes share the counters).
+def _throttle_rate(name: str, default: str) -> str:
+    import re
+
+    value = env_str(name, default).strip()
+    if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a rate like 1000/min or 20/s.")
+    return value
+
+
+REST_FRAMEWORK["EXCEPTION_HANDLER"] = "velocify_sms.api.api_exception_handler"
+REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "velocify_sms.api.PagePagination"
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["velocify_sms.api.UserThrottle"]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "user": _throttle_rate("API_THROTTLE_USER", "1000/min"),
+}
+SPECTACULAR_SETTINGS["COMPONENT_SPLIT_REQUEST"] = True
+SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["rest_framework.permissions.IsAuthenticated"]
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "SourceEnum": "optouts.models.Source",
+    "ChannelEnum": "optouts.models.Channel",
+    "ConsentActionEnum": "optouts.models.EventAction",
+    "LeadStatusEnum": "leads.models.LeadStatus",
+    "PhoneKindEnum": "leads.models.PhoneKind",
+}
 
 # --- Lead import (issue 6) ----------------------------------------------------------------------
 

@@ -1,0 +1,363 @@
+"""The opt-out API (DESIGN.md section 4): one view per operation, its serializers beside it.
+
+Views translate HTTP to `optouts.services` / `optouts.selectors` and back; the consent rules
+live in the services only. Errors are shaped by velocify_sms.api.api_exception_handler.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+)
+from rest_framework import generics, serializers
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from optouts.models import Channel, EventAction, Source
+from optouts.permissions import CanOptIn, CanOptOut, IsAdminForOptOutReport
+from optouts.selectors import optout_list, phone_history, phone_status
+from optouts.services import OptInBy, Outcome, RefusalReason, phones_opt_in, phones_opt_out
+from velocify_sms.api import NewestFirstCursorPagination, api_errors, phone_batch_error
+from velocify_sms.phones import phone_normalize_many
+
+MAX_BATCH = 1000
+HISTORY_LIMIT = 200
+
+
+# --- shared input -----------------------------------------------------------------------------
+@extend_schema_field(
+    {"type": "string", "example": "(415) 555-2671", "description": "A phone number in any form."}
+)
+class RawPhoneNumberField(serializers.Field):
+    """Passes the value through untouched: phone_normalize_many judges every item itself, so a
+    bad one is reported by its index and input like the others (never as a type error)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class PhoneNumbersInputSerializer(serializers.Serializer):
+    phone_number = RawPhoneNumberField(required=False, help_text="One number.")
+    phone_numbers = serializers.ListField(
+        child=RawPhoneNumberField(),
+        required=False,
+        min_length=1,
+        max_length=MAX_BATCH,
+        help_text=f"Up to {MAX_BATCH:,} numbers, in any form; all or nothing.",
+    )
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=1000, default="", help_text="Kept in the log."
+    )
+
+    def validate(self, data):
+        if ("phone_number" in data) == ("phone_numbers" in data):
+            raise serializers.ValidationError(
+                "Send either `phone_number` (one number) or `phone_numbers` (a list), not both "
+                "and not neither."
+            )
+        if "phone_numbers" in data:
+            field, inputs = "phone_numbers", data["phone_numbers"]
+        else:
+            field, inputs = "phone_number", [data["phone_number"]]
+        numbers, errors = phone_normalize_many(inputs)
+        if errors:
+            raise phone_batch_error(field=field, errors=errors, total=len(inputs))
+        return {"inputs": inputs, "numbers": numbers, "note": data.get("note", "")}
+
+
+def _api_details(request) -> dict:
+    """What the audit event records about the API client."""
+    return {
+        "api_auth": "token" if request.auth is not None else "session",
+        "user_agent": request.META.get("HTTP_USER_AGENT", "")[:200],
+    }
+
+
+def _per_input(inputs, numbers, results) -> list[dict]:
+    """One answer per input, in input order (the services answer once per distinct number)."""
+    by_number = {result.phone_number: result for result in results}
+    answers = []
+    for raw, number in zip(inputs, numbers, strict=True):
+        result = by_number[number]
+        answers.append(
+            {
+                "input": str(raw),
+                "phone_number": result.phone_number,
+                "outcome": result.outcome,
+                "source": result.source,
+                "reason": result.reason,
+                "detail": result.detail,
+            }
+        )
+    return answers
+
+
+_EXAMPLE_BODY = OpenApiExample(
+    "A batch", value={"phone_numbers": ["(415) 555-2671", "+1 212 555 0100"], "note": "Asked"}
+)
+
+
+# --- POST /api/v1/sms/opt-out/ ----------------------------------------------------------------
+class OptOutResultSerializer(serializers.Serializer):
+    input = serializers.CharField(help_text="The number as sent.")
+    phone_number = serializers.CharField(help_text="E.164.")
+    outcome = serializers.ChoiceField(
+        choices=[Outcome.OPTED_OUT, Outcome.ALREADY_OPTED_OUT],
+        help_text="`opted_out`: put on the list now; `already_opted_out`: it was on the "
+        "list (its source is never downgraded).",
+    )
+    source = serializers.ChoiceField(
+        choices=Source.choices, help_text="The number's source after the call."
+    )
+
+
+class OptOutApi(APIView):
+    """Opt phone numbers out of SMS (source agent, channel api, actor: the caller)."""
+
+    permission_classes = [IsAuthenticated, CanOptOut]
+    parser_classes = [JSONParser]
+
+    class OptOutInputSerializer(PhoneNumbersInputSerializer):
+        pass
+
+    class OptOutOutputSerializer(serializers.Serializer):
+        results = OptOutResultSerializer(many=True)
+
+    @extend_schema(
+        operation_id="sms_opt_out",
+        summary="Opt phone numbers out of SMS messaging",
+        description=(
+            "Puts each number on the opt-out list with source `agent` (channel `api`, actor the "
+            "caller). A number already opted out keeps its source. A batch with any malformed "
+            "number is refused whole (400 `invalid_phone_numbers`, each bad item by index and "
+            "input) and nothing is applied."
+        ),
+        request=OptOutInputSerializer,
+        responses={200: OptOutOutputSerializer, **api_errors(400, 413, 415)},
+        examples=[_EXAMPLE_BODY],
+        tags=["sms consent"],
+    )
+    def post(self, request):
+        serializer = self.OptOutInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        results = phones_opt_out(
+            numbers=data["numbers"],
+            source=Source.AGENT,
+            channel=Channel.API,
+            actor=request.user,
+            note=data["note"],
+            details=_api_details(request),
+        )
+        items = _per_input(data["inputs"], data["numbers"], results)
+        return Response(self.OptOutOutputSerializer({"results": items}).data)
+
+
+# --- POST /api/v1/sms/opt-in/ -----------------------------------------------------------------
+class OptInResultSerializer(serializers.Serializer):
+    input = serializers.CharField(help_text="The number as sent.")
+    phone_number = serializers.CharField(help_text="E.164.")
+    outcome = serializers.ChoiceField(
+        choices=[Outcome.OPTED_IN, Outcome.NOT_OPTED_OUT, Outcome.REFUSED],
+        help_text="`opted_in`: taken off the list; `not_opted_out`: it was not on the list; "
+        "`refused`: the contact or the carrier opted it out, see `reason`.",
+    )
+    source = serializers.ChoiceField(
+        choices=Source.choices,
+        allow_null=True,
+        help_text="The number's source after the call; null when it is opted in.",
+    )
+    reason = serializers.ChoiceField(
+        choices=[RefusalReason.CONTACT_OPT_OUT, RefusalReason.SYSTEM_OPT_OUT],
+        allow_null=True,
+        help_text="Why it was refused (only with `refused`).",
+    )
+    detail = serializers.CharField(allow_blank=True, help_text="The refusal as a sentence.")
+
+
+class OptInApi(APIView):
+    """Opt phone numbers back in (admins): only agent opt-outs; STOP and carrier are refused."""
+
+    permission_classes = [IsAuthenticated, CanOptIn]
+    parser_classes = [JSONParser]
+
+    class OptInInputSerializer(PhoneNumbersInputSerializer):
+        pass
+
+    class OptInOutputSerializer(serializers.Serializer):
+        results = OptInResultSerializer(many=True)
+
+    @extend_schema(
+        operation_id="sms_opt_in",
+        summary="Opt phone numbers in to SMS messaging",
+        description=(
+            "Admins only. Takes numbers an agent opted out off the list. A number the contact "
+            "opted out (STOP) or the carrier reported is refused per item with a `reason` and "
+            "a sentence, and the refusal is logged; only the contact texting START opts it in. "
+            "A refusal is an outcome, not an HTTP error. Malformed numbers: 400, nothing applied."
+        ),
+        request=OptInInputSerializer,
+        responses={200: OptInOutputSerializer, **api_errors(400, 413, 415)},
+        examples=[_EXAMPLE_BODY],
+        tags=["sms consent"],
+    )
+    def post(self, request):
+        serializer = self.OptInInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        results = phones_opt_in(
+            numbers=data["numbers"],
+            by=OptInBy.ADMIN,
+            channel=Channel.API,
+            actor=request.user,
+            note=data["note"],
+            details=_api_details(request),
+        )
+        items = _per_input(data["inputs"], data["numbers"], results)
+        return Response(self.OptInOutputSerializer({"results": items}).data)
+
+
+# --- GET /api/v1/sms/phone-numbers/<number>/ --------------------------------------------------
+class ConsentEventOutputSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=EventAction.choices)
+    source = serializers.SerializerMethodField()
+    previous_source = serializers.SerializerMethodField()
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    actor = serializers.SerializerMethodField()
+    lead = serializers.IntegerField(source="lead_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+    details = serializers.DictField(help_text="Note, keyword text, provider error, API client.")
+
+    @extend_schema_field(serializers.ChoiceField(choices=Source.choices, allow_null=True))
+    def get_source(self, event):
+        return event.source or None
+
+    @extend_schema_field(serializers.ChoiceField(choices=Source.choices, allow_null=True))
+    def get_previous_source(self, event):
+        return event.previous_source or None
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_actor(self, event) -> str | None:
+        return event.actor.get_username() if event.actor_id else None
+
+
+class PhoneNumberApi(APIView):
+    """Where one number stands, and how it got there."""
+
+    permission_classes = [IsAuthenticated, CanOptOut]
+
+    class PhoneNumberOutputSerializer(serializers.Serializer):
+        phone_number = serializers.CharField(help_text="E.164.")
+        sms_opted_out = serializers.BooleanField()
+        source = serializers.ChoiceField(choices=Source.choices, allow_null=True)
+        opted_out_at = serializers.DateTimeField(allow_null=True)
+        can_opt_in = serializers.BooleanField(
+            help_text="Whether an admin could opt it in now (agent opt-outs only)."
+        )
+        history = ConsentEventOutputSerializer(
+            many=True, help_text=f"Newest first, at most {HISTORY_LIMIT} events."
+        )
+
+    @extend_schema(
+        operation_id="sms_phone_number_retrieve",
+        summary="Look up a phone number",
+        description=(
+            "Opted out or not, the source and since when, whether an admin could opt it in, and "
+            "its consent history. The number may be in any form (`+14155552671`, "
+            "`4155552671`, `(415)%20555-2671`)."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "number", OpenApiTypes.STR, OpenApiParameter.PATH, description="Any form."
+            )
+        ],
+        responses={200: PhoneNumberOutputSerializer, **api_errors(400)},
+        tags=["sms consent"],
+    )
+    def get(self, request, number: str):
+        status = phone_status(number=number)
+        history = list(phone_history(numbers=[status.phone_number])[:HISTORY_LIMIT])
+        data = {
+            "phone_number": status.phone_number,
+            "sms_opted_out": status.sms_opted_out,
+            "source": status.source,
+            "opted_out_at": status.opted_out_at,
+            "can_opt_in": status.can_opt_in,
+            "history": history,
+        }
+        return Response(self.PhoneNumberOutputSerializer(data).data)
+
+
+# --- GET /api/v1/sms/opt-outs/ ----------------------------------------------------------------
+class OptOutListApi(generics.ListAPIView):
+    """The opt-out list for admins, filtered by the report's FilterSet (optouts.filters)."""
+
+    permission_classes = [IsAuthenticated, IsAdminForOptOutReport]
+    pagination_class = NewestFirstCursorPagination
+    filter_backends: list = []  # filtering happens in the selector, as in the report page
+
+    class OptOutListOutputSerializer(serializers.Serializer):
+        phone_number = serializers.CharField()
+        source = serializers.ChoiceField(choices=Source.choices)
+        channel = serializers.ChoiceField(choices=Channel.choices)
+        opted_out_at = serializers.DateTimeField()
+        actor = serializers.SerializerMethodField()
+        lead = serializers.IntegerField(source="lead_id", allow_null=True)
+        note = serializers.CharField(allow_blank=True)
+        can_opt_in = serializers.SerializerMethodField()
+
+        @extend_schema_field(OpenApiTypes.STR)
+        def get_actor(self, row) -> str | None:
+            return row.actor.get_username() if row.actor_id else None
+
+        def get_can_opt_in(self, row) -> bool:
+            return row.source == Source.AGENT
+
+    serializer_class = OptOutListOutputSerializer
+
+    def get_queryset(self):
+        return optout_list(filters=self.request.query_params)
+
+    @extend_schema(
+        operation_id="sms_opt_outs_list",
+        summary="List the opt-out list",
+        description="Admins only. Newest first, cursor-paginated (`next`/`previous` links).",
+        parameters=[
+            OpenApiParameter(
+                "source",
+                OpenApiTypes.STR,
+                enum=Source.values,
+                many=True,
+                explode=True,
+                description="Repeat for several sources.",
+            ),
+            OpenApiParameter(
+                "since", OpenApiTypes.DATETIME, description="opted_out_at >= since (ISO 8601)."
+            ),
+            OpenApiParameter(
+                "until", OpenApiTypes.DATETIME, description="opted_out_at < until (ISO 8601)."
+            ),
+            OpenApiParameter(
+                "phone_prefix",
+                OpenApiTypes.STR,
+                description="The first digits of the number, at least 3 (`415`, `+44 20`).",
+            ),
+        ],
+        responses={200: OptOutListOutputSerializer(many=True), **api_errors(400, 404)},
+        tags=["sms consent"],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
