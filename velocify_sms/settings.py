@@ -186,8 +186,40 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
 }
 
 # --- Lead import (issue 6) ----------------------------------------------------------------------
+# Largest file an admin, API client or the import_leads command may import, in megabytes.
+IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 50, minimum=1)
+# Rows committed per transaction (with the job's progress); bigger is faster, smaller resumes finer.
+IMPORT_BATCH_SIZE = env_int("IMPORT_BATCH_SIZE", 1000, minimum=1)
+# A running import with no committed batch for this long is offered for resume (dead worker).
+IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 300, minimum=10)
 
 # --- SMS channel (issue 7) ----------------------------------------------------------------------
+# Extra keywords, added to the built-in lists in optouts/messaging/keywords.py (never replacing).
+SMS_STOP_KEYWORDS = env_list("SMS_STOP_KEYWORDS")
+SMS_START_KEYWORDS = env_list("SMS_START_KEYWORDS")
+SMS_HELP_KEYWORDS = env_list("SMS_HELP_KEYWORDS")
+# True when the provider (e.g. Twilio Advanced Opt-Out) already answers STOP/START/HELP itself,
+# so the webhook answers with an empty TwiML response instead of a second confirmation.
+SMS_PROVIDER_REPLIES_TO_KEYWORDS = env_bool("SMS_PROVIDER_REPLIES_TO_KEYWORDS", False)
+SMS_STOP_REPLY = env_str(
+    "SMS_STOP_REPLY",
+    "You have been unsubscribed and will receive no more messages. Reply START to resubscribe.",
+)
+SMS_START_REPLY = env_str(
+    "SMS_START_REPLY", "You have been resubscribed to messages. Reply STOP to unsubscribe."
+)
+SMS_HELP_REPLY = env_str(
+    "SMS_HELP_REPLY",
+    "Reply STOP to unsubscribe, START to resubscribe. Msg & data rates may apply.",
+)
+# Provider error codes that put the number on the list with source system (channel carrier):
+# 21610 unsubscribed recipient, 30003 unreachable, 30005 unknown, 30006 landline.
+SMS_SYSTEM_OPT_OUT_ERROR_CODES = env_list(
+    "SMS_SYSTEM_OPT_OUT_ERROR_CODES", ["21610", "30003", "30005", "30006"]
+)
+# Base URL of the Twilio REST API; only set it to point at a test double.
+TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL")
+TWILIO_HTTP_TIMEOUT = env_int("TWILIO_HTTP_TIMEOUT", 10, minimum=1)
 
 # --- Production shape (issue 8) -----------------------------------------------------------------
 # Every value below is an environment variable (docs/operations.md). The defaults are the safe

@@ -1,0 +1,506 @@
+"""Writes of the lead import: jobs, the batch that stores rows, the job run and its resume.
+
+Rows become leads through the same rules as leads.services.lead_upsert (match by external_id,
+the phone set becomes exactly the row's phones when phone columns are mapped) and opt-outs go
+through optouts.services (source agent, channel import, actor the importing user, the job in
+the details), in the transaction of their batch. FALSE or blank never takes a number off the list.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+
+from leads.imports.mapping import (
+    CleanRow,
+    MappingError,
+    RowCleaner,
+    mapping_check,
+    mapping_guess,
+)
+from leads.imports.models import ImportJob, ImportJobStatus, ImportMapping, ImportRowError
+from leads.imports.readers import ImportFileError, ReaderOptions, Table, table_open
+from leads.models import Lead, LeadPhone
+from optouts.models import Channel, OptOut, Source
+from optouts.services import Outcome, phones_opt_out_for_leads
+
+__all__ = [
+    "BatchResult",
+    "ImportFileError",
+    "MappingError",
+    "Preview",
+    "import_job_create",
+    "import_job_mapping_set",
+    "import_job_preview",
+    "import_job_resume",
+    "import_job_run",
+    "import_job_start",
+    "import_mapping_save",
+    "import_rows_write",
+]
+
+
+class ImportConflict(RuntimeError):
+    """Another worker committed a batch of this job first; this run stops without writing."""
+
+
+@dataclass
+class BatchResult:
+    created: int = 0
+    updated: int = 0
+    opted_out: int = 0
+
+
+# --- The batch ------------------------------------------------------------------------------------
+
+
+def import_rows_write(
+    *, rows: list[CleanRow], actor=None, details: dict | None = None
+) -> BatchResult:
+    """Store valid rows as leads with their phones and opt-outs, in one transaction.
+
+    Per batch: one query finds the leads that already have the rows' external_ids, leads are
+    bulk-created and bulk-updated, phones likewise, and every number of every TRUE row is opted
+    out by one call of optouts.services.phones_opt_out_for_leads. A later row with the same
+    external_id as an earlier one updates the lead that row made.
+    """
+    result = BatchResult()
+    if not rows:
+        return result
+    now = timezone.now()
+    with transaction.atomic():
+        external_ids = {row.external_id for row in rows if row.external_id}
+        existing: dict[str, Lead] = {}
+        if external_ids:
+            existing = {
+                lead.external_id: lead
+                for lead in Lead.objects.select_for_update().filter(external_id__in=external_ids)
+            }
+        new_leads: list[Lead] = []
+        to_update: dict[int, Lead] = {}
+        update_fields: set[str] = set()
+        made: dict[str, Lead] = {}
+        row_leads: list[tuple[CleanRow, Lead]] = []
+        for row in rows:
+            external_id = row.external_id
+            lead = existing.get(external_id) if external_id else None
+            if lead is not None:
+                to_update[lead.pk] = lead
+                update_fields.update(row.fields)
+                result.updated += 1
+            elif external_id and external_id in made:
+                lead = made[external_id]
+                result.updated += 1
+            else:
+                lead = Lead()
+                new_leads.append(lead)
+                if external_id:
+                    made[external_id] = lead
+                result.created += 1
+            for name, value in row.fields.items():
+                setattr(lead, name, value)
+            row_leads.append((row, lead))
+        if new_leads:
+            Lead.objects.bulk_create(new_leads)
+        if to_update:
+            for lead in to_update.values():
+                lead.updated_at = now
+            Lead.objects.bulk_update(
+                list(to_update.values()), sorted(update_fields | {"updated_at"})
+            )
+        phones_of = _phones_write(row_leads, updated_ids=set(to_update))
+        lead_numbers = []
+        for row, lead in row_leads:
+            if row.sms_opt_out:
+                numbers = [n for n, _ in row.phones] if row.phones_mapped else phones_of(lead.pk)
+                lead_numbers.extend((lead.pk, number) for number in numbers)
+        if lead_numbers:
+            outcomes = phones_opt_out_for_leads(
+                lead_numbers=lead_numbers,
+                source=Source.AGENT,
+                channel=Channel.IMPORT,
+                actor=actor,
+                details=details,
+            )
+            result.opted_out = sum(1 for r in outcomes if r.outcome == Outcome.OPTED_OUT)
+    return result
+
+
+def _phones_write(row_leads: list[tuple[CleanRow, Lead]], *, updated_ids: set[int]):
+    """Make each lead's phone set exactly its (last) row's phones; return a lookup of numbers."""
+    wanted: dict[int, list[tuple[str, str]]] = {}
+    for row, lead in row_leads:
+        if row.phones_mapped:
+            wanted[lead.pk] = row.phones
+    current: dict[int, dict[str, LeadPhone]] = {}
+    if updated_ids:
+        for phone in LeadPhone.objects.filter(lead_id__in=updated_ids):
+            current.setdefault(phone.lead_id, {})[phone.number] = phone
+    to_create, to_change, to_delete = [], [], []
+    for lead_id, phones in wanted.items():
+        have = current.get(lead_id, {})
+        numbers = {number for number, _ in phones}
+        to_delete.extend(p.pk for number, p in have.items() if number not in numbers)
+        for number, kind in phones:
+            phone = have.get(number)
+            if phone is None:
+                to_create.append(LeadPhone(lead_id=lead_id, number=number, kind=kind))
+            elif phone.kind != kind:
+                phone.kind = kind
+                to_change.append(phone)
+    if to_delete:
+        # The numbers stay on the opt-out list if they are on it: consent is per number.
+        LeadPhone.objects.filter(pk__in=to_delete).delete()
+    if to_change:
+        LeadPhone.objects.bulk_update(to_change, ["kind"])
+    if to_create:
+        LeadPhone.objects.bulk_create(to_create)
+
+    def phones_of(lead_id: int) -> list[str]:
+        if lead_id in wanted:
+            return [number for number, _ in wanted[lead_id]]
+        return list(current.get(lead_id, {}))
+
+    return phones_of
+
+
+# --- Jobs -----------------------------------------------------------------------------------------
+
+
+def _max_upload_bytes() -> int:
+    return settings.IMPORT_MAX_UPLOAD_MB * 1024 * 1024
+
+
+def import_upload_check(*, size: int) -> None:
+    """ImportFileError when a file is over IMPORT_MAX_UPLOAD_MB (checked before it is read)."""
+    if size > _max_upload_bytes():
+        raise ImportFileError(
+            "file_too_large",
+            f"The file is {size / 1024 / 1024:.1f} MB; the largest file you can import is "
+            f"{settings.IMPORT_MAX_UPLOAD_MB} MB. Split it into smaller files.",
+        )
+    if size == 0:
+        raise ImportFileError("empty_file", "The file is empty.")
+
+
+def import_job_create(
+    *,
+    file,
+    name: str,
+    user=None,
+    options: ReaderOptions | dict | None = None,
+    mapping: dict[str, str] | None = None,
+    mapping_name: str = "",
+) -> ImportJob:
+    """Store the file and read its header: a draft job with a mapping filled in.
+
+    `mapping` (header -> target) is checked and completed; else the saved mapping
+    `mapping_name`; else one guessed from the headers. A file that cannot be imported raises
+    ImportFileError (a bad mapping MappingError) and leaves nothing behind, not even the file.
+    """
+    import_upload_check(
+        size=file.size if hasattr(file, "size") else os.fstat(file.fileno()).st_size
+    )
+    if isinstance(options, dict):
+        options = ReaderOptions.from_dict(options)
+    saved = None
+    if mapping_name:
+        saved = ImportMapping.objects.filter(name=mapping_name).first()
+        if saved is None:
+            raise MappingError([f"There is no saved mapping named {mapping_name!r}."])
+    job = ImportJob(original_name=os.path.basename(name)[:255], created_by=user)
+    job.file.save(
+        os.path.basename(name), file if isinstance(file, File) else File(file), save=False
+    )
+    try:
+        table = table_open(path=job.file.path, name=name, options=options)
+        if mapping:
+            complete = mapping_check(headers=table.headers, mapping=mapping)
+        else:
+            complete = mapping_guess(headers=table.headers, saved=saved.columns if saved else None)
+        job.file_format = table.file_format
+        job.options = table.options.as_dict()
+        job.headers = table.headers
+        job.mapping = complete
+        job.save()
+    except BaseException:
+        job.file.delete(save=False)
+        raise
+    return job
+
+
+def import_job_mapping_set(*, job: ImportJob, mapping: dict[str, str]) -> ImportJob:
+    """Check and store the mapping of a draft job; MappingError lists what is wrong."""
+    if job.status != ImportJobStatus.DRAFT:
+        raise MappingError(["This import has already started: its mapping cannot change."])
+    job.mapping = mapping_check(headers=job.headers, mapping=mapping)
+    job.save(update_fields=["mapping"])
+    return job
+
+
+def import_mapping_save(*, name: str, mapping: dict[str, str], user=None) -> ImportMapping:
+    """Save (or replace) a named mapping, keyed by normalised headers so it fits similar files."""
+    from leads.imports.mapping import header_key
+
+    name = name.strip()
+    if not name:
+        raise MappingError(["A saved mapping needs a name."])
+    columns = {header_key(header): target for header, target in mapping.items()}
+    saved, _ = ImportMapping.objects.update_or_create(
+        name=name, defaults={"columns": columns, "created_by": user}
+    )
+    return saved
+
+
+def _table(job: ImportJob) -> Table:
+    table = table_open(
+        path=job.file.path, name=job.original_name, options=ReaderOptions.from_dict(job.options)
+    )
+    if table.headers != job.headers:
+        raise ImportFileError(
+            "file_changed", "The stored file's header row no longer matches this import."
+        )
+    return table
+
+
+def import_job_start(*, job: ImportJob) -> ImportJob:
+    """Queue a draft job as a background task (django-tasks). The mapping is checked first."""
+    from leads.imports.tasks import import_job_run_task
+
+    mapping_check(headers=job.headers, mapping=job.mapping)
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.status != ImportJobStatus.DRAFT:
+            return job
+        job.status = ImportJobStatus.QUEUED
+        job.save(update_fields=["status"])
+        # The database backend stores the task in this transaction: a worker sees it only once
+        # the job is committed as queued.
+        result = import_job_run_task.enqueue(job.pk)
+    job.refresh_from_db()
+    if not job.task_id:
+        ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
+        job.task_id = str(result.id)
+    return job
+
+
+def import_job_is_stale(*, job: ImportJob) -> bool:
+    """True when a running job has not committed a batch for IMPORT_STALE_SECONDS."""
+    if job.status != ImportJobStatus.RUNNING:
+        return False
+    since = job.heartbeat_at or job.started_at or job.created_at
+    return since < timezone.now() - timedelta(seconds=settings.IMPORT_STALE_SECONDS)
+
+
+def import_job_can_resume(*, job: ImportJob) -> bool:
+    return job.status == ImportJobStatus.FAILED or import_job_is_stale(job=job)
+
+
+def import_job_resume(*, job: ImportJob, enqueue: bool = True) -> ImportJob:
+    """Queue a failed or stalled job again; it continues after its last committed batch."""
+    from leads.imports.tasks import import_job_run_task
+
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if not import_job_can_resume(job=job):
+            raise ImportConflict(f"Import #{job.pk} is {job.get_status_display().lower()}.")
+        job.status = ImportJobStatus.QUEUED
+        job.error = ""
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["status", "error", "heartbeat_at"])
+        if enqueue:
+            result = import_job_run_task.enqueue(job.pk)
+            job.task_id = str(result.id)
+            job.save(update_fields=["task_id"])
+    job.refresh_from_db()
+    return job
+
+
+def import_job_run(
+    *,
+    job_id: int,
+    batch_size: int | None = None,
+    progress: Callable[[ImportJob], None] | None = None,
+) -> ImportJob:
+    """Run (or continue) an import: read from the last committed row, commit batch by batch.
+
+    Each batch's leads, phones, opt-outs, rejected rows and the job's counters commit in one
+    transaction, so the progress shown is what is stored, and a run that dies resumes from the
+    last batch without writing any row twice.
+    """
+    batch_size = batch_size or settings.IMPORT_BATCH_SIZE
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        if job.is_finished:
+            return job
+        job.status = ImportJobStatus.RUNNING
+        job.started_at = job.started_at or timezone.now()
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["status", "started_at", "heartbeat_at"])
+    try:
+        table = _table(job)
+        if job.total_rows is None:
+            job.total_rows = table.count_rows()
+            ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
+        cleaner = RowCleaner(headers=job.headers, mapping=job.mapping)
+        actor = job.created_by
+        batch: list[tuple[int, list[str]]] = []
+        for item in table.rows(skip=job.rows_done):
+            batch.append(item)
+            if len(batch) >= batch_size:
+                _batch_commit(job, batch, cleaner, actor)
+                batch = []
+                if progress:
+                    progress(job)
+        if batch:
+            _batch_commit(job, batch, cleaner, actor)
+            if progress:
+                progress(job)
+    except ImportConflict:
+        job.refresh_from_db()
+        return job
+    except Exception as exc:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJobStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
+        job.refresh_from_db()
+        if not isinstance(exc, ImportFileError):
+            raise
+        return job
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJobStatus.SUCCEEDED, finished_at=timezone.now(), total_rows=job.rows_done
+    )
+    job.refresh_from_db()
+    return job
+
+
+def _batch_commit(job: ImportJob, batch, cleaner: RowCleaner, actor) -> None:
+    rows = [cleaner.clean(number, values) for number, values in batch]
+    valid = [row for row in rows if not row.errors]
+    errors = []
+    for row, (_, values) in zip(rows, batch, strict=True):
+        for index, error in enumerate(row.errors):
+            errors.append(
+                ImportRowError(
+                    job_id=job.pk,
+                    row_number=row.row_number,
+                    column=error.column[:255],
+                    value=error.value,
+                    detail=error.detail,
+                    values=values if index == 0 else [],
+                )
+            )
+    rejected = len(rows) - len(valid)
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().only("rows_done", "status").get(pk=job.pk)
+        if locked.rows_done != job.rows_done or locked.status != ImportJobStatus.RUNNING:
+            raise ImportConflict(f"Import #{job.pk} moved on in another worker.")
+        result = import_rows_write(rows=valid, actor=actor, details={"import_job": job.pk})
+        if errors:
+            ImportRowError.objects.bulk_create(errors)
+        job.rows_done += len(rows)
+        job.created_count += result.created
+        job.updated_count += result.updated
+        job.opted_out_count += result.opted_out
+        job.rejected_count += rejected
+        job.heartbeat_at = timezone.now()
+        job.save(
+            update_fields=[
+                "rows_done",
+                "created_count",
+                "updated_count",
+                "opted_out_count",
+                "rejected_count",
+                "heartbeat_at",
+            ]
+        )
+
+
+# --- Preview --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Preview:
+    total_rows: int = 0
+    to_create: int = 0
+    to_update: int = 0
+    numbers_to_opt_out: int = 0
+    numbers_already_opted_out: int = 0
+    rows_with_errors: int = 0
+    sample: list[CleanRow] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+    errors_shown_max: int = 1000
+    seconds: float = 0.0
+
+    @property
+    def errors_truncated(self) -> bool:
+        return self.rows_with_errors and len(self.errors) >= self.errors_shown_max
+
+
+def import_job_preview(*, job: ImportJob, sample_size: int = 10, batch_size: int = 1000) -> Preview:
+    """Dry run: read every row and say what the import would do. Writes nothing.
+
+    (Lives here, next to the writer it mirrors, though it only reads.)
+    """
+    started = time.perf_counter()
+    table = _table(job)
+    cleaner = RowCleaner(headers=job.headers, mapping=job.mapping)
+    preview = Preview()
+    seen_ids: set[str] = set()
+    opt_out_numbers: set[str] = set()
+    batch: list[CleanRow] = []
+
+    def flush() -> None:
+        ids = {r.external_id for r in batch if r.external_id and r.external_id not in seen_ids}
+        existing = set(
+            Lead.objects.filter(external_id__in=ids).values_list("external_id", flat=True)
+        )
+        for row in batch:
+            ext = row.external_id
+            if ext and (ext in existing or ext in seen_ids):
+                preview.to_update += 1
+            else:
+                preview.to_create += 1
+            if ext:
+                seen_ids.add(ext)
+        numbers = {n for r in batch if r.sms_opt_out for n, _ in r.phones} - opt_out_numbers
+        if numbers:
+            preview.numbers_already_opted_out += OptOut.objects.filter(
+                phone_number__in=numbers
+            ).count()
+            opt_out_numbers.update(numbers)
+        batch.clear()
+
+    for number, values in table.rows():
+        preview.total_rows += 1
+        row = cleaner.clean(number, values)
+        if row.errors:
+            preview.rows_with_errors += 1
+            for error in row.errors:
+                if len(preview.errors) < preview.errors_shown_max:
+                    preview.errors.append(
+                        {
+                            "row": row.row_number,
+                            "column": error.column,
+                            "value": error.value,
+                            "detail": error.detail,
+                        }
+                    )
+            continue
+        if len(preview.sample) < sample_size:
+            preview.sample.append(row)
+        batch.append(row)
+        if len(batch) >= batch_size:
+            flush()
+    flush()
+    preview.numbers_to_opt_out = len(opt_out_numbers)
+    preview.seconds = time.perf_counter() - started
+    return preview

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "imports"
+
+
+@pytest.fixture(autouse=True)
+def _media_and_tasks(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def fixture_path():
+    return lambda name: FIXTURES / name
+
+
+@pytest.fixture
+def upload():
+    """upload("name.csv", b"...") or upload("leads_utf8.csv") for a committed fixture."""
+
+    def make(name: str, content: bytes | str | None = None) -> SimpleUploadedFile:
+        if content is None:
+            content = (FIXTURES / name).read_bytes()
+        if isinstance(content, str):
+            content = content.encode()
+        return SimpleUploadedFile(name, content)
+
+    return make
