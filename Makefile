@@ -10,7 +10,7 @@ PORT ?= 8000
 # Development defaults; real deployments set these in the environment (docs/operations.md).
 export DEBUG ?= true
 
-.PHONY: run serve test lint format migrations-check check bench clean
+.PHONY: run serve worker migrate test lint format migrations-check check bench soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,8 +42,35 @@ check: $(STAMP)
 test: $(STAMP) lint migrations-check check
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# --- Production shape (issue 8): docs/operations.md ---------------------------------------------
+# Run once per deploy, from one machine, before the new code serves traffic.
+migrate: $(STAMP)
+	$(PY) manage.py migrate --noinput
+
+# gunicorn on $(HOST):$(PORT); WEB_CONCURRENCY processes (default 3) with GUNICORN_THREADS each.
+# The database is DATABASE_URL, the cache CACHE_URL (Redis); no state lives in a process.
+serve: $(STAMP)
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	exec $(BIN)/gunicorn velocify_sms.wsgi:application --bind $(HOST):$(PORT) \
+	  --workers $${WEB_CONCURRENCY:-3} --threads $${GUNICORN_THREADS:-1} \
+	  --timeout $${GUNICORN_TIMEOUT:-60} --graceful-timeout 30 --max-requests 5000 \
+	  --max-requests-jitter 500 --access-logfile - --error-logfile -
+
+# One task worker; run as many as needed, on as many machines (TASKS_BACKEND picks the kind).
+worker: $(STAMP)
+	@if [ "$${TASKS_BACKEND:-database}" = rq ]; then \
+	  exec $(PY) manage.py rqworker default --job-class django_tasks_rq.Job --with-scheduler; \
+	else \
+	  exec $(PY) manage.py db_worker --no-reload --interval 1; \
+	fi
+
+# Every benchmark under bench/ (each rewrites its own section of docs/benchmarks.md), then the
+# machine line and date at the top. SOAK_SECONDS bounds the load/soak/fault run (bench/soak.py).
 bench: $(STAMP)
-	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+	$(PY) bench/run_all.py
+
+soak: $(STAMP)
+	$(PY) bench/soak.py --seconds $${SOAK_SECONDS:-600}
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
