@@ -1,0 +1,84 @@
+"""Opt-out list import: admins upload numbers; all valid or nothing applied."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from optouts.models import Channel, ConsentEvent, OptOut, Source
+from optouts.services import ImportLine, OptOutImportError, optout_list_import, phone_opt_out
+
+pytestmark = pytest.mark.django_db
+
+IMPORT = "/admin/optouts/report/import/"
+
+
+def upload(text: str, name: str = "list.csv"):
+    return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
+
+
+def test_admin_imports_numbers_with_notes(admin_client, admin_user):
+    phone_opt_out(number="+14155550102", source=Source.CONTACT, channel=Channel.KEYWORD)
+    csv_text = "phone,note\n(415) 555-0101,asked by phone\n+1 415 555 0102,\n212-555-0103\n"
+    response = admin_client.post(IMPORT, {"file": upload(csv_text)}, follow=True)
+    assert b"2 added to the opt-out list, 1 already on it" in response.content
+    rows = {o.phone_number: o for o in OptOut.objects.all()}
+    assert rows["+14155550101"].source == Source.AGENT
+    assert rows["+14155550101"].channel == Channel.IMPORT
+    assert rows["+14155550101"].note == "asked by phone"
+    assert rows["+14155550101"].actor == admin_user
+    assert rows["+14155550102"].source == Source.CONTACT  # stronger source untouched
+    event = ConsentEvent.objects.get(phone_number="+12125550103")
+    assert event.channel == Channel.IMPORT and event.details["import_file"] == "list.csv"
+
+
+def test_bad_numbers_are_listed_with_their_line_and_nothing_is_applied(admin_client):
+    csv_text = "phone\n4155550101\n12\n\n4155550103\nnot a number,note\n"
+    response = admin_client.post(IMPORT, {"file": upload(csv_text)})
+    assert response.status_code == 200
+    errors = response.context["errors"]
+    assert [(e["line"], e["input"]) for e in errors] == [(3, "12"), (6, "not a number")]
+    assert b"Nothing was imported" in response.content
+    assert not OptOut.objects.exists() and not ConsentEvent.objects.exists()
+
+
+def test_import_is_all_or_nothing_across_notes(admin_user, monkeypatch):
+    from optouts import services
+
+    calls = []
+    real = services.phones_opt_out
+
+    def fail_second(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 2:
+            raise RuntimeError("database went away")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "phones_opt_out", fail_second)
+    lines = [ImportLine(1, "4155550101", "a"), ImportLine(2, "4155550102", "b")]
+    with pytest.raises(RuntimeError):
+        optout_list_import(lines=lines, actor=admin_user)
+    assert not OptOut.objects.exists()
+
+
+def test_service_refuses_a_bad_line_before_writing(admin_user):
+    with pytest.raises(OptOutImportError) as caught:
+        optout_list_import(
+            lines=[ImportLine(1, "4155550101"), ImportLine(2, "555")], actor=admin_user
+        )
+    assert caught.value.errors[0]["line"] == 2
+    assert not OptOut.objects.exists()
+
+
+def test_empty_or_non_utf8_files_are_form_errors(admin_client):
+    response = admin_client.post(IMPORT, {"file": upload("phone\n\n")})
+    assert b"The file holds no phone numbers." in response.content
+    bad = SimpleUploadedFile("x.csv", b"\xff\xfe4\x00", content_type="text/csv")
+    response = admin_client.post(IMPORT, {"file": bad})
+    assert b"not UTF-8 text" in response.content
+
+
+def test_agent_cannot_import(agent_client):
+    response = agent_client.post(IMPORT, {"file": upload("4155550101\n")})
+    assert response.status_code == 403
+    assert not OptOut.objects.exists()
