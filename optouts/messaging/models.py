@@ -1,1 +1,201 @@
-"""Message models; re-exported by optouts.models so Django finds them."""
+"""Message models; re-exported by optouts.models so Django finds them.
+
+The logs here are written by optouts.messaging.services only; the admin shows them read-only.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+__all__ = [
+    "InboundAction",
+    "InboundMessage",
+    "MessageStatus",
+    "OutboundMessage",
+    "OutboxEntry",
+    "PossibleOptOut",
+    "PossibleOptOutStatus",
+    "StatusCallbackEvent",
+]
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+    BLOCKED = "blocked", "Blocked (opted out)"
+
+
+class OutboundMessage(models.Model):
+    """One SMS someone asked to send, and what became of it."""
+
+    Status = MessageStatus
+
+    to_number = models.CharField("to", max_length=16)
+    body = models.TextField()
+    lead = models.ForeignKey(
+        "leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="sms_messages"
+    )
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(
+        max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED
+    )
+    backend = models.CharField(max_length=100, blank=True)
+    provider_id = models.CharField("provider message id", max_length=64, blank=True)
+    provider_status = models.CharField(max_length=20, blank=True)
+    error_code = models.CharField(max_length=10, blank=True)
+    # Why it failed or was blocked, in a sentence.
+    reason = models.TextField(blank=True)
+    # The opt-out source that blocked it (empty unless blocked).
+    blocked_source = models.CharField(max_length=10, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "outbound SMS"
+        verbose_name_plural = "outbound SMS log"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=MessageStatus.values), name="sms_message_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["provider_id"], name="sms_message_provider_id_idx"),
+            models.Index(fields=["to_number", "created_at"], name="sms_message_to_idx"),
+        ]
+        permissions = [("send_sms", "Can send an SMS")]
+
+    def __str__(self) -> str:
+        return f"SMS to {self.to_number} ({self.get_status_display()})"
+
+
+class OutboxEntry(models.Model):
+    """What the local backend 'sent': the hand-off, readable in the admin and in tests."""
+
+    message = models.OneToOneField(OutboundMessage, on_delete=models.CASCADE, related_name="+")
+    to_number = models.CharField(max_length=16)
+    body = models.TextField()
+    handed_off_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-handed_off_at", "-id"]
+        verbose_name = "local outbox entry"
+        verbose_name_plural = "local outbox"
+
+    def __str__(self) -> str:
+        return f"Outbox: {self.to_number}"
+
+
+class InboundAction(models.TextChoices):
+    STOP = "stop", "Stop word: opted out"
+    START = "start", "Start word: opted in"
+    HELP = "help", "Help word: help text sent"
+    POSSIBLE_OPT_OUT = "possible_opt_out", "Possible opt-out: flagged for review"
+    NONE = "none", "No keyword"
+    INVALID_SENDER = "invalid_sender", "Sender is not a valid phone number"
+
+
+class InboundMessage(models.Model):
+    """Every SMS received on the inbound webhook, once per provider MessageSid."""
+
+    Action = InboundAction
+
+    message_sid = models.CharField(max_length=64, unique=True)
+    from_raw = models.CharField("from (as received)", max_length=40)
+    phone_number = models.CharField("from", max_length=16, blank=True)
+    to_number = models.CharField("to", max_length=40, blank=True)
+    body = models.TextField(blank=True)
+    opt_out_type = models.CharField(max_length=20, blank=True)
+    action = models.CharField(max_length=20, choices=InboundAction.choices)
+    # The consent outcome of the action (opted_out, already_opted_out, opted_in, ...), if any.
+    outcome = models.CharField(max_length=20, blank=True)
+    received_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = "inbound SMS"
+        verbose_name_plural = "inbound SMS log"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=InboundAction.values), name="sms_inbound_action_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["phone_number"], name="sms_inbound_number_idx")]
+
+    def __str__(self) -> str:
+        return f"SMS from {self.phone_number or self.from_raw} ({self.message_sid})"
+
+
+class PossibleOptOutStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    OPTED_OUT = "opted_out", "Opted out"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class PossibleOptOut(models.Model):
+    """An inbound text with a stop word among other words, waiting for a person to decide."""
+
+    Status = PossibleOptOutStatus
+
+    inbound = models.OneToOneField(
+        InboundMessage, on_delete=models.CASCADE, related_name="possible_opt_out"
+    )
+    phone_number = models.CharField(max_length=16)
+    matched_word = models.CharField(max_length=40)
+    status = models.CharField(
+        max_length=10, choices=PossibleOptOutStatus.choices, default=PossibleOptOutStatus.OPEN
+    )
+    created_at = models.DateTimeField(db_index=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "possible opt-out"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=PossibleOptOutStatus.values),
+                name="sms_possible_optout_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="sms_possible_status_idx")]
+
+    def __str__(self) -> str:
+        return f"Possible opt-out from {self.phone_number}"
+
+
+class StatusCallbackEvent(models.Model):
+    """Every status callback received, with what it did."""
+
+    message = models.ForeignKey(
+        OutboundMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message_sid = models.CharField(max_length=64)
+    to_number = models.CharField(max_length=40, blank=True)
+    provider_status = models.CharField(max_length=20)
+    error_code = models.CharField(max_length=10, blank=True)
+    # "system_opt_out" when the error code put the number on the list, else "recorded".
+    action = models.CharField(max_length=20)
+    outcome = models.CharField(max_length=20, blank=True)
+    received_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = "SMS status callback"
+        indexes = [models.Index(fields=["message_sid"], name="sms_status_sid_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.message_sid}: {self.provider_status}"

@@ -1,0 +1,110 @@
+"""POST /api/v1/sms/messages/: send an SMS (DESIGN.md section 4).
+
+201 with the recorded message (status `queued` when a worker sends it, `sent` when sent at once);
+409 `recipient_opted_out` when the number is on the opt-out list (the blocked attempt is recorded);
+502 `provider_error` when the provider refused the message (recorded as failed).
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from leads.models import Lead
+from optouts.messaging.models import MessageStatus, OutboundMessage
+from optouts.messaging.roles import SEND
+from optouts.messaging.services import (
+    MAX_BODY_LENGTH,
+    MessageInvalid,
+    RecipientOptedOut,
+    message_send,
+)
+from velocify_sms.phones import InvalidPhoneNumber
+
+
+class CanSendSms(BasePermission):
+    message = "You do not have permission to send SMS messages."
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_active and user.has_perm(SEND))
+
+
+class RecipientOptedOutError(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "recipient_opted_out"
+    default_detail = "The recipient is on the opt-out list; nothing was sent."
+
+
+class ProviderRefusedError(APIException):
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_code = "provider_error"
+    default_detail = "The SMS provider refused the message."
+
+
+class MessageSendInputSerializer(serializers.Serializer):
+    to = serializers.CharField(max_length=40, help_text="The recipient, in any written form.")
+    body = serializers.CharField(max_length=MAX_BODY_LENGTH)
+    lead = serializers.PrimaryKeyRelatedField(
+        queryset=Lead.objects.all(), required=False, allow_null=True
+    )
+
+
+class MessageOutputSerializer(serializers.ModelSerializer):
+    to = serializers.CharField(source="to_number")
+
+    class Meta:
+        model = OutboundMessage
+        fields = [
+            "id",
+            "to",
+            "body",
+            "lead",
+            "status",
+            "provider_id",
+            "error_code",
+            "reason",
+            "created_at",
+            "sent_at",
+        ]
+
+
+class MessageSendApi(APIView):
+    permission_classes = [CanSendSms]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        request=MessageSendInputSerializer,
+        responses={
+            201: MessageOutputSerializer,
+            400: OpenApiResponse(description="Invalid `to`, `body` or `lead`."),
+            409: OpenApiResponse(description="`recipient_opted_out`: the number is opted out."),
+            502: OpenApiResponse(description="`provider_error`: the provider refused it."),
+        },
+        summary="Send an SMS (never to an opted-out number)",
+    )
+    def post(self, request):
+        serializer = MessageSendInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            message = message_send(
+                to=data["to"], body=data["body"], lead=data.get("lead"), sender=request.user
+            )
+        except InvalidPhoneNumber as exc:
+            raise serializers.ValidationError({"to": [str(exc)]}) from exc
+        except MessageInvalid as exc:
+            raise serializers.ValidationError({"body": [str(exc)]}) from exc
+        except RecipientOptedOut as exc:
+            raise RecipientOptedOutError(exc.message.reason) from exc
+        if message.status == MessageStatus.FAILED:
+            raise ProviderRefusedError(
+                f"The SMS provider refused message {message.pk}: {message.reason}"
+                + (f" (error {message.error_code})." if message.error_code else ".")
+            )
+        return Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)

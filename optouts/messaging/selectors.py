@@ -1,0 +1,45 @@
+"""Reads of the SMS channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from optouts.messaging.models import OutboundMessage, PossibleOptOut, PossibleOptOutStatus
+from optouts.models import Source
+from optouts.selectors import phone_status
+
+
+@dataclass(frozen=True)
+class SendCheck:
+    """Whether a number may be texted now, and if not, why (for the lead page's send form)."""
+
+    phone_number: str
+    can_send: bool
+    source: str | None
+    reason: str
+
+
+_BLOCK_REASON = {
+    Source.CONTACT: "The contact texted STOP: only the contact can opt back in, by texting START.",
+    Source.SYSTEM: "The carrier reported this number opted out or unreachable.",
+    Source.AGENT: "An agent opted this number out.",
+}
+
+
+def phone_send_check(*, number: str) -> SendCheck:
+    """Send status of a number in any written form (raises InvalidPhoneNumber)."""
+    status = phone_status(number=number)
+    if not status.sms_opted_out:
+        return SendCheck(status.phone_number, True, None, "")
+    return SendCheck(status.phone_number, False, status.source, _BLOCK_REASON[status.source])
+
+
+def messages_for_phone(*, number: str) -> QuerySet[OutboundMessage]:
+    """Messages sent (or attempted) to an E.164 number, newest first."""
+    return OutboundMessage.objects.filter(to_number=number).select_related("sender", "lead")
+
+
+def possible_opt_outs_open() -> QuerySet[PossibleOptOut]:
+    return PossibleOptOut.objects.filter(status=PossibleOptOutStatus.OPEN).select_related("inbound")

@@ -1,0 +1,370 @@
+"""Writes of the SMS channel: the guarded send, inbound keywords, status callbacks, the inbox.
+
+The send guard: `message_deliver` checks the opt-out list and hands the message to the provider
+inside one transaction that holds `phone_numbers_lock(shared=True)` on the number. Opt-out writers
+take that lock exclusively (optouts.services), so an opt-out either committed before the check
+(and the check sees it: the send is blocked) or waits until the hand-off is over. No message ever
+reaches the provider after an opt-out of its number has committed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from optouts.messaging.backends import ProviderError, backend_get
+from optouts.messaging.keywords import HELP, START, STOP, keyword_match
+from optouts.messaging.models import (
+    InboundAction,
+    InboundMessage,
+    MessageStatus,
+    OutboundMessage,
+    PossibleOptOut,
+    PossibleOptOutStatus,
+    StatusCallbackEvent,
+)
+from optouts.models import Channel, Source
+from optouts.selectors import phones_opted_out
+from optouts.services import (
+    ConsentResult,
+    OptInBy,
+    phone_numbers_lock,
+    phone_opt_in,
+    phone_opt_out,
+)
+from velocify_sms.phones import InvalidPhoneNumber, phone_normalize
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_LENGTH = 1600  # Twilio's limit for one (concatenated) message
+
+
+class RecipientOptedOut(Exception):
+    """The number is on the opt-out list; the message was recorded as blocked, nothing was sent."""
+
+    def __init__(self, message: OutboundMessage) -> None:
+        self.message = message
+        super().__init__(message.reason)
+
+
+class MessageInvalid(ValueError):
+    """The message cannot be sent as asked (empty or too long body); nothing was recorded."""
+
+
+class PossibleOptOutResolved(Exception):
+    """The possible opt-out was already decided by someone else."""
+
+
+def _blocked_reason(number: str, source: str) -> str:
+    label = Source(source).label.lower()
+    return f"{number} is on the opt-out list (source: {label}); no SMS may be sent to it."
+
+
+def _mark_blocked(message: OutboundMessage, source: str) -> None:
+    message.status = MessageStatus.BLOCKED
+    message.blocked_source = source
+    message.reason = _blocked_reason(message.to_number, source)
+    message.status_changed_at = timezone.now()
+    message.save(update_fields=["status", "blocked_source", "reason", "status_changed_at"])
+
+
+def message_send(*, to: str, body: str, lead=None, sender=None) -> OutboundMessage:
+    """Record an SMS to `to` (any written form) and send it through the task queue.
+
+    Raises InvalidPhoneNumber or MessageInvalid before recording anything, and RecipientOptedOut
+    (after recording the message as blocked) when the number is on the list. With a queue worker
+    (TASKS_BACKEND=database or rq) the message is returned `queued` and the worker runs the
+    guarded hand-off (`message_deliver`); with the immediate backend it is returned `sent` or
+    `failed`. Call it outside a transaction: the worker must see the committed message.
+    """
+    from optouts.messaging.tasks import message_deliver_task
+
+    number = phone_normalize(to)
+    body = (body or "").strip()
+    if not body:
+        raise MessageInvalid("The message is empty.")
+    if len(body) > MAX_BODY_LENGTH:
+        raise MessageInvalid(f"The message is {len(body)} characters long; the most is 1600.")
+    now = timezone.now()
+    message = OutboundMessage.objects.create(
+        to_number=number,
+        body=body,
+        lead=lead,
+        sender=sender,
+        status=MessageStatus.QUEUED,
+        backend=settings.SMS_BACKEND,
+        created_at=now,
+        status_changed_at=now,
+    )
+    # An early answer for the caller; the check that guarantees the rule is in message_deliver.
+    source = phones_opted_out(numbers=[number]).get(number)
+    if source:
+        _mark_blocked(message, source)
+        raise RecipientOptedOut(message)
+    result = message_deliver_task.enqueue(message_id=message.pk)
+    if result.errors:
+        logger.error("SMS %s: delivery task failed: %s", message.pk, result.errors[-1].traceback)
+    message.refresh_from_db()
+    if message.status == MessageStatus.BLOCKED:
+        raise RecipientOptedOut(message)
+    return message
+
+
+def message_deliver(*, message_id: int) -> OutboundMessage:
+    """The send guard and hand-off of one queued message (run by the task queue).
+
+    Idempotent: a message that is no longer `queued` is returned untouched, so a retried task
+    never sends twice. A provider error whose code is in SMS_SYSTEM_OPT_OUT_ERROR_CODES (21610:
+    the recipient replied STOP to the provider) puts the number on the list with source system.
+    """
+    carrier_code = ""
+    with transaction.atomic():
+        message = OutboundMessage.objects.select_for_update().get(pk=message_id)
+        if message.status != MessageStatus.QUEUED:
+            return message
+        number = message.to_number
+        phone_numbers_lock(numbers=[number], shared=True)
+        # A fresh snapshot after the lock: every opt-out committed before now is visible.
+        source = phones_opted_out(numbers=[number]).get(number)
+        if source:
+            _mark_blocked(message, source)
+            return message
+        backend = backend_get(message.backend or None)
+        now = timezone.now()
+        try:
+            receipt = backend.send(message)
+        except ProviderError as exc:
+            message.status = MessageStatus.FAILED
+            message.error_code = exc.code
+            message.reason = exc.detail
+            if exc.code and exc.code in settings.SMS_SYSTEM_OPT_OUT_ERROR_CODES:
+                carrier_code = exc.code
+        else:
+            message.status = MessageStatus.SENT
+            message.provider_id = receipt.provider_id
+            message.provider_status = receipt.provider_status
+            message.sent_at = now
+        message.status_changed_at = timezone.now()
+        message.save()
+    if carrier_code:
+        # After the commit: the opt-out takes the number's lock exclusively, which this
+        # transaction held shared.
+        phone_opt_out(
+            number=number,
+            source=Source.SYSTEM,
+            channel=Channel.CARRIER,
+            lead=message.lead,
+            details={"error_code": carrier_code, "message_id": message.pk, "on": "send"},
+        )
+    return message
+
+
+# --- Inbound keywords -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboundResult:
+    inbound: InboundMessage
+    reply: str  # the text to answer with, "" for none
+    duplicate: bool = False
+
+
+def _keyword_reply(text: str) -> str:
+    return "" if settings.SMS_PROVIDER_REPLIES_TO_KEYWORDS else text
+
+
+def inbound_message_receive(
+    *, message_sid: str, from_number: str, to_number: str = "", body: str = "", opt_out_type=""
+) -> InboundResult:
+    """Log an inbound SMS once per MessageSid and act on its keyword.
+
+    Stop word: opt out (source contact, channel keyword). Start word: opt in as the contact.
+    Help word: the help text. A stop word among other words: a possible opt-out for a person to
+    decide. A MessageSid seen before does nothing and answers nothing (`duplicate`).
+    """
+    existing = InboundMessage.objects.filter(message_sid=message_sid).first()
+    if existing is not None:
+        return InboundResult(existing, "", duplicate=True)
+    try:
+        with transaction.atomic():
+            return _inbound_process(message_sid, from_number, to_number, body, opt_out_type)
+    except IntegrityError:
+        # The unique MessageSid: a concurrent delivery of the same message won.
+        existing = InboundMessage.objects.filter(message_sid=message_sid).first()
+        if existing is None:
+            raise
+        return InboundResult(existing, "", duplicate=True)
+
+
+def _inbound_process(message_sid, from_number, to_number, body, opt_out_type) -> InboundResult:
+    now = timezone.now()
+    inbound = InboundMessage.objects.create(
+        message_sid=message_sid,
+        from_raw=(from_number or "")[:40],
+        to_number=(to_number or "")[:40],
+        body=body or "",
+        opt_out_type=(opt_out_type or "")[:20],
+        action=InboundAction.NONE,
+        received_at=now,
+    )
+    try:
+        number = phone_normalize(from_number)
+    except InvalidPhoneNumber:
+        inbound.action = InboundAction.INVALID_SENDER
+        inbound.save(update_fields=["action"])
+        return InboundResult(inbound, "")
+    inbound.phone_number = number
+    match = keyword_match(body=body or "", opt_out_type=opt_out_type or "")
+    details = {"text": body or "", "message_sid": message_sid}
+    if opt_out_type:
+        details["opt_out_type"] = opt_out_type
+    reply = ""
+    result: ConsentResult | None = None
+    if match.kind == STOP:
+        inbound.action = InboundAction.STOP
+        result = phone_opt_out(
+            number=number, source=Source.CONTACT, channel=Channel.KEYWORD, details=details
+        )
+        reply = _keyword_reply(settings.SMS_STOP_REPLY)
+    elif match.kind == START:
+        inbound.action = InboundAction.START
+        result = phone_opt_in(
+            number=number, by=OptInBy.CONTACT, channel=Channel.KEYWORD, details=details
+        )
+        reply = _keyword_reply(settings.SMS_START_REPLY)
+    elif match.kind == HELP:
+        inbound.action = InboundAction.HELP
+        reply = _keyword_reply(settings.SMS_HELP_REPLY)
+    elif match.possible_stop_word:
+        inbound.action = InboundAction.POSSIBLE_OPT_OUT
+        PossibleOptOut.objects.create(
+            inbound=inbound,
+            phone_number=number,
+            matched_word=match.possible_stop_word,
+            created_at=now,
+        )
+    inbound.outcome = result.outcome if result else ""
+    inbound.save(update_fields=["phone_number", "action", "outcome"])
+    return InboundResult(inbound, reply)
+
+
+# --- Status callbacks -------------------------------------------------------------------------
+
+_DELIVERED = {"delivered", "read"}
+_FAILED = {"failed", "undelivered", "canceled"}
+_FINAL = {MessageStatus.DELIVERED, MessageStatus.FAILED, MessageStatus.BLOCKED}
+
+
+def _status_from_provider(provider_status: str) -> str:
+    if provider_status in _DELIVERED:
+        return MessageStatus.DELIVERED
+    if provider_status in _FAILED:
+        return MessageStatus.FAILED
+    return MessageStatus.SENT
+
+
+def message_status_record(
+    *, message_sid: str, provider_status: str, to_number: str = "", error_code: str = ""
+) -> StatusCallbackEvent:
+    """Apply a provider status callback: update the message, and for an error code in
+    SMS_SYSTEM_OPT_OUT_ERROR_CODES put the number on the list (source system, channel carrier).
+    Other codes are only recorded. Every callback is logged."""
+    provider_status = (provider_status or "").strip().lower()[:20]
+    error_code = (error_code or "").strip()[:10]
+    now = timezone.now()
+    with transaction.atomic():
+        message = (
+            OutboundMessage.objects.select_for_update()
+            .filter(provider_id=message_sid)
+            .exclude(provider_id="")
+            .first()
+        )
+        number = message.to_number if message else ""
+        if message is not None and message.status not in _FINAL:
+            message.status = _status_from_provider(provider_status)
+            message.provider_status = provider_status
+            if error_code:
+                message.error_code = error_code
+            message.status_changed_at = now
+            message.save(
+                update_fields=["status", "provider_status", "error_code", "status_changed_at"]
+            )
+        if not number:
+            try:
+                number = phone_normalize(to_number)
+            except InvalidPhoneNumber:
+                number = ""
+        action, outcome = "recorded", ""
+        if error_code and error_code in settings.SMS_SYSTEM_OPT_OUT_ERROR_CODES and number:
+            result = phone_opt_out(
+                number=number,
+                source=Source.SYSTEM,
+                channel=Channel.CARRIER,
+                lead=message.lead if message else None,
+                details={
+                    "error_code": error_code,
+                    "message_sid": message_sid,
+                    "provider_status": provider_status,
+                },
+            )
+            action, outcome = "system_opt_out", result.outcome
+        return StatusCallbackEvent.objects.create(
+            message=message,
+            message_sid=message_sid[:64],
+            to_number=(to_number or number)[:40],
+            provider_status=provider_status,
+            error_code=error_code,
+            action=action,
+            outcome=outcome,
+            received_at=now,
+        )
+
+
+# --- The possible-opt-out inbox -----------------------------------------------------------------
+
+
+def _possible_opt_out_locked(item_id: int) -> PossibleOptOut:
+    item = PossibleOptOut.objects.select_for_update().select_related("inbound").get(pk=item_id)
+    if item.status != PossibleOptOutStatus.OPEN:
+        raise PossibleOptOutResolved(
+            f"This message from {item.phone_number} was already handled "
+            f"({item.get_status_display().lower()})."
+        )
+    return item
+
+
+def possible_opt_out_confirm(*, item_id: int, actor) -> ConsentResult:
+    """Opt the sender of a flagged message out (source agent, channel ui) and close the item."""
+    with transaction.atomic():
+        item = _possible_opt_out_locked(item_id)
+        result = phone_opt_out(
+            number=item.phone_number,
+            source=Source.AGENT,
+            channel=Channel.UI,
+            actor=actor,
+            details={
+                "text": item.inbound.body,
+                "message_sid": item.inbound.message_sid,
+                "possible_opt_out": item.pk,
+            },
+        )
+        item.status = PossibleOptOutStatus.OPTED_OUT
+        item.resolved_at = timezone.now()
+        item.resolved_by = actor
+        item.save(update_fields=["status", "resolved_at", "resolved_by"])
+    return result
+
+
+def possible_opt_out_dismiss(*, item_id: int, actor) -> PossibleOptOut:
+    """Close a flagged message without changing the number's consent."""
+    with transaction.atomic():
+        item = _possible_opt_out_locked(item_id)
+        item.status = PossibleOptOutStatus.DISMISSED
+        item.resolved_at = timezone.now()
+        item.resolved_by = actor
+        item.save(update_fields=["status", "resolved_at", "resolved_by"])
+    return item

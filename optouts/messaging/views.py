@@ -1,0 +1,119 @@
+"""Admin views of the SMS channel: the agent's send form and the possible-opt-out inbox buttons.
+
+Mounted through OutboundMessageAdmin/PossibleOptOutAdmin.get_urls (admin_view checks is_staff);
+each view checks its own permission and accepts POST only (CSRF protected).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from optouts.messaging.forms import MessageSendForm
+from optouts.messaging.models import MessageStatus
+from optouts.messaging.roles import SEND
+from optouts.messaging.services import (
+    MessageInvalid,
+    PossibleOptOutResolved,
+    RecipientOptedOut,
+    message_send,
+    possible_opt_out_confirm,
+    possible_opt_out_dismiss,
+)
+from optouts.permissions import user_can_opt_out
+from optouts.services import Outcome
+from velocify_sms.phones import InvalidPhoneNumber
+
+RESOLVE_PERMISSION = "optouts.change_possibleoptout"
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def user_can_send_sms(user) -> bool:
+    return bool(user and user.is_active and user.has_perm(SEND))
+
+
+@require_POST
+def message_send_view(request):
+    if not user_can_send_sms(request.user):
+        raise PermissionDenied("You do not have permission to send SMS messages.")
+    form = MessageSendForm(request.POST)
+    lead = None
+    if form.is_valid():
+        data = form.cleaned_data
+        lead = data["lead"]
+        try:
+            message = message_send(to=data["to"], body=data["body"], lead=lead, sender=request.user)
+        except (InvalidPhoneNumber, MessageInvalid) as exc:
+            messages.error(request, f"Not sent: {exc}")
+        except RecipientOptedOut as exc:
+            messages.error(request, f"Not sent: {exc.message.reason}")
+        else:
+            if message.status == MessageStatus.FAILED:
+                messages.error(
+                    request,
+                    f"The SMS provider refused the message to {message.to_number}: "
+                    f"{message.reason}",
+                )
+            elif message.status == MessageStatus.QUEUED:
+                messages.success(request, f"SMS to {message.to_number} queued for sending.")
+            else:
+                messages.success(request, f"SMS sent to {message.to_number}.")
+    else:
+        problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+        messages.error(request, f"Not sent: {problems}")
+    fallback = (
+        reverse("admin:leads_lead_change", args=[lead.pk])
+        if lead is not None
+        else reverse("admin:optouts_outboundmessage_changelist")
+    )
+    return HttpResponseRedirect(_safe_next(request, fallback))
+
+
+def _inbox_url() -> str:
+    return reverse("admin:optouts_possibleoptout_changelist")
+
+
+@require_POST
+def possible_opt_out_confirm_view(request, item_id: int):
+    user = request.user
+    if not (user_can_opt_out(user) and user.has_perm(RESOLVE_PERMISSION)):
+        raise PermissionDenied("You do not have permission to opt phone numbers out.")
+    try:
+        result = possible_opt_out_confirm(item_id=item_id, actor=user)
+    except PossibleOptOutResolved as exc:
+        messages.warning(request, str(exc))
+    else:
+        if result.outcome == Outcome.OPTED_OUT:
+            messages.success(request, f"{result.phone_number} is now opted out.")
+        else:
+            messages.info(
+                request,
+                f"{result.phone_number} was already opted out (source {result.source}); "
+                "nothing changed.",
+            )
+    return HttpResponseRedirect(_safe_next(request, _inbox_url()))
+
+
+@require_POST
+def possible_opt_out_dismiss_view(request, item_id: int):
+    if not request.user.has_perm(RESOLVE_PERMISSION):
+        raise PermissionDenied("You do not have permission to handle possible opt-outs.")
+    try:
+        item = possible_opt_out_dismiss(item_id=item_id, actor=request.user)
+    except PossibleOptOutResolved as exc:
+        messages.warning(request, str(exc))
+    else:
+        messages.success(request, f"Dismissed the message from {item.phone_number}.")
+    return HttpResponseRedirect(_safe_next(request, _inbox_url()))
