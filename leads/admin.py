@@ -89,7 +89,7 @@ class LeadAdmin(admin.ModelAdmin):
     ]
     readonly_fields = ["sms_opt_out_label"]
 
-    list_display = ["name", "phone_numbers", "assigned_agent", "sms_opt_out", "status"]
+    list_display = ["name", "phone_numbers", "agent", "sms_opt_out", "status"]
     list_display_links = ["name"]
     list_filter = [SmsOptOutFilter, "status", ("assigned_agent", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["assigned_agent"]
@@ -112,6 +112,10 @@ class LeadAdmin(admin.ModelAdmin):
     @admin.display(description="Phones")
     def phone_numbers(self, obj: Lead) -> str:
         return ", ".join(phone_format_national(p.number) for p in obj.phones.all()) or "-"
+
+    @admin.display(description="Assigned agent", ordering="assigned_agent__username")
+    def agent(self, obj: Lead) -> str:
+        return obj.assigned_agent.get_username() if obj.assigned_agent else "-"
 
     @admin.display(description="SMS Opt-Out", boolean=True, ordering="sms_opt_out")
     def sms_opt_out(self, obj: Lead) -> bool:

@@ -1,0 +1,148 @@
+"""The lead list as the custom report: columns, SMS Opt-Out filter, phone search, CSV export."""
+
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from leads.models import LeadPhone
+from optouts.models import Channel, Source
+from optouts.services import phone_opt_out
+from tests.factories import LeadFactory, LeadPhoneFactory, UserFactory
+from tests.leads._admin_helpers import EXPORT_URL, LIST_URL
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_leads(agent_user):
+    """Ana's number is opted out; Ben's is not."""
+    ana = LeadPhoneFactory(
+        number="+14155552671",
+        lead=LeadFactory(first_name="Ana", last_name="Garcia", assigned_agent=agent_user),
+    )
+    ben = LeadPhoneFactory(
+        number="+12125550199", lead=LeadFactory(first_name="Ben", last_name="Nguyen")
+    )
+    phone_opt_out(number=ana.number, source=Source.AGENT, channel=Channel.UI)
+    return ana.lead, ben.lead
+
+
+def _names(response):
+    return {str(lead) for lead in response.context["cl"].result_list}
+
+
+def _csv(response):
+    assert response.streaming
+    body = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+def test_list_has_name_phones_agent_and_sms_opt_out_columns(agent_client, two_leads):
+    response = agent_client.get(LIST_URL)
+    assert response.status_code == 200
+    headers = [h["text"] for h in response.context["result_headers"]]
+    assert headers[1:5] == ["Name", "Phones", "Assigned agent", "SMS Opt-Out"]
+    body = response.content.decode()
+    assert "(415) 555-2671" in body
+    assert 'alt="True"' in body and 'alt="False"' in body
+    assert "Export CSV" in body
+
+
+@pytest.mark.parametrize(("value", "expected"), [("yes", {"Ana Garcia"}), ("no", {"Ben Nguyen"})])
+def test_filter_by_sms_opt_out(agent_client, two_leads, value, expected):
+    response = agent_client.get(LIST_URL, {"sms_opt_out": value})
+    assert _names(response) == expected
+
+
+@pytest.mark.parametrize(
+    "term",
+    ["(415) 555-2671", "+1 415 555 2671", "4155552671", "1-415-555-2671", "+14155552671", "415"],
+)
+def test_search_finds_a_lead_by_phone_in_any_format(agent_client, two_leads, term):
+    assert _names(agent_client.get(LIST_URL, {"q": term})) == {"Ana Garcia"}
+
+
+@pytest.mark.parametrize("term", ["garcia", "Ana", "lead"])
+def test_search_by_name_or_email_still_works(agent_client, two_leads, term):
+    names = _names(agent_client.get(LIST_URL, {"q": term}))
+    assert "Ana Garcia" in names
+
+
+def test_a_lead_sharing_an_opted_out_number_is_listed_as_opted_out(agent_client, two_leads):
+    LeadPhoneFactory(number="+14155552671", lead=LeadFactory(first_name="Cy", last_name="Lee"))
+    assert _names(agent_client.get(LIST_URL, {"sms_opt_out": "yes"})) == {"Ana Garcia", "Cy Lee"}
+
+
+def _add_leads(count, agents):
+    for index in range(count):
+        lead = LeadFactory(assigned_agent=agents[index % len(agents)])
+        LeadPhoneFactory(lead=lead)
+        LeadPhoneFactory(lead=lead)
+
+
+def _page_queries(client, rows):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST_URL)
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == rows
+    return len(queries)
+
+
+def test_query_count_of_a_page_is_the_same_at_20_and_100_rows(client, agent_user):
+    client.force_login(agent_user)
+    agents = [UserFactory(is_staff=True) for _ in range(5)]
+    _add_leads(20, agents)
+    at_20 = _page_queries(client, 20)
+    _add_leads(80, agents)
+    phone_opt_out(number=LeadPhone.objects.last().number, source=Source.AGENT, channel=Channel.UI)
+    at_100 = _page_queries(client, 100)
+    assert at_20 == at_100
+
+
+def test_csv_export_has_the_sms_opt_out_column_and_respects_the_filter(agent_client, two_leads):
+    rows = _csv(agent_client.get(EXPORT_URL))
+    assert {(r["First name"], r["SMS Opt-Out"]) for r in rows} == {("Ana", "Yes"), ("Ben", "No")}
+    assert {r["Phones"] for r in rows} == {"'+14155552671", "'+12125550199"}
+
+    rows = _csv(agent_client.get(EXPORT_URL, {"sms_opt_out": "no"}))
+    assert [r["First name"] for r in rows] == ["Ben"]
+
+    rows = _csv(agent_client.get(EXPORT_URL, {"q": "(415) 555-2671"}))
+    assert [r["First name"] for r in rows] == ["Ana"]
+
+
+def test_csv_export_neutralises_a_hyperlink_formula(agent_client):
+    LeadFactory(first_name='=HYPERLINK("http://evil.example","click")', company="@SUM(A1)")
+    (row,) = _csv(agent_client.get(EXPORT_URL))
+    assert row["First name"] == '\'=HYPERLINK("http://evil.example","click")'
+    assert row["Company"] == "'@SUM(A1)"
+
+
+def test_export_selected_action_streams_only_the_chosen_leads(agent_client, two_leads):
+    ana, _ = two_leads
+    response = agent_client.post(
+        LIST_URL, {"action": "export_selected_csv", "_selected_action": [ana.pk]}
+    )
+    assert [r["First name"] for r in _csv(response)] == ["Ana"]
+
+
+def test_list_escapes_a_lead_named_script(agent_client):
+    LeadFactory(first_name="<script>alert(1)</script>", last_name="")
+    body = agent_client.get(LIST_URL).content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_logged_out_visitors_go_to_login_for_list_and_export(client, two_leads):
+    for url in (LIST_URL, EXPORT_URL):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")
+
+
+def test_staff_without_lead_permissions_cannot_export(client, two_leads):
+    client.force_login(UserFactory(is_staff=True))
+    assert client.get(EXPORT_URL).status_code == 403
