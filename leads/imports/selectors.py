@@ -70,3 +70,15 @@ def import_mapping_list() -> QuerySet[ImportMapping]:
 
 def import_job_list() -> QuerySet[ImportJob]:
     return ImportJob.objects.select_related("created_by").order_by("-created_at", "-id")
+
+
+def import_job_sample(*, job: ImportJob, rows: int = 3) -> list[list[str]]:
+    """The first data rows of the job's file, as text (for the mapping page)."""
+    from itertools import islice
+
+    from leads.imports.readers import ReaderOptions, table_open
+
+    table = table_open(
+        path=job.file.path, name=job.original_name, options=ReaderOptions.from_dict(job.options)
+    )
+    return [values for _, values in islice(table.rows(), rows)]

@@ -1,0 +1,68 @@
+"""Forms of the admin import pages: upload, then one choice per column."""
+
+from __future__ import annotations
+
+from django import forms
+
+from leads.imports.mapping import TARGET_CHOICES
+from leads.imports.selectors import import_mapping_list
+
+DELIMITER_CHOICES = [("", "Detect"), (",", "Comma (,)"), (";", "Semicolon (;)"), ("\t", "Tab")]
+ENCODING_CHOICES = [
+    ("", "Detect"),
+    ("utf-8", "UTF-8"),
+    ("utf-8-sig", "UTF-8 with BOM"),
+    ("cp1252", "Windows-1252 (Excel on Windows)"),
+]
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label="File", help_text="CSV (comma, semicolon or tab separated) or Excel .xlsx."
+    )
+    delimiter = forms.ChoiceField(label="CSV delimiter", choices=DELIMITER_CHOICES, required=False)
+    encoding = forms.ChoiceField(label="CSV encoding", choices=ENCODING_CHOICES, required=False)
+    sheet = forms.CharField(
+        label="Excel sheet",
+        required=False,
+        max_length=100,
+        help_text="Leave empty for the first sheet.",
+    )
+    saved_mapping = forms.ModelChoiceField(
+        label="Saved mapping",
+        queryset=None,
+        required=False,
+        empty_label="Guess from the headers",
+        to_field_name="name",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["saved_mapping"].queryset = import_mapping_list()
+
+
+class ImportMappingForm(forms.Form):
+    """One `col_<n>` choice per column, prefilled; plus an optional name to save the mapping."""
+
+    save_as = forms.CharField(
+        label="Save this mapping as",
+        required=False,
+        max_length=100,
+        help_text="Optional: reuse it for the next file here or with import_leads --mapping NAME.",
+    )
+
+    def __init__(self, *args, headers: list[str], mapping: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.headers = headers
+        for index, header in enumerate(headers):
+            self.fields[f"col_{index}"] = forms.ChoiceField(
+                label=header, choices=TARGET_CHOICES, initial=mapping.get(header, "ignore")
+            )
+
+    def columns(self):
+        return [(header, self[f"col_{index}"]) for index, header in enumerate(self.headers)]
+
+    def mapping(self) -> dict[str, str]:
+        return {
+            header: self.cleaned_data[f"col_{index}"] for index, header in enumerate(self.headers)
+        }
