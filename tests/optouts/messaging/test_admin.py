@@ -1,0 +1,169 @@
+"""Admin: message logs, the possible-opt-out inbox, and the lead page's send form."""
+
+from __future__ import annotations
+
+import pytest
+from django.template.loader import render_to_string
+from django.test import RequestFactory
+from django.urls import reverse
+
+from optouts.messaging.models import (
+    MessageStatus,
+    OutboundMessage,
+    OutboxEntry,
+    PossibleOptOut,
+)
+from optouts.messaging.services import inbound_message_receive, message_send
+from optouts.models import Channel, ConsentEvent, OptOut, Source
+from optouts.services import phone_opt_out
+from tests.factories import LeadFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+NUMBER = "+14155550133"
+INBOX = reverse("admin:optouts_possibleoptout_changelist")
+SEND = reverse("admin:optouts_outboundmessage_send")
+
+
+@pytest.fixture
+def flagged(db):
+    inbound_message_receive(
+        message_sid="SMflag", from_number=NUMBER, body="<script>x</script> please STOP"
+    )
+    return PossibleOptOut.objects.get()
+
+
+def _confirm_url(item):
+    return reverse("admin:optouts_possibleoptout_confirm", args=[item.pk])
+
+
+def _dismiss_url(item):
+    return reverse("admin:optouts_possibleoptout_dismiss", args=[item.pk])
+
+
+def test_the_inbox_lists_open_flags_with_one_click_buttons_and_escapes_the_text(
+    agent_client, flagged
+):
+    page = agent_client.get(INBOX).content.decode()
+    assert NUMBER in page
+    assert "&lt;script&gt;x&lt;/script&gt; please STOP" in page
+    assert "<script>x</script>" not in page
+    assert f'formaction="{_confirm_url(flagged)}"' in page
+    assert f'formaction="{_dismiss_url(flagged)}"' in page
+    assert "csrfmiddlewaretoken" in page  # the changelist form carries it to the buttons
+
+
+def test_one_click_opts_the_number_out_as_agent_from_the_ui(agent_client, agent_user, flagged):
+    response = agent_client.post(_confirm_url(flagged))
+    assert response.status_code == 302
+    row = OptOut.objects.get(phone_number=NUMBER)
+    assert (row.source, row.channel, row.actor) == (Source.AGENT, Channel.UI, agent_user)
+    flagged.refresh_from_db()
+    assert flagged.status == PossibleOptOut.Status.OPTED_OUT
+    assert flagged.resolved_by == agent_user
+    assert ConsentEvent.objects.get().details["message_sid"] == "SMflag"
+    # Closed items leave the default (open) view.
+    assert f'formaction="{_confirm_url(flagged)}"' not in agent_client.get(INBOX).content.decode()
+
+
+def test_dismissing_changes_no_consent(admin_client, flagged):
+    admin_client.post(_dismiss_url(flagged))
+    flagged.refresh_from_db()
+    assert flagged.status == PossibleOptOut.Status.DISMISSED
+    assert not OptOut.objects.exists()
+
+
+def test_a_second_decision_on_the_same_flag_changes_nothing(admin_client, flagged):
+    admin_client.post(_dismiss_url(flagged))
+    admin_client.post(_confirm_url(flagged))
+    assert not OptOut.objects.exists()
+
+
+def test_the_decision_buttons_need_post_and_the_permission(client, agent_client, flagged):
+    assert agent_client.get(_confirm_url(flagged)).status_code == 405
+    staff = UserFactory(username="staff-only", is_staff=True)
+    client.force_login(staff)
+    assert client.post(_confirm_url(flagged)).status_code == 403
+    assert client.post(_dismiss_url(flagged)).status_code == 403
+    assert not OptOut.objects.exists()
+
+
+def test_the_logs_are_read_only_pages(admin_client, flagged):
+    message_send(to=NUMBER, body="Hello <b>there</b>")
+    for name in ["outboundmessage", "inboundmessage", "outboxentry", "statuscallbackevent"]:
+        response = admin_client.get(reverse(f"admin:optouts_{name}_changelist"))
+        assert response.status_code == 200, name
+        assert b"Hello <b>" not in response.content
+    message = OutboundMessage.objects.get()
+    change = reverse("admin:optouts_outboundmessage_change", args=[message.pk])
+    assert admin_client.post(change, {"body": "edited"}).status_code == 403
+
+
+def _render_form(user, phone, lead=None):
+    request = RequestFactory().get("/admin/leads/lead/1/change/")
+    request.user = user
+    return render_to_string(
+        "admin/optouts/messaging/_send_form.html", {"phone": phone, "lead": lead}, request=request
+    )
+
+
+def test_the_send_form_is_shown_for_an_opted_in_number(agent_user):
+    lead = LeadFactory()
+    html = _render_form(agent_user, NUMBER, lead)
+    assert f'action="{SEND}"' in html
+    assert f'name="to" value="{NUMBER}"' in html
+    assert f'name="lead" value="{lead.pk}"' in html
+    assert "csrfmiddlewaretoken" in html
+
+
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [(Source.CONTACT, "texted STOP"), (Source.SYSTEM, "carrier"), (Source.AGENT, "agent")],
+)
+def test_an_opted_out_number_shows_why_it_cannot_be_texted(agent_user, source, words):
+    phone_opt_out(number=NUMBER, source=source, channel=Channel.UI)
+    html = _render_form(agent_user, NUMBER)
+    assert "<form" not in html
+    assert "Cannot text" in html
+    assert words in html
+
+
+def test_a_user_without_the_send_permission_sees_no_form(db):
+    html = _render_form(UserFactory(username="nobody", is_staff=True), NUMBER)
+    assert "<form" not in html
+
+
+def test_an_agent_sends_from_the_lead_page_and_returns_to_it(agent_client, agent_user):
+    lead = LeadFactory()
+    back = f"/admin/leads/lead/{lead.pk}/change/"
+    response = agent_client.post(
+        SEND, {"to": NUMBER, "body": "Hi there", "lead": lead.pk, "next": back}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == back
+    message = OutboundMessage.objects.get()
+    assert (message.status, message.lead, message.sender) == (
+        MessageStatus.SENT,
+        lead,
+        agent_user,
+    )
+
+
+def test_a_send_from_the_page_to_an_opted_out_number_is_blocked_with_a_message(agent_client):
+    phone_opt_out(number=NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
+    response = agent_client.post(SEND, {"to": NUMBER, "body": "Hi"}, follow=True)
+    assert "on the opt-out list" in response.content.decode()
+    assert OutboundMessage.objects.get().status == MessageStatus.BLOCKED
+    assert not OutboxEntry.objects.exists()
+
+
+def test_the_send_view_refuses_other_sites_as_next_and_users_without_permission(
+    client, agent_client
+):
+    response = agent_client.post(
+        SEND, {"to": NUMBER, "body": "Hi", "next": "https://evil.example.com/"}
+    )
+    assert "evil" not in response["Location"]
+    client.force_login(UserFactory(username="staff2", is_staff=True))
+    assert client.post(SEND, {"to": NUMBER, "body": "Hi"}).status_code == 403
+    assert OutboundMessage.objects.count() == 1

@@ -1,0 +1,101 @@
+"""The send guard: a number on the list never reaches the provider, whatever its source."""
+
+from __future__ import annotations
+
+import pytest
+
+from optouts.messaging.models import MessageStatus, OutboundMessage, OutboxEntry
+from optouts.messaging.services import (
+    MessageInvalid,
+    RecipientOptedOut,
+    message_deliver,
+    message_send,
+)
+from optouts.models import Channel, Source
+from optouts.services import OptInBy, phone_opt_in, phone_opt_out
+from tests.factories import LeadFactory
+from velocify_sms.phones import InvalidPhoneNumber
+
+pytestmark = pytest.mark.django_db
+
+NUMBER = "+14155550177"
+
+
+def test_a_message_to_an_opted_in_number_is_recorded_and_handed_to_the_provider(agent_user):
+    lead = LeadFactory()
+    message = message_send(to="(415) 555-0177", body=" Hello ", lead=lead, sender=agent_user)
+    assert message.status == MessageStatus.SENT
+    assert (message.to_number, message.body, message.lead, message.sender) == (
+        NUMBER,
+        "Hello",
+        lead,
+        agent_user,
+    )
+    assert message.provider_id.startswith("local-")
+    assert message.sent_at is not None
+    entry = OutboxEntry.objects.get()
+    assert (entry.to_number, entry.body, entry.message_id) == (NUMBER, "Hello", message.pk)
+
+
+@pytest.mark.parametrize(
+    ("source", "channel"),
+    [
+        (Source.AGENT, Channel.UI),
+        (Source.SYSTEM, Channel.CARRIER),
+        (Source.CONTACT, Channel.KEYWORD),
+    ],
+)
+def test_a_send_to_an_opted_out_number_is_blocked_for_every_source(source, channel):
+    phone_opt_out(number=NUMBER, source=source, channel=channel)
+    with pytest.raises(RecipientOptedOut) as caught:
+        message_send(to=NUMBER, body="Hello")
+    message = OutboundMessage.objects.get()
+    assert caught.value.message == message
+    assert message.status == MessageStatus.BLOCKED
+    assert message.blocked_source == source
+    assert "on the opt-out list" in message.reason
+    assert not OutboxEntry.objects.exists()
+
+
+def test_an_opt_out_committed_after_queueing_blocks_the_hand_off(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    message = message_send(to=NUMBER, body="Hello")  # queued; no worker has run yet
+    assert message.status == MessageStatus.QUEUED
+    phone_opt_out(number=NUMBER, source=Source.AGENT, channel=Channel.UI)
+    delivered = message_deliver(message_id=message.pk)  # what the worker runs
+    assert delivered.status == MessageStatus.BLOCKED
+    assert not OutboxEntry.objects.exists()
+
+
+def test_a_number_opted_back_in_can_be_texted_again():
+    phone_opt_out(number=NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
+    phone_opt_in(number=NUMBER, by=OptInBy.CONTACT, channel=Channel.KEYWORD)
+    assert message_send(to=NUMBER, body="Welcome back").status == MessageStatus.SENT
+
+
+def test_delivering_twice_hands_off_once():
+    message = message_send(to=NUMBER, body="Hello")
+    message_deliver(message_id=message.pk)
+    assert OutboxEntry.objects.count() == 1
+
+
+def test_with_the_database_queue_the_message_waits_for_the_worker(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    message = message_send(to=NUMBER, body="Hello")
+    assert message.status == MessageStatus.QUEUED
+    assert not OutboxEntry.objects.exists()
+    from django_tasks_db.models import DBTaskResult
+
+    task = DBTaskResult.objects.get()
+    assert task.task_path == "optouts.messaging.tasks.message_deliver_task"
+    assert task.args_kwargs["kwargs"] == {"message_id": message.pk}
+
+
+def test_bad_input_records_nothing():
+    with pytest.raises(InvalidPhoneNumber):
+        message_send(to="not a number", body="Hello")
+    with pytest.raises(MessageInvalid):
+        message_send(to=NUMBER, body="   ")
+    with pytest.raises(MessageInvalid):
+        message_send(to=NUMBER, body="x" * 1601)
+    assert not OutboundMessage.objects.exists()
