@@ -94,7 +94,9 @@ class LeadAdmin(admin.ModelAdmin):
     list_filter = [SmsOptOutFilter, "status", ("assigned_agent", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["assigned_agent"]
     search_fields = ["first_name", "last_name", "email", "company"]
-    search_help_text = "Name, email, company, or a phone number in any format (or its first digits)."
+    search_help_text = (
+        "Name, email, company, or a phone number in any format (or its first digits)."
+    )
     show_full_result_count = False
     actions = ["export_selected_csv"]
 
@@ -281,7 +283,9 @@ class LeadAdmin(admin.ModelAdmin):
         if result.outcome == Outcome.OPTED_IN:
             self.message_user(request, f"{display} is opted in to SMS again.", messages.SUCCESS)
         elif result.outcome == Outcome.REFUSED:
-            self.message_user(request, f"{display} stays opted out. {result.detail}", messages.ERROR)
+            self.message_user(
+                request, f"{display} stays opted out. {result.detail}", messages.ERROR
+            )
         else:
             self.message_user(request, f"{display} was not opted out; nothing changed.")
         return HttpResponseRedirect(self._change_url(lead))

@@ -24,9 +24,7 @@ class LeadForm(forms.ModelForm):
         if "assigned_agent" in self.fields:
             # Leads are assigned to people who can log in to work them.
             self.fields["assigned_agent"].queryset = (
-                get_user_model()
-                .objects.filter(is_staff=True, is_active=True)
-                .order_by("username")
+                get_user_model().objects.filter(is_staff=True, is_active=True).order_by("username")
             )
 
 

@@ -29,7 +29,9 @@ def test_without_javascript_the_opt_out_link_shows_a_confirmation_page(agent_cli
     assert not OptOut.objects.exists()  # GET changes nothing
 
 
-def test_confirming_opts_the_number_out_as_agent_from_the_lead_page(agent_client, agent_user, phone):
+def test_confirming_opts_the_number_out_as_agent_from_the_lead_page(
+    agent_client, agent_user, phone
+):
     response = agent_client.post(opt_out_url(phone.lead, phone))
     assert response.status_code == 302
     assert response["Location"] == change_url(phone.lead)
@@ -110,9 +112,7 @@ def test_admin_opts_an_agent_opt_out_back_in(admin_client, admin_user, agent_use
     )
 
 
-def test_admin_opt_in_of_a_number_that_texted_stop_is_refused_with_the_reason(
-    admin_client, phone
-):
+def test_admin_opt_in_of_a_number_that_texted_stop_is_refused_with_the_reason(admin_client, phone):
     phone_opt_out(number=phone.number, source=Source.CONTACT, channel=Channel.KEYWORD)
     page = admin_client.get(opt_in_url(phone.lead, phone)).content.decode()
     assert "cannot be opted in here" in page
