@@ -1,0 +1,125 @@
+"""Lead import API: POST /api/v1/leads/imports/ starts a job; GET .../imports/<id>/ reads it.
+
+Errors leave through velocify_sms.api's handler as {"code", "detail"} (ApiError).
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from leads.imports.mapping import MappingError
+from leads.imports.models import ImportJob
+from leads.imports.permissions import CanImportLeads
+from leads.imports.readers import ImportFileError
+from leads.imports.selectors import import_job_errors, import_job_progress
+from leads.imports.services import (
+    import_job_create,
+    import_job_preview,
+    import_job_start,
+)
+from velocify_sms.api import ApiError
+
+ERRORS_SHOWN = 100
+
+
+class ImportJobCreateInput(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV or XLSX, with a header row.")
+    mapping = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text='JSON object {"Header": "field"}; fields: external_id, first_name, last_name, '
+        "email, company, status, phone:mobile|home|work|other, sms_opt_out, ignore. "
+        "Unlisted columns are ignored. Omit to guess from the headers.",
+    )
+    mapping_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    delimiter = serializers.ChoiceField(choices=[",", ";", "\t", ""], required=False)
+    encoding = serializers.ChoiceField(choices=["utf-8", "utf-8-sig", "cp1252", ""], required=False)
+    sheet = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    dry_run = serializers.BooleanField(required=False, default=False)
+
+    def validate_mapping(self, value):
+        if not value:
+            return None
+        try:
+            mapping = json.loads(value)
+        except ValueError:
+            raise serializers.ValidationError("Must be a JSON object.") from None
+        if not isinstance(mapping, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+        ):
+            raise serializers.ValidationError('Must be a JSON object {"Header": "field"}.')
+        return mapping
+
+
+def job_output(job: ImportJob, *, errors: bool = True) -> dict:
+    data = import_job_progress(job=job)
+    data["mapping"] = job.mapping
+    data["options"] = job.options
+    if errors:
+        data["errors"] = [
+            {"row": e.row_number, "column": e.column, "value": e.value, "detail": e.detail}
+            for e in import_job_errors(job=job)[:ERRORS_SHOWN]
+        ]
+    return data
+
+
+class ImportJobCreateApi(APIView):
+    permission_classes = [CanImportLeads]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request={"multipart/form-data": ImportJobCreateInput}, responses={202: dict})
+    def post(self, request):
+        serializer = ImportJobCreateInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        upload = data["file"]
+        try:
+            job = import_job_create(
+                file=upload,
+                name=upload.name,
+                user=request.user,
+                options={k: data.get(k, "") for k in ("delimiter", "encoding", "sheet")},
+                mapping=data.get("mapping"),
+                mapping_name=data.get("mapping_name", ""),
+            )
+            if data["dry_run"]:
+                preview = import_job_preview(job=job)
+                body = {
+                    "dry_run": True,
+                    "headers": job.headers,
+                    "mapping": job.mapping,
+                    "rows": preview.total_rows,
+                    "to_create": preview.to_create,
+                    "to_update": preview.to_update,
+                    "numbers_to_opt_out": preview.numbers_to_opt_out,
+                    "rows_with_errors": preview.rows_with_errors,
+                    "errors": preview.errors,
+                }
+                job.file.delete(save=False)
+                job.delete()
+                return Response(body, status=status.HTTP_200_OK)
+            job = import_job_start(job=job)
+        except ImportFileError as exc:
+            raise ApiError(code=exc.code, detail=exc.message) from None
+        except MappingError as exc:
+            raise ApiError(
+                code="invalid_mapping", detail=str(exc), errors={"mapping": exc.errors}
+            ) from None
+        job.refresh_from_db()
+        return Response(job_output(job), status=status.HTTP_202_ACCEPTED)
+
+
+class ImportJobDetailApi(APIView):
+    permission_classes = [CanImportLeads]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, job_id: int):
+        job = get_object_or_404(ImportJob, pk=job_id)
+        return Response(job_output(job))

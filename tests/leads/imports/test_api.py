@@ -1,0 +1,64 @@
+"""POST /api/v1/leads/imports/ and GET /api/v1/leads/imports/<id>/."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from leads.imports.models import ImportJob
+from leads.models import Lead
+from optouts.models import OptOut
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/leads/imports/"
+CSV = "Tel,Who,Stop\n4155552671,Ann,yes\n4155552672,Bo,nope\n"
+MAPPING = json.dumps({"Tel": "phone:mobile", "Who": "first_name", "Stop": "sms_opt_out"})
+
+
+def test_admin_posts_a_file_and_reads_the_job(admin_api, upload):
+    response = admin_api.post(
+        URL, {"file": upload("x.csv", CSV), "mapping": MAPPING}, format="multipart"
+    )
+    assert response.status_code == 202, response.json()
+    body = response.json()
+    assert body["status"] == "succeeded"  # the immediate task backend in tests
+    assert (body["created"], body["numbers_opted_out"], body["rows_rejected"]) == (1, 1, 1)
+    detail = admin_api.get(f"{URL}{body['id']}/").json()
+    assert detail["errors"][0]["row"] == 3 and detail["errors"][0]["column"] == "Stop"
+    assert OptOut.objects.filter(phone_number="+14155552671").exists()
+
+
+def test_dry_run_writes_nothing(admin_api, upload):
+    response = admin_api.post(
+        URL,
+        {"file": upload("x.csv", CSV), "mapping": MAPPING, "dry_run": "true"},
+        format="multipart",
+    )
+    assert response.status_code == 200
+    assert response.json()["to_create"] == 1
+    assert Lead.objects.count() == 0 and ImportJob.objects.count() == 0
+
+
+def test_a_bad_file_is_a_400_with_a_code(admin_api, upload):
+    response = admin_api.post(URL, {"file": upload("x.xlsx", b"%PDF-1.4")}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["code"] == "not_a_spreadsheet"
+
+
+def test_a_bad_mapping_is_a_400(admin_api, upload):
+    response = admin_api.post(
+        URL,
+        {"file": upload("x.csv", CSV), "mapping": json.dumps({"Tel": "fax"})},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_mapping"
+
+
+def test_agents_get_403_and_nobody_401(agent_api, api_client, upload):
+    assert (
+        agent_api.post(URL, {"file": upload("x.csv", CSV)}, format="multipart").status_code == 403
+    )
+    assert api_client.get(f"{URL}1/").status_code == 401

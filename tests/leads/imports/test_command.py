@@ -1,0 +1,64 @@
+"""manage.py import_leads: mapping options, dry run, report and exit status."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from leads.imports.models import ImportJob
+from leads.imports.services import import_mapping_save
+from leads.models import Lead
+from optouts.models import ConsentEvent, OptOut
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args):
+    out = StringIO()
+    call_command("import_leads", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_imports_a_fixture_and_reports(fixture_path, admin_user):
+    out = run(str(fixture_path("leads_utf8.csv")), "--user", "alice")
+    assert "General.Sms.OptOut -> sms_opt_out" in out
+    assert "3 created, 0 updated, 2 numbers opted out, 0 rows rejected" in out
+    assert "3/3 rows (100.0%)" in out  # plain progress lines when not a terminal
+    assert ConsentEvent.objects.filter(actor=admin_user).count() == 2
+
+
+def test_rejected_rows_give_a_non_zero_exit(tmp_path, admin_user):
+    path = tmp_path / "x.csv"
+    path.write_text("Who,Tel\nAnn,4155552671\nBo,12\n")
+    with pytest.raises(CommandError, match="1 row\\(s\\) were rejected") as caught:
+        run(str(path), "--map", "Who=first_name", "--map", "Tel=phone:mobile")
+    assert caught.value.returncode == 1
+    assert Lead.objects.count() == 1
+
+
+def test_saved_mapping_by_name(tmp_path):
+    import_mapping_save(name="Vendor", mapping={"Tel": "phone:work", "Who": "first_name"})
+    path = tmp_path / "x.csv"
+    path.write_text("Who,Tel\nAnn,4155552671\n")
+    run(str(path), "--mapping", "Vendor")
+    assert Lead.objects.get().phones.get().kind == "work"
+
+
+def test_dry_run_writes_nothing(fixture_path):
+    out = run(str(fixture_path("leads_openpyxl.xlsx")), "--dry-run")
+    assert "Dry run, nothing written: 2 rows; 2 leads to create" in out
+    assert Lead.objects.count() == 0 and OptOut.objects.count() == 0
+    assert ImportJob.objects.count() == 0
+
+
+def test_a_bad_file_exits_2_with_its_message(fixture_path):
+    with pytest.raises(CommandError, match="truncated.xlsx: The XLSX file is damaged") as caught:
+        run(str(fixture_path("truncated.xlsx")))
+    assert caught.value.returncode == 2
+
+
+def test_an_agent_may_not_import(fixture_path, agent_user):
+    with pytest.raises(CommandError, match="may not import"):
+        run(str(fixture_path("leads_utf8.csv")), "--user", "bob")
