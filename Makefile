@@ -20,9 +20,18 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# The web server and one task worker (lead imports run in it) together; Ctrl-C stops both.
+# A background job of a script ignores SIGINT, hence the trap that stops the worker with TERM.
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	@if [ "$${TASKS_BACKEND:-database}" = rq ]; then \
+	  set -- $(PY) manage.py rqworker default --job-class django_tasks_rq.Job --with-scheduler; \
+	else \
+	  set -- $(PY) manage.py db_worker --no-reload --interval 1; \
+	fi; \
+	"$$@" & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: $(STAMP)
