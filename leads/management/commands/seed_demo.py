@@ -2,15 +2,19 @@
 
 Idempotent: users and leads are keyed (username, external_id `demo-NNN`), and opt-outs go through
 the services, which do nothing to a number already out with an equal or stronger source.
+
+Scale (issue 8): `--leads 1000000 --optouts 1000000` adds bulk rows for benchmarks and demos,
+written with COPY on PostgreSQL (bulk_create elsewhere); see leads/management/bulk_seed.py.
 """
 
 from __future__ import annotations
 
 import random
+import time
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from leads.models import Lead
@@ -28,23 +32,55 @@ FIRST = ["Ana", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines"
 LAST = ["Garcia", "Nguyen", "Smith", "Okafor", "Kowalski", "Haddad", "Lee", "Moreau", "Silva"]
 AREAS = ["415", "212", "312", "617", "206", "512", "303", "404"]
 KINDS = ["mobile", "home", "work"]
+BULK_THRESHOLD = 1000  # --leads up to this many are all demo leads made through the services
 
 
 class Command(BaseCommand):
     help = "Create demo logins and leads (safe to run twice)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--leads", type=int, default=50)
+        parser.add_argument(
+            "--leads",
+            type=int,
+            default=50,
+            help=f"leads in total; above {BULK_THRESHOLD} the first 50 are demo leads made "
+            "through the services and the rest bulk leads `bulk-NNNNNNNN` (COPY)",
+        )
+        parser.add_argument(
+            "--optouts",
+            type=int,
+            default=0,
+            help="bulk opt-out list entries, each with its consent event (first the bulk "
+            "leads' numbers, then numbers of no lead)",
+        )
 
-    def handle(self, *args, leads: int, **options):
+    def handle(self, *args, leads: int, optouts: int, **options):
+        from leads.management.bulk_seed import bulk_leads_ensure, bulk_optouts_ensure
+
+        if leads < 0 or optouts < 0:
+            raise CommandError("--leads and --optouts must be 0 or more.")
+        demo_leads = leads if leads <= BULK_THRESHOLD else 50
+        self._started = time.monotonic()
         rng = random.Random(2302)  # the same demo every time, so a rerun finds its own rows
         with transaction.atomic():
             users = self._users()
-            numbers = self._leads(rng, leads, users["agent"])
+            numbers = self._leads(rng, demo_leads, users["agent"])
             self._opt_outs(numbers, users)
+        if leads > demo_leads:
+            made = bulk_leads_ensure(
+                count=leads - demo_leads, agent=users["agent"], progress=self._progress
+            )
+            self.stdout.write(f"{made} bulk leads added.")
+        if optouts:
+            made = bulk_optouts_ensure(count=optouts, actor=users["agent"], progress=self._progress)
+            self.stdout.write(f"{made} bulk opt-outs added (with their events).")
         for username, password, group, _ in DEMO_USERS:
             self.stdout.write(f"login {username} / {password} ({group})")
         self.stdout.write(self.style.SUCCESS(f"{Lead.objects.count()} leads in the database."))
+
+    def _progress(self, what: str, done: int, total: int) -> None:
+        elapsed = time.monotonic() - self._started
+        self.stdout.write(f"  {what}: {done:,} / {total:,} ({elapsed:.0f} s)")
 
     def _users(self):
         User = get_user_model()

@@ -1,0 +1,263 @@
+"""Big demo and benchmark data, fast: `seed_demo --leads N --optouts N`.
+
+Rows are written straight to the tables, not through the services, because a million calls of
+`lead_upsert`/`phone_opt_out` take hours. What the services guarantee is kept by construction:
+- every bulk number is a valid E.164 US number (NXX exchange 200-499, so never a demo `555`
+  number), one mobile phone per bulk lead;
+- every opt-out list entry gets exactly one `opt_out` consent event with the same source, time
+  and lead, so replaying the events gives the list (optouts.selectors.state_from_events);
+- reruns are idempotent: bulk leads are `bulk-NNNNNNNN` and the opt-outs are numbered the same
+  way, so a rerun only adds what is missing.
+
+On PostgreSQL the rows go through COPY (psycopg) with ids drawn from the table sequences, in
+committed chunks of CHUNK rows; other databases use bulk_create.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from leads.models import Lead, LeadPhone
+from optouts.models import Channel, ConsentEvent, OptOut, Source
+
+CHUNK = 100_000
+AREAS = ["415", "212", "312", "617", "206", "512", "303", "404"]
+FIRST = ["Ana", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jon"]
+LAST = ["Garcia", "Nguyen", "Smith", "Okafor", "Kowalski", "Haddad", "Lee", "Moreau", "Silva"]
+# Opt-outs beyond the bulk leads use numbers of no lead, from this index on.
+NO_LEAD_OFFSET = 20_000_000
+BULK_NOTE = "bulk demo data"
+SOURCE_CHANNEL = [
+    (Source.AGENT, Channel.UI),
+    (Source.CONTACT, Channel.KEYWORD),
+    (Source.SYSTEM, Channel.CARRIER),
+]
+
+Progress = Callable[[str, int, int], None]
+
+
+def bulk_number(index: int) -> str:
+    """The E.164 number of bulk index `index` (distinct for 0 <= index < 24,000,000)."""
+    area = AREAS[(index // 3_000_000) % len(AREAS)]
+    exchange = 200 + (index // 10_000) % 300
+    return f"+1{area}{exchange}{index % 10_000:04d}"
+
+
+def _is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _ids(model, count: int) -> list[int]:
+    """`count` fresh primary keys from the model's sequence (PostgreSQL)."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _copy(model, columns: list[str], rows: Iterator[tuple]) -> None:
+    table = connection.ops.quote_name(model._meta.db_table)
+    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
+    raw = connection.connection  # the psycopg connection, inside Django's transaction
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def bulk_leads_ensure(*, count: int, agent=None, progress: Progress | None = None) -> int:
+    """Make sure `count` bulk leads exist (each with one mobile number); returns how many added."""
+    existing = Lead.objects.filter(external_id__startswith="bulk-").count()
+    now = timezone.now()
+    rng = random.Random(8)
+    added = 0
+    for start in range(existing, count, CHUNK):
+        stop = min(start + CHUNK, count)
+        n = stop - start
+        with transaction.atomic():
+            if _is_postgres():
+                lead_ids = _ids(Lead, n)
+                _copy(
+                    Lead,
+                    [
+                        "id",
+                        "first_name",
+                        "last_name",
+                        "email",
+                        "company",
+                        "status",
+                        "assigned_agent_id",
+                        "external_id",
+                        "created_at",
+                        "updated_at",
+                    ],
+                    (
+                        (
+                            lead_ids[k],
+                            rng.choice(FIRST),
+                            rng.choice(LAST),
+                            f"bulk{start + k}@example.com",
+                            "",
+                            Lead.Status.NEW,
+                            agent.pk if agent else None,
+                            f"bulk-{start + k:08d}",
+                            now,
+                            now,
+                        )
+                        for k in range(n)
+                    ),
+                )
+                phone_ids = _ids(LeadPhone, n)
+                _copy(
+                    LeadPhone,
+                    ["id", "lead_id", "number", "kind"],
+                    (
+                        (phone_ids[k], lead_ids[k], bulk_number(start + k), "mobile")
+                        for k in range(n)
+                    ),
+                )
+            else:
+                leads = Lead.objects.bulk_create(
+                    Lead(
+                        first_name=rng.choice(FIRST),
+                        last_name=rng.choice(LAST),
+                        email=f"bulk{start + k}@example.com",
+                        assigned_agent=agent,
+                        external_id=f"bulk-{start + k:08d}",
+                    )
+                    for k in range(n)
+                )
+                LeadPhone.objects.bulk_create(
+                    LeadPhone(lead=lead, number=bulk_number(start + k), kind="mobile")
+                    for k, lead in enumerate(leads)
+                )
+        added += n
+        if progress:
+            progress("leads", stop, count)
+    return added
+
+
+def bulk_optouts_ensure(*, count: int, actor=None, progress: Progress | None = None) -> int:
+    """Make sure `count` bulk opt-outs exist, each with its one opt-out event; returns added.
+
+    Opt-out j takes the number of bulk lead j while there is one, else a number of no lead;
+    the source cycles agent, contact, system; the time is spread over the last year.
+    """
+    existing = OptOut.objects.filter(note=BULK_NOTE).count()
+    now = timezone.now()
+    rng = random.Random(9)
+    added = 0
+    for start in range(existing, count, CHUNK):
+        stop = min(start + CHUNK, count)
+        # A range on the unique external_id index (the ids are zero-padded, so they sort).
+        lead_ids = dict(
+            Lead.objects.filter(
+                external_id__gte=f"bulk-{start:08d}", external_id__lt=f"bulk-{stop:08d}"
+            ).values_list("external_id", "id")
+        )
+        rows = []
+        for j in range(start, stop):
+            source, channel = SOURCE_CHANNEL[j % 3]
+            lead_id = lead_ids.get(f"bulk-{j:08d}")
+            number = bulk_number(j if lead_id else NO_LEAD_OFFSET + j)
+            when = now - timedelta(seconds=rng.randint(60, 365 * 86400))
+            rows.append(
+                (
+                    number,
+                    source.value,
+                    channel.value,
+                    when,
+                    actor.pk if actor and source == Source.AGENT else None,
+                    lead_id,
+                )
+            )
+        details = {
+            Source.AGENT: {},
+            Source.CONTACT: {"keyword": "STOP"},
+            Source.SYSTEM: {"error_code": "21610"},
+        }
+        with transaction.atomic():
+            if _is_postgres():
+                optout_ids, event_ids = _ids(OptOut, len(rows)), _ids(ConsentEvent, len(rows))
+                _copy(
+                    OptOut,
+                    [
+                        "id",
+                        "phone_number",
+                        "source",
+                        "channel",
+                        "opted_out_at",
+                        "actor_id",
+                        "lead_id",
+                        "note",
+                    ],
+                    ((optout_ids[k], *row, BULK_NOTE) for k, row in enumerate(rows)),
+                )
+                _copy(
+                    ConsentEvent,
+                    [
+                        "id",
+                        "phone_number",
+                        "action",
+                        "source",
+                        "previous_source",
+                        "channel",
+                        "actor_id",
+                        "lead_id",
+                        "created_at",
+                        "details",
+                    ],
+                    (
+                        (
+                            event_ids[k],
+                            number,
+                            ConsentEvent.Action.OPT_OUT.value,
+                            source,
+                            "",
+                            channel,
+                            actor_id,
+                            lead_id,
+                            when,
+                            json.dumps(details[source]),
+                        )
+                        for k, (number, source, channel, when, actor_id, lead_id) in enumerate(rows)
+                    ),
+                )
+            else:
+                OptOut.objects.bulk_create(
+                    OptOut(
+                        phone_number=number,
+                        source=source,
+                        channel=channel,
+                        opted_out_at=when,
+                        actor_id=actor_id,
+                        lead_id=lead_id,
+                        note=BULK_NOTE,
+                    )
+                    for number, source, channel, when, actor_id, lead_id in rows
+                )
+                ConsentEvent.objects.bulk_create(
+                    ConsentEvent(
+                        phone_number=number,
+                        action=ConsentEvent.Action.OPT_OUT,
+                        source=source,
+                        channel=channel,
+                        actor_id=actor_id,
+                        lead_id=lead_id,
+                        created_at=when,
+                        details=details[source],
+                    )
+                    for number, source, channel, when, actor_id, lead_id in rows
+                )
+        added += len(rows)
+        if progress:
+            progress("opt-outs", stop, count)
+    return added

@@ -1,0 +1,43 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from leads.management.bulk_seed import bulk_number
+from leads.models import Lead, LeadPhone
+from optouts.models import ConsentEvent, OptOut
+from optouts.selectors import state_from_events
+from velocify_sms.phones import phone_normalize
+
+pytestmark = pytest.mark.django_db
+
+
+def test_bulk_numbers_are_valid_distinct_and_never_demo_numbers():
+    numbers = [bulk_number(i) for i in (0, 9_999, 10_000, 2_999_999, 3_000_000, 23_999_999)]
+    assert len(set(numbers)) == len(numbers)
+    assert all(phone_normalize(n) == n for n in numbers)
+    assert all(n[5:8] != "555" for n in numbers)
+
+
+def test_seed_demo_scale_options_add_bulk_leads_and_opt_outs_once(groups):
+    call_command("seed_demo", leads=1_250, optouts=1_300, stdout=StringIO())
+    call_command("seed_demo", leads=1_250, optouts=1_300, stdout=StringIO())
+
+    assert Lead.objects.count() == 1_250
+    assert Lead.objects.filter(external_id__startswith="bulk-").count() == 1_200
+    bulk = OptOut.objects.filter(note="bulk demo data")
+    assert bulk.count() == 1_300
+    # 1,200 of them are the bulk leads' numbers, the last 100 numbers of no lead.
+    assert bulk.filter(lead__isnull=False).count() == 1_200
+    assert LeadPhone.objects.filter(number__in=bulk.values("phone_number")).count() == 1_200
+    assert Lead.objects.with_sms_opt_out().filter(sms_opt_out=True).count() >= 1_200
+
+
+def test_bulk_opt_outs_replay_from_their_events_to_the_list(groups):
+    call_command("seed_demo", leads=1_100, optouts=300, stdout=StringIO())
+    events = {}
+    for event in ConsentEvent.objects.order_by("created_at", "id"):
+        events.setdefault(event.phone_number, []).append(event)
+    replayed = {n: state_from_events(events=evs) for n, evs in events.items()}
+    on_list = dict(OptOut.objects.values_list("phone_number", "source"))
+    assert {n: s for n, s in replayed.items() if s} == on_list
