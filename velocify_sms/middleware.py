@@ -12,6 +12,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 
 logger = logging.getLogger(__name__)
 
@@ -41,12 +42,28 @@ def service_unavailable(request: HttpRequest) -> JsonResponse:
     return response
 
 
-class DatabaseUnavailableMiddleware:
-    """Turn a database outage inside an API or webhook view into 503 JSON with Retry-After.
+def service_unavailable_page(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(
+        format_html(
+            "<!doctype html><title>{}</title><h1>{}</h1><p>{}</p>",
+            "Service unavailable",
+            "Service unavailable",
+            "The database is unreachable for a moment; nothing was changed. "
+            "Reload the page in a few seconds.",
+        ),
+        status=503,
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
-    Every write is one transaction, so a request that fails here changed nothing and the caller
-    may simply retry (the SMS provider retries webhooks on a 5xx by itself). Other paths keep
-    Django's usual 500 page.
+
+class DatabaseUnavailableMiddleware:
+    """Turn a database outage inside a view into a 503 with Retry-After, not a 500.
+
+    API and webhook callers get JSON `{"code": "service_unavailable", ...}`; pages get a short
+    HTML 503. Every write is one transaction, so a request that fails here changed nothing and
+    the caller may simply retry (the SMS provider retries webhooks on a 5xx by itself). Any
+    other error keeps Django's usual 500.
     """
 
     def __init__(self, get_response):
@@ -56,12 +73,14 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception):
-        if request.path.startswith(JSON_PREFIXES) and is_database_outage(exception):
-            logger.warning(
-                "database unavailable during %s %s: %s", request.method, request.path, exception
-            )
+        if not is_database_outage(exception):
+            return None
+        logger.warning(
+            "database unavailable during %s %s: %s", request.method, request.path, exception
+        )
+        if request.path.startswith(JSON_PREFIXES):
             return service_unavailable(request)
-        return None
+        return service_unavailable_page(request)
 
 
 def _login_path() -> str | None:
@@ -131,12 +150,14 @@ class LoginThrottleMiddleware:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: 503 JSON for a database outage on a JSON path, else Django's 500 page."""
+    """handler500: 503 for a database outage (JSON on API paths), else Django's 500 page."""
     import sys
 
     from django.views.defaults import server_error as django_server_error
 
     exc = sys.exc_info()[1]
-    if exc is not None and request.path.startswith(JSON_PREFIXES) and is_database_outage(exc):
-        return service_unavailable(request)
+    if exc is not None and is_database_outage(exc):
+        if request.path.startswith(JSON_PREFIXES):
+            return service_unavailable(request)
+        return service_unavailable_page(request)
     return django_server_error(request)

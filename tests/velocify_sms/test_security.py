@@ -275,6 +275,21 @@ def test_database_outage_on_the_api_is_a_clean_503_json(client):
 
 
 @pytest.mark.urls(__name__)
-def test_database_outage_on_a_page_stays_an_ordinary_500(client):
+def test_database_outage_on_a_page_is_a_short_503_page(client):
+    response = client.get("/admin/outage/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "Reload the page in a few seconds" in response.content.decode()
+
+
+def _bug(request):
+    raise ValueError("a bug, not an outage")
+
+
+urlpatterns.append(path("api/v1/bug/", _bug))
+
+
+@pytest.mark.urls(__name__)
+def test_other_errors_stay_an_ordinary_500(client):
     client.raise_request_exception = False
-    assert client.get("/admin/outage/").status_code == 500
+    assert client.get("/api/v1/bug/").status_code == 500
