@@ -6,9 +6,17 @@ from django.urls import reverse
 
 from leads.models import Lead
 
-ADD_URL = reverse("admin:leads_lead_add")
-LIST_URL = reverse("admin:leads_lead_changelist")
-EXPORT_URL = reverse("admin:leads_lead_export_csv")
+
+def add_url() -> str:
+    return reverse("admin:leads_lead_add")
+
+
+def list_url() -> str:
+    return reverse("admin:leads_lead_changelist")
+
+
+def export_url() -> str:
+    return reverse("admin:leads_lead_export_csv")
 
 
 def change_url(lead: Lead) -> str:

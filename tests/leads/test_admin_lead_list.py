@@ -11,7 +11,7 @@ from leads.models import LeadPhone
 from optouts.models import Channel, Source
 from optouts.services import phone_opt_out
 from tests.factories import LeadFactory, LeadPhoneFactory, UserFactory
-from tests.leads._admin_helpers import EXPORT_URL, LIST_URL
+from tests.leads._admin_helpers import export_url, list_url
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def _csv(response):
 
 
 def test_list_has_name_phones_agent_and_sms_opt_out_columns(agent_client, two_leads):
-    response = agent_client.get(LIST_URL)
+    response = agent_client.get(list_url())
     assert response.status_code == 200
     headers = [h["text"] for h in response.context["result_headers"]]
     assert headers[1:5] == ["Name", "Phones", "Assigned agent", "SMS Opt-Out"]
@@ -53,7 +53,7 @@ def test_list_has_name_phones_agent_and_sms_opt_out_columns(agent_client, two_le
 
 @pytest.mark.parametrize(("value", "expected"), [("yes", {"Ana Garcia"}), ("no", {"Ben Nguyen"})])
 def test_filter_by_sms_opt_out(agent_client, two_leads, value, expected):
-    response = agent_client.get(LIST_URL, {"sms_opt_out": value})
+    response = agent_client.get(list_url, {"sms_opt_out": value})
     assert _names(response) == expected
 
 
@@ -62,18 +62,18 @@ def test_filter_by_sms_opt_out(agent_client, two_leads, value, expected):
     ["(415) 555-2671", "+1 415 555 2671", "4155552671", "1-415-555-2671", "+14155552671", "415"],
 )
 def test_search_finds_a_lead_by_phone_in_any_format(agent_client, two_leads, term):
-    assert _names(agent_client.get(LIST_URL, {"q": term})) == {"Ana Garcia"}
+    assert _names(agent_client.get(list_url, {"q": term})) == {"Ana Garcia"}
 
 
 @pytest.mark.parametrize("term", ["garcia", "Ana", "lead"])
 def test_search_by_name_or_email_still_works(agent_client, two_leads, term):
-    names = _names(agent_client.get(LIST_URL, {"q": term}))
+    names = _names(agent_client.get(list_url, {"q": term}))
     assert "Ana Garcia" in names
 
 
 def test_a_lead_sharing_an_opted_out_number_is_listed_as_opted_out(agent_client, two_leads):
     LeadPhoneFactory(number="+14155552671", lead=LeadFactory(first_name="Cy", last_name="Lee"))
-    assert _names(agent_client.get(LIST_URL, {"sms_opt_out": "yes"})) == {"Ana Garcia", "Cy Lee"}
+    assert _names(agent_client.get(list_url, {"sms_opt_out": "yes"})) == {"Ana Garcia", "Cy Lee"}
 
 
 def _add_leads(count, agents):
@@ -85,7 +85,7 @@ def _add_leads(count, agents):
 
 def _page_queries(client, rows):
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(LIST_URL)
+        response = client.get(list_url())
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == rows
     return len(queries)
@@ -103,20 +103,20 @@ def test_query_count_of_a_page_is_the_same_at_20_and_100_rows(client, agent_user
 
 
 def test_csv_export_has_the_sms_opt_out_column_and_respects_the_filter(agent_client, two_leads):
-    rows = _csv(agent_client.get(EXPORT_URL))
+    rows = _csv(agent_client.get(export_url()))
     assert {(r["First name"], r["SMS Opt-Out"]) for r in rows} == {("Ana", "Yes"), ("Ben", "No")}
     assert {r["Phones"] for r in rows} == {"'+14155552671", "'+12125550199"}
 
-    rows = _csv(agent_client.get(EXPORT_URL, {"sms_opt_out": "no"}))
+    rows = _csv(agent_client.get(export_url, {"sms_opt_out": "no"}))
     assert [r["First name"] for r in rows] == ["Ben"]
 
-    rows = _csv(agent_client.get(EXPORT_URL, {"q": "(415) 555-2671"}))
+    rows = _csv(agent_client.get(export_url, {"q": "(415) 555-2671"}))
     assert [r["First name"] for r in rows] == ["Ana"]
 
 
 def test_csv_export_neutralises_a_hyperlink_formula(agent_client):
     LeadFactory(first_name='=HYPERLINK("http://evil.example","click")', company="@SUM(A1)")
-    (row,) = _csv(agent_client.get(EXPORT_URL))
+    (row,) = _csv(agent_client.get(export_url()))
     assert row["First name"] == '\'=HYPERLINK("http://evil.example","click")'
     assert row["Company"] == "'@SUM(A1)"
 
@@ -124,20 +124,20 @@ def test_csv_export_neutralises_a_hyperlink_formula(agent_client):
 def test_export_selected_action_streams_only_the_chosen_leads(agent_client, two_leads):
     ana, _ = two_leads
     response = agent_client.post(
-        LIST_URL, {"action": "export_selected_csv", "_selected_action": [ana.pk]}
+        list_url, {"action": "export_selected_csv", "_selected_action": [ana.pk]}
     )
     assert [r["First name"] for r in _csv(response)] == ["Ana"]
 
 
 def test_list_escapes_a_lead_named_script(agent_client):
     LeadFactory(first_name="<script>alert(1)</script>", last_name="")
-    body = agent_client.get(LIST_URL).content.decode()
+    body = agent_client.get(list_url()).content.decode()
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
 
 
 def test_logged_out_visitors_go_to_login_for_list_and_export(client, two_leads):
-    for url in (LIST_URL, EXPORT_URL):
+    for url in (list_url, export_url()):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith("/admin/login/")
@@ -145,4 +145,4 @@ def test_logged_out_visitors_go_to_login_for_list_and_export(client, two_leads):
 
 def test_staff_without_lead_permissions_cannot_export(client, two_leads):
     client.force_login(UserFactory(is_staff=True))
-    assert client.get(EXPORT_URL).status_code == 403
+    assert client.get(export_url()).status_code == 403
