@@ -99,3 +99,17 @@ def test_bad_input_records_nothing():
     with pytest.raises(MessageInvalid):
         message_send(to=NUMBER, body="x" * 1601)
     assert not OutboundMessage.objects.exists()
+
+
+def test_the_batch_recipient_check_answers_like_the_list_selector():
+    from optouts.messaging.selectors import recipients_opted_out
+    from optouts.selectors import phones_opted_out
+
+    listed = [f"+1415555{n:04d}" for n in range(1000, 1150)]
+    for number in listed[::3]:
+        phone_opt_out(number=number, source=Source.AGENT, channel=Channel.API)
+    batch = [*listed, "+14155559876"]
+    expected = phones_opted_out(numbers=batch)
+    assert len(expected) == 50
+    assert recipients_opted_out(numbers=batch) == expected
+    assert recipients_opted_out(numbers=batch[:5]) == phones_opted_out(numbers=batch[:5])
