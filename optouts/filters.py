@@ -124,8 +124,13 @@ class OptOutFilterForm(forms.Form):
 
 
 class OptOutFilter(django_filters.FilterSet):
+    # `source IN (...)` through a method: MultipleChoiceFilter's own filter() ORs one Q per value
+    # and adds DISTINCT, which at a million rows turns a 1 ms index scan into a 100 ms sort.
     source = django_filters.MultipleChoiceFilter(
-        choices=Source.choices, widget=forms.CheckboxSelectMultiple, label="Source"
+        choices=Source.choices,
+        widget=forms.CheckboxSelectMultiple,
+        label="Source",
+        method="filter_source",
     )
     since = django_filters.IsoDateTimeFilter(field_name="opted_out_at", lookup_expr="gte")
     until = django_filters.IsoDateTimeFilter(field_name="opted_out_at", lookup_expr="lt")
@@ -156,6 +161,9 @@ class OptOutFilter(django_filters.FilterSet):
         model = OptOut
         fields = ["source", "since", "until", "period", "date_from", "date_to", "phone_prefix"]
         form = OptOutFilterForm
+
+    def filter_source(self, queryset, name, value):
+        return queryset.filter(source__in=value) if value else queryset
 
     def filter_period(self, queryset, name, value):
         if value in (CUSTOM, ALL_TIME):

@@ -26,14 +26,13 @@ from optouts.forms import OptOutImportForm
 from optouts.models import Channel, Source
 from optouts.permissions import user_can_opt_in, user_can_opt_out, user_can_view_report
 from optouts.selectors import (
-    leads_by_number,
+    lead_refs_by_number,
     optout_counts_by_source,
     optout_daily_counts,
     optout_export_rows,
     optout_filterset,
     optout_first_opted_out_at,
-    optout_page,
-    optout_rows_with_leads,
+    optout_report_page,
     phone_history,
     phone_status,
 )
@@ -108,30 +107,33 @@ def _number_or_404(number: str) -> str:
 
 
 def _lead_links(leads) -> list[dict]:
-    links = []
-    for lead in leads:
-        try:
-            url = reverse("admin:leads_lead_change", args=[lead.pk])
-        except NoReverseMatch:
-            url = ""
-        links.append({"url": url, "label": str(lead), "id": lead.pk})
-    return links
+    try:
+        reverse("admin:leads_lead_change", args=[0])
+    except NoReverseMatch:  # the lead admin is not mounted: names without links
+        return [{"url": "", "label": lead.label, "id": lead.id} for lead in leads]
+    return [
+        {
+            "url": reverse("admin:leads_lead_change", args=[lead.id]),
+            "label": lead.label,
+            "id": lead.id,
+        }
+        for lead in leads
+    ]
 
 
-def _row(optout) -> dict:
+def _row(row: dict) -> dict:
+    source = row["source"]
     return {
-        "number": optout.phone_number,
-        "national": phone_format_national(optout.phone_number),
-        "source": optout.source,
-        "source_label": SOURCE_LABELS.get(optout.source, optout.source),
-        "opted_out_at": optout.opted_out_at,
-        "by_whom": by_whom(
-            source=optout.source, username=optout.actor.get_username() if optout.actor else None
-        ),
-        "channel": CHANNEL_LABELS.get(optout.channel, optout.channel),
-        "leads": _lead_links(optout.leads),
-        "note": optout.note,
-        "refusal": opt_in_refusal(optout.source),
+        "number": row["phone_number"],
+        "national": phone_format_national(row["phone_number"]),
+        "source": source,
+        "source_label": SOURCE_LABELS.get(source, source),
+        "opted_out_at": row["opted_out_at"],
+        "by_whom": by_whom(source=source, username=row["actor_username"]),
+        "channel": CHANNEL_LABELS.get(row["channel"], row["channel"]),
+        "leads": _lead_links(row["leads"]),
+        "note": row["note"],
+        "refusal": opt_in_refusal(source),
     }
 
 
@@ -182,10 +184,10 @@ def report_view(request, *, site):
     }
     if filterset.is_valid():
         queryset = filterset.qs
-        rows, has_next = optout_page(queryset=queryset, page=page, per_page=PER_PAGE)
+        rows, has_next = optout_report_page(queryset=queryset, page=page, per_page=PER_PAGE)
         counts = optout_counts_by_source(queryset=queryset)
         context.update(
-            rows=[_row(r) for r in optout_rows_with_leads(rows=rows)],
+            rows=[_row(r) for r in rows],
             has_next=has_next,
             counts=[
                 {"source": s.value, "label": s.label, "n": counts[s.value]}
@@ -313,7 +315,7 @@ def history_view(request, number, *, site):
             refusal=opt_in_refusal(status.source) if status.source else "",
             can_opt_in=status.can_opt_in and user_can_opt_in(request.user),
             events=events,
-            leads=_lead_links(leads_by_number(numbers=[e164]).get(e164, [])),
+            leads=_lead_links(lead_refs_by_number(numbers=[e164]).get(e164, [])),
             next_url=request.get_full_path(),
         ),
     )
@@ -352,7 +354,7 @@ def export_view(request, *, site):
                 by_whom(source=source, username=username),
                 CHANNEL_LABELS.get(channel, channel),
                 note,
-                " ".join(str(lead.pk) for lead in leads),
+                " ".join(str(lead.id) for lead in leads),
             )
 
     stamp = timezone.localtime(timezone.now(), tz).strftime("%Y%m%d-%H%M")

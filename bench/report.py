@@ -1,0 +1,271 @@
+"""Opt-out report at a million numbers (issue 4).
+
+Loads 1,000,000 numbers on PostgreSQL with COPY, then times the report's first page for every
+filter combination through the code the page runs (optout_filterset -> optout_report_page)
+against the same two queries written as raw SQL, in the same run.
+Targets: every first page under 150 ms and within 3x of raw SQL. Also prints the EXPLAIN of the
+prefix filter (it must use optout_number_prefix_idx), and times the rest of the page (summary
+counts and chart) and the whole page through Django's test client.
+
+Run: .venv/bin/python bench/report.py   (database bench_h4, dropped at the end)
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import django_setup, drop_database, section, timed  # noqa: E402
+
+ROWS = 1_000_000
+LEADS = 100_000
+PER_PAGE = 50
+AREAS = [200 + i for i in range(800)]  # 800 area codes, 1,250 numbers each
+SOURCES = [("agent", 0.6), ("contact", 0.3), ("system", 0.1)]
+CHANNELS = {"agent": "ui", "contact": "keyword", "system": "carrier"}
+
+
+def number_for(n: int) -> str:
+    return f"+1{AREAS[n % len(AREAS)]}{2_000_000 + n // len(AREAS):07d}"
+
+
+def load(connection) -> float:
+    rng = random.Random(4)
+    now = datetime.now(UTC)
+    start = time.perf_counter()
+    sources = [s for s, w in SOURCES for _ in range(int(w * 10))]
+    with connection.cursor() as cursor:
+        raw = cursor.connection
+        with raw.cursor() as cur:
+            with cur.copy(
+                "COPY optouts_optout (phone_number, source, channel, opted_out_at, note) FROM STDIN"
+            ) as copy:
+                for n in range(ROWS):
+                    source = sources[rng.randrange(10)]
+                    at = now - timedelta(seconds=rng.randrange(3 * 365 * 86400))
+                    copy.write_row((number_for(n), source, CHANNELS[source], at, ""))
+            with cur.copy(
+                "COPY leads_lead (id, first_name, last_name, email, company, status, created_at,"
+                " updated_at) FROM STDIN"
+            ) as copy:
+                for n in range(1, LEADS + 1):
+                    copy.write_row(
+                        (n, "Lead", f"N{n}", f"lead{n}@example.com", "", "new", now, now)
+                    )
+            with cur.copy("COPY leads_leadphone (lead_id, number, kind) FROM STDIN") as copy:
+                for n in range(1, LEADS + 1):
+                    # Every tenth number of the list is carried by a lead.
+                    copy.write_row((n, number_for(n * 10), "mobile"))
+            cur.execute("SELECT setval(pg_get_serial_sequence('leads_lead', 'id'), %s)", [LEADS])
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE optouts_optout")
+        cursor.execute("VACUUM ANALYZE leads_lead")
+        cursor.execute("VACUUM ANALYZE leads_leadphone")
+    return time.perf_counter() - start
+
+
+COLUMNS = "o.id, o.phone_number, o.source, o.channel, o.opted_out_at, o.note, u.username"
+
+
+def raw_first_page(connection, params: dict) -> list:
+    """The report's first page as hand-written SQL: the list query, then its leads."""
+    from optouts.filters import day_start, period_days
+    from velocify_sms.phones import phone_prefix_to_e164
+
+    where, args = [], []
+    if params.get("source"):
+        where.append("o.source = ANY(%s)")
+        args.append(params["source"])
+    if params.get("period"):
+        first, after = period_days(params["period"])
+        where.append("o.opted_out_at >= %s AND o.opted_out_at < %s")
+        args += [day_start(first), day_start(after)]
+    if params.get("phone_prefix"):
+        where.append("o.phone_number LIKE %s")
+        args.append(phone_prefix_to_e164(params["phone_prefix"]) + "%")
+    sql = (
+        f"SELECT {COLUMNS} FROM optouts_optout o"  # noqa: S608 - fixed fragments only
+        " LEFT JOIN auth_user u ON u.id = o.actor_id"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY o.opted_out_at DESC, o.id DESC LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*args, PER_PAGE + 1])
+        rows = cursor.fetchall()
+        cursor.execute(
+            "SELECT p.number, l.id, l.first_name, l.last_name, l.email FROM leads_leadphone p"
+            " JOIN leads_lead l ON l.id = p.lead_id WHERE p.number = ANY(%s)"
+            " ORDER BY p.number, p.lead_id",
+            [[r[1] for r in rows[:PER_PAGE]]],
+        )
+        cursor.fetchall()
+    return rows
+
+
+def orm_first_page(params: dict) -> list:
+    """What the page runs: the shared FilterSet, a page without COUNT(*), leads in one query."""
+    from django.http import QueryDict
+
+    from optouts.selectors import optout_filterset, optout_report_page
+
+    data = QueryDict(mutable=True)
+    for key, value in params.items():
+        data.setlist(key, value) if isinstance(value, list) else data.__setitem__(key, value)
+    filterset = optout_filterset(data=data)
+    assert filterset.is_valid(), filterset.errors
+    rows, _ = optout_report_page(queryset=filterset.qs, page=1, per_page=PER_PAGE)
+    return rows
+
+
+def label(params: dict) -> str:
+    parts = []
+    for key, value in params.items():
+        parts.append(f"{key}={','.join(value) if isinstance(value, list) else value}")
+    return " ".join(parts) or "(none)"
+
+
+def main() -> None:
+    django_setup("bench_h4")
+    from django.db import connection
+
+    try:
+        run(connection)
+    finally:
+        drop_database()
+
+
+def run(connection) -> None:
+    load_s = load(connection)
+    sources = [None, ["agent"], ["contact", "system"]]
+    periods = [None, "last_30_days", "this_year"]
+    prefixes = [None, "415", "+1212200"]
+    combos = []
+    for source, period, prefix in itertools.product(sources, periods, prefixes):
+        params = {}
+        if source:
+            params["source"] = source
+        if period:
+            params["period"] = period
+        if prefix:
+            params["phone_prefix"] = prefix
+        combos.append(params)
+
+    with section("report", "Opt-out report at 1,000,000 numbers (issue 4)") as lines:
+        lines += [
+            f"Loaded {ROWS:,} numbers (60% agent, 30% contact, 10% system, over 3 years) and "
+            f"{LEADS:,} leads carrying every tenth one, with COPY, in {load_s:.1f} s; "
+            "VACUUM ANALYZE after.",
+            "",
+            "First page (50 rows + the leads of each row) through the report's own code "
+            "(OptOutFilter via optout_filterset, then optout_report_page: no COUNT(*), leads of "
+            "the page in one query) vs the same two queries as raw SQL; median of 5 runs.",
+            "",
+            "| filters | rows on page | page (ms) | raw SQL (ms) | ratio | < 150 ms and <= 3x |",
+            "| --- | ---: | ---: | ---: | ---: | --- |",
+        ]
+        worst_ms, worst_ratio, failures = 0.0, 0.0, 0
+        for params in combos:
+            rows = len(orm_first_page(params))
+            raw_rows = raw_first_page(connection, params)
+            assert rows == min(len(raw_rows), PER_PAGE), (params, rows, len(raw_rows))
+            orm = timed(lambda p=params: orm_first_page(p))["median_ms"]
+            raw = timed(lambda p=params: raw_first_page(connection, p))["median_ms"]
+            ratio = orm / raw if raw else float("inf")
+            ok = orm < 150 and ratio <= 3
+            failures += not ok
+            worst_ms, worst_ratio = max(worst_ms, orm), max(worst_ratio, ratio)
+            lines.append(
+                f"| {label(params)} | {rows} | {orm:.1f} | {raw:.1f} | {ratio:.2f}x | "
+                f"{'yes' if ok else '**no**'} |"
+            )
+        lines += [
+            "",
+            f"Slowest first page {worst_ms:.1f} ms; largest ratio to raw SQL {worst_ratio:.2f}x; "
+            f"{failures} combination(s) miss a target.",
+            "",
+        ]
+
+        # The prefix filter must use the varchar_pattern_ops index.
+        from django.http import QueryDict
+
+        from optouts.selectors import optout_filterset
+
+        filterset = optout_filterset(data=QueryDict("phone_prefix=415"))
+        assert filterset.is_valid()
+        plan = filterset.qs.order_by().values("id").explain(analyze=True)
+        ordered_plan = filterset.qs[:PER_PAGE].explain(analyze=True)
+        assert "optout_number_prefix_idx" in plan, plan
+        lines += [
+            "EXPLAIN ANALYZE of the prefix filter (`phone_prefix=415`, i.e. "
+            "`phone_number::text LIKE '+1415%'`):",
+            "",
+            "```",
+            plan,
+            "```",
+            "",
+            "and of the report's first page with it (ordered by opt-out time):",
+            "",
+            "```",
+            ordered_plan,
+            "```",
+            "",
+        ]
+
+        # The rest of the page: summary counts by source and the chart's per-day series.
+        from optouts.filters import site_timezone
+        from optouts.selectors import optout_counts_by_source, optout_daily_counts
+
+        lines += [
+            "Rest of the page, same filters machinery (median of 3 runs): counts by source "
+            "for the summary, opt-outs per day (or month) by source for the chart, and the whole "
+            "page rendered through Django's test client as an admin.",
+            "",
+            "| filters | counts by source (ms) | chart series (ms) | whole page (ms) |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        from django.contrib.auth import get_user_model
+        from django.test import Client
+
+        admin = get_user_model().objects.create_superuser("bench", "b@example.com", "x")
+        client = Client()
+        client.force_login(admin)
+        for params in [
+            {},
+            {"period": "last_30_days"},
+            {"source": ["agent"], "period": "this_year"},
+            {"phone_prefix": "415"},
+        ]:
+            data = QueryDict(mutable=True)
+            for key, value in params.items():
+                data.setlist(key, value) if isinstance(value, list) else data.__setitem__(
+                    key, value
+                )
+            fs = optout_filterset(data=data)
+            assert fs.is_valid()
+            counts = timed(lambda q=fs.qs: optout_counts_by_source(queryset=q), repeat=3)
+            by_month = "period" not in params  # all time spans 3 years: the chart uses months
+            series = timed(
+                lambda q=fs.qs, m=by_month: optout_daily_counts(
+                    queryset=q, tzinfo=site_timezone(), by_month=m
+                ),
+                repeat=3,
+            )
+            page = timed(
+                lambda d=data: client.get("/admin/optouts/report/", d, HTTP_HOST="localhost"),
+                repeat=3,
+            )
+            lines.append(
+                f"| {label(params)} | {counts['median_ms']:.1f} | {series['median_ms']:.1f} | "
+                f"{page['median_ms']:.1f} |"
+            )
+        lines.append("")
+
+
+if __name__ == "__main__":
+    main()
