@@ -12,13 +12,6 @@ ADMINS = {
         "change_leadphone",
         "view_leadphone",
         "delete_leadphone",
-        # Lead import (issue 6)
-        "import_leads",
-        "add_importjob",
-        "view_importjob",
-        "add_importmapping",
-        "change_importmapping",
-        "view_importmapping",
     ],
     "optouts": [
         "view_optout",

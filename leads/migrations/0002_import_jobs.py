@@ -6,10 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    # optouts.0002_roles grants the Admins group every permission in optouts/roles.py, which now
-    # includes leads.import_leads: that permission's model must exist before it runs.
-    run_before = [("optouts", "0002_roles")]
-
     dependencies = [
         ('leads', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -21,6 +21,18 @@ pytestmark = pytest.mark.django_db(transaction=True)
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
 
 
+@pytest.fixture
+def groups(db):
+    """The role groups plus the import grants (this transactional test flushes migration data)."""
+    from django.apps import apps
+
+    from leads.imports.roles import import_roles_ensure
+    from optouts.roles import roles_ensure
+
+    roles_ensure(apps=apps)
+    import_roles_ensure(apps=apps)
+
+
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

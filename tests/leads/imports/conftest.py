@@ -31,3 +31,15 @@ def upload():
         return SimpleUploadedFile(name, content)
 
     return make
+
+
+@pytest.fixture
+def groups(db):
+    """The role groups plus the import grants (transactional tests flush what migrations made)."""
+    from django.apps import apps
+
+    from leads.imports.roles import import_roles_ensure
+    from optouts.roles import roles_ensure
+
+    roles_ensure(apps=apps)
+    import_roles_ensure(apps=apps)
