@@ -1,0 +1,248 @@
+"""Lead import throughput and memory on PostgreSQL, against a COPY floor measured in the same run.
+
+    .venv/bin/python bench/import.py                 # 100,000 rows (the figure in the issue)
+    .venv/bin/python bench/import.py --rows 20000    # quicker
+    .venv/bin/python bench/import.py --memory-rows 1000000   # also the 1,000,000-row memory check
+
+A CSV of N rows (2-3 phones per row in mixed national formats, 10% with SMS Opt Out = TRUE) is
+imported through the job code the background task runs (import_job_create + import_job_run:
+the readers, the row cleaner with phone_normalize, the batch writer and the opt-out service).
+The floor: the same rows, already normalised to E.164, written with psycopg COPY into the same
+tables (leads, phones, opt-out list, audit events). Peak memory is the process's peak resident
+set (getrusage) above what it was before the import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import django_setup, drop_database, section  # noqa: E402
+
+AREAS = ["415", "212", "646", "312", "617", "206", "303", "512", "702", "818"]
+HEADER = [
+    "External ID",
+    "First Name",
+    "Last Name",
+    "Email",
+    "Mobile Phone",
+    "Home Phone",
+    "Work Phone",
+    "SMS Opt Out",
+]
+
+
+def _number(k: int) -> tuple[str, str]:
+    """(as typed, E.164) of the k-th distinct valid US number."""
+    area = AREAS[k % len(AREAS)]
+    exchange = 200 + (k // len(AREAS)) % 700
+    if exchange % 100 == 11:  # N11 codes are not exchanges
+        exchange += 1
+    line = (k // (len(AREAS) * 700)) % 10000
+    e164 = f"+1{area}{exchange}{line:04d}"
+    style = k % 3
+    if style == 0:
+        typed = f"({area}) {exchange}-{line:04d}"
+    elif style == 1:
+        typed = f"{area}-{exchange}-{line:04d}"
+    else:
+        typed = f"+1 {area} {exchange} {line:04d}"
+    return typed, e164
+
+
+def rows(n: int):
+    """(csv row, normalised row) pairs."""
+    k = 0
+    for i in range(n):
+        count = 3 if i % 2 else 2
+        typed, e164 = [], []
+        for _ in range(count):
+            t, e = _number(k)
+            k += 1
+            typed.append(t)
+            e164.append(e)
+        opt_out = i % 10 == 0
+        typed += [""] * (3 - count)
+        first, last = f"First{i}", f"Last{i}"
+        email = f"lead{i}@example.com"
+        yield (
+            [f"B-{i}", first, last, email, *typed, "TRUE" if opt_out else "FALSE"],
+            (f"B-{i}", first, last, email, e164, opt_out),
+        )
+
+
+def write_csv(path: Path, n: int) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        for row, _ in rows(n):
+            writer.writerow(row)
+
+
+def truncate() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE leads_leadphone, optouts_consentevent, optouts_optout, leads_importrowerror,"
+            " leads_importjob, leads_lead RESTART IDENTITY CASCADE"
+        )
+
+
+def copy_floor(n: int, actor_id: int) -> float:
+    """COPY the already-normalised rows; returns seconds."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    now = timezone.now()
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        raw = cursor.connection
+        with raw.cursor() as cur:
+            with cur.copy(
+                "COPY leads_lead (first_name, last_name, email, company, status, external_id,"
+                " created_at, updated_at) FROM STDIN"
+            ) as copy:
+                for _, (ext, first, last, email, _phones, _o) in rows(n):
+                    copy.write_row((first, last, email, "", "new", ext, now, now))
+            cur.execute("SELECT external_id, id FROM leads_lead")
+            ids = dict(cur.fetchall())
+            with cur.copy("COPY leads_leadphone (lead_id, number, kind) FROM STDIN") as copy:
+                for _, (ext, _f, _l, _e, phones, _o) in rows(n):
+                    for number, kind in zip(phones, ("mobile", "home", "work"), strict=False):
+                        copy.write_row((ids[ext], number, kind))
+            details = json.dumps({"import_job": 0})
+            with cur.copy(
+                "COPY optouts_optout (phone_number, source, channel, opted_out_at, actor_id,"
+                " lead_id, note) FROM STDIN"
+            ) as copy:
+                for _, (ext, _f, _l, _e, phones, opt_out) in rows(n):
+                    if opt_out:
+                        for number in phones:
+                            copy.write_row((number, "agent", "import", now, actor_id, ids[ext], ""))
+            with cur.copy(
+                "COPY optouts_consentevent (phone_number, action, source, previous_source,"
+                " channel, actor_id, lead_id, created_at, details) FROM STDIN"
+            ) as copy:
+                for _, (ext, _f, _l, _e, phones, opt_out) in rows(n):
+                    if opt_out:
+                        for number in phones:
+                            copy.write_row(
+                                (
+                                    number,
+                                    "opt_out",
+                                    "agent",
+                                    "",
+                                    "import",
+                                    actor_id,
+                                    ids[ext],
+                                    now,
+                                    details,
+                                )
+                            )
+    return time.perf_counter() - started
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def import_run(path: Path, user) -> tuple[float, object]:
+    from django.core.files import File
+
+    from leads.imports.services import import_job_create, import_job_run
+
+    started = time.perf_counter()
+    with open(path, "rb") as handle:
+        job = import_job_create(file=File(handle, name=path.name), name=path.name, user=user)
+    job = import_job_run(job_id=job.pk)
+    seconds = time.perf_counter() - started
+    job.file.delete(save=False)
+    return seconds, job
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--memory-rows", type=int, default=0)
+    args = parser.parse_args()
+
+    os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="bench-import-media-")
+    django_setup("bench_h6")
+    from django.contrib.auth import get_user_model
+
+    from leads.models import Lead, LeadPhone
+    from optouts.models import ConsentEvent, OptOut
+
+    user = get_user_model().objects.create_superuser("bench", "bench@example.com", "x")
+    n = args.rows
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "leads.csv"
+            write_csv(path, n)
+            size_mb = path.stat().st_size / 1024 / 1024
+
+            floor_s = copy_floor(n, user.pk)
+            floor_counts = (Lead.objects.count(), LeadPhone.objects.count(), OptOut.objects.count())
+            truncate()
+
+            rss_before = peak_rss_mb()
+            import_s, job = import_run(path, user)
+            rss_peak = peak_rss_mb()
+            counts = (Lead.objects.count(), LeadPhone.objects.count(), OptOut.objects.count())
+            events = ConsentEvent.objects.count()
+            assert job.status == "succeeded", job.error
+            assert counts == floor_counts, (counts, floor_counts)
+            assert job.rejected_count == 0 and job.created_count == n
+
+            memory_line = (
+                "1,000,000-row memory check: not run this time (`--memory-rows 1000000`); "
+                "rows are streamed and committed per batch, so memory does not grow with the file."
+            )
+            if args.memory_rows:
+                truncate()
+                big = Path(tmp) / "big.csv"
+                write_csv(big, args.memory_rows)
+                big_s, big_job = import_run(big, user)
+                big_peak = peak_rss_mb()
+                memory_line = (
+                    f"{args.memory_rows:,}-row file ({big.stat().st_size / 1024 / 1024:.0f} MB): "
+                    f"{args.memory_rows / big_s:,.0f} rows/s, peak RSS of the whole process "
+                    f"{big_peak:.0f} MB (target < 250 MB), status {big_job.status}."
+                )
+    finally:
+        drop_database()
+
+    with section("import", "Lead import (CSV, PostgreSQL)") as lines:
+        lines += [
+            f"{n:,}-row CSV ({size_mb:.1f} MB), 2-3 phones per row in national formats, 10% with "
+            "SMS Opt Out = TRUE; batch size "
+            f"{int(os.environ.get('IMPORT_BATCH_SIZE', 1000))}.",
+            "",
+            "| path | seconds | rows/s | ratio to floor |",
+            "| --- | ---: | ---: | ---: |",
+            f"| COPY floor (rows already normalised, psycopg COPY) | {floor_s:.2f} | "
+            f"{n / floor_s:,.0f} | 1.0x |",
+            f"| import job (readers, phone_normalize, batch writer, opt-out service) | "
+            f"{import_s:.2f} | {n / import_s:,.0f} | {import_s / floor_s:.1f}x slower |",
+            "",
+            f"Stored: {counts[0]:,} leads, {counts[1]:,} phones, {counts[2]:,} numbers opted out, "
+            f"{events:,} audit events (same counts as the floor).",
+            f"Peak resident memory: {rss_peak:.0f} MB for the whole process "
+            f"({rss_peak - rss_before:+.0f} MB during the import). Target: >= 5,000 rows/s "
+            "(aim 10,000), < 250 MB.",
+            memory_line,
+        ]
+
+
+if __name__ == "__main__":
+    main()
