@@ -17,7 +17,7 @@ def test_agent_adds_a_lead_with_numbers_typed_in_any_format_stored_as_e164(agent
         last_name="Garcia",
         new_phones=["(415) 555-2671", "+44 20 7946 0958", "1-212-555-0199"],
     )
-    response = agent_client.post(add_url, data)
+    response = agent_client.post(add_url(), data)
     assert response.status_code == 302, response.context["errors"] if response.context else ""
     lead = Lead.objects.get(first_name="Ana")
     assert sorted(lead.phones.values_list("number", flat=True)) == [
@@ -29,7 +29,7 @@ def test_agent_adds_a_lead_with_numbers_typed_in_any_format_stored_as_e164(agent
 
 def test_a_bad_number_is_an_error_on_its_own_row_and_nothing_is_saved(agent_client):
     data = lead_post(first_name="Ana", new_phones=["(415) 555-2671", "555-CALL-NOW"])
-    response = agent_client.post(add_url, data)
+    response = agent_client.post(add_url(), data)
     assert response.status_code == 200
     formset = response.context["inline_admin_formsets"][0].formset
     assert formset.forms[0].errors == {}
@@ -52,7 +52,7 @@ def test_a_bad_number_on_edit_leaves_the_lead_and_its_phones_as_they_were(agent_
 
 def test_the_same_number_typed_twice_is_reported_on_the_second_row(agent_client):
     data = lead_post(first_name="Ana", new_phones=["4155552671", "+1 (415) 555-2671"])
-    response = agent_client.post(add_url, data)
+    response = agent_client.post(add_url(), data)
     assert response.status_code == 200
     formset = response.context["inline_admin_formsets"][0].formset
     assert "already in row 1" in formset.forms[1].errors["number"][0]
@@ -97,7 +97,7 @@ def test_posting_the_old_sms_opt_out_checkbox_changes_nothing(agent_client):
     assert not ConsentEvent.objects.exists()
 
     data = lead_post(first_name="New", new_phones=["4155550000"], sms_opt_out="on")
-    assert agent_client.post(add_url, data).status_code == 302
+    assert agent_client.post(add_url(), data).status_code == 302
     assert not OptOut.objects.exists()
 
 
@@ -202,7 +202,7 @@ def test_a_lead_named_script_is_escaped_everywhere_on_the_page(agent_client):
 
 def test_logged_out_visitors_are_sent_to_the_login_page(client):
     lead = LeadFactory()
-    for url in (add_url, change_url(lead)):
+    for url in (add_url(), change_url(lead)):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith("/admin/login/")

@@ -53,7 +53,7 @@ def test_list_has_name_phones_agent_and_sms_opt_out_columns(agent_client, two_le
 
 @pytest.mark.parametrize(("value", "expected"), [("yes", {"Ana Garcia"}), ("no", {"Ben Nguyen"})])
 def test_filter_by_sms_opt_out(agent_client, two_leads, value, expected):
-    response = agent_client.get(list_url, {"sms_opt_out": value})
+    response = agent_client.get(list_url(), {"sms_opt_out": value})
     assert _names(response) == expected
 
 
@@ -62,18 +62,18 @@ def test_filter_by_sms_opt_out(agent_client, two_leads, value, expected):
     ["(415) 555-2671", "+1 415 555 2671", "4155552671", "1-415-555-2671", "+14155552671", "415"],
 )
 def test_search_finds_a_lead_by_phone_in_any_format(agent_client, two_leads, term):
-    assert _names(agent_client.get(list_url, {"q": term})) == {"Ana Garcia"}
+    assert _names(agent_client.get(list_url(), {"q": term})) == {"Ana Garcia"}
 
 
 @pytest.mark.parametrize("term", ["garcia", "Ana", "lead"])
 def test_search_by_name_or_email_still_works(agent_client, two_leads, term):
-    names = _names(agent_client.get(list_url, {"q": term}))
+    names = _names(agent_client.get(list_url(), {"q": term}))
     assert "Ana Garcia" in names
 
 
 def test_a_lead_sharing_an_opted_out_number_is_listed_as_opted_out(agent_client, two_leads):
     LeadPhoneFactory(number="+14155552671", lead=LeadFactory(first_name="Cy", last_name="Lee"))
-    assert _names(agent_client.get(list_url, {"sms_opt_out": "yes"})) == {"Ana Garcia", "Cy Lee"}
+    assert _names(agent_client.get(list_url(), {"sms_opt_out": "yes"})) == {"Ana Garcia", "Cy Lee"}
 
 
 def _add_leads(count, agents):
@@ -107,10 +107,10 @@ def test_csv_export_has_the_sms_opt_out_column_and_respects_the_filter(agent_cli
     assert {(r["First name"], r["SMS Opt-Out"]) for r in rows} == {("Ana", "Yes"), ("Ben", "No")}
     assert {r["Phones"] for r in rows} == {"'+14155552671", "'+12125550199"}
 
-    rows = _csv(agent_client.get(export_url, {"sms_opt_out": "no"}))
+    rows = _csv(agent_client.get(export_url(), {"sms_opt_out": "no"}))
     assert [r["First name"] for r in rows] == ["Ben"]
 
-    rows = _csv(agent_client.get(export_url, {"q": "(415) 555-2671"}))
+    rows = _csv(agent_client.get(export_url(), {"q": "(415) 555-2671"}))
     assert [r["First name"] for r in rows] == ["Ana"]
 
 
@@ -124,7 +124,7 @@ def test_csv_export_neutralises_a_hyperlink_formula(agent_client):
 def test_export_selected_action_streams_only_the_chosen_leads(agent_client, two_leads):
     ana, _ = two_leads
     response = agent_client.post(
-        list_url, {"action": "export_selected_csv", "_selected_action": [ana.pk]}
+        list_url(), {"action": "export_selected_csv", "_selected_action": [ana.pk]}
     )
     assert [r["First name"] for r in _csv(response)] == ["Ana"]
 
@@ -137,7 +137,7 @@ def test_list_escapes_a_lead_named_script(agent_client):
 
 
 def test_logged_out_visitors_go_to_login_for_list_and_export(client, two_leads):
-    for url in (list_url, export_url()):
+    for url in (list_url(), export_url()):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith("/admin/login/")
