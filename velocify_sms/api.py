@@ -23,7 +23,6 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, pagination, serializers, status, throttling
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.views import set_rollback
 
 from velocify_sms.phones import InvalidPhoneNumber
 
@@ -161,6 +160,10 @@ def api_exception_handler(exc: BaseException, context: dict) -> Response | None:
             },
             {},
         )
+    # Imported here: DRF imports this module while rest_framework.views is still loading
+    # (settings name our throttle class), so a top-level import would be circular.
+    from rest_framework.views import set_rollback
+
     status_code, body, headers = payload
     set_rollback()
     return Response(body, status=status_code, headers=headers)

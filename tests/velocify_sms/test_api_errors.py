@@ -123,3 +123,13 @@ def test_validation_errors_list_every_field(agent_api):
     body = _is_error(response, 400, "invalid")
     assert set(body["errors"]) == {"email", "status"}
     assert all(isinstance(m, str) for messages in body["errors"].values() for m in messages)
+
+
+def test_me_tells_a_client_who_it_is_and_what_it_may_do(agent_api, api_client):
+    assert agent_api.get("/api/v1/me/").json() == {
+        "username": "bob",
+        "can_opt_out": True,
+        "can_opt_in": False,
+        "can_view_opt_out_list": False,
+    }
+    _is_error(api_client.get("/api/v1/me/"), 401, "not_authenticated")

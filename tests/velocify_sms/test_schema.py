@@ -33,6 +33,7 @@ ENDPOINTS = {
     ("post", "/api/v1/leads/"),
     ("get", "/api/v1/leads/{lead_id}/"),
     ("patch", "/api/v1/leads/{lead_id}/"),
+    ("get", "/api/v1/me/"),
 }
 
 
