@@ -244,6 +244,9 @@ def main() -> int:
     parser.add_argument("--no-faults", action="store_true")
     args = parser.parse_args()
 
+    # The soak's own Django (consistency checks, resuming the import) sees the same import
+    # staleness as the server processes below.
+    os.environ["IMPORT_STALE_SECONDS"] = "15"
     django_setup(DB_NAME)
     from django.contrib.auth.models import Group, User
     from django.db import close_old_connections, connections
