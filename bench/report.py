@@ -93,7 +93,12 @@ def raw_first_page(connection, params: dict) -> list:
         f"SELECT {COLUMNS} FROM optouts_optout o"  # noqa: S608 - fixed fragments only
         " LEFT JOIN auth_user u ON u.id = o.actor_id"
         + (" WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY o.opted_out_at DESC, o.id DESC LIMIT %s"
+        # Same order as the FilterSet: with a prefix, an expression keeps the prefix-index plan.
+        + (
+            " ORDER BY COALESCE(o.opted_out_at, o.opted_out_at) DESC, o.id DESC LIMIT %s"
+            if params.get("phone_prefix")
+            else " ORDER BY o.opted_out_at DESC, o.id DESC LIMIT %s"
+        )
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*args, PER_PAGE + 1])
@@ -164,7 +169,9 @@ def run(connection) -> None:
             "",
             "First page (50 rows + the leads of each row) through the report's own code "
             "(OptOutFilter via optout_filterset, then optout_report_page: no COUNT(*), leads of "
-            "the page in one query) vs the same two queries as raw SQL; median of 5 runs.",
+            "the page in one query) vs the same two queries as raw SQL; median of 7 runs. "
+            "No `period` here means no time filter (the API's default; the page itself opens on "
+            "the last 30 days).",
             "",
             "| filters | rows on page | page (ms) | raw SQL (ms) | ratio | < 150 ms and <= 3x |",
             "| --- | ---: | ---: | ---: | ---: | --- |",
@@ -174,8 +181,8 @@ def run(connection) -> None:
             rows = len(orm_first_page(params))
             raw_rows = raw_first_page(connection, params)
             assert rows == min(len(raw_rows), PER_PAGE), (params, rows, len(raw_rows))
-            orm = timed(lambda p=params: orm_first_page(p))["median_ms"]
-            raw = timed(lambda p=params: raw_first_page(connection, p))["median_ms"]
+            orm = timed(lambda p=params: orm_first_page(p), repeat=7)["median_ms"]
+            raw = timed(lambda p=params: raw_first_page(connection, p), repeat=7)["median_ms"]
             ratio = orm / raw if raw else float("inf")
             ok = orm < 150 and ratio <= 3
             failures += not ok
@@ -236,10 +243,10 @@ def run(connection) -> None:
         client = Client()
         client.force_login(admin)
         for params in [
-            {},
-            {"period": "last_30_days"},
+            {"period": "all"},
+            {"period": "last_30_days"},  # what the page opens on
             {"source": ["agent"], "period": "this_year"},
-            {"phone_prefix": "415"},
+            {"phone_prefix": "415", "period": "all"},
         ]:
             data = QueryDict(mutable=True)
             for key, value in params.items():
@@ -249,7 +256,7 @@ def run(connection) -> None:
             fs = optout_filterset(data=data)
             assert fs.is_valid()
             counts = timed(lambda q=fs.qs: optout_counts_by_source(queryset=q), repeat=3)
-            by_month = "period" not in params  # all time spans 3 years: the chart uses months
+            by_month = params["period"] == "all"  # 3 years: the chart draws months
             series = timed(
                 lambda q=fs.qs, m=by_month: optout_daily_counts(
                     queryset=q, tzinfo=site_timezone(), by_month=m

@@ -20,6 +20,8 @@ from datetime import date, datetime, time, timedelta
 import django_filters
 from django import forms
 from django.conf import settings
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from optouts.models import OptOut, Source
@@ -138,7 +140,7 @@ class OptOutFilter(django_filters.FilterSet):
         choices=[*PERIODS, (CUSTOM, "Custom range")],
         method="filter_period",
         label="Time frame",
-        empty_label="All time",
+        empty_label=None,
     )
     date_from = django_filters.DateFilter(
         method="filter_date_from",
@@ -161,6 +163,18 @@ class OptOutFilter(django_filters.FilterSet):
         model = OptOut
         fields = ["source", "since", "until", "period", "date_from", "date_to", "phone_prefix"]
         form = OptOutFilterForm
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.form.cleaned_data.get("phone_prefix"):
+            # With a prefix, the prefix index is the selective path (one area code is ~0.1% of
+            # the list). PostgreSQL misjudges LIKE selectivity and may instead walk the
+            # opted_out_at index backwards, filtering tens of thousands of rows for 50 matches;
+            # ordering by an expression that index cannot serve keeps the prefix plan.
+            queryset = queryset.order_by(
+                Coalesce("opted_out_at", "opted_out_at").desc(), F("id").desc()
+            )
+        return queryset
 
     def filter_source(self, queryset, name, value):
         return queryset.filter(source__in=value) if value else queryset

@@ -211,3 +211,33 @@ def test_bad_filter_is_a_form_error_not_a_crash(admin_client, listed):
     assert response.status_code == 200
     assert b"Enter at least the first 3 digits" in response.content
     assert response.context["rows"] == []
+
+
+def test_page_opens_on_the_last_30_days_and_all_time_is_one_click(admin_client, listed):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    OptOut.objects.filter(phone_number=SYSTEM_NUMBER).update(
+        opted_out_at=timezone.now() - timedelta(days=90)
+    )
+    default = admin_client.get(REPORT)
+    assert default.context["filter_form"]["period"].value() == "last_30_days"
+    assert SYSTEM_NUMBER not in {row["number"] for row in default.context["rows"]}
+    everything = admin_client.get(REPORT, {"period": "all"})
+    assert SYSTEM_NUMBER in {row["number"] for row in everything.context["rows"]}
+    assert "period=all" in everything.context["query"]
+
+
+def test_prefix_filter_keeps_the_newest_first_order(admin_client, agent_user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    for n in range(3):
+        phone_opt_out(number=f"+1415555030{n}", source=Source.AGENT, channel=Channel.UI)
+        OptOut.objects.filter(phone_number=f"+1415555030{n}").update(
+            opted_out_at=timezone.now() - timedelta(hours=n)
+        )
+    rows = admin_client.get(REPORT, {"phone_prefix": "415 555 03"}).context["rows"]
+    assert [row["number"] for row in rows] == ["+14155550300", "+14155550301", "+14155550302"]
