@@ -24,7 +24,7 @@ from leads.imports.services import (
     import_job_preview,
     import_job_start,
 )
-from velocify_sms.api import ApiError
+from velocify_sms.api import ApiError, api_errors, api_write_errors
 
 ERRORS_SHOWN = 100
 
@@ -74,7 +74,20 @@ class ImportJobCreateApi(APIView):
     permission_classes = [CanImportLeads]
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request={"multipart/form-data": ImportJobCreateInput}, responses={202: dict})
+    @extend_schema(
+        operation_id="lead_imports_create",
+        summary="Import leads from a CSV or XLSX file",
+        description=(
+            "Stores the file, checks it and the mapping, and queues the import as a background "
+            "job (202 with the job). `dry_run=true` answers 200 with the preview and stores "
+            "nothing. A file that cannot be imported (empty, no data rows, duplicate headers, "
+            "not a spreadsheet, damaged XLSX, undecodable bytes, too large) or a bad mapping is "
+            "a 400 with its own `code`; nothing is written."
+        ),
+        request={"multipart/form-data": ImportJobCreateInput},
+        responses={202: dict, 200: dict, **api_write_errors()},
+        tags=["lead imports"],
+    )
     def post(self, request):
         serializer = ImportJobCreateInput(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -119,7 +132,12 @@ class ImportJobCreateApi(APIView):
 class ImportJobDetailApi(APIView):
     permission_classes = [CanImportLeads]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(
+        operation_id="lead_imports_retrieve",
+        summary="Progress and report of a lead import",
+        responses={200: dict, **api_errors(404)},
+        tags=["lead imports"],
+    )
     def get(self, request, job_id: int):
         job = get_object_or_404(ImportJob, pk=job_id)
         return Response(job_output(job))
