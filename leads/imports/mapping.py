@@ -162,8 +162,10 @@ def mapping_check(*, headers: list[str], mapping: dict[str, str]) -> dict[str, s
     return complete
 
 
-def mapping_unmapped(*, mapping: dict[str, str]) -> list[str]:
-    return [header for header, target in mapping.items() if target == IGNORE]
+def mapping_unmapped(*, mapping: dict[str, str], headers: list[str] | None = None) -> list[str]:
+    """Columns set to ignore, in file order when `headers` is given (jsonb keeps no key order)."""
+    order = headers if headers is not None else list(mapping)
+    return [header for header in order if mapping.get(header, IGNORE) == IGNORE]
 
 
 def mapping_parse_pairs(pairs: list[str]) -> dict[str, str]:

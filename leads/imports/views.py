@@ -136,7 +136,7 @@ def mapping_view(request, model_admin, job_id):
             form=form,
             columns=columns,
             mapping_errors=mapping_errors,
-            unmapped=mapping_unmapped(mapping=job.mapping),
+            unmapped=mapping_unmapped(mapping=job.mapping, headers=job.headers),
         ),
     )
 
@@ -184,7 +184,7 @@ def preview_view(request, model_admin, job_id):
             preview=preview,
             lead_columns=lead_columns,
             sample=sample,
-            unmapped=mapping_unmapped(mapping=job.mapping),
+            unmapped=mapping_unmapped(mapping=job.mapping, headers=job.headers),
         ),
     )
 

@@ -101,9 +101,9 @@ class Command(BaseCommand):
         except (ImportFileError, MappingError) as exc:
             raise CommandError(f"{path.name}: {exc}", returncode=2) from None
         self.stdout.write("Columns:")
-        for header, target in job.mapping.items():
-            self.stdout.write(f"  {header} -> {target}")
-        unmapped = mapping_unmapped(mapping=job.mapping)
+        for header in job.headers:
+            self.stdout.write(f"  {header} -> {job.mapping[header]}")
+        unmapped = mapping_unmapped(mapping=job.mapping, headers=job.headers)
         if unmapped:
             self.stdout.write("Not imported: " + ", ".join(unmapped))
         return job
