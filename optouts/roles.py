@@ -36,8 +36,28 @@ AGENTS = {
 GROUPS = {"Admins": ADMINS, "Agents": AGENTS}
 
 
-def roles_ensure(*, apps) -> None:
-    """Create both groups with their permissions; `apps` is a migration's or the live registry."""
+def all_grants() -> dict[str, dict[str, list[str]]]:
+    """Every grant of the project: these, the SMS channel's and the lead import's.
+
+    The feature grants are listed beside their models because their migrations (not 0002) grant
+    them: on a fresh database 0002 runs before those models exist.
+    """
+    from leads.imports.roles import IMPORT_GRANTS
+    from optouts.messaging.roles import MESSAGING_GRANTS
+
+    merged: dict[str, dict[str, list[str]]] = {}
+    for table in (GROUPS, MESSAGING_GRANTS, IMPORT_GRANTS):
+        for group, per_app in table.items():
+            for app_label, codenames in per_app.items():
+                merged.setdefault(group, {}).setdefault(app_label, []).extend(codenames)
+    return merged
+
+
+def roles_ensure(*, apps, grants: dict | None = None) -> None:
+    """Create the groups with their permissions; `apps` is a migration's or the live registry.
+
+    `grants` is {group: {app_label: [codename, ...]}}, by default the core table above.
+    """
     from django.contrib.auth.management import create_permissions
 
     # Permissions are normally created after all migrations run; make them now so the groups
@@ -49,9 +69,9 @@ def roles_ensure(*, apps) -> None:
         app_config.models_module = had_models
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    for name, grants in GROUPS.items():
+    for name, per_app in (grants or GROUPS).items():
         group, _ = Group.objects.get_or_create(name=name)
-        for app_label, codenames in grants.items():
+        for app_label, codenames in per_app.items():
             perms = list(
                 Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
             )

@@ -20,9 +20,9 @@ def groups(db):
     """The role groups; recreated because transactional tests flush what the migration made."""
     from django.apps import apps
 
-    from optouts.roles import roles_ensure
+    from optouts.roles import all_grants, roles_ensure
 
-    roles_ensure(apps=apps)
+    roles_ensure(apps=apps, grants=all_grants())
 
 
 @pytest.fixture

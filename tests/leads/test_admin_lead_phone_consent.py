@@ -132,3 +132,19 @@ def test_logged_out_opt_out_post_redirects_to_login_and_changes_nothing(client, 
 @pytest.mark.parametrize("method", ["put", "delete"])
 def test_other_methods_are_not_allowed(agent_client, phone, method):
     assert getattr(agent_client, method)(opt_out_url(phone.lead, phone)).status_code == 405
+
+
+def test_lead_page_offers_an_sms_form_for_an_opted_in_number_only(agent_client, phone):
+    from django.apps import apps
+
+    from optouts.messaging.roles import messaging_roles_ensure
+
+    messaging_roles_ensure(apps=apps)
+    opted_out = LeadPhoneFactory(number="+12125550123", lead=phone.lead)
+    phone_opt_out(number=opted_out.number, source=Source.CONTACT, channel=Channel.KEYWORD)
+
+    page = agent_client.get(change_url(phone.lead)).content.decode()
+
+    assert page.count('class="sms-send-form"') == 1
+    assert 'name="to" value="+14155552671"' in page
+    assert "Cannot text +12125550123" in page

@@ -18,18 +18,6 @@ def _sms_settings(settings):
 
 
 @pytest.fixture
-def groups(db):
-    """The role groups with the SMS permissions (recreated after transactional tests flush)."""
-    from django.apps import apps
-
-    from optouts.messaging.roles import messaging_roles_ensure
-    from optouts.roles import roles_ensure
-
-    roles_ensure(apps=apps)
-    messaging_roles_ensure(apps=apps)
-
-
-@pytest.fixture
 def twilio_post(client):
     """POST a form to a webhook signed the way Twilio signs it (the twilio package's validator)."""
 
