@@ -50,10 +50,13 @@ def phone_normalize(value: object, *, region: str | None = None) -> str:
     except phonenumbers.NumberParseException as exc:
         reason = _PARSE_REASONS.get(exc.error_type, "it cannot be read")
         raise InvalidPhoneNumber(value, reason) from None
-    possible = phonenumbers.is_possible_number_with_reason(parsed)
-    if possible != phonenumbers.ValidationResult.IS_POSSIBLE:
-        raise InvalidPhoneNumber(value, _POSSIBLE_REASONS.get(possible, "it has the wrong length"))
+    # Validity first: it is the common case and one check; the reason is worked out only for
+    # the numbers that fail (this function is the hot path of a big import).
     if not phonenumbers.is_valid_number(parsed):
+        possible = phonenumbers.is_possible_number_with_reason(parsed)
+        if possible != phonenumbers.ValidationResult.IS_POSSIBLE:
+            reason = _POSSIBLE_REASONS.get(possible, "it has the wrong length")
+            raise InvalidPhoneNumber(value, reason)
         raise InvalidPhoneNumber(value, "no such number exists in its country's numbering plan")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
