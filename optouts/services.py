@@ -108,7 +108,7 @@ def _actor_id(actor) -> int | None:
     return getattr(actor, "pk", None) if actor is not None else None
 
 
-def _event(*, number, action, source, previous, request: _Request, now, extra=None):
+def _event(*, number, action, source, previous, request: _Request, now, extra=None, lead_id=None):
     details = dict(request.details)
     if request.note:
         details["note"] = request.note
@@ -121,7 +121,7 @@ def _event(*, number, action, source, previous, request: _Request, now, extra=No
         previous_source=previous or "",
         channel=request.channel,
         actor_id=_actor_id(request.actor),
-        lead_id=getattr(request.lead, "pk", None),
+        lead_id=lead_id if lead_id is not None else getattr(request.lead, "pk", None),
         created_at=now,
         details=details,
     )
@@ -153,7 +153,10 @@ def _locked_rows(numbers: list[str]) -> dict[str, OptOut]:
     return {row.phone_number: row for row in rows}
 
 
-def _opt_out_locked(numbers: list[str], source: str, request: _Request) -> list[ConsentResult]:
+def _opt_out_locked(
+    numbers: list[str], source: str, request: _Request, lead_of: dict[str, int | None] | None = None
+) -> list[ConsentResult]:
+    """Apply an opt-out to numbers; `lead_of` gives a lead per number (else request.lead)."""
     now = timezone.now()
     existing = _locked_rows(numbers)
     results, events, to_create, to_update = [], [], [], []
@@ -164,12 +167,13 @@ def _opt_out_locked(numbers: list[str], source: str, request: _Request) -> list[
         if new_source is None:
             results.append(ConsentResult(number, Outcome.ALREADY_OPTED_OUT, current, current))
             continue
+        lead_id = lead_of.get(number) if lead_of else getattr(request.lead, "pk", None)
         fields = dict(
             source=new_source,
             channel=request.channel,
             opted_out_at=now,
             actor_id=_actor_id(request.actor),
-            lead_id=getattr(request.lead, "pk", None),
+            lead_id=lead_id,
             note=request.note,
         )
         if row is None:
@@ -186,6 +190,7 @@ def _opt_out_locked(numbers: list[str], source: str, request: _Request) -> list[
                 previous=current,
                 request=request,
                 now=now,
+                lead_id=lead_id,
             )
         )
         results.append(ConsentResult(number, Outcome.OPTED_OUT, new_source, current))
@@ -449,71 +454,5 @@ def phones_opt_out_for_leads(
     with transaction.atomic():
         return _run_with_race_retry(
             sorted(lead_of),
-            lambda batch: _opt_out_locked_for_leads(batch, lead_of, source, request),
+            lambda batch: _opt_out_locked(batch, source, request, lead_of),
         )
-
-
-class _LeadRef:
-    __slots__ = ("pk",)
-
-    def __init__(self, pk: int | None) -> None:
-        self.pk = pk
-
-
-def _opt_out_locked_for_leads(
-    numbers: list[str], lead_of: dict[str, int | None], source: str, request: _Request
-) -> list[ConsentResult]:
-    """_opt_out_locked with a lead per number instead of one lead for the request."""
-    now = timezone.now()
-    existing = _locked_rows(numbers)
-    results, events, to_create, to_update = [], [], [], []
-    for number in numbers:
-        row = existing.get(number)
-        current = row.source if row else None
-        new_source = opt_out_decision(current=current, requested=source)
-        if new_source is None:
-            results.append(ConsentResult(number, Outcome.ALREADY_OPTED_OUT, current, current))
-            continue
-        lead_id = lead_of.get(number)
-        fields = dict(
-            source=new_source,
-            channel=request.channel,
-            opted_out_at=now,
-            actor_id=_actor_id(request.actor),
-            lead_id=lead_id,
-            note=request.note,
-        )
-        if row is None:
-            to_create.append(OptOut(phone_number=number, **fields))
-        else:
-            for name, value in fields.items():
-                setattr(row, name, value)
-            to_update.append(row)
-        number_request = _Request(
-            channel=request.channel,
-            actor=request.actor,
-            lead=_LeadRef(lead_id),
-            note=request.note,
-            details=request.details,
-        )
-        events.append(
-            _event(
-                number=number,
-                action=ConsentEvent.Action.OPT_OUT,
-                source=new_source,
-                previous=current,
-                request=number_request,
-                now=now,
-            )
-        )
-        results.append(ConsentResult(number, Outcome.OPTED_OUT, new_source, current))
-    if to_create:
-        with transaction.atomic():
-            OptOut.objects.bulk_create(to_create)
-    if to_update:
-        OptOut.objects.bulk_update(
-            to_update, ["source", "channel", "opted_out_at", "actor_id", "lead_id", "note"]
-        )
-    if events:
-        ConsentEvent.objects.bulk_create(events)
-    return results
