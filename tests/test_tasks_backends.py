@@ -41,7 +41,9 @@ def redis_url():
     return REDIS_URL
 
 
-@pytest.mark.django_db
+# transaction=True: db_worker closes the database connection between tasks, as a real worker must,
+# which would end a test wrapped in one transaction.
+@pytest.mark.django_db(transaction=True)
 def test_database_backend_runs_an_enqueued_task_through_db_worker():
     Lead.objects.create(first_name="Ana")
     with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
