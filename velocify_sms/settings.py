@@ -156,6 +156,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+
 # --- API (issue 5) ------------------------------------------------------------------------------
 # One error format for every DRF view ({"code", "detail"[, "errors"]}), shared pagination, and
 # per-user throttling counted in CACHES["default"] (Redis when CACHE_URL is set, so all web
