@@ -22,7 +22,14 @@ from rest_framework.views import APIView
 from optouts.models import Channel, EventAction, Source
 from optouts.permissions import CanOptIn, CanOptOut, IsAdminForOptOutReport
 from optouts.selectors import optout_list, phone_history, phone_status
-from optouts.services import OptInBy, Outcome, RefusalReason, phones_opt_in, phones_opt_out
+from optouts.services import (
+    OptInBy,
+    Outcome,
+    RefusalReason,
+    admin_may_opt_in,
+    phones_opt_in,
+    phones_opt_out,
+)
 from velocify_sms.api import NewestFirstCursorPagination, api_errors, phone_batch_error
 from velocify_sms.phones import phone_normalize_many
 
@@ -324,7 +331,7 @@ class OptOutListApi(generics.ListAPIView):
             return row.actor.get_username() if row.actor_id else None
 
         def get_can_opt_in(self, row) -> bool:
-            return row.source == Source.AGENT
+            return admin_may_opt_in(source=row.source)
 
     serializer_class = OptOutListOutputSerializer
 

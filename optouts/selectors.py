@@ -9,7 +9,7 @@ from datetime import datetime
 from django.db.models import F, QuerySet
 
 from optouts.models import ConsentEvent, OptOut, Source
-from optouts.services import OptInBy, opt_in_decision
+from optouts.services import admin_may_opt_in
 from velocify_sms.phones import phone_normalize
 
 
@@ -24,8 +24,7 @@ class PhoneStatus:
     @property
     def can_opt_in(self) -> bool:
         """Whether an admin could opt this number in now (agent opt-outs only)."""
-        outcome, _ = opt_in_decision(current=self.source, by=OptInBy.ADMIN)
-        return outcome == "opted_in"
+        return admin_may_opt_in(source=self.source)
 
 
 def phones_opted_out(*, numbers: Iterable[str]) -> dict[str, str]:

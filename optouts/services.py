@@ -100,6 +100,12 @@ def opt_in_decision(*, current: str | None, by: str, permitted: bool = True) -> 
     return Outcome.REFUSED, RefusalReason.SYSTEM_OPT_OUT
 
 
+def admin_may_opt_in(*, source: str | None) -> bool:
+    """Whether an admin's opt-in would take a number with this source off the list."""
+    outcome, _ = opt_in_decision(current=source, by=OptInBy.ADMIN)
+    return outcome == Outcome.OPTED_IN
+
+
 def _unique_numbers(numbers: Iterable[str]) -> list[str]:
     return sorted({phone_normalize(n) for n in numbers})
 
