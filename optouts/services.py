@@ -18,6 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from optouts.models import SOURCE_RANK, Channel, ConsentEvent, OptOut, Source
+from velocify_sms.db_copy import copy_insert
 from velocify_sms.phones import phone_normalize
 
 
@@ -204,13 +205,12 @@ def _opt_out_locked(
         # A savepoint, so a lost insert race rolls back only this statement and the caller
         # can retry number by number after re-reading.
         with transaction.atomic():
-            OptOut.objects.bulk_create(to_create)
+            copy_insert(to_create)
     if to_update:
         OptOut.objects.bulk_update(
             to_update, ["source", "channel", "opted_out_at", "actor_id", "lead_id", "note"]
         )
-    if events:
-        ConsentEvent.objects.bulk_create(events)
+    copy_insert(events)
     return results
 
 
@@ -321,8 +321,7 @@ def _opt_in_locked(numbers: list[str], by: str, permitted: bool, request: _Reque
         )
     if to_delete:
         OptOut.objects.filter(pk__in=to_delete).delete()
-    if events:
-        ConsentEvent.objects.bulk_create(events)
+    copy_insert(events)
     return results
 
 

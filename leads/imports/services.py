@@ -31,6 +31,7 @@ from leads.imports.readers import ImportFileError, ReaderOptions, Table, table_o
 from leads.models import Lead, LeadPhone
 from optouts.models import Channel, OptOut, Source
 from optouts.services import Outcome, phones_opt_out_for_leads
+from velocify_sms.db_copy import copy_insert, copy_rows
 
 __all__ = [
     "BatchResult",
@@ -109,7 +110,9 @@ def import_rows_write(
                 setattr(lead, name, value)
             row_leads.append((row, lead))
         if new_leads:
-            Lead.objects.bulk_create(new_leads)
+            for lead in new_leads:
+                lead.created_at = lead.updated_at = now
+            copy_insert(new_leads)
         if to_update:
             for lead in to_update.values():
                 lead.updated_at = now
@@ -152,7 +155,7 @@ def _phones_write(row_leads: list[tuple[CleanRow, Lead]], *, updated_ids: set[in
         for number, kind in phones:
             phone = have.get(number)
             if phone is None:
-                to_create.append(LeadPhone(lead_id=lead_id, number=number, kind=kind))
+                to_create.append((lead_id, number, kind))
             elif phone.kind != kind:
                 phone.kind = kind
                 to_change.append(phone)
@@ -161,8 +164,7 @@ def _phones_write(row_leads: list[tuple[CleanRow, Lead]], *, updated_ids: set[in
         LeadPhone.objects.filter(pk__in=to_delete).delete()
     if to_change:
         LeadPhone.objects.bulk_update(to_change, ["kind"])
-    if to_create:
-        LeadPhone.objects.bulk_create(to_create)
+    copy_rows(LeadPhone, ["lead_id", "number", "kind"], to_create)
 
     def phones_of(lead_id: int) -> list[str]:
         if lead_id in wanted:

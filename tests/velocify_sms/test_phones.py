@@ -15,7 +15,7 @@ GOOD = [
     ("4155552671", "+14155552671"),
     ("  415 555 2671  ", "+14155552671"),
     ("+44 20 7946 0958", "+442079460958"),
-    ("0044 20 7946 0958", "+442079460958"),
+    ("011 44 20 7946 0958", "+442079460958"),  # the US international prefix
     (4155552671, "+14155552671"),
     (4155552671.0, "+14155552671"),
     ("415-555-2671 ext. 12", "+14155552671"),
@@ -75,3 +75,35 @@ def test_phone_prefix_to_e164(typed, prefix):
 def test_phone_prefix_needs_three_digits(typed):
     with pytest.raises(ValueError, match="at least the first 3 digits"):
         phone_prefix_to_e164(typed)
+
+
+def _reference(text: str) -> str | None:
+    """What libphonenumber alone says: E.164 or None (invalid)."""
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(text, "US")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def test_fast_path_agrees_with_libphonenumber_on_random_north_american_numbers():
+    import random
+
+    rng = random.Random(23)
+    styles = ["{a}{b}{c}", "({a}) {b}-{c}", "{a}.{b}.{c}", "1-{a}-{b}-{c}", "+1 {a} {b} {c}"]
+    checked = 0
+    for _ in range(5000):
+        digits = f"{rng.randint(0, 9999999999):010d}"
+        text = rng.choice(styles).format(a=digits[:3], b=digits[3:6], c=digits[6:])
+        expected = _reference(text)
+        try:
+            got = phone_normalize(text)
+        except InvalidPhoneNumber:
+            got = None
+        assert got == expected, text
+        checked += expected is not None
+    assert checked > 1000  # the sample covers plenty of valid numbers too

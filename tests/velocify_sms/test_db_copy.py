@@ -1,0 +1,63 @@
+"""COPY inserts: the same rows and ids as bulk_create, and Django's IntegrityError on conflicts."""
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from leads.models import Lead, LeadPhone
+from optouts.models import Channel, ConsentEvent, OptOut, Source
+from velocify_sms.db_copy import COPY_MIN_ROWS, copy_insert, copy_rows
+
+pytestmark = pytest.mark.django_db
+
+N = COPY_MIN_ROWS + 10  # enough to take the COPY path on PostgreSQL
+
+
+def test_copy_insert_sets_ids_and_stores_every_field():
+    now = timezone.now()
+    leads = [Lead(first_name=f"L{i}", created_at=now, updated_at=now) for i in range(N)]
+    copy_insert(leads)
+    assert all(lead.pk for lead in leads)
+    stored = dict(Lead.objects.values_list("pk", "first_name"))
+    assert stored == {lead.pk: lead.first_name for lead in leads}
+
+
+def test_copy_insert_adapts_json_fields():
+    now = timezone.now()
+    events = [
+        ConsentEvent(
+            phone_number=f"+1415555{i:04d}",
+            action="opt_out",
+            source=Source.AGENT,
+            channel=Channel.IMPORT,
+            created_at=now,
+            details={"import_job": i, "note": "a 'quoted' \\ value"},
+        )
+        for i in range(N)
+    ]
+    copy_insert(events)
+    stored = ConsentEvent.objects.get(phone_number="+14155550007")
+    assert stored.details == {"import_job": 7, "note": "a 'quoted' \\ value"}
+
+
+def test_copy_rows_inserts_plain_tuples():
+    lead = Lead.objects.create(first_name="A")
+    copy_rows(
+        LeadPhone,
+        ["lead_id", "number", "kind"],
+        [(lead.pk, f"+1212555{i:04d}", "home") for i in range(N)],
+    )
+    assert LeadPhone.objects.filter(lead=lead, kind="home").count() == N
+
+
+def test_a_unique_violation_raises_integrity_error():
+    now = timezone.now()
+    OptOut.objects.create(
+        phone_number="+14155550001", source="agent", channel="ui", opted_out_at=now
+    )
+    rows = [
+        OptOut(phone_number=f"+1415555{i:04d}", source="agent", channel="ui", opted_out_at=now)
+        for i in range(N)
+    ]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        copy_insert(rows)
