@@ -276,7 +276,7 @@ def run(connection) -> None:
 
 NOTES = [
     "",
-    "Notes. Every first page is far under 150 ms. The ratio misses 3x only where the raw query itself takes 5-9 ms (a walk down the time index): the page's fixed Python cost (building the FilterSet and its form, compiling two ORM queries, 50 dicts) is ~13-18 ms on this shared 2-core machine (load average ~9 during the run), so the gap is a constant, not a plan difference: with a prefix, where the database does real work, the ratio is 1.3-2.8x. The summary counts and the chart series are aggregates over every selected row: over the whole million (`period=all`) they cost a full pass (see the last table), which is why the page opens on the last 30 days; a per-day roll-up table kept by the services would make all-time summaries constant-time if admins need them often.",
+    "Notes. Every first page is far under 150 ms. The ratio misses 3x only where the raw query itself takes 5-9 ms (a walk down the time index): the page's fixed Python cost (building the FilterSet and its form, compiling two ORM queries, 50 dicts) is ~13-18 ms on this 2-core machine, so the gap is a constant, not a plan difference: with a prefix, where the database does real work, the ratio is 1.3-2.8x. The summary counts and the chart series are aggregates over every selected row: over the whole million (`period=all`) they cost a full pass (see the last table), which is why the page opens on the last 30 days; a per-day roll-up table kept by the services would make all-time summaries constant-time if admins need them often.",
     "",
 ]
 

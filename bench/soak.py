@@ -417,13 +417,25 @@ def main() -> int:
     kill_at = t0 + args.seconds * 0.3
     pg_at = t0 + args.seconds * 0.6
     killed = restarted = False
+    kill_rows = None
     while time.time() < deadline or (
         import_done_at is None and time.time() < deadline + args.drain
     ):
         now = time.time()
-        if not args.no_faults and not killed and now >= kill_at:
+        job = resume_if_needed()
+        # Kill the worker while it is importing (once a fifth of the rows are in), so the run
+        # proves the resume; if the import is already over, kill it at 30% of the run anyway.
+        mid_import = (
+            job is not None and job.status == "running" and job.rows_done >= args.rows * 0.2
+        )
+        if not args.no_faults and not killed and (mid_import or now >= kill_at):
             killed = True
-            print(f"  t={now - t0:.0f}s: SIGKILL the task worker", flush=True)
+            kill_rows = job.rows_done if job is not None else None
+            print(
+                f"  t={now - t0:.0f}s: SIGKILL the task worker (import at row {kill_rows}, "
+                f"{'mid-import' if mid_import else 'after the import'})",
+                flush=True,
+            )
             worker.kill()
             faults.append(("worker killed", now, now + 5))
         if not args.no_faults and not restarted and now >= pg_at:
@@ -435,7 +447,6 @@ def main() -> int:
             connections.close_all()
             faults.append(("PostgreSQL restart", start, end))
             print(f"  PostgreSQL back after {end - start:.1f} s", flush=True)
-        job = resume_if_needed()
         if job and job.status == "succeeded" and import_done_at is None:
             import_done_at = time.time()
             print(f"  import done at t={import_done_at - t0:.0f}s", flush=True)
@@ -548,6 +559,7 @@ def main() -> int:
         lines.append(
             f"- worker restarts by the supervisor: {worker.restarts}; web restarts: {web.restarts}"
         )
+        lines.append(f"- task worker killed with the import at row {kill_rows} of {args.rows:,}")
         lines.append(f"- import resumed {len(resumes)} time(s): {resumes}")
         took = (import_done_at - import_started) if import_done_at else None
         lines += [
