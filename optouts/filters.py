@@ -14,6 +14,7 @@ range) is a form error with a sentence, never an exception from a filter method.
 
 from __future__ import annotations
 
+import copy
 import zoneinfo
 from datetime import date, datetime, time, timedelta
 
@@ -22,6 +23,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import F
 from django.db.models.functions import Coalesce
+from django.http import QueryDict
 from django.utils import timezone
 
 from optouts.models import OptOut, Source
@@ -126,6 +128,42 @@ class OptOutFilterForm(forms.Form):
 
 
 class OptOutFilter(django_filters.FilterSet):
+    """The report's and the API list's filters (see the module docstring).
+
+    django-filter deep-copies every filter (choices, widgets, fields) and builds a new form class
+    for each FilterSet; that was a third of a report page's server time at a million rows. Here
+    each filter is copied shallowly (with its method re-bound to the copy, so nothing is shared
+    between requests), and the form class, which depends only on the class, is built once; forms
+    still deep-copy their fields per instance as usual.
+    """
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = {}
+        for name, base in self.base_filters.items():
+            filter_ = copy.copy(base)
+            if getattr(base, "_method", None) is not None:
+                filter_.method = base._method  # a FilterMethod bound to this copy
+            filter_.model = queryset.model
+            filter_.parent = self
+            self.filters[name] = filter_
+
+    @classmethod
+    def _form_class(cls):
+        if "_cached_form_class" not in cls.__dict__:
+            fields = {name: f.field for name, f in cls.base_filters.items()}
+            cls._cached_form_class = type(f"{cls.__name__}Form", (cls._meta.form,), fields)
+        return cls._cached_form_class
+
+    def get_form_class(self):
+        return self._form_class()
+
     # `source IN (...)` through a method: MultipleChoiceFilter's own filter() ORs one Q per value
     # and adds DISTINCT, which at a million rows turns a 1 ms index scan into a 100 ms sort.
     source = django_filters.MultipleChoiceFilter(

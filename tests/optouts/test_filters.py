@@ -248,3 +248,17 @@ def test_presets_at_month_and_year_edges_in_site_time_zone(
     with freeze_time(frozen_utc):
         got = numbers({"period": period})
     assert got == {made[at] for at in inside}
+
+
+def test_each_filterset_has_its_own_filters_bound_to_it():
+    from optouts.filters import OptOutFilter
+
+    first, second = OptOutFilter({"source": ["agent"]}), OptOutFilter({"source": ["contact"]})
+
+    for name in first.filters:
+        assert first.filters[name] is not second.filters[name]
+        assert first.filters[name].parent is first
+        assert second.filters[name].parent is second
+    # A method filter calls the method of its own FilterSet, not of another request's.
+    assert first.filters["source"].filter.f is first.filters["source"]
+    assert first.get_form_class() is second.get_form_class()
