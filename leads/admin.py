@@ -210,7 +210,7 @@ class LeadAdmin(admin.ModelAdmin):
     def _change_url(self, lead: Lead) -> str:
         return reverse("admin:leads_lead_change", args=[lead.pk])
 
-    def _confirm_page(self, request, *, lead, phone, template, title):
+    def _confirm_page(self, request, *, lead, phone, direction, title):
         consent = next(c for c in lead_phones_consent(lead=lead) if c.phone.pk == phone.pk)
         context = {
             **self.admin_site.each_context(request),
@@ -218,10 +218,11 @@ class LeadAdmin(admin.ModelAdmin):
             "title": title,
             "lead": lead,
             "consent": consent,
+            "direction": direction,
             "user_can_opt_out": user_can_opt_out(request.user),
             "user_can_opt_in": user_can_opt_in(request.user),
         }
-        return TemplateResponse(request, template, context)
+        return TemplateResponse(request, "admin/leads/lead/phone_confirm.html", context)
 
     def phone_opt_out_view(self, request, lead_id: int, phone_id: int):
         """GET: the no-JavaScript confirmation page. POST: opt the number out (source agent)."""
@@ -236,7 +237,7 @@ class LeadAdmin(admin.ModelAdmin):
                 request,
                 lead=lead,
                 phone=phone,
-                template="admin/leads/lead/phone_opt_out_confirm.html",
+                direction="out",
                 title=f"Opt out {display}?",
             )
         result = phone_opt_out(
@@ -274,7 +275,7 @@ class LeadAdmin(admin.ModelAdmin):
                 request,
                 lead=lead,
                 phone=phone,
-                template="admin/leads/lead/phone_opt_in_confirm.html",
+                direction="in",
                 title=f"Opt {display} back in?",
             )
         result = phone_opt_in(
