@@ -10,6 +10,8 @@ from rest_framework.permissions import BasePermission
 OPT_OUT = "optouts.opt_out_phone"
 OPT_IN = "optouts.opt_in_phone"
 VIEW_REPORT = "optouts.view_optout_report"
+SEND_SMS = "optouts.send_sms"
+RESOLVE_POSSIBLE_OPT_OUT = "optouts.change_possibleoptout"
 
 
 def user_can_opt_out(user) -> bool:
@@ -22,6 +24,14 @@ def user_can_opt_in(user) -> bool:
 
 def user_can_view_report(user) -> bool:
     return bool(user and user.is_active and user.has_perm(VIEW_REPORT))
+
+
+def user_can_send_sms(user) -> bool:
+    return bool(user and user.is_active and user.has_perm(SEND_SMS))
+
+
+def user_can_resolve_possible_opt_outs(user) -> bool:
+    return bool(user and user.is_active and user.has_perm(RESOLVE_POSSIBLE_OPT_OUT))
 
 
 class CanOptOut(BasePermission):
@@ -43,3 +53,10 @@ class IsAdminForOptOutReport(BasePermission):
 
     def has_permission(self, request, view):
         return user_can_view_report(request.user)
+
+
+class CanSendSms(BasePermission):
+    message = "You do not have permission to send SMS messages."
+
+    def has_permission(self, request, view):
+        return user_can_send_sms(request.user)

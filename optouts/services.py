@@ -18,6 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from optouts.models import SOURCE_RANK, Channel, ConsentEvent, OptOut, Source
+from optouts.permissions import user_can_opt_in
 from velocify_sms.db_copy import copy_insert
 from velocify_sms.phones import phone_normalize
 
@@ -52,8 +53,6 @@ REFUSAL_DETAIL = {
     ),
     RefusalReason.NOT_PERMITTED: "Only an admin can opt a phone number back in.",
 }
-
-OPT_IN_PERMISSION = "optouts.opt_in_phone"
 
 
 @dataclass(frozen=True)
@@ -344,9 +343,7 @@ def phones_opt_in(
     if by not in (OptInBy.ADMIN, OptInBy.CONTACT):
         raise ValueError(f"Unknown opt-in requester {by!r}.")
     Channel(channel)
-    permitted = by == OptInBy.CONTACT or (
-        actor is not None and actor.is_active and actor.has_perm(OPT_IN_PERMISSION)
-    )
+    permitted = by == OptInBy.CONTACT or user_can_opt_in(actor)
     unique = _unique_numbers(numbers)
     request = _Request(channel=channel, actor=actor, lead=lead, note=note, details=details or {})
     with transaction.atomic():

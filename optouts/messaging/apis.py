@@ -11,28 +11,19 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leads.models import Lead
 from optouts.messaging.models import MessageStatus, OutboundMessage
-from optouts.messaging.roles import SEND
 from optouts.messaging.services import (
     MAX_BODY_LENGTH,
     MessageInvalid,
     RecipientOptedOut,
     message_send,
 )
+from optouts.permissions import CanSendSms
 from velocify_sms.phones import InvalidPhoneNumber
-
-
-class CanSendSms(BasePermission):
-    message = "You do not have permission to send SMS messages."
-
-    def has_permission(self, request, view):
-        user = request.user
-        return bool(user and user.is_active and user.has_perm(SEND))
 
 
 class RecipientOptedOutError(APIException):

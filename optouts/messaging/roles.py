@@ -6,8 +6,6 @@ runs before these models exist; migration 0003_messaging grants these.
 
 from __future__ import annotations
 
-SEND = "optouts.send_sms"
-
 MESSAGING_GRANTS = {
     "Admins": {
         "optouts": [

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 
 from optouts.messaging.forms import MessageSendForm
 from optouts.messaging.models import MessageStatus
-from optouts.messaging.roles import SEND
 from optouts.messaging.services import (
     MessageInvalid,
     PossibleOptOutResolved,
@@ -24,11 +23,13 @@ from optouts.messaging.services import (
     possible_opt_out_confirm,
     possible_opt_out_dismiss,
 )
-from optouts.permissions import user_can_opt_out
+from optouts.permissions import (
+    user_can_opt_out,
+    user_can_resolve_possible_opt_outs,
+    user_can_send_sms,
+)
 from optouts.services import Outcome
 from velocify_sms.phones import InvalidPhoneNumber
-
-RESOLVE_PERMISSION = "optouts.change_possibleoptout"
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -38,10 +39,6 @@ def _safe_next(request, fallback: str) -> str:
     ):
         return target
     return fallback
-
-
-def user_can_send_sms(user) -> bool:
-    return bool(user and user.is_active and user.has_perm(SEND))
 
 
 @require_POST
@@ -88,7 +85,7 @@ def _inbox_url() -> str:
 @require_POST
 def possible_opt_out_confirm_view(request, item_id: int):
     user = request.user
-    if not (user_can_opt_out(user) and user.has_perm(RESOLVE_PERMISSION)):
+    if not (user_can_opt_out(user) and user_can_resolve_possible_opt_outs(user)):
         raise PermissionDenied("You do not have permission to opt phone numbers out.")
     try:
         result = possible_opt_out_confirm(item_id=item_id, actor=user)
@@ -108,7 +105,7 @@ def possible_opt_out_confirm_view(request, item_id: int):
 
 @require_POST
 def possible_opt_out_dismiss_view(request, item_id: int):
-    if not request.user.has_perm(RESOLVE_PERMISSION):
+    if not user_can_resolve_possible_opt_outs(request.user):
         raise PermissionDenied("You do not have permission to handle possible opt-outs.")
     try:
         item = possible_opt_out_dismiss(item_id=item_id, actor=request.user)

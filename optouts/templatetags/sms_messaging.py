@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django import template
 
 from optouts.messaging.selectors import phone_send_check
-from optouts.messaging.views import user_can_send_sms
+from optouts.permissions import user_can_send_sms
 from velocify_sms.phones import InvalidPhoneNumber
 
 register = template.Library()
