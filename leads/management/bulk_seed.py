@@ -9,22 +9,22 @@ Rows are written straight to the tables, not through the services, because a mil
 - reruns are idempotent: bulk leads are `bulk-NNNNNNNN` and the opt-outs are numbered the same
   way, so a rerun only adds what is missing.
 
-On PostgreSQL the rows go through COPY (psycopg) with ids drawn from the table sequences, in
-committed chunks of CHUNK rows; other databases use bulk_create.
+Rows go through velocify_sms.db_copy (COPY on PostgreSQL, bulk_create elsewhere), in committed
+chunks of CHUNK rows.
 """
 
 from __future__ import annotations
 
-import json
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from leads.models import Lead, LeadPhone
 from optouts.models import Channel, ConsentEvent, OptOut, Source
+from velocify_sms.db_copy import copy_insert, copy_rows
 
 CHUNK = 100_000
 AREAS = ["415", "212", "312", "617", "206", "512", "303", "404"]
@@ -49,30 +49,6 @@ def bulk_number(index: int) -> str:
     return f"+1{area}{exchange}{index % 10_000:04d}"
 
 
-def _is_postgres() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def _ids(model, count: int) -> list[int]:
-    """`count` fresh primary keys from the model's sequence (PostgreSQL)."""
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _copy(model, columns: list[str], rows: Iterator[tuple]) -> None:
-    table = connection.ops.quote_name(model._meta.db_table)
-    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
-    raw = connection.connection  # the psycopg connection, inside Django's transaction
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
 def bulk_leads_ensure(*, count: int, agent=None, progress: Progress | None = None) -> int:
     """Make sure `count` bulk leads exist (each with one mobile number); returns how many added."""
     existing = Lead.objects.filter(external_id__startswith="bulk-").count()
@@ -83,62 +59,25 @@ def bulk_leads_ensure(*, count: int, agent=None, progress: Progress | None = Non
         stop = min(start + CHUNK, count)
         n = stop - start
         with transaction.atomic():
-            if _is_postgres():
-                lead_ids = _ids(Lead, n)
-                _copy(
-                    Lead,
-                    [
-                        "id",
-                        "first_name",
-                        "last_name",
-                        "email",
-                        "company",
-                        "status",
-                        "assigned_agent_id",
-                        "external_id",
-                        "created_at",
-                        "updated_at",
-                    ],
-                    (
-                        (
-                            lead_ids[k],
-                            rng.choice(FIRST),
-                            rng.choice(LAST),
-                            f"bulk{start + k}@example.com",
-                            "",
-                            Lead.Status.NEW,
-                            agent.pk if agent else None,
-                            f"bulk-{start + k:08d}",
-                            now,
-                            now,
-                        )
-                        for k in range(n)
-                    ),
+            leads = [
+                Lead(
+                    first_name=rng.choice(FIRST),
+                    last_name=rng.choice(LAST),
+                    email=f"bulk{start + k}@example.com",
+                    status=Lead.Status.NEW,
+                    assigned_agent=agent,
+                    external_id=f"bulk-{start + k:08d}",
+                    created_at=now,
+                    updated_at=now,
                 )
-                phone_ids = _ids(LeadPhone, n)
-                _copy(
-                    LeadPhone,
-                    ["id", "lead_id", "number", "kind"],
-                    (
-                        (phone_ids[k], lead_ids[k], bulk_number(start + k), "mobile")
-                        for k in range(n)
-                    ),
-                )
-            else:
-                leads = Lead.objects.bulk_create(
-                    Lead(
-                        first_name=rng.choice(FIRST),
-                        last_name=rng.choice(LAST),
-                        email=f"bulk{start + k}@example.com",
-                        assigned_agent=agent,
-                        external_id=f"bulk-{start + k:08d}",
-                    )
-                    for k in range(n)
-                )
-                LeadPhone.objects.bulk_create(
-                    LeadPhone(lead=lead, number=bulk_number(start + k), kind="mobile")
-                    for k, lead in enumerate(leads)
-                )
+                for k in range(n)
+            ]
+            copy_insert(leads)
+            copy_rows(
+                LeadPhone,
+                ["lead_id", "number", "kind"],
+                [(lead.pk, bulk_number(start + k), "mobile") for k, lead in enumerate(leads)],
+            )
         added += n
         if progress:
             progress("leads", stop, count)
@@ -185,54 +124,8 @@ def bulk_optouts_ensure(*, count: int, actor=None, progress: Progress | None = N
             Source.SYSTEM: {"error_code": "21610"},
         }
         with transaction.atomic():
-            if _is_postgres():
-                optout_ids, event_ids = _ids(OptOut, len(rows)), _ids(ConsentEvent, len(rows))
-                _copy(
-                    OptOut,
-                    [
-                        "id",
-                        "phone_number",
-                        "source",
-                        "channel",
-                        "opted_out_at",
-                        "actor_id",
-                        "lead_id",
-                        "note",
-                    ],
-                    ((optout_ids[k], *row, BULK_NOTE) for k, row in enumerate(rows)),
-                )
-                _copy(
-                    ConsentEvent,
-                    [
-                        "id",
-                        "phone_number",
-                        "action",
-                        "source",
-                        "previous_source",
-                        "channel",
-                        "actor_id",
-                        "lead_id",
-                        "created_at",
-                        "details",
-                    ],
-                    (
-                        (
-                            event_ids[k],
-                            number,
-                            ConsentEvent.Action.OPT_OUT.value,
-                            source,
-                            "",
-                            channel,
-                            actor_id,
-                            lead_id,
-                            when,
-                            json.dumps(details[source]),
-                        )
-                        for k, (number, source, channel, when, actor_id, lead_id) in enumerate(rows)
-                    ),
-                )
-            else:
-                OptOut.objects.bulk_create(
+            copy_insert(
+                [
                     OptOut(
                         phone_number=number,
                         source=source,
@@ -243,8 +136,10 @@ def bulk_optouts_ensure(*, count: int, actor=None, progress: Progress | None = N
                         note=BULK_NOTE,
                     )
                     for number, source, channel, when, actor_id, lead_id in rows
-                )
-                ConsentEvent.objects.bulk_create(
+                ]
+            )
+            copy_insert(
+                [
                     ConsentEvent(
                         phone_number=number,
                         action=ConsentEvent.Action.OPT_OUT,
@@ -256,7 +151,8 @@ def bulk_optouts_ensure(*, count: int, actor=None, progress: Progress | None = N
                         details=details[source],
                     )
                     for number, source, channel, when, actor_id, lead_id in rows
-                )
+                ]
+            )
         added += len(rows)
         if progress:
             progress("opt-outs", stop, count)
