@@ -6,7 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, F, QuerySet
+from django.db.models.expressions import RawSQL
 
 from optouts.models import ConsentEvent, OptOut, Source
 from optouts.services import admin_may_opt_in
@@ -27,14 +29,32 @@ class PhoneStatus:
         return admin_may_opt_in(source=self.source)
 
 
+# Above this many numbers, PostgreSQL gets them as one opaque array (see phones_opted_out).
+_BIG_BATCH = 100
+
+
 def phones_opted_out(*, numbers: Iterable[str]) -> dict[str, str]:
-    """{E.164 number: source} for those of `numbers` (already E.164) on the list; one query."""
-    wanted = list(set(numbers))
+    """{E.164 number: source} for those of `numbers` (already E.164) on the list; one query.
+
+    For a big batch on PostgreSQL the numbers go as one array behind a sub-select: given the
+    list's contents (`IN (...)` or a literal `= ANY`), the planner expects thousands of matches
+    and scans the whole table in parallel; hidden behind ARRAY(SELECT unnest(...)) it probes the
+    unique index once per number, about 3x faster at 10,000 numbers (bench/send_guard.py).
+    """
+    wanted = sorted(set(numbers))
     if not wanted:
         return {}
-    return dict(
-        OptOut.objects.filter(phone_number__in=wanted).values_list("phone_number", "source")
-    )
+    queryset = OptOut.objects.all()
+    if connection.vendor == "postgresql" and len(wanted) > _BIG_BATCH:
+        in_batch = RawSQL(
+            "phone_number = ANY(ARRAY(SELECT unnest(%s::text[])))",
+            [wanted],
+            output_field=BooleanField(),
+        )
+        queryset = queryset.filter(in_batch)
+    else:
+        queryset = queryset.filter(phone_number__in=wanted)
+    return dict(queryset.values_list("phone_number", "source"))
 
 
 def phone_is_opted_out(*, number: str) -> bool:

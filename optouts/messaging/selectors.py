@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection
-from django.db.models import BooleanField, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import QuerySet
 
 from optouts.messaging.models import OutboundMessage, PossibleOptOut, PossibleOptOutStatus
-from optouts.models import OptOut, Source
-from optouts.selectors import phone_status, phones_opted_out
+from optouts.models import Source
+from optouts.selectors import phone_status
 
 
 @dataclass(frozen=True)
@@ -48,24 +46,3 @@ def possible_opt_outs_open() -> QuerySet[PossibleOptOut]:
 
 
 # Above this many recipients, PostgreSQL gets the list as one array parameter it cannot see into.
-_BIG_BATCH = 100
-
-
-def recipients_opted_out(*, numbers: list[str]) -> dict[str, str]:
-    """{E.164 number: source} for those of `numbers` on the list, in one query, for batches.
-
-    Same answer as optouts.selectors.phones_opted_out. For a big batch on PostgreSQL the numbers
-    go as one array behind a sub-select: given the array's contents (`IN (...)` or a literal
-    `= ANY`), the planner expects thousands of matches and scans the whole 1M-row table in
-    parallel; hidden behind ARRAY(SELECT unnest(...)) it probes the unique index per number,
-    3x faster at 10,000 numbers (bench/send_guard.py).
-    """
-    wanted = sorted(set(numbers))
-    if connection.vendor != "postgresql" or len(wanted) <= _BIG_BATCH:
-        return phones_opted_out(numbers=wanted)
-    in_batch = RawSQL(
-        "phone_number = ANY(ARRAY(SELECT unnest(%s::text[])))",
-        [wanted],
-        output_field=BooleanField(),
-    )
-    return dict(OptOut.objects.filter(in_batch).values_list("phone_number", "source"))
