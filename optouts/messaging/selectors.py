@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from optouts.messaging.models import OutboundMessage, PossibleOptOut, PossibleOptOutStatus
 from optouts.models import Source
 from optouts.selectors import phone_status
+from optouts.services import REFUSAL_DETAIL, RefusalReason
 
 
 @dataclass(frozen=True)
@@ -21,9 +22,11 @@ class SendCheck:
     reason: str
 
 
+# Why a number cannot be texted: the opt-in refusal sentences of the rules, so the lead page and
+# the report explain a contact or carrier opt-out in the same words.
 _BLOCK_REASON = {
-    Source.CONTACT: "The contact texted STOP: only the contact can opt back in, by texting START.",
-    Source.SYSTEM: "The carrier reported this number opted out or unreachable.",
+    Source.CONTACT: REFUSAL_DETAIL[RefusalReason.CONTACT_OPT_OUT],
+    Source.SYSTEM: REFUSAL_DETAIL[RefusalReason.SYSTEM_OPT_OUT],
     Source.AGENT: "An agent opted this number out.",
 }
 
