@@ -34,6 +34,10 @@ class ImportFileError(ValueError):
         self.message = message
         super().__init__(message)
 
+    def __reduce__(self):
+        # Raised in the import's reader process and raised again in the writer: must pickle.
+        return type(self), (self.code, self.message)
+
 
 @dataclass
 class ReaderOptions:

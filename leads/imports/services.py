@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from leads.imports.mapping import (
+    LEAD_TARGETS,
     CleanRow,
     MappingError,
     RowCleaner,
@@ -27,11 +28,12 @@ from leads.imports.mapping import (
     mapping_guess,
 )
 from leads.imports.models import ImportJob, ImportJobStatus, ImportMapping, ImportRowError
+from leads.imports.pipeline import batches_cleaned
 from leads.imports.readers import ImportFileError, ReaderOptions, Table, table_open
 from leads.models import Lead, LeadPhone
 from optouts.models import Channel, OptOut, Source
 from optouts.services import Outcome, phones_opt_out_for_leads
-from velocify_sms.db_copy import copy_insert, copy_rows
+from velocify_sms.db_copy import copy_rows
 
 __all__ = [
     "BatchResult",
@@ -85,46 +87,56 @@ def import_rows_write(
                 lead.external_id: lead
                 for lead in Lead.objects.select_for_update().filter(external_id__in=external_ids)
             }
-        new_leads: list[Lead] = []
+        # New leads are plain dicts of field values until COPY gives them ids: a model instance
+        # per row costs more than writing the row.
+        new_leads: list[dict[str, str]] = []
+        made: dict[str, int] = {}  # external_id -> index in new_leads
         to_update: dict[int, Lead] = {}
         update_fields: set[str] = set()
-        made: dict[str, Lead] = {}
-        row_leads: list[tuple[CleanRow, Lead]] = []
+        row_refs: list[tuple[CleanRow, int, bool]] = []  # (row, lead pk or new index, is new)
         for row in rows:
             external_id = row.external_id
             lead = existing.get(external_id) if external_id else None
             if lead is not None:
+                for name, value in row.fields.items():
+                    setattr(lead, name, value)
                 to_update[lead.pk] = lead
                 update_fields.update(row.fields)
+                row_refs.append((row, lead.pk, False))
                 result.updated += 1
             elif external_id and external_id in made:
-                lead = made[external_id]
+                index = made[external_id]
+                new_leads[index].update(row.fields)
+                row_refs.append((row, index, True))
                 result.updated += 1
             else:
-                lead = Lead()
-                new_leads.append(lead)
                 if external_id:
-                    made[external_id] = lead
+                    made[external_id] = len(new_leads)
+                row_refs.append((row, len(new_leads), True))
+                new_leads.append(dict(row.fields))
                 result.created += 1
-            for name, value in row.fields.items():
-                setattr(lead, name, value)
-            row_leads.append((row, lead))
-        if new_leads:
-            for lead in new_leads:
-                lead.created_at = lead.updated_at = now
-            copy_insert(new_leads)
+        new_ids = copy_rows(
+            Lead,
+            _NEW_LEAD_FIELDS,
+            [
+                (*(fields.get(name, default) for name, default in _NEW_LEAD_DEFAULTS), now, now)
+                for fields in new_leads
+            ],
+            returning_ids=True,
+        )
         if to_update:
             for lead in to_update.values():
                 lead.updated_at = now
             Lead.objects.bulk_update(
                 list(to_update.values()), sorted(update_fields | {"updated_at"})
             )
+        row_leads = [(row, new_ids[ref] if new else ref) for row, ref, new in row_refs]
         phones_of = _phones_write(row_leads, updated_ids=set(to_update))
         lead_numbers = []
-        for row, lead in row_leads:
+        for row, lead_id in row_leads:
             if row.sms_opt_out:
-                numbers = [n for n, _ in row.phones] if row.phones_mapped else phones_of(lead.pk)
-                lead_numbers.extend((lead.pk, number) for number in numbers)
+                numbers = [n for n, _ in row.phones] if row.phones_mapped else phones_of(lead_id)
+                lead_numbers.extend((lead_id, number) for number in numbers)
         if lead_numbers:
             outcomes = phones_opt_out_for_leads(
                 lead_numbers=lead_numbers,
@@ -137,12 +149,17 @@ def import_rows_write(
     return result
 
 
-def _phones_write(row_leads: list[tuple[CleanRow, Lead]], *, updated_ids: set[int]):
+# The lead fields a row can set, with the value a new lead gets when its row does not.
+_NEW_LEAD_DEFAULTS = [(name, Lead._meta.get_field(name).get_default()) for name in LEAD_TARGETS]
+_NEW_LEAD_FIELDS = [name for name, _ in _NEW_LEAD_DEFAULTS] + ["created_at", "updated_at"]
+
+
+def _phones_write(row_leads: list[tuple[CleanRow, int]], *, updated_ids: set[int]):
     """Make each lead's phone set exactly its (last) row's phones; return a lookup of numbers."""
     wanted: dict[int, list[tuple[str, str]]] = {}
-    for row, lead in row_leads:
+    for row, lead_id in row_leads:
         if row.phones_mapped:
-            wanted[lead.pk] = row.phones
+            wanted[lead_id] = row.phones
     current: dict[int, dict[str, LeadPhone]] = {}
     if updated_ids:
         for phone in LeadPhone.objects.filter(lead_id__in=updated_ids):
@@ -354,18 +371,13 @@ def import_job_run(
             ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
         cleaner = RowCleaner(headers=job.headers, mapping=job.mapping)
         actor = job.created_by
-        batch: list[tuple[int, list[str]]] = []
-        for item in table.rows(skip=job.rows_done):
-            batch.append(item)
-            if len(batch) >= batch_size:
-                _batch_commit(job, batch, cleaner, actor)
-                batch = []
+        with batches_cleaned(
+            rows=table.rows(skip=job.rows_done), cleaner=cleaner, batch_size=batch_size
+        ) as batches:
+            for batch in batches:
+                _batch_commit(job, batch, actor)
                 if progress:
                     progress(job)
-        if batch:
-            _batch_commit(job, batch, cleaner, actor)
-            if progress:
-                progress(job)
     except ImportConflict:
         job.refresh_from_db()
         return job
@@ -384,11 +396,11 @@ def import_job_run(
     return job
 
 
-def _batch_commit(job: ImportJob, batch, cleaner: RowCleaner, actor) -> None:
-    rows = [cleaner.clean(number, values) for number, values in batch]
+def _batch_commit(job: ImportJob, batch: list[tuple[CleanRow, list[str]]], actor) -> None:
+    rows = [row for row, _ in batch]
     valid = [row for row in rows if not row.errors]
     errors = []
-    for row, (_, values) in zip(rows, batch, strict=True):
+    for row, values in batch:
         for index, error in enumerate(row.errors):
             errors.append(
                 ImportRowError(

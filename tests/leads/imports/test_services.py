@@ -184,7 +184,8 @@ def test_a_second_worker_on_the_same_batch_writes_nothing(upload, admin_user):
     ImportJob.objects.filter(pk=job.pk).update(status="running", rows_done=1)
     with pytest.raises(services.ImportConflict), transaction.atomic():
         cleaner = services.RowCleaner(headers=job.headers, mapping=job.mapping)
-        services._batch_commit(job, [(2, ["E1", "A", "B", "4155552671", "", ""])], cleaner, None)
+        values = ["E1", "A", "B", "4155552671", "", ""]
+        services._batch_commit(job, [(cleaner.clean(2, values), values)], None)
     assert Lead.objects.count() == 0
 
 
