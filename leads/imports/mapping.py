@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import EmailValidator
 
 from leads.models import Lead, LeadPhone
 from velocify_sms.phones import InvalidPhoneNumber, phone_normalize
@@ -203,6 +203,25 @@ _STATUS = {s.casefold(): s for s in Lead.Status.values} | {
 _MAX_LENGTH = {
     name: Lead._meta.get_field(name).max_length for name in LEAD_TARGETS if name != "status"
 }
+
+
+def _compiled(lazy) -> re.Pattern:
+    return re.compile(lazy.pattern, lazy.flags)
+
+
+class _EmailValidator(EmailValidator):
+    """Django's email check (the one EmailField uses), with its patterns compiled once.
+
+    Django keeps them lazy; every use then goes through a proxy, which made this check a third of
+    the time spent cleaning an import row.
+    """
+
+    user_regex = _compiled(EmailValidator.user_regex)
+    domain_regex = _compiled(EmailValidator.domain_regex)
+    literal_regex = _compiled(EmailValidator.literal_regex)
+
+
+validate_email = _EmailValidator()
 
 
 @dataclass

@@ -155,3 +155,38 @@ def test_opt_out_true_without_any_phone_is_an_error():
     assert [e.detail for e in row.errors] == [
         "SMS Opt Out is TRUE but the row has no phone number to opt out."
     ]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "ann@example.com",
+        "first.last+tag@sub.example.co.uk",
+        '"quoted name"@example.com',
+        "user@[192.168.0.1]",
+        "user@[IPv6:::1]",
+        "user@localhost",
+        "no-at-sign.example.com",
+        "two@@example.com",
+        "trailing.@example.com",
+        "user@exa mple.com",
+        "user@-example.com",
+        "user@example",
+        "ünï@exämple.com",
+        "a" * 330 + "@example.com",
+    ],
+)
+def test_the_import_checks_email_exactly_as_djangos_email_field(address):
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email as django_validate_email
+
+    from leads.imports.mapping import validate_email
+
+    def accepted(check) -> bool:
+        try:
+            check(address)
+        except ValidationError:
+            return False
+        return True
+
+    assert accepted(validate_email) == accepted(django_validate_email)
