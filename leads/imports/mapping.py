@@ -297,6 +297,8 @@ class RowCleaner:
                         )
                     else:
                         fields["status"] = status
+            elif target == "external_id" and not text:
+                continue  # no external id (stored as NULL: many leads may have none)
             else:
                 limit = _MAX_LENGTH[target]
                 if len(text) > limit:

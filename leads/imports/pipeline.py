@@ -100,6 +100,7 @@ def batches_cleaned(
             try:
                 kind, payload = receive.recv()
             except EOFError:
+                child.join(timeout=5)  # the pipe closes before the exit code is known
                 raise RuntimeError(
                     "The import's reader process ended without finishing the file "
                     f"(exit code {child.exitcode})."

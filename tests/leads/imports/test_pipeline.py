@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 
 import pytest
@@ -80,7 +81,7 @@ def test_a_reader_that_dies_is_an_error_not_a_short_import():
 def test_leaving_early_stops_the_reader():
     with batches_cleaned(rows=numbered(100_000), cleaner=cleaner(), batch_size=10) as batches:
         first = next(iter(batches))
-        children = __import__("multiprocessing").active_children()
+        children = multiprocessing.active_children()
         assert [child.name for child in children] == ["import-reader"]
     assert len(first) == 10
     assert not children[0].is_alive()

@@ -21,6 +21,7 @@ from leads.models import Lead, LeadPhone
 from optouts.models import Channel, ConsentEvent, OptOut, Source
 from optouts.services import phone_opt_out
 from tests.factories import LeadFactory, LeadPhoneFactory
+from velocify_sms.db_copy import COPY_MIN_ROWS
 
 pytestmark = pytest.mark.django_db
 
@@ -110,6 +111,50 @@ def test_bad_rows_are_rejected_with_row_column_and_value_and_the_rest_imported(u
     errors = list(job.row_errors.values_list("row_number", "column", "value"))
     assert errors == [(3, "Cell", "12"), (4, "SMS Opt Out", "maybe")]
     assert not OptOut.objects.filter(phone_number="+14155552674").exists()
+
+
+def test_a_batch_big_enough_for_copy_stores_each_row_on_its_own_lead(upload, admin_user):
+    # Over COPY_MIN_ROWS new leads, so PostgreSQL takes the COPY path with reserved ids; one row
+    # repeats an earlier external_id and one has none.
+    n = COPY_MIN_ROWS + 20
+    lines = ["External ID,First Name,Email,Cell,Work Phone,SMS Opt Out"]
+    for i in range(n):
+        external_id = "" if i == 5 else "X3" if i == n - 1 else f"X{i}"
+        lines.append(
+            f"{external_id},N{i},n{i}@example.com,41555{i:05d},21255{i:05d},"
+            f"{'TRUE' if i % 7 == 0 else ''}"
+        )
+    job = import_job_run(job_id=job_from(upload, admin_user, "\n".join(lines) + "\n").pk)
+    assert (job.created_count, job.updated_count, job.rejected_count) == (n - 1, 1, 0)
+    for lead in Lead.objects.exclude(external_id="X3"):
+        i = int(lead.first_name[1:])
+        assert (lead.email, lead.status, lead.company) == (f"n{i}@example.com", "new", "")
+        assert lead.external_id == (None if i == 5 else f"X{i}")
+        assert sorted(lead.phones.values_list("number", "kind")) == [
+            (f"+1212550{i:04d}", "work"),
+            (f"+1415550{i:04d}", "mobile"),
+        ]
+    repeated = Lead.objects.get(external_id="X3")
+    assert repeated.first_name == f"N{n - 1}"
+    assert sorted(repeated.phones.values_list("number", flat=True)) == [
+        f"+1212550{n - 1:04d}",
+        f"+1415550{n - 1:04d}",
+    ]
+    opted = OptOut.objects.filter(phone_number__startswith="+1415550")
+    assert {(o.phone_number, o.lead.first_name) for o in opted} == {
+        (f"+1415550{i:04d}", f"N{i}") for i in range(n) if i % 7 == 0
+    }
+
+
+def test_rows_with_a_blank_external_id_each_make_a_lead_without_one(upload, admin_user):
+    content = "External ID,First Name,Cell\n,A,4155552671\n  ,B,4155552672\nE1,C,4155552673\n"
+    job = import_job_run(job_id=job_from(upload, admin_user, content).pk)
+    assert (job.status, job.created_count, job.rejected_count) == ("succeeded", 3, 0)
+    assert sorted(Lead.objects.values_list("first_name", "external_id")) == [
+        ("A", None),
+        ("B", None),
+        ("C", "E1"),
+    ]
 
 
 def test_preview_counts_and_writes_nothing(upload, admin_user):
