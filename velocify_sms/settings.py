@@ -193,6 +193,9 @@ IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 50, minimum=1)
 # (about 20-30 ms on the benchmark machine), so bigger is faster; smaller resumes finer and holds
 # the batch's row and number locks for less time.
 IMPORT_BATCH_SIZE = env_int("IMPORT_BATCH_SIZE", 2000, minimum=1)
+# The preview in the admin and the API's dry run stop after this many seconds and say how many
+# rows they checked, so they answer well inside the web server's request timeout.
+IMPORT_PREVIEW_SECONDS = env_int("IMPORT_PREVIEW_SECONDS", 20, minimum=1)
 # A running import with no committed batch for this long is offered for resume (dead worker).
 IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 300, minimum=10)
 

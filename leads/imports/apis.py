@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -80,8 +81,10 @@ class ImportJobCreateApi(APIView):
         description=(
             "Stores the file, checks it and the mapping, and queues the import as a background "
             "job (202 with the job). `dry_run=true` answers 200 with the preview and stores "
-            "nothing. A file that cannot be imported (empty, no data rows, duplicate headers, "
-            "not a spreadsheet, damaged XLSX, undecodable bytes, too large) or a bad mapping is "
+            "nothing; its `complete` is false when IMPORT_PREVIEW_SECONDS ran out first, and "
+            "its figures then cover the first `rows` rows only. A file that cannot be imported "
+            "(empty, no data rows, duplicate headers, not a spreadsheet, damaged XLSX, "
+            "undecodable bytes, too large) or a bad mapping is "
             "a 400 with its own `code`; nothing is written."
         ),
         request={"multipart/form-data": ImportJobCreateInput},
@@ -103,11 +106,12 @@ class ImportJobCreateApi(APIView):
                 mapping_name=data.get("mapping_name", ""),
             )
             if data["dry_run"]:
-                preview = import_job_preview(job=job)
+                preview = import_job_preview(job=job, seconds=settings.IMPORT_PREVIEW_SECONDS)
                 body = {
                     "dry_run": True,
                     "headers": job.headers,
                     "mapping": job.mapping,
+                    "complete": preview.complete,
                     "rows": preview.total_rows,
                     "to_create": preview.to_create,
                     "to_update": preview.to_update,

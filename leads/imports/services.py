@@ -453,16 +453,27 @@ class Preview:
     errors: list[dict] = field(default_factory=list)
     errors_shown_max: int = 1000
     seconds: float = 0.0
+    # False when the time limit stopped it: the figures are for the first total_rows rows only.
+    complete: bool = True
 
     @property
     def errors_truncated(self) -> bool:
         return self.rows_with_errors and len(self.errors) >= self.errors_shown_max
 
 
-def import_job_preview(*, job: ImportJob, sample_size: int = 10, batch_size: int = 1000) -> Preview:
+def import_job_preview(
+    *,
+    job: ImportJob,
+    sample_size: int = 10,
+    batch_size: int = 1000,
+    seconds: float | None = None,
+) -> Preview:
     """Dry run: read every row and say what the import would do. Writes nothing.
 
-    (Lives here, next to the writer it mirrors, though it only reads.)
+    With `seconds`, it stops after the first batch that ends past that time and says so
+    (`complete` False): a web page or API call must answer before its request times out, and
+    the import itself checks every row anyway, listing the rejected ones in its report. (Lives
+    here, next to the writer it mirrors, though it only reads.)
     """
     started = time.perf_counter()
     table = _table(job)
@@ -494,6 +505,14 @@ def import_job_preview(*, job: ImportJob, sample_size: int = 10, batch_size: int
         batch.clear()
 
     for number, values in table.rows():
+        if (
+            seconds is not None
+            and preview.total_rows
+            and preview.total_rows % batch_size == 0
+            and time.perf_counter() - started > seconds
+        ):
+            preview.complete = False  # checked here, so only when there is a row left
+            break
         preview.total_rows += 1
         row = cleaner.clean(number, values)
         if row.errors:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
@@ -155,7 +156,7 @@ def preview_view(request, model_admin, job_id):
             return redirect(_url("mapping", job))
         return redirect(_url("progress", job))
     try:
-        preview = import_job_preview(job=job)
+        preview = import_job_preview(job=job, seconds=settings.IMPORT_PREVIEW_SECONDS)
     except ImportFileError as exc:
         messages.error(request, str(exc))
         return redirect(_url("mapping", job))

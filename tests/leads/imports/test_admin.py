@@ -43,6 +43,7 @@ def test_the_whole_flow_upload_mapping_preview_import_report(admin_client, uploa
     page = admin_client.get(url("preview", job.pk)).content.decode()
     assert 'id="preview-create">2<' in page
     assert 'id="preview-errors">1<' in page
+    assert 'id="preview-partial"' not in page
     assert "&#x27;12&#x27; is not a valid phone number" in page
     assert Lead.objects.count() == 0
 
@@ -66,6 +67,17 @@ def test_the_whole_flow_upload_mapping_preview_import_report(admin_client, uploa
         == "Row,External ID,First Name,Mobile Phone,Home Phone,SMS Opt Out,Notes,Reason"
     )
     assert "4,E3,Cy,12,,TRUE,'=HYPERLINK(1),Mobile Phone: '12' is not a valid phone number" in text
+
+
+def test_a_preview_out_of_time_says_so_on_the_page(admin_client, upload, settings):
+    settings.IMPORT_PREVIEW_SECONDS = 0
+    big = "First Name,Cell\n" + "".join(f"N{i},41555{i:05d}\n" for i in range(1500))
+    admin_client.post(url("add"), {"file": upload("big.csv", big)})
+    job = ImportJob.objects.get()
+    page = admin_client.get(url("preview", job.pk)).content.decode()
+    assert 'id="preview-partial"' in page
+    assert "are for the first 1000 rows only" in page
+    assert 'id="preview-total">1000<' in page
 
 
 def test_a_bad_file_shows_its_message_and_stores_nothing(admin_client, upload):

@@ -37,8 +37,21 @@ def test_dry_run_writes_nothing(admin_api, upload):
         format="multipart",
     )
     assert response.status_code == 200
-    assert response.json()["to_create"] == 1
+    assert response.json()["to_create"] == 1 and response.json()["complete"] is True
     assert Lead.objects.count() == 0 and ImportJob.objects.count() == 0
+
+
+def test_a_dry_run_out_of_time_answers_with_the_rows_it_checked(admin_api, upload, settings):
+    settings.IMPORT_PREVIEW_SECONDS = 0
+    big = "Tel,Who,Stop\n" + "".join(f"41555{i:05d},N{i},\n" for i in range(1500))
+    response = admin_api.post(
+        URL,
+        {"file": upload("x.csv", big), "mapping": MAPPING, "dry_run": "true"},
+        format="multipart",
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["complete"], body["rows"], body["to_create"]) == (False, 1000, 1000)
 
 
 def test_a_bad_file_is_a_400_with_a_code(admin_api, upload):

@@ -174,6 +174,20 @@ def test_preview_counts_and_writes_nothing(upload, admin_user):
     assert ConsentEvent.objects.count() == events
 
 
+def test_a_preview_out_of_time_says_how_many_rows_it_checked(upload, admin_user):
+    job = job_from(upload, admin_user, CSV + "E4,Dee,Ray,bad,,TRUE\n")
+    preview = import_job_preview(job=job, batch_size=2, seconds=0)
+    assert (preview.complete, preview.total_rows, preview.to_create) == (False, 2, 2)
+    assert (preview.numbers_to_opt_out, preview.rows_with_errors) == (2, 0)
+
+
+def test_a_preview_that_reads_the_last_row_in_time_is_complete(upload, admin_user):
+    job = job_from(upload, admin_user, CSV + "E4,Dee,Ray,bad,,TRUE\n")
+    assert import_job_preview(job=job, batch_size=4, seconds=0).complete
+    preview = import_job_preview(job=job)
+    assert (preview.complete, preview.total_rows, preview.rows_with_errors) == (True, 4, 1)
+
+
 def test_a_job_started_runs_through_the_task_backend(upload, admin_user):
     job = import_job_start(job=job_from(upload, admin_user))
     job.refresh_from_db()
