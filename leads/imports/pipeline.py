@@ -23,7 +23,8 @@ _BATCH, _END, _ERROR = "batch", "end", "error"
 
 
 def _pack(row: CleanRow, values: list[str]) -> tuple:
-    # Plain tuples pickle and unpickle several times faster than dataclass instances.
+    # Plain tuples pickle and unpickle faster than dataclass instances. The raw values are only
+    # kept for rejected rows (their report shows them); the writer needs nothing else of them.
     return (
         row.row_number,
         row.fields,
@@ -31,7 +32,7 @@ def _pack(row: CleanRow, values: list[str]) -> tuple:
         row.sms_opt_out,
         row.phones_mapped,
         [(e.column, e.value, e.detail) for e in row.errors],
-        values,
+        values if row.errors else [],
     )
 
 
@@ -78,7 +79,7 @@ def _produce(rows, cleaner: RowCleaner, batch_size: int, conn, parent_end) -> No
 def batches_cleaned(
     *, rows: Iterable[tuple[int, list[str]]], cleaner: RowCleaner, batch_size: int
 ) -> Iterator[Iterator[Batch]]:
-    """Batches of (cleaned row, raw values), read and cleaned by a child process.
+    """Batches of (cleaned row, raw values of a rejected row or []), cleaned by a child process.
 
     `rows` is only iterated in the child. An error raised there (a bad byte half-way through the
     file, say) is raised in the caller where its batch would have come, after every earlier

@@ -166,7 +166,10 @@ def _phones_write(row_leads: list[tuple[CleanRow, int]], *, updated_ids: set[int
             current.setdefault(phone.lead_id, {})[phone.number] = phone
     to_create, to_change, to_delete = [], [], []
     for lead_id, phones in wanted.items():
-        have = current.get(lead_id, {})
+        have = current.get(lead_id)
+        if not have:  # a new lead, or one without phones: the common case of an import
+            to_create.extend((lead_id, number, kind) for number, kind in phones)
+            continue
         numbers = {number for number, _ in phones}
         to_delete.extend(p.pk for number, p in have.items() if number not in numbers)
         for number, kind in phones:

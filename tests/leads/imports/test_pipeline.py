@@ -29,8 +29,13 @@ def test_batches_hold_every_row_in_order_cleaned_as_the_cleaner_would():
     with batches_cleaned(rows=numbered(25), cleaner=cleaner(), batch_size=10) as batches:
         got = list(batches)
     assert [len(batch) for batch in got] == [10, 10, 5]
-    expected = [(cleaner().clean(number, values), values) for number, values in numbered(25)]
-    assert [item for batch in got for item in batch] == expected
+    expected = [cleaner().clean(number, values) for number, values in numbered(25)]
+    assert [row for batch in got for row, _ in batch] == expected
+    # The raw values travel with rejected rows only (the report shows them).
+    raw = dict(numbered(25))
+    assert [(row.row_number, values) for batch in got for row, values in batch if values] == [
+        (6, raw[6])
+    ]
     bad = got[0][4][0]
     assert bad.row_number == 6 and bad.errors[0].column == "SMS Opt Out"
 
