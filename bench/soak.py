@@ -38,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT, django_setup, section  # noqa: E402
+from _common import ROOT, django_setup, drop_database, section  # noqa: E402
 
 DB_NAME = "bench_h8"
 HOST = "127.0.0.1"
@@ -586,6 +586,10 @@ def main() -> int:
         if mismatches:
             lines += ["", f"Replay mismatches (first 10): {mismatches[:10]}"]
     print(f"logs and samples kept in {work}")
+    if all(checks.values()):
+        drop_database()  # a failed run keeps its database for a look at what went wrong
+    else:
+        print(f"database {DB_NAME} kept for inspection")
     return 0 if all(checks.values()) else 1
 
 
