@@ -86,8 +86,9 @@ def batches_cleaned(
     batch. The pipe holds at most about one batch, so memory does not grow with the file; leaving
     the block early stops the child.
     """
-    receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
-    child = multiprocessing.get_context("fork").Process(
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(
         target=_produce,
         args=(rows, cleaner, batch_size, send, receive),
         name="import-reader",
