@@ -72,6 +72,10 @@ def copy_insert(objs: list[models.Model]) -> None:
     if not objs:
         return
     model = type(objs[0])
+    if connection.vendor != "postgresql" or len(objs) < COPY_MIN_ROWS:
+        # bulk_create on the objects themselves, so they get exactly what it stored (pre_save).
+        model.objects.bulk_create(objs)
+        return
     attnames = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
     ids = copy_rows(
         model,

@@ -473,10 +473,11 @@ def import_job_preview(
 ) -> Preview:
     """Dry run: read every row and say what the import would do. Writes nothing.
 
-    With `seconds`, it stops after the first batch that ends past that time and says so
-    (`complete` False): a web page or API call must answer before its request times out, and
-    the import itself checks every row anyway, listing the rejected ones in its report. (Lives
-    here, next to the writer it mirrors, though it only reads.)
+    With `seconds`, it looks at the clock every `batch_size` rows and, once past that time and
+    with rows left, stops and says so (`complete` False): a web page or API call must answer
+    before its request times out, and the import itself checks every row anyway, listing the
+    rejected ones in its report. (Lives here, next to the writer it mirrors, though it only
+    reads.)
     """
     started = time.perf_counter()
     table = _table(job)
