@@ -23,7 +23,12 @@ from leads.services import lead_create, lead_update
 from optouts.models import Channel, Source
 from optouts.permissions import user_can_opt_in, user_can_opt_out
 from optouts.selectors import phone_history
-from optouts.services import OptInBy, Outcome, phone_opt_in, phone_opt_out
+from optouts.services import (
+    OptInNoteRequired,
+    Outcome,
+    phones_opt_in_by_admin,
+    phones_opt_out_by_staff,
+)
 from velocify_sms.csv_export import csv_streaming_response
 from velocify_sms.phones import phone_format_national
 
@@ -210,7 +215,7 @@ class LeadAdmin(admin.ModelAdmin):
     def _change_url(self, lead: Lead) -> str:
         return reverse("admin:leads_lead_change", args=[lead.pk])
 
-    def _confirm_page(self, request, *, lead, phone, direction, title):
+    def _confirm_page(self, request, *, lead, phone, direction, title, note="", note_error=""):
         consent = next(c for c in lead_phones_consent(lead=lead) if c.phone.pk == phone.pk)
         context = {
             **self.admin_site.each_context(request),
@@ -221,8 +226,15 @@ class LeadAdmin(admin.ModelAdmin):
             "direction": direction,
             "user_can_opt_out": user_can_opt_out(request.user),
             "user_can_opt_in": user_can_opt_in(request.user),
+            "note": note,
+            "note_error": note_error,
         }
-        return TemplateResponse(request, "admin/leads/lead/phone_confirm.html", context)
+        return TemplateResponse(
+            request,
+            "admin/leads/lead/phone_confirm.html",
+            context,
+            status=400 if note_error else 200,
+        )
 
     def phone_opt_out_view(self, request, lead_id: int, phone_id: int):
         """GET: the no-JavaScript confirmation page. POST: opt the number out (source agent)."""
@@ -240,12 +252,8 @@ class LeadAdmin(admin.ModelAdmin):
                 direction="out",
                 title=f"Opt out {display}?",
             )
-        result = phone_opt_out(
-            number=phone.number,
-            source=Source.AGENT,
-            channel=Channel.UI,
-            actor=request.user,
-            lead=lead,
+        (result,) = phones_opt_out_by_staff(
+            numbers=[phone.number], user=request.user, channel=Channel.UI, lead=lead
         )
         if result.outcome == Outcome.OPTED_OUT:
             self.message_user(
@@ -278,9 +286,21 @@ class LeadAdmin(admin.ModelAdmin):
                 direction="in",
                 title=f"Opt {display} back in?",
             )
-        result = phone_opt_in(
-            number=phone.number, by=OptInBy.ADMIN, channel=Channel.UI, actor=request.user, lead=lead
-        )
+        note = request.POST.get("note", "")
+        try:
+            (result,) = phones_opt_in_by_admin(
+                numbers=[phone.number], user=request.user, channel=Channel.UI, note=note, lead=lead
+            )
+        except OptInNoteRequired as exc:
+            return self._confirm_page(
+                request,
+                lead=lead,
+                phone=phone,
+                direction="in",
+                title=f"Opt {display} back in?",
+                note=note,
+                note_error=str(exc),
+            )
         if result.outcome == Outcome.OPTED_IN:
             self.message_user(request, f"{display} is opted in to SMS again.", messages.SUCCESS)
         elif result.outcome == Outcome.REFUSED:

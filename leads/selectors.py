@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet
 
 from leads.models import Lead, LeadPhone
 from optouts.selectors import PhoneStatus, phones_status
-from optouts.services import REFUSAL_DETAIL, OptInBy, opt_in_decision
+from optouts.services import opt_out_explanation
 from velocify_sms.phones import (
     InvalidPhoneNumber,
     phone_format_national,
@@ -55,10 +55,7 @@ class LeadPhoneConsent:
         """What it takes to opt this number back in, in the words of the rules."""
         if not self.status.sms_opted_out:
             return ""
-        if self.status.can_opt_in:
-            return "An admin can opt this number back in."
-        _, reason = opt_in_decision(current=self.status.source, by=OptInBy.ADMIN)
-        return REFUSAL_DETAIL[reason]
+        return opt_out_explanation(source=self.status.source)
 
 
 def lead_phones_consent(*, lead: Lead) -> list[LeadPhoneConsent]:

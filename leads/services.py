@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from leads.models import Lead, LeadPhone
-from optouts.models import Channel, Source
-from optouts.services import ConsentResult, phones_opt_out
+from optouts.models import Channel
+from optouts.services import ConsentResult, phones_opt_out_by_staff
 from velocify_sms.phones import InvalidPhoneNumber, phone_normalize
 
 LEAD_FIELDS = (
@@ -162,13 +162,8 @@ def lead_upsert(
                 else list(lead.phones.values_list("number", flat=True))
             )
             if numbers:
-                opt_outs = phones_opt_out(
-                    numbers=numbers,
-                    source=Source.AGENT,
-                    channel=channel,
-                    actor=actor,
-                    lead=lead,
-                    details=details,
+                opt_outs = phones_opt_out_by_staff(
+                    numbers=numbers, user=actor, channel=channel, lead=lead, details=details
                 )
     return LeadWriteResult(lead=lead, created=created, opt_outs=opt_outs)
 
@@ -199,7 +194,7 @@ def lead_update(
         if sms_opt_out:
             numbers = list(lead.phones.values_list("number", flat=True))
             if numbers:
-                opt_outs = phones_opt_out(
-                    numbers=numbers, source=Source.AGENT, channel=channel, actor=actor, lead=lead
+                opt_outs = phones_opt_out_by_staff(
+                    numbers=numbers, user=actor, channel=channel, lead=lead
                 )
     return LeadWriteResult(lead=lead, created=False, opt_outs=opt_outs)

@@ -23,12 +23,11 @@ from optouts.models import Channel, EventAction, Source
 from optouts.permissions import CanOptIn, CanOptOut, IsAdminForOptOutReport
 from optouts.selectors import optout_list, phone_history, phone_status
 from optouts.services import (
-    OptInBy,
     Outcome,
     RefusalReason,
     admin_may_opt_in,
-    phones_opt_in,
-    phones_opt_out,
+    phones_opt_in_by_admin,
+    phones_opt_out_by_staff,
 )
 from velocify_sms.api import NewestFirstCursorPagination, api_errors, phone_batch_error
 from velocify_sms.phones import phone_normalize_many
@@ -113,7 +112,11 @@ def _per_input(inputs, numbers, results) -> list[dict]:
 
 
 _EXAMPLE_BODY = OpenApiExample(
-    "A batch", value={"phone_numbers": ["(415) 555-2671", "+1 212 555 0100"], "note": "Asked"}
+    "A batch",
+    value={
+        "phone_numbers": ["(415) 555-2671", "+1 212 555 0100"],
+        "note": "Customer asked by phone on 2 Dec to receive texts again",
+    },
 )
 
 
@@ -161,11 +164,10 @@ class OptOutApi(APIView):
         serializer = self.OptOutInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        results = phones_opt_out(
+        results = phones_opt_out_by_staff(
             numbers=data["numbers"],
-            source=Source.AGENT,
+            user=request.user,
             channel=Channel.API,
-            actor=request.user,
             note=data["note"],
             details=_api_details(request),
         )
@@ -202,7 +204,14 @@ class OptInApi(APIView):
     parser_classes = [JSONParser]
 
     class OptInInputSerializer(PhoneNumbersInputSerializer):
-        pass
+        note = serializers.CharField(
+            max_length=1000,
+            help_text="Required: why the number may be texted again (kept in its history).",
+            error_messages={
+                "required": "Give the reason for the opt-in in `note`.",
+                "blank": "Give the reason for the opt-in in `note`.",
+            },
+        )
 
     class OptInOutputSerializer(serializers.Serializer):
         results = OptInResultSerializer(many=True)
@@ -225,11 +234,10 @@ class OptInApi(APIView):
         serializer = self.OptInInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        results = phones_opt_in(
+        results = phones_opt_in_by_admin(
             numbers=data["numbers"],
-            by=OptInBy.ADMIN,
+            user=request.user,
             channel=Channel.API,
-            actor=request.user,
             note=data["note"],
             details=_api_details(request),
         )

@@ -37,14 +37,12 @@ from optouts.selectors import (
     phone_status,
 )
 from optouts.services import (
-    REFUSAL_DETAIL,
-    OptInBy,
+    OptInNoteRequired,
     OptOutImportError,
     Outcome,
-    opt_in_decision,
+    admin_opt_in_refusal,
     optout_list_import,
-    phone_opt_in,
-    phones_opt_in,
+    phones_opt_in_by_admin,
 )
 from velocify_sms.csv_export import csv_streaming_response
 from velocify_sms.phones import InvalidPhoneNumber, phone_format_national, phone_normalize
@@ -73,12 +71,6 @@ def by_whom(*, source: str, username: str | None) -> str:
     if source == Source.SYSTEM:
         return "the carrier"
     return username or "an agent (user deleted)"
-
-
-def opt_in_refusal(source: str) -> str:
-    """Why an admin may not opt this number in ('' when they may): the service's own rule."""
-    outcome, reason = opt_in_decision(current=source, by=OptInBy.ADMIN)
-    return REFUSAL_DETAIL[reason] if outcome == Outcome.REFUSED else ""
 
 
 def _context(request, site, **extra) -> dict:
@@ -133,7 +125,7 @@ def _row(row: dict) -> dict:
         "channel": CHANNEL_LABELS.get(row["channel"], row["channel"]),
         "leads": _lead_links(row["leads"]),
         "note": row["note"],
-        "refusal": opt_in_refusal(source),
+        "refusal": admin_opt_in_refusal(source=source),
     }
 
 
@@ -227,18 +219,23 @@ def report_view(request, *, site):
 def opt_in_view(request, number, *, site):
     """GET: the confirmation page (works without JavaScript). POST: the opt-in itself."""
     e164 = _number_or_404(number)
+    note, note_error = request.POST.get("note", ""), ""
     if request.method == "POST":
-        result = phone_opt_in(
-            number=e164, by=OptInBy.ADMIN, channel=Channel.REPORT, actor=request.user
-        )
-        national = phone_format_national(e164)
-        if result.outcome == Outcome.OPTED_IN:
-            messages.success(request, f"{national} was opted back in to SMS.")
-        elif result.outcome == Outcome.REFUSED:
-            messages.error(request, f"{national} was not opted in. {result.detail}")
+        try:
+            (result,) = phones_opt_in_by_admin(
+                numbers=[e164], user=request.user, channel=Channel.REPORT, note=note
+            )
+        except OptInNoteRequired as exc:
+            note_error = str(exc)
         else:
-            messages.warning(request, f"{national} is not on the opt-out list.")
-        return redirect(_next_url(request))
+            national = phone_format_national(e164)
+            if result.outcome == Outcome.OPTED_IN:
+                messages.success(request, f"{national} was opted back in to SMS.")
+            elif result.outcome == Outcome.REFUSED:
+                messages.error(request, f"{national} was not opted in. {result.detail}")
+            else:
+                messages.warning(request, f"{national} is not on the opt-out list.")
+            return redirect(_next_url(request))
     status = phone_status(number=e164)
     return TemplateResponse(
         request,
@@ -250,9 +247,12 @@ def opt_in_view(request, number, *, site):
             number=e164,
             national=phone_format_national(e164),
             status=status,
-            refusal=opt_in_refusal(status.source) if status.source else "",
+            refusal=admin_opt_in_refusal(source=status.source) if status.source else "",
             next_url=_next_url(request),
+            note=note,
+            note_error=note_error,
         ),
+        status=400 if note_error else 200,
     )
 
 
@@ -288,13 +288,18 @@ def bulk_opt_in_view(request, *, site):
     except InvalidPhoneNumber as exc:
         messages.error(request, f"Nothing was changed: {exc}")
         return redirect(_next_url(request))
+    note, note_error = request.POST.get("note", ""), ""
     if request.POST.get("confirm") == "yes":
-        results = phones_opt_in(
-            numbers=normalised, by=OptInBy.ADMIN, channel=Channel.REPORT, actor=request.user
-        )
-        level, sentence = _bulk_message(results)
-        getattr(messages, level)(request, sentence)
-        return redirect(_next_url(request))
+        try:
+            results = phones_opt_in_by_admin(
+                numbers=normalised, user=request.user, channel=Channel.REPORT, note=note
+            )
+        except OptInNoteRequired as exc:
+            note_error = str(exc)
+        else:
+            level, sentence = _bulk_message(results)
+            getattr(messages, level)(request, sentence)
+            return redirect(_next_url(request))
     return TemplateResponse(
         request,
         "admin/optouts/bulk_opt_in_confirm.html",
@@ -304,7 +309,10 @@ def bulk_opt_in_view(request, *, site):
             title="Opt the selected numbers back in?",
             numbers=[{"number": n, "national": phone_format_national(n)} for n in normalised],
             next_url=_next_url(request),
+            note=note,
+            note_error=note_error,
         ),
+        status=400 if note_error else 200,
     )
 
 
@@ -333,7 +341,7 @@ def history_view(request, number, *, site):
                 if status.source
                 else ""
             ),
-            refusal=opt_in_refusal(status.source) if status.source else "",
+            refusal=admin_opt_in_refusal(source=status.source) if status.source else "",
             can_opt_in=status.can_opt_in and user_can_opt_in(request.user),
             events=events,
             leads=_lead_links(lead_refs_by_number(numbers=[e164]).get(e164, [])),
@@ -397,7 +405,7 @@ def import_view(request, *, site):
         try:
             results = optout_list_import(
                 lines=form.cleaned_data["file"],
-                actor=request.user,
+                user=request.user,
                 details={"import_file": upload.name},
             )
         except OptOutImportError as exc:

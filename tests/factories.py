@@ -58,3 +58,61 @@ class ConsentEventFactory(factory.django.DjangoModelFactory):
     source = Source.AGENT
     channel = Channel.UI
     created_at = factory.LazyFunction(timezone.now)
+
+
+# --- Consent state for a test's set-up, through the intent services -----------------------------
+
+
+def _staff_user():
+    return UserFactory(username="consent-helper", is_staff=True, is_superuser=True)
+
+
+def given_opt_out(
+    *, number, source=Source.AGENT, channel=None, actor=None, lead=None, note="", details=None
+):
+    """Put `number` on the list with `source` the way a real request would (set-up only)."""
+    from optouts.services import (
+        STAFF_OPT_OUT_CHANNELS,
+        phone_opt_out_by_carrier,
+        phone_opt_out_by_contact,
+        phones_opt_out_by_staff,
+    )
+
+    if source == Source.CONTACT:
+        return phone_opt_out_by_contact(number=number, details=details)
+    if source == Source.SYSTEM:
+        return phone_opt_out_by_carrier(number=number, lead=lead, details=details)
+    if channel not in STAFF_OPT_OUT_CHANNELS:
+        channel = Channel.UI
+    (result,) = phones_opt_out_by_staff(
+        numbers=[number],
+        user=actor or _staff_user(),
+        channel=channel,
+        lead=lead,
+        note=note,
+        details=details,
+    )
+    return result
+
+
+def given_opt_in(*, number, by="admin", channel=None, actor=None, lead=None, note="", details=None):
+    """Opt `number` in as an admin (`by="admin"`) or the contact (`by="contact"`)."""
+    from optouts.services import (
+        ADMIN_OPT_IN_CHANNELS,
+        phone_opt_in_by_contact,
+        phones_opt_in_by_admin,
+    )
+
+    if by == "contact":
+        return phone_opt_in_by_contact(number=number, details=details)
+    if channel not in ADMIN_OPT_IN_CHANNELS:
+        channel = Channel.UI
+    (result,) = phones_opt_in_by_admin(
+        numbers=[number],
+        user=actor or _staff_user(),
+        channel=channel,
+        note=note or "test set-up",
+        lead=lead,
+        details=details,
+    )
+    return result

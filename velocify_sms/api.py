@@ -24,6 +24,7 @@ from rest_framework import exceptions, pagination, serializers, status, throttli
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from velocify_sms.errors import InputError
 from velocify_sms.phones import InvalidPhoneNumber
 
 logger = logging.getLogger(__name__)
@@ -110,6 +111,11 @@ def error_payload(exc: BaseException) -> tuple[int, dict, dict] | None:
             "nothing was saved.",
             "errors": {"phones": exc.errors},
         }
+        return 400, body, {}
+    if isinstance(exc, InputError):
+        body = {"code": exc.code, "detail": exc.detail}
+        if exc.errors is not None:
+            body["errors"] = exc.errors
         return 400, body, {}
     if isinstance(exc, InvalidPhoneNumber):
         return 400, {"code": "invalid_phone_number", "detail": str(exc)}, {}

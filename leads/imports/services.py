@@ -31,8 +31,8 @@ from leads.imports.models import ImportJob, ImportJobStatus, ImportMapping, Impo
 from leads.imports.pipeline import batches_cleaned
 from leads.imports.readers import ImportFileError, ReaderOptions, Table, table_open
 from leads.models import Lead, LeadPhone
-from optouts.models import Channel, OptOut, Source
-from optouts.services import Outcome, phones_opt_out_for_leads
+from optouts.models import Channel, OptOut
+from optouts.services import Outcome, phones_opt_out_by_staff
 from velocify_sms.db_copy import copy_rows
 
 __all__ = [
@@ -132,17 +132,18 @@ def import_rows_write(
             )
         row_leads = [(row, new_ids[ref] if new else ref) for row, ref, new in row_refs]
         phones_of = _phones_write(row_leads, updated_ids=set(to_update))
-        lead_numbers = []
+        lead_of: dict[str, int] = {}  # a number on several TRUE rows names the first one's lead
         for row, lead_id in row_leads:
             if row.sms_opt_out:
                 numbers = [n for n, _ in row.phones] if row.phones_mapped else phones_of(lead_id)
-                lead_numbers.extend((lead_id, number) for number in numbers)
-        if lead_numbers:
-            outcomes = phones_opt_out_for_leads(
-                lead_numbers=lead_numbers,
-                source=Source.AGENT,
+                for number in numbers:
+                    lead_of.setdefault(number, lead_id)
+        if lead_of:
+            outcomes = phones_opt_out_by_staff(
+                numbers=list(lead_of),
+                user=actor,
                 channel=Channel.IMPORT,
-                actor=actor,
+                lead_of=lead_of,
                 details=details,
             )
             result.opted_out = sum(1 for r in outcomes if r.outcome == Outcome.OPTED_OUT)

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from optouts.messaging.models import OutboundMessage, PossibleOptOut, PossibleOptOutStatus
-from optouts.models import Source
 from optouts.selectors import phone_status
-from optouts.services import REFUSAL_DETAIL, RefusalReason
+from optouts.services import opt_out_explanation
 
 
 @dataclass(frozen=True)
@@ -22,21 +21,14 @@ class SendCheck:
     reason: str
 
 
-# Why a number cannot be texted: the opt-in refusal sentences of the rules, so the lead page and
-# the report explain a contact or carrier opt-out in the same words.
-_BLOCK_REASON = {
-    Source.CONTACT: REFUSAL_DETAIL[RefusalReason.CONTACT_OPT_OUT],
-    Source.SYSTEM: REFUSAL_DETAIL[RefusalReason.SYSTEM_OPT_OUT],
-    Source.AGENT: "An agent opted this number out.",
-}
-
-
 def phone_send_check(*, number: str) -> SendCheck:
     """Send status of a number in any written form (raises InvalidPhoneNumber)."""
     status = phone_status(number=number)
     if not status.sms_opted_out:
         return SendCheck(status.phone_number, True, None, "")
-    return SendCheck(status.phone_number, False, status.source, _BLOCK_REASON[status.source])
+    return SendCheck(
+        status.phone_number, False, status.source, opt_out_explanation(source=status.source)
+    )
 
 
 def messages_for_phone(*, number: str) -> QuerySet[OutboundMessage]:

@@ -31,10 +31,11 @@ from optouts.models import Channel, Source
 from optouts.selectors import phones_opted_out
 from optouts.services import (
     ConsentResult,
-    OptInBy,
     phone_numbers_lock,
-    phone_opt_in,
-    phone_opt_out,
+    phone_opt_in_by_contact,
+    phone_opt_out_by_carrier,
+    phone_opt_out_by_contact,
+    phones_opt_out_by_staff,
 )
 from velocify_sms.phones import InvalidPhoneNumber, phone_normalize
 
@@ -153,10 +154,8 @@ def message_deliver(*, message_id: int) -> OutboundMessage:
     if carrier_code:
         # After the commit: the opt-out takes the number's lock exclusively, which this
         # transaction held shared.
-        phone_opt_out(
+        phone_opt_out_by_carrier(
             number=number,
-            source=Source.SYSTEM,
-            channel=Channel.CARRIER,
             lead=message.lead,
             details={"error_code": carrier_code, "message_id": message.pk, "on": "send"},
         )
@@ -226,15 +225,11 @@ def _inbound_process(message_sid, from_number, to_number, body, opt_out_type) ->
     result: ConsentResult | None = None
     if match.kind == STOP:
         inbound.action = InboundAction.STOP
-        result = phone_opt_out(
-            number=number, source=Source.CONTACT, channel=Channel.KEYWORD, details=details
-        )
+        result = phone_opt_out_by_contact(number=number, details=details)
         reply = _keyword_reply(settings.SMS_STOP_REPLY)
     elif match.kind == START:
         inbound.action = InboundAction.START
-        result = phone_opt_in(
-            number=number, by=OptInBy.CONTACT, channel=Channel.KEYWORD, details=details
-        )
+        result = phone_opt_in_by_contact(number=number, details=details)
         reply = _keyword_reply(settings.SMS_START_REPLY)
     elif match.kind == HELP:
         inbound.action = InboundAction.HELP
@@ -300,10 +295,8 @@ def message_status_record(
                 number = ""
         action, outcome = "recorded", ""
         if error_code and error_code in settings.SMS_SYSTEM_OPT_OUT_ERROR_CODES and number:
-            result = phone_opt_out(
+            result = phone_opt_out_by_carrier(
                 number=number,
-                source=Source.SYSTEM,
-                channel=Channel.CARRIER,
                 lead=message.lead if message else None,
                 details={
                     "error_code": error_code,
@@ -341,11 +334,10 @@ def possible_opt_out_confirm(*, item_id: int, actor) -> ConsentResult:
     """Opt the sender of a flagged message out (source agent, channel ui) and close the item."""
     with transaction.atomic():
         item = _possible_opt_out_locked(item_id)
-        result = phone_opt_out(
-            number=item.phone_number,
-            source=Source.AGENT,
+        (result,) = phones_opt_out_by_staff(
+            numbers=[item.phone_number],
+            user=actor,
             channel=Channel.UI,
-            actor=actor,
             details={
                 "text": item.inbound.body,
                 "message_sid": item.inbound.message_sid,

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from leads.imports.models import ImportJob
 from leads.models import Lead
 from optouts.models import Channel, OptOut, Source
-from optouts.services import phone_opt_out
+from tests.factories import given_opt_out
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,7 +43,7 @@ def test_admin_imports_a_workbook_through_the_whole_flow(
     page, login, live_server, admin_user, screenshot, tmp_path
 ):
     # A number that texted STOP stays opted out whatever the file says (FALSE never opts in).
-    phone_opt_out(number="+14155552678", source=Source.CONTACT, channel=Channel.KEYWORD)
+    given_opt_out(number="+14155552678", source=Source.CONTACT, channel=Channel.KEYWORD)
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     login("alice")

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from optouts.models import Channel, OptOut, Source
-from optouts.services import phone_opt_out
+from tests.factories import given_opt_out
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -19,9 +19,9 @@ CONTACT_415 = "+14155550103"
 def test_admin_filters_and_opts_an_agent_row_in(
     page, login, live_server, admin_user, agent_user, screenshot
 ):
-    phone_opt_out(number=AGENT_415, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
-    phone_opt_out(number=AGENT_212, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
-    phone_opt_out(number=CONTACT_415, source=Source.CONTACT, channel=Channel.KEYWORD)
+    given_opt_out(number=AGENT_415, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
+    given_opt_out(number=AGENT_212, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
+    given_opt_out(number=CONTACT_415, source=Source.CONTACT, channel=Channel.KEYWORD)
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
 
@@ -61,7 +61,7 @@ def test_admin_filters_and_opts_an_agent_row_in(
 
 
 def test_cancel_in_the_dialog_changes_nothing(page, login, live_server, admin_user):
-    phone_opt_out(number=AGENT_415, source=Source.AGENT, channel=Channel.UI)
+    given_opt_out(number=AGENT_415, source=Source.AGENT, channel=Channel.UI)
     login("alice")
     page.goto(f"{live_server.url}/admin/optouts/report/")
     page.locator("a.opt-in-link").first.click()

@@ -4,8 +4,8 @@ import pytest
 
 from leads.models import Lead, LeadPhone
 from optouts.models import Channel, ConsentEvent, OptOut, Source
-from optouts.services import REFUSAL_DETAIL, OptInBy, RefusalReason, phone_opt_in, phone_opt_out
-from tests.factories import LeadFactory, LeadPhoneFactory
+from optouts.services import RefusalReason, refusal_sentence
+from tests.factories import LeadFactory, LeadPhoneFactory, given_opt_in, given_opt_out
 from tests.leads._admin_helpers import add_url, change_url, lead_post, opt_in_url, opt_out_url
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +82,7 @@ def test_editing_a_lead_replaces_changed_numbers_and_drops_deleted_ones(agent_cl
 
 def test_removing_an_opted_out_number_from_a_lead_leaves_it_on_the_list(agent_client, agent_user):
     phone = LeadPhoneFactory(number="+14155552671")
-    phone_opt_out(number=phone.number, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
+    given_opt_out(number=phone.number, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
     data = lead_post(lead=phone.lead, phones=[phone], deleted={phone.pk})
     assert agent_client.post(change_url(phone.lead), data).status_code == 302
     assert not phone.lead.phones.exists()
@@ -103,7 +103,7 @@ def test_posting_the_old_sms_opt_out_checkbox_changes_nothing(agent_client):
 
 def test_posting_sms_opt_out_off_does_not_opt_an_opted_out_number_in(agent_client, agent_user):
     phone = LeadPhoneFactory(number="+14155552671")
-    phone_opt_out(number=phone.number, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
+    given_opt_out(number=phone.number, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
     data = lead_post(lead=phone.lead, phones=[phone], sms_opt_out="")
     assert agent_client.post(change_url(phone.lead), data).status_code == 302
     assert OptOut.objects.filter(phone_number=phone.number).exists()
@@ -117,7 +117,7 @@ def test_sms_opt_out_is_shown_read_only_as_yes_or_no(agent_client, agent_user):
     assert '<div class="readonly">No</div>' in response.content.decode()
     assert 'name="sms_opt_out"' not in response.content.decode()
 
-    phone_opt_out(number=phone.number, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
+    given_opt_out(number=phone.number, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
     response = agent_client.get(change_url(phone.lead))
     assert '<div class="readonly">Yes</div>' in response.content.decode()
 
@@ -147,13 +147,13 @@ def test_an_agent_opt_out_shows_source_when_who_and_that_an_admin_can_undo_it(
     agent_client, agent_user
 ):
     phone = LeadPhoneFactory(number="+14155552671")
-    phone_opt_out(
+    given_opt_out(
         number=phone.number, source=Source.AGENT, channel=Channel.UI, actor=agent_user, lead=None
     )
     body = agent_client.get(change_url(phone.lead)).content.decode()
     assert '<td class="phone-source">Agent</td>' in body
     assert "bob (Lead page)" in body
-    assert "An admin can opt this number back in." in body
+    assert "an admin can opt it back in." in body
     assert f'href="{opt_out_url(phone.lead, phone)}"' not in body
     assert f'href="{opt_in_url(phone.lead, phone)}"' not in body  # agents never see Opt in
 
@@ -161,26 +161,26 @@ def test_an_agent_opt_out_shows_source_when_who_and_that_an_admin_can_undo_it(
 def test_admin_sees_opt_in_on_an_agent_opt_out_only(admin_client, agent_user):
     agent_phone = LeadPhoneFactory(number="+14155552671")
     contact_phone = LeadPhoneFactory(number="+14155552672", lead=agent_phone.lead)
-    phone_opt_out(number=agent_phone.number, source=Source.AGENT, channel=Channel.UI)
-    phone_opt_out(number=contact_phone.number, source=Source.CONTACT, channel=Channel.KEYWORD)
+    given_opt_out(number=agent_phone.number, source=Source.AGENT, channel=Channel.UI)
+    given_opt_out(number=contact_phone.number, source=Source.CONTACT, channel=Channel.KEYWORD)
     body = admin_client.get(change_url(agent_phone.lead)).content.decode()
     assert f'href="{opt_in_url(agent_phone.lead, agent_phone)}"' in body
     assert f'href="{opt_in_url(agent_phone.lead, contact_phone)}"' not in body
-    assert REFUSAL_DETAIL[RefusalReason.CONTACT_OPT_OUT] in body
+    assert refusal_sentence(reason=RefusalReason.CONTACT_OPT_OUT) in body
 
 
 def test_a_system_opt_out_says_the_contact_must_text_start(agent_client):
     phone = LeadPhoneFactory(number="+14155552671")
-    phone_opt_out(number=phone.number, source=Source.SYSTEM, channel=Channel.CARRIER)
+    given_opt_out(number=phone.number, source=Source.SYSTEM, channel=Channel.CARRIER)
     body = agent_client.get(change_url(phone.lead)).content.decode()
     assert '<td class="phone-source">System</td>' in body
-    assert REFUSAL_DETAIL[RefusalReason.SYSTEM_OPT_OUT] in body
+    assert refusal_sentence(reason=RefusalReason.SYSTEM_OPT_OUT) in body
 
 
 def test_consent_history_of_the_lead_numbers_is_newest_first(admin_client, admin_user):
     phone = LeadPhoneFactory(number="+14155552671")
-    phone_opt_out(number=phone.number, source=Source.AGENT, channel=Channel.UI, note="asked")
-    phone_opt_in(number=phone.number, by=OptInBy.ADMIN, channel=Channel.UI, actor=admin_user)
+    given_opt_out(number=phone.number, source=Source.AGENT, channel=Channel.UI, note="asked")
+    given_opt_in(number=phone.number, by="admin", channel=Channel.UI, actor=admin_user)
     response = admin_client.get(change_url(phone.lead))
     history = response.context["consent_history"]
     assert [e.action for e in history] == ["opt_in", "opt_out"]
@@ -193,7 +193,7 @@ def test_a_lead_named_script_is_escaped_everywhere_on_the_page(agent_client):
     evil = "<script>alert(1)</script>"
     phone = LeadPhoneFactory(number="+14155552671", lead=LeadFactory(first_name=evil, last_name=""))
     other = LeadPhoneFactory(number="+14155552671", lead=LeadFactory(first_name=evil, last_name=""))
-    phone_opt_out(number=phone.number, source=Source.AGENT, channel=Channel.UI, lead=other.lead)
+    given_opt_out(number=phone.number, source=Source.AGENT, channel=Channel.UI, lead=other.lead)
     for url in (change_url(phone.lead), opt_out_url(phone.lead, phone)):
         body = agent_client.get(url).content.decode()
         assert evil not in body

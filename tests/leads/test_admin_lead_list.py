@@ -9,8 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from leads.models import LeadPhone
 from optouts.models import Channel, Source
-from optouts.services import phone_opt_out
-from tests.factories import LeadFactory, LeadPhoneFactory, UserFactory
+from tests.factories import LeadFactory, LeadPhoneFactory, UserFactory, given_opt_out
 from tests.leads._admin_helpers import export_url, list_url
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +25,7 @@ def two_leads(agent_user):
     ben = LeadPhoneFactory(
         number="+12125550199", lead=LeadFactory(first_name="Ben", last_name="Nguyen")
     )
-    phone_opt_out(number=ana.number, source=Source.AGENT, channel=Channel.UI)
+    given_opt_out(number=ana.number, source=Source.AGENT, channel=Channel.UI)
     return ana.lead, ben.lead
 
 
@@ -97,7 +96,7 @@ def test_query_count_of_a_page_is_the_same_at_20_and_100_rows(client, agent_user
     _add_leads(20, agents)
     at_20 = _page_queries(client, 20)
     _add_leads(80, agents)
-    phone_opt_out(number=LeadPhone.objects.last().number, source=Source.AGENT, channel=Channel.UI)
+    given_opt_out(number=LeadPhone.objects.last().number, source=Source.AGENT, channel=Channel.UI)
     at_100 = _page_queries(client, 100)
     assert at_20 == at_100
 

@@ -5,8 +5,7 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 from optouts.models import Channel, ConsentEvent, OptOut, Source
-from optouts.services import phone_opt_out
-from tests.factories import LeadFactory, LeadPhoneFactory, UserFactory
+from tests.factories import LeadFactory, LeadPhoneFactory, UserFactory, given_opt_out
 from tests.leads._admin_helpers import change_url, opt_in_url, opt_out_url
 
 pytestmark = pytest.mark.django_db
@@ -15,6 +14,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def phone():
     return LeadPhoneFactory(number="+14155552671", lead=LeadFactory(first_name="Ana"))
+
+
+NOTE = "customer asked by phone on 2 Dec"
 
 
 def test_without_javascript_the_opt_out_link_shows_a_confirmation_page(agent_client, phone):
@@ -57,7 +59,7 @@ def test_a_second_lead_with_the_same_number_shows_sms_opt_out_yes(agent_client, 
 
 
 def test_opting_out_a_contact_opt_out_again_changes_nothing(agent_client, phone):
-    phone_opt_out(number=phone.number, source=Source.CONTACT, channel=Channel.KEYWORD)
+    given_opt_out(number=phone.number, source=Source.CONTACT, channel=Channel.KEYWORD)
     response = agent_client.post(opt_out_url(phone.lead, phone), follow=True)
     assert "was already opted out (source Contact); nothing changed." in response.content.decode()
     assert OptOut.objects.get().source == Source.CONTACT
@@ -89,7 +91,7 @@ def test_a_phone_of_another_lead_is_not_found(agent_client, phone):
 def test_agent_forging_an_opt_in_post_gets_403_and_the_number_stays_out(
     agent_client, agent_user, phone
 ):
-    phone_opt_out(number=phone.number, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
+    given_opt_out(number=phone.number, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
     assert agent_client.get(opt_in_url(phone.lead, phone)).status_code == 403
     assert agent_client.post(opt_in_url(phone.lead, phone)).status_code == 403
     assert OptOut.objects.filter(phone_number=phone.number).exists()
@@ -97,10 +99,10 @@ def test_agent_forging_an_opt_in_post_gets_403_and_the_number_stays_out(
 
 
 def test_admin_opts_an_agent_opt_out_back_in(admin_client, admin_user, agent_user, phone):
-    phone_opt_out(number=phone.number, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
+    given_opt_out(number=phone.number, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
     page = admin_client.get(opt_in_url(phone.lead, phone))
     assert "Opt (415) 555-2671 back in?" in page.content.decode()
-    response = admin_client.post(opt_in_url(phone.lead, phone), follow=True)
+    response = admin_client.post(opt_in_url(phone.lead, phone), {"note": NOTE}, follow=True)
     assert "is opted in to SMS again." in response.content.decode()
     assert not OptOut.objects.exists()
     event = ConsentEvent.objects.latest("id")
@@ -113,10 +115,10 @@ def test_admin_opts_an_agent_opt_out_back_in(admin_client, admin_user, agent_use
 
 
 def test_admin_opt_in_of_a_number_that_texted_stop_is_refused_with_the_reason(admin_client, phone):
-    phone_opt_out(number=phone.number, source=Source.CONTACT, channel=Channel.KEYWORD)
+    given_opt_out(number=phone.number, source=Source.CONTACT, channel=Channel.KEYWORD)
     page = admin_client.get(opt_in_url(phone.lead, phone)).content.decode()
     assert "cannot be opted in here" in page
-    response = admin_client.post(opt_in_url(phone.lead, phone), follow=True)
+    response = admin_client.post(opt_in_url(phone.lead, phone), {"note": NOTE}, follow=True)
     assert "stays opted out. The contact texted STOP" in response.content.decode()
     assert OptOut.objects.get().source == Source.CONTACT
     assert ConsentEvent.objects.latest("id").action == "opt_in_refused"
@@ -141,10 +143,34 @@ def test_lead_page_offers_an_sms_form_for_an_opted_in_number_only(agent_client, 
 
     messaging_roles_ensure(apps=apps)
     opted_out = LeadPhoneFactory(number="+12125550123", lead=phone.lead)
-    phone_opt_out(number=opted_out.number, source=Source.CONTACT, channel=Channel.KEYWORD)
+    given_opt_out(number=opted_out.number, source=Source.CONTACT, channel=Channel.KEYWORD)
 
     page = agent_client.get(change_url(phone.lead)).content.decode()
 
     assert page.count('class="sms-send-form"') == 1
     assert 'name="to" value="+14155552671"' in page
     assert "Cannot text +12125550123" in page
+
+
+def test_admin_opt_in_without_a_reason_shows_the_form_again_and_changes_nothing(
+    admin_client, agent_user
+):
+    phone = LeadPhoneFactory(number="+14155552671")
+    given_opt_out(number=phone.number, actor=agent_user)
+
+    response = admin_client.post(opt_in_url(phone.lead, phone), {"note": "  "})
+
+    assert response.status_code == 400
+    assert "needs a reason" in response.content.decode()
+    assert OptOut.objects.filter(phone_number=phone.number).exists()
+    assert not ConsentEvent.objects.filter(action=ConsentEvent.Action.OPT_IN).exists()
+
+
+def test_admin_opt_in_keeps_the_reason_on_the_event(admin_client, agent_user):
+    phone = LeadPhoneFactory(number="+14155552671")
+    given_opt_out(number=phone.number, actor=agent_user)
+
+    admin_client.post(opt_in_url(phone.lead, phone), {"note": NOTE})
+
+    event = ConsentEvent.objects.get(action=ConsentEvent.Action.OPT_IN)
+    assert event.details["note"] == NOTE

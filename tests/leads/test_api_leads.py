@@ -7,8 +7,7 @@ from django.core.cache import cache
 
 from leads.models import Lead, LeadPhone
 from optouts.models import Channel, ConsentEvent, OptOut, Source
-from optouts.services import phone_opt_out
-from tests.factories import LeadFactory, LeadPhoneFactory, UserFactory
+from tests.factories import LeadFactory, LeadPhoneFactory, UserFactory, given_opt_out
 
 URL = "/api/v1/leads/"
 NUMBER = "+14155552671"
@@ -66,7 +65,7 @@ def test_post_with_sms_opt_out_true_opts_every_number_out_in_one_go(agent_api, a
 @pytest.mark.parametrize("flag", [{"sms_opt_out": False}, {}], ids=["false", "absent"])
 @pytest.mark.parametrize("source", [Source.AGENT, Source.SYSTEM, Source.CONTACT])
 def test_false_or_absent_never_opts_a_number_in(agent_api, flag, source):
-    phone_opt_out(number=NUMBER, source=source, channel=Channel.UI)
+    given_opt_out(number=NUMBER, source=source, channel=Channel.UI)
 
     response = agent_api.post(
         URL, {"first_name": "Ada", "phones": [{"number": NUMBER}], **flag}, format="json"
@@ -130,7 +129,7 @@ def test_list_computes_sms_opt_out_and_filters_on_it(agent_api, django_assert_ma
     opted = LeadPhoneFactory(number=NUMBER).lead
     clean = LeadPhoneFactory(number="+12125550100").lead
     LeadPhoneFactory(lead=clean, number="+13125550100")
-    phone_opt_out(number=NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
+    given_opt_out(number=NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
     for _ in range(5):
         LeadPhoneFactory()
 
@@ -185,7 +184,7 @@ def test_patch_changes_only_the_fields_sent(agent_api):
 
 def test_patch_dropping_a_phone_leaves_its_opt_out_on_the_list(agent_api):
     lead = LeadPhoneFactory(number=NUMBER).lead
-    phone_opt_out(number=NUMBER, source=Source.AGENT, channel=Channel.UI)
+    given_opt_out(number=NUMBER, source=Source.AGENT, channel=Channel.UI)
 
     response = agent_api.patch(
         _detail(lead.pk), {"phones": [{"number": "+12125550100"}]}, format="json"
@@ -198,7 +197,7 @@ def test_patch_dropping_a_phone_leaves_its_opt_out_on_the_list(agent_api):
 
 def test_patch_sms_opt_out_false_never_opts_in_and_true_opts_out(agent_api):
     lead = LeadPhoneFactory(number=NUMBER).lead
-    phone_opt_out(number=NUMBER, source=Source.AGENT, channel=Channel.UI)
+    given_opt_out(number=NUMBER, source=Source.AGENT, channel=Channel.UI)
     LeadPhoneFactory(lead=lead, number="+12125550100")
 
     kept = agent_api.patch(_detail(lead.pk), {"sms_opt_out": False}, format="json")
@@ -211,7 +210,7 @@ def test_patch_sms_opt_out_false_never_opts_in_and_true_opts_out(agent_api):
 
 def test_sms_opt_out_is_read_only_in_the_sense_that_false_is_not_stored(agent_api):
     lead = LeadPhoneFactory(number=NUMBER).lead
-    phone_opt_out(number=NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
+    given_opt_out(number=NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
 
     agent_api.patch(_detail(lead.pk), {"sms_opt_out": False}, format="json")
 

@@ -10,7 +10,8 @@ import pytest
 from django.core.cache import cache
 
 from optouts.models import Channel, ConsentEvent, OptOut, Source
-from optouts.services import RefusalReason, phone_opt_out
+from optouts.services import RefusalReason
+from tests.factories import given_opt_out
 
 URL = "/api/v1/sms/opt-in/"
 OPT_OUT_URL = "/api/v1/sms/opt-out/"
@@ -27,11 +28,14 @@ def _fresh_throttle_counters():
     cache.clear()
 
 
+NOTE = "customer asked by phone on 2 Dec"
+
+
 def _put_in_state(state):
     if state is IN:
         return
     channel = {Source.AGENT: Channel.UI, Source.SYSTEM: Channel.CARRIER}.get(state, Channel.KEYWORD)
-    phone_opt_out(number=NUMBER, source=state, channel=channel)
+    given_opt_out(number=NUMBER, source=state, channel=channel)
 
 
 def _state():
@@ -87,7 +91,7 @@ def test_rules_table_through_the_api(request, client_name, url, before, after, o
     _put_in_state(before)
     events_before = ConsentEvent.objects.count()
 
-    response = client.post(url, {"phone_number": NUMBER}, format="json")
+    response = client.post(url, {"phone_number": NUMBER, "note": NOTE}, format="json")
 
     if outcome == 403:
         assert response.status_code == 403
@@ -103,9 +107,9 @@ def test_rules_table_through_the_api(request, client_name, url, before, after, o
 
 
 def test_admin_cannot_opt_in_a_number_that_texted_stop(admin_api):
-    phone_opt_out(number=NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
+    given_opt_out(number=NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
 
-    response = admin_api.post(URL, {"phone_number": NUMBER}, format="json")
+    response = admin_api.post(URL, {"phone_number": NUMBER, "note": NOTE}, format="json")
 
     result = response.json()["results"][0]
     assert result["outcome"] == "refused"
@@ -117,11 +121,13 @@ def test_admin_cannot_opt_in_a_number_that_texted_stop(admin_api):
 
 
 def test_admin_batch_opt_in_answers_per_number_in_input_order(admin_api):
-    phone_opt_out(number="+14155552671", source=Source.AGENT, channel=Channel.UI)
-    phone_opt_out(number="+12125550100", source=Source.SYSTEM, channel=Channel.CARRIER)
+    given_opt_out(number="+14155552671", source=Source.AGENT, channel=Channel.UI)
+    given_opt_out(number="+12125550100", source=Source.SYSTEM, channel=Channel.CARRIER)
 
     response = admin_api.post(
-        URL, {"phone_numbers": ["212 555 0100", "+14155552671", "+13125550100"]}, format="json"
+        URL,
+        {"phone_numbers": ["212 555 0100", "+14155552671", "+13125550100"], "note": NOTE},
+        format="json",
     )
 
     results = response.json()["results"]
@@ -134,9 +140,9 @@ def test_admin_batch_opt_in_answers_per_number_in_input_order(admin_api):
 
 
 def test_opt_in_batch_with_a_malformed_number_changes_nothing(admin_api):
-    phone_opt_out(number=NUMBER, source=Source.AGENT, channel=Channel.UI)
+    given_opt_out(number=NUMBER, source=Source.AGENT, channel=Channel.UI)
 
-    response = admin_api.post(URL, {"phone_numbers": [NUMBER, "12"]}, format="json")
+    response = admin_api.post(URL, {"phone_numbers": [NUMBER, "12"], "note": NOTE}, format="json")
 
     assert response.status_code == 400
     assert response.json()["errors"]["phone_numbers"] == [
@@ -150,6 +156,24 @@ def test_opt_in_batch_with_a_malformed_number_changes_nothing(admin_api):
 
 
 def test_anonymous_opt_in_gets_401(api_client):
-    response = api_client.post(URL, {"phone_number": NUMBER}, format="json")
+    response = api_client.post(URL, {"phone_number": NUMBER, "note": NOTE}, format="json")
 
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("body", [{}, {"note": ""}, {"note": "   "}])
+def test_admin_opt_in_without_a_reason_is_400_and_changes_nothing(admin_api, body):
+    given_opt_out(number=NUMBER, source=Source.AGENT, channel=Channel.UI)
+
+    response = admin_api.post(URL, {"phone_number": NUMBER, **body}, format="json")
+
+    assert response.status_code == 400
+    assert "note" in response.json()["errors"]
+    assert OptOut.objects.filter(phone_number=NUMBER).exists()
+    assert not ConsentEvent.objects.filter(action=ConsentEvent.Action.OPT_IN).exists()
+
+
+def test_admin_opt_in_reason_is_on_the_event(admin_api):
+    given_opt_out(number=NUMBER, source=Source.AGENT, channel=Channel.UI)
+    admin_api.post(URL, {"phone_number": NUMBER, "note": NOTE}, format="json")
+    assert ConsentEvent.objects.get(action=ConsentEvent.Action.OPT_IN).details["note"] == NOTE

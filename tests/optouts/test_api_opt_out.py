@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 
 from optouts.models import Channel, ConsentEvent, OptOut, Source
-from optouts.services import phone_opt_out
+from tests.factories import given_opt_out
 
 URL = "/api/v1/sms/opt-out/"
 NUMBER = "+14155552671"
@@ -74,7 +74,7 @@ def test_repeating_an_opt_out_is_idempotent(agent_api):
 
 @pytest.mark.parametrize("stronger", [Source.CONTACT, Source.SYSTEM])
 def test_an_agent_opt_out_never_downgrades_a_stronger_source(agent_api, stronger):
-    phone_opt_out(number=NUMBER, source=stronger, channel=Channel.KEYWORD)
+    given_opt_out(number=NUMBER, source=stronger, channel=Channel.KEYWORD)
 
     response = agent_api.post(URL, {"phone_number": NUMBER}, format="json")
 

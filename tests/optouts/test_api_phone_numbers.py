@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from optouts.models import Channel, Source
-from optouts.services import OptInBy, phone_opt_in, phone_opt_out
+from tests.factories import given_opt_in, given_opt_out
 
 NUMBER = "+14155552671"
 
@@ -42,7 +42,7 @@ def test_a_number_never_opted_out_is_opted_in_with_no_history(agent_api):
 
 @pytest.mark.parametrize("typed", [NUMBER, "4155552671", "(415) 555-2671", "1-415-555-2671"])
 def test_the_number_may_be_typed_in_any_form(agent_api, typed):
-    phone_opt_out(number=NUMBER, source=Source.AGENT, channel=Channel.UI)
+    given_opt_out(number=NUMBER, source=Source.AGENT, channel=Channel.UI)
 
     response = agent_api.get(_url(typed))
 
@@ -56,7 +56,7 @@ def test_the_number_may_be_typed_in_any_form(agent_api, typed):
     [(Source.AGENT, True), (Source.SYSTEM, False), (Source.CONTACT, False)],
 )
 def test_can_opt_in_only_for_agent_opt_outs(agent_api, source, can_opt_in):
-    phone_opt_out(number=NUMBER, source=source, channel=Channel.UI)
+    given_opt_out(number=NUMBER, source=source, channel=Channel.UI)
 
     body = agent_api.get(_url(NUMBER)).json()
 
@@ -66,9 +66,9 @@ def test_can_opt_in_only_for_agent_opt_outs(agent_api, source, can_opt_in):
 
 
 def test_history_lists_every_event_newest_first(admin_api, agent_user, admin_user):
-    phone_opt_out(number=NUMBER, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
-    phone_opt_in(number=NUMBER, by=OptInBy.ADMIN, channel=Channel.REPORT, actor=admin_user)
-    phone_opt_out(number=NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
+    given_opt_out(number=NUMBER, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
+    given_opt_in(number=NUMBER, by="admin", channel=Channel.REPORT, actor=admin_user)
+    given_opt_out(number=NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
 
     history = admin_api.get(_url(NUMBER)).json()["history"]
 

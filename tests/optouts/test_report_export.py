@@ -8,8 +8,7 @@ import io
 import pytest
 
 from optouts.models import Channel, Source
-from optouts.services import phone_opt_out
-from tests.factories import LeadPhoneFactory
+from tests.factories import LeadPhoneFactory, given_opt_out
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +22,9 @@ def read(response) -> list[list[str]]:
 
 
 def test_export_streams_the_filtered_list(admin_client, agent_user):
-    phone_opt_out(number="+14155550101", source=Source.AGENT, channel=Channel.UI, actor=agent_user)
-    phone_opt_out(number="+14155550102", source=Source.CONTACT, channel=Channel.KEYWORD)
-    phone_opt_out(number="+12125550103", source=Source.AGENT, channel=Channel.UI)
+    given_opt_out(number="+14155550101", source=Source.AGENT, channel=Channel.UI, actor=agent_user)
+    given_opt_out(number="+14155550102", source=Source.CONTACT, channel=Channel.KEYWORD)
+    given_opt_out(number="+12125550103", source=Source.AGENT, channel=Channel.UI)
     lead = LeadPhoneFactory(number="+14155550101").lead
 
     response = admin_client.get(EXPORT, {"source": "agent", "phone_prefix": "415"})
@@ -48,14 +47,14 @@ def test_export_streams_the_filtered_list(admin_client, agent_user):
 
 
 def test_export_neutralises_formula_injection(admin_client):
-    phone_opt_out(
+    given_opt_out(
         number="+14155550101",
         source=Source.AGENT,
         channel=Channel.IMPORT,
         note='=HYPERLINK("http://evil.example","click")',
     )
-    phone_opt_out(number="+14155550102", source=Source.AGENT, channel=Channel.UI, note="@SUM(A1)")
-    phone_opt_out(number="+14155550103", source=Source.AGENT, channel=Channel.UI, note="-2+3")
+    given_opt_out(number="+14155550102", source=Source.AGENT, channel=Channel.UI, note="@SUM(A1)")
+    given_opt_out(number="+14155550103", source=Source.AGENT, channel=Channel.UI, note="-2+3")
     rows = read(admin_client.get(EXPORT))[1:]
     notes = sorted(row[6] for row in rows)
     assert notes == sorted(['\'=HYPERLINK("http://evil.example","click")', "'@SUM(A1)", "'-2+3"])
@@ -71,7 +70,7 @@ def test_export_reads_in_chunks_without_a_query_per_row(
     admin_client, django_assert_max_num_queries
 ):
     for n in range(30):
-        phone_opt_out(number=f"+1415555{n:04d}", source=Source.AGENT, channel=Channel.UI)
+        given_opt_out(number=f"+1415555{n:04d}", source=Source.AGENT, channel=Channel.UI)
     from optouts import selectors
     from optouts.models import OptOut
 

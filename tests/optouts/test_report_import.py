@@ -6,7 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from optouts.models import Channel, ConsentEvent, OptOut, Source
-from optouts.services import ImportLine, OptOutImportError, optout_list_import, phone_opt_out
+from optouts.services import ImportLine, OptOutImportError, optout_list_import
+from tests.factories import given_opt_out
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ def upload(text: str, name: str = "list.csv"):
 
 
 def test_admin_imports_numbers_with_notes(admin_client, admin_user):
-    phone_opt_out(number="+14155550102", source=Source.CONTACT, channel=Channel.KEYWORD)
+    given_opt_out(number="+14155550102", source=Source.CONTACT, channel=Channel.KEYWORD)
     csv_text = "phone,note\n(415) 555-0101,asked by phone\n+1 415 555 0102,\n212-555-0103\n"
     response = admin_client.post(IMPORT, {"file": upload(csv_text)}, follow=True)
     assert b"2 added to the opt-out list, 1 already on it" in response.content
@@ -43,28 +44,40 @@ def test_bad_numbers_are_listed_with_their_line_and_nothing_is_applied(admin_cli
 
 
 def test_import_is_all_or_nothing_across_notes(admin_user, monkeypatch):
-    from optouts import services
+    from optouts.services import consent
 
     calls = []
-    real = services.phones_opt_out
+    real = consent.copy_insert
 
-    def fail_second(**kwargs):
-        calls.append(kwargs)
+    def fail_on_the_events(objects):
+        # The list rows are written first, then the events: fail there, after rows went in.
+        calls.append(objects)
         if len(calls) == 2:
             raise RuntimeError("database went away")
-        return real(**kwargs)
+        return real(objects)
 
-    monkeypatch.setattr(services, "phones_opt_out", fail_second)
+    monkeypatch.setattr(consent, "copy_insert", fail_on_the_events)
     lines = [ImportLine(1, "4155550101", "a"), ImportLine(2, "4155550102", "b")]
     with pytest.raises(RuntimeError):
-        optout_list_import(lines=lines, actor=admin_user)
+        optout_list_import(lines=lines, user=admin_user)
+    assert len(calls) == 2
     assert not OptOut.objects.exists()
+
+
+def test_import_keeps_each_lines_note_in_one_pass(admin_user):
+    lines = [ImportLine(1, "4155550101", "asked by email"), ImportLine(2, "4155550102", "")]
+    optout_list_import(lines=lines, user=admin_user)
+    notes = dict(OptOut.objects.values_list("phone_number", "note"))
+    assert notes == {"+14155550101": "asked by email", "+14155550102": ""}
+    assert ConsentEvent.objects.get(phone_number="+14155550101").details["note"] == (
+        "asked by email"
+    )
 
 
 def test_service_refuses_a_bad_line_before_writing(admin_user):
     with pytest.raises(OptOutImportError) as caught:
         optout_list_import(
-            lines=[ImportLine(1, "4155550101"), ImportLine(2, "555")], actor=admin_user
+            lines=[ImportLine(1, "4155550101"), ImportLine(2, "555")], user=admin_user
         )
     assert caught.value.errors[0]["line"] == 2
     assert not OptOut.objects.exists()

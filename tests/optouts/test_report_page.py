@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from optouts.models import Channel, ConsentEvent, OptOut, Source
-from optouts.services import REFUSAL_DETAIL, RefusalReason, phone_opt_out
-from tests.factories import LeadPhoneFactory
+from optouts.services import RefusalReason, refusal_sentence
+from tests.factories import LeadPhoneFactory, given_opt_out
 
 pytestmark = pytest.mark.django_db
 
@@ -22,9 +22,12 @@ SYSTEM_NUMBER = "+12125550103"
 @pytest.fixture
 def listed(agent_user):
     """One number per source, put on the list through the services."""
-    phone_opt_out(number=AGENT_NUMBER, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
-    phone_opt_out(number=CONTACT_NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
-    phone_opt_out(number=SYSTEM_NUMBER, source=Source.SYSTEM, channel=Channel.CARRIER)
+    given_opt_out(number=AGENT_NUMBER, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
+    given_opt_out(number=CONTACT_NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
+    given_opt_out(number=SYSTEM_NUMBER, source=Source.SYSTEM, channel=Channel.CARRIER)
+
+
+NOTE = "customer asked by phone on 2 Dec"
 
 
 def opt_in_url(number):
@@ -84,8 +87,8 @@ def test_opt_in_link_only_on_agent_rows(admin_client, listed):
     assert opt_in_url(AGENT_NUMBER) in html
     assert opt_in_url(CONTACT_NUMBER) not in html
     assert opt_in_url(SYSTEM_NUMBER) not in html
-    assert REFUSAL_DETAIL[RefusalReason.CONTACT_OPT_OUT] in html
-    assert REFUSAL_DETAIL[RefusalReason.SYSTEM_OPT_OUT] in html
+    assert refusal_sentence(reason=RefusalReason.CONTACT_OPT_OUT) in html
+    assert refusal_sentence(reason=RefusalReason.SYSTEM_OPT_OUT) in html
     assert f'name="number" value="{AGENT_NUMBER}"' in html
     assert f'name="number" value="{CONTACT_NUMBER}"' not in html
 
@@ -98,7 +101,9 @@ def test_opt_in_link_opens_a_confirmation_page_without_javascript(admin_client, 
 
 
 def test_admin_opts_an_agent_row_in_and_sees_a_message(admin_client, admin_user, listed):
-    response = admin_client.post(opt_in_url(AGENT_NUMBER), {"next": REPORT}, follow=True)
+    response = admin_client.post(
+        opt_in_url(AGENT_NUMBER), {"next": REPORT, "note": NOTE}, follow=True
+    )
     assert not OptOut.objects.filter(phone_number=AGENT_NUMBER).exists()
     assert b"was opted back in" in response.content
     event = ConsentEvent.objects.filter(phone_number=AGENT_NUMBER).first()
@@ -108,9 +113,11 @@ def test_admin_opts_an_agent_row_in_and_sees_a_message(admin_client, admin_user,
 
 def test_forged_opt_in_of_a_contact_row_is_refused_and_logged(admin_client, listed, caplog):
     with caplog.at_level(logging.INFO):
-        response = admin_client.post(opt_in_url(CONTACT_NUMBER), {"next": REPORT}, follow=True)
+        response = admin_client.post(
+            opt_in_url(CONTACT_NUMBER), {"next": REPORT, "note": NOTE}, follow=True
+        )
     assert OptOut.objects.get(phone_number=CONTACT_NUMBER).source == Source.CONTACT
-    assert REFUSAL_DETAIL[RefusalReason.CONTACT_OPT_OUT].encode() in response.content
+    assert refusal_sentence(reason=RefusalReason.CONTACT_OPT_OUT).encode() in response.content
     refusal = ConsentEvent.objects.get(
         phone_number=CONTACT_NUMBER, action=ConsentEvent.Action.OPT_IN_REFUSED
     )
@@ -119,7 +126,9 @@ def test_forged_opt_in_of_a_contact_row_is_refused_and_logged(admin_client, list
 
 
 def test_opt_in_refuses_to_redirect_off_site(admin_client, listed):
-    response = admin_client.post(opt_in_url(AGENT_NUMBER), {"next": "https://evil.example/"})
+    response = admin_client.post(
+        opt_in_url(AGENT_NUMBER), {"next": "https://evil.example/", "note": NOTE}
+    )
     assert response["Location"] == REPORT
 
 
@@ -133,12 +142,16 @@ def test_bulk_opt_in_asks_first_then_reports_what_it_skipped(admin_client, liste
     assert confirm.status_code == 200 and b"Yes, opt them in" in confirm.content
     assert OptOut.objects.count() == 3
 
+    blank = admin_client.post(REPORT + "opt-in/", {"number": numbers, "confirm": "yes"})
+    assert blank.status_code == 400 and b"needs a reason" in blank.content
+    assert OptOut.objects.count() == 3
+
     response = admin_client.post(
-        REPORT + "opt-in/", {"number": numbers, "confirm": "yes"}, follow=True
+        REPORT + "opt-in/", {"number": numbers, "confirm": "yes", "note": NOTE}, follow=True
     )
     html = response.content.decode()
     assert "Opted in 1 number." in html and "Skipped 2" in html
-    assert REFUSAL_DETAIL[RefusalReason.CONTACT_OPT_OUT] in html
+    assert refusal_sentence(reason=RefusalReason.CONTACT_OPT_OUT) in html
     assert set(OptOut.objects.values_list("phone_number", flat=True)) == {
         CONTACT_NUMBER,
         SYSTEM_NUMBER,
@@ -155,16 +168,16 @@ def test_bulk_opt_in_with_a_malformed_number_changes_nothing(admin_client, liste
 
 
 def test_history_page_shows_every_event_of_the_number(admin_client, admin_user, listed):
-    phone_opt_out(number=AGENT_NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
+    given_opt_out(number=AGENT_NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
     response = admin_client.get(REPORT + f"number/{AGENT_NUMBER}/")
     assert response.status_code == 200
     html = response.content.decode()
     assert html.count('class="event event-opt_out"') == 2
-    assert REFUSAL_DETAIL[RefusalReason.CONTACT_OPT_OUT] in html
+    assert refusal_sentence(reason=RefusalReason.CONTACT_OPT_OUT) in html
 
 
 def test_note_and_lead_name_are_escaped(admin_client, agent_user):
-    phone_opt_out(
+    given_opt_out(
         number=AGENT_NUMBER,
         source=Source.AGENT,
         channel=Channel.UI,
@@ -197,7 +210,7 @@ def test_pages_without_count_of_the_whole_list(admin_client, agent_user, setting
     views_report.PER_PAGE = 2
     try:
         for n in range(5):
-            phone_opt_out(number=f"+1415555020{n}", source=Source.AGENT, channel=Channel.UI)
+            given_opt_out(number=f"+1415555020{n}", source=Source.AGENT, channel=Channel.UI)
         first = admin_client.get(REPORT)
         assert len(first.context["rows"]) == 2 and first.context["has_next"]
         last = admin_client.get(REPORT, {"p": 3})
@@ -235,9 +248,21 @@ def test_prefix_filter_keeps_the_newest_first_order(admin_client, agent_user):
     from django.utils import timezone
 
     for n in range(3):
-        phone_opt_out(number=f"+1415555030{n}", source=Source.AGENT, channel=Channel.UI)
+        given_opt_out(number=f"+1415555030{n}", source=Source.AGENT, channel=Channel.UI)
         OptOut.objects.filter(phone_number=f"+1415555030{n}").update(
             opted_out_at=timezone.now() - timedelta(hours=n)
         )
     rows = admin_client.get(REPORT, {"phone_prefix": "415 555 03"}).context["rows"]
     assert [row["number"] for row in rows] == ["+14155550300", "+14155550301", "+14155550302"]
+
+
+def test_report_opt_in_without_a_reason_asks_again_and_changes_nothing(admin_client, listed):
+    response = admin_client.post(opt_in_url(AGENT_NUMBER), {"next": REPORT, "note": ""})
+    assert response.status_code == 400
+    assert b"needs a reason" in response.content
+    assert OptOut.objects.filter(phone_number=AGENT_NUMBER).exists()
+
+
+def test_report_opt_in_keeps_the_reason(admin_client, listed):
+    admin_client.post(opt_in_url(AGENT_NUMBER), {"next": REPORT, "note": NOTE})
+    assert ConsentEvent.objects.get(action=ConsentEvent.Action.OPT_IN).details["note"] == NOTE

@@ -1,22 +1,29 @@
-"""DESIGN.md section 2, the rules table, row by row, plus precedence, idempotency and auditing."""
+"""DESIGN.md section 2, the rules table, row by row, plus precedence, idempotency and auditing.
+
+Every request goes through the intent service a real caller uses (staff, contact, carrier, admin).
+"""
 
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from leads.services import lead_create, lead_update
 from optouts.models import Channel, ConsentEvent, OptOut, Source
-from optouts.selectors import phone_status, state_from_events
+from optouts.selectors import phone_status
 from optouts.services import (
-    OptInBy,
+    ConsentNotPermitted,
+    OptInNoteRequired,
     Outcome,
     RefusalReason,
-    phone_opt_in,
-    phone_opt_out,
-    phones_opt_in,
-    phones_opt_out,
+    phone_opt_in_by_contact,
+    phone_opt_out_by_carrier,
+    phone_opt_out_by_contact,
+    phones_opt_in_by_admin,
+    phones_opt_out_by_staff,
 )
 from tests.factories import LeadFactory, UserFactory
+from tests.optouts.rules_oracle import state_from_log
 from velocify_sms.phones import InvalidPhoneNumber
 
 NUMBER = "+14155552671"
@@ -37,34 +44,39 @@ RULES = {
 }
 
 
-def _put_in_state(state, actor):
+def staff_opt_out(number, user, channel=Channel.UI, **kwargs):
+    (result,) = phones_opt_out_by_staff(numbers=[number], user=user, channel=channel, **kwargs)
+    return result
+
+
+def admin_opt_in(number, user, channel=Channel.REPORT, note="customer asked by phone"):
+    (result,) = phones_opt_in_by_admin(numbers=[number], user=user, channel=channel, note=note)
+    return result
+
+
+def _put_in_state(state, agent):
     """Bring NUMBER to `state` through the services (a contact STOP reaches any source)."""
-    if state is IN:
-        return
-    channel = {Source.AGENT: Channel.UI, Source.SYSTEM: Channel.CARRIER}.get(state, Channel.KEYWORD)
-    phone_opt_out(number=NUMBER, source=state, channel=channel, actor=actor)
+    if state == Source.AGENT:
+        staff_opt_out(NUMBER, agent)
+    elif state == Source.SYSTEM:
+        phone_opt_out_by_carrier(number=NUMBER, details={"error_code": "21610"})
+    elif state == Source.CONTACT:
+        phone_opt_out_by_contact(number=NUMBER, details={"text": "STOP"})
 
 
 def _request(name, *, admin, agent):
     if name == "agent_opt_out":
-        return phone_opt_out(number=NUMBER, source=Source.AGENT, channel=Channel.UI, actor=agent)
+        return staff_opt_out(NUMBER, agent)
     if name == "carrier_opt_out":
-        return phone_opt_out(
-            number=NUMBER,
-            source=Source.SYSTEM,
-            channel=Channel.CARRIER,
-            details={"error_code": "21610"},
-        )
+        return phone_opt_out_by_carrier(number=NUMBER, details={"error_code": "21610"})
     if name == "stop_word":
-        return phone_opt_out(
-            number=NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD, details={"body": "STOP"}
-        )
+        return phone_opt_out_by_contact(number=NUMBER, details={"text": "STOP"})
     if name == "admin_opt_in":
-        return phone_opt_in(number=NUMBER, by=OptInBy.ADMIN, channel=Channel.REPORT, actor=admin)
+        return admin_opt_in(NUMBER, admin)
     if name == "agent_opt_in":
-        return phone_opt_in(number=NUMBER, by=OptInBy.ADMIN, channel=Channel.UI, actor=agent)
+        return admin_opt_in(NUMBER, agent, channel=Channel.UI)
     if name == "start_word":
-        return phone_opt_in(number=NUMBER, by=OptInBy.CONTACT, channel=Channel.KEYWORD)
+        return phone_opt_in_by_contact(number=NUMBER, details={"text": "START"})
     raise AssertionError(name)
 
 
@@ -95,43 +107,97 @@ def test_rules_table(request_name, before, expected, admin_user, agent_user):
         changed = expected != before
         assert result.changed is changed
         assert len(new_events) == (1 if changed else 0)
-    # The log alone always explains the list.
+    # The log alone always explains the list: the rules table replayed over it gives the row.
     history = ConsentEvent.objects.filter(phone_number=NUMBER).order_by("id")
-    assert state_from_events(events=history) == status.source
+    assert state_from_log(events=history) == status.source
 
 
 @pytest.mark.django_db
 def test_admin_cannot_opt_in_a_number_that_texted_stop(admin_user):
-    phone_opt_out(number=NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
+    phone_opt_out_by_contact(number=NUMBER)
 
-    result = phone_opt_in(number=NUMBER, by=OptInBy.ADMIN, channel=Channel.API, actor=admin_user)
+    result = admin_opt_in(NUMBER, admin_user, channel=Channel.API)
 
     assert result.reason == RefusalReason.CONTACT_OPT_OUT
     assert "START" in result.detail
     refusal = ConsentEvent.objects.get(action=ConsentEvent.Action.OPT_IN_REFUSED)
     assert refusal.actor == admin_user
     assert refusal.channel == Channel.API
+    assert refusal.details["note"] == "customer asked by phone"
 
 
 @pytest.mark.django_db
 def test_system_opt_out_refusal_names_its_reason(admin_user):
-    phone_opt_out(number=NUMBER, source=Source.SYSTEM, channel=Channel.CARRIER)
-    result = phone_opt_in(number=NUMBER, by=OptInBy.ADMIN, channel=Channel.API, actor=admin_user)
-    assert result.reason == RefusalReason.SYSTEM_OPT_OUT
+    phone_opt_out_by_carrier(number=NUMBER)
+    assert admin_opt_in(NUMBER, admin_user).reason == RefusalReason.SYSTEM_OPT_OUT
 
 
 @pytest.mark.django_db
-def test_superuser_may_opt_in_an_agent_opt_out():
+def test_superuser_may_opt_in_an_agent_opt_out(agent_user):
     root = UserFactory(username="root", is_superuser=True, is_staff=True)
-    phone_opt_out(number=NUMBER, source=Source.AGENT, channel=Channel.UI)
-    assert phone_opt_in(number=NUMBER, by=OptInBy.ADMIN, channel=Channel.UI, actor=root).changed
+    staff_opt_out(NUMBER, agent_user)
+    assert admin_opt_in(NUMBER, root, channel=Channel.UI).changed
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("note", ["", "   ", None])
+def test_admin_opt_in_without_a_reason_is_refused_and_writes_nothing(admin_user, agent_user, note):
+    staff_opt_out(NUMBER, agent_user)
+    events = ConsentEvent.objects.count()
+    with pytest.raises(OptInNoteRequired):
+        phones_opt_in_by_admin(numbers=[NUMBER], user=admin_user, channel=Channel.UI, note=note)
+    assert phone_status(number=NUMBER).source == Source.AGENT
+    assert ConsentEvent.objects.count() == events
+
+
+@pytest.mark.django_db
+def test_admin_opt_in_keeps_its_reason_on_the_event(admin_user, agent_user):
+    staff_opt_out(NUMBER, agent_user)
+    admin_opt_in(NUMBER, admin_user, note="  customer asked by phone on 2 Dec ")
+    event = ConsentEvent.objects.get(action=ConsentEvent.Action.OPT_IN)
+    assert event.details["note"] == "customer asked by phone on 2 Dec"
+
+
+@pytest.mark.django_db
+def test_staff_opt_out_needs_the_opt_out_permission():
+    nobody = UserFactory(username="viewer", is_staff=True)
+    with pytest.raises(ConsentNotPermitted) as caught:
+        staff_opt_out(NUMBER, nobody)
+    assert isinstance(caught.value, PermissionDenied)
+    with pytest.raises(ConsentNotPermitted):
+        staff_opt_out(NUMBER, None)
+    assert not OptOut.objects.exists() and not ConsentEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_inactive_staff_may_not_opt_out(agent_user):
+    agent_user.is_active = False
+    agent_user.save()
+    with pytest.raises(ConsentNotPermitted):
+        staff_opt_out(NUMBER, agent_user)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("channel", [Channel.KEYWORD, Channel.CARRIER])
+def test_staff_cannot_claim_a_contact_or_carrier_channel(agent_user, channel):
+    with pytest.raises(ValueError, match="Channel"):
+        staff_opt_out(NUMBER, agent_user, channel=channel)
+
+
+@pytest.mark.django_db
+def test_admin_cannot_opt_in_through_the_keyword_channel(admin_user):
+    with pytest.raises(ValueError, match="Channel"):
+        admin_opt_in(NUMBER, admin_user, channel=Channel.KEYWORD)
 
 
 @pytest.mark.django_db
 def test_weaker_opt_out_never_downgrades_a_stronger_one(agent_user):
-    phone_opt_out(number=NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
-    for source in (Source.SYSTEM, Source.AGENT):
-        result = phone_opt_out(number=NUMBER, source=source, channel=Channel.API, actor=agent_user)
+    phone_opt_out_by_contact(number=NUMBER)
+    results = [
+        phone_opt_out_by_carrier(number=NUMBER),
+        staff_opt_out(NUMBER, agent_user, channel=Channel.API),
+    ]
+    for result in results:
         assert result.outcome == Outcome.ALREADY_OPTED_OUT
         assert result.source == Source.CONTACT
     assert OptOut.objects.get().channel == Channel.KEYWORD
@@ -140,8 +206,8 @@ def test_weaker_opt_out_never_downgrades_a_stronger_one(agent_user):
 
 @pytest.mark.django_db
 def test_repeated_opt_out_is_idempotent(agent_user):
-    first = phone_opt_out(number=NUMBER, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
-    second = phone_opt_out(number=NUMBER, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
+    first = staff_opt_out(NUMBER, agent_user)
+    second = staff_opt_out(NUMBER, agent_user)
     assert (first.outcome, second.outcome) == (Outcome.OPTED_OUT, Outcome.ALREADY_OPTED_OUT)
     assert OptOut.objects.count() == 1
     assert ConsentEvent.objects.count() == 1
@@ -149,7 +215,7 @@ def test_repeated_opt_out_is_idempotent(agent_user):
 
 @pytest.mark.django_db
 def test_opt_in_of_a_number_not_on_the_list_changes_nothing(admin_user):
-    result = phone_opt_in(number=NUMBER, by=OptInBy.ADMIN, channel=Channel.API, actor=admin_user)
+    result = admin_opt_in(NUMBER, admin_user, channel=Channel.API)
     assert result.outcome == Outcome.NOT_OPTED_OUT
     assert not ConsentEvent.objects.exists()
 
@@ -157,45 +223,41 @@ def test_opt_in_of_a_number_not_on_the_list_changes_nothing(admin_user):
 @pytest.mark.django_db
 def test_event_records_actor_lead_channel_and_details(agent_user):
     lead = LeadFactory()
-    phone_opt_out(
-        number="(415) 555-2671",
-        source=Source.AGENT,
+    staff_opt_out(
+        "(415) 555-2671",
+        agent_user,
         channel=Channel.IMPORT,
-        actor=agent_user,
         lead=lead,
         note="asked on the phone",
         details={"import_job": 7},
     )
     event = ConsentEvent.objects.get()
-    assert (event.phone_number, event.actor, event.lead) == (NUMBER, agent_user, lead)
+    assert (event.phone_number, event.actor_id, event.lead_id) == (NUMBER, agent_user.pk, lead.pk)
     assert event.details == {"import_job": 7, "note": "asked on the phone"}
     row = OptOut.objects.get()
-    assert (row.actor, row.lead, row.note) == (agent_user, lead, "asked on the phone")
+    assert (row.actor_id, row.lead_id, row.note) == (agent_user.pk, lead.pk, "asked on the phone")
 
 
 @pytest.mark.django_db
 def test_batch_with_a_malformed_number_applies_nothing(agent_user):
     with pytest.raises(InvalidPhoneNumber):
-        phones_opt_out(
-            numbers=[NUMBER, "not a phone"],
-            source=Source.AGENT,
-            channel=Channel.API,
-            actor=agent_user,
+        phones_opt_out_by_staff(
+            numbers=[NUMBER, "not a phone"], user=agent_user, channel=Channel.API
         )
     assert not OptOut.objects.exists()
     assert not ConsentEvent.objects.exists()
 
 
 @pytest.mark.django_db
-def test_batch_mixes_outcomes_and_dedupes_inputs(admin_user):
-    phone_opt_out(number="+12125550101", source=Source.CONTACT, channel=Channel.KEYWORD)
-    phone_opt_out(number="+12125550102", source=Source.AGENT, channel=Channel.UI)
+def test_batch_mixes_outcomes_and_dedupes_inputs(admin_user, agent_user):
+    phone_opt_out_by_contact(number="+12125550101")
+    staff_opt_out("+12125550102", agent_user)
 
-    results = phones_opt_in(
+    results = phones_opt_in_by_admin(
         numbers=["+12125550101", "212-555-0102", "+1 212 555 0102", "+12125550103"],
-        by=OptInBy.ADMIN,
+        user=admin_user,
         channel=Channel.API,
-        actor=admin_user,
+        note="asked",
     )
 
     outcomes = {r.phone_number: r.outcome for r in results}
@@ -208,7 +270,7 @@ def test_batch_mixes_outcomes_and_dedupes_inputs(admin_user):
 
 @pytest.mark.django_db
 def test_lead_created_with_opt_out_false_leaves_an_existing_opt_out_alone(agent_user):
-    phone_opt_out(number=NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
+    phone_opt_out_by_contact(number=NUMBER)
 
     lead_create(first_name="Dana", phones=[{"number": "415 555 2671"}], sms_opt_out=False)
 
@@ -230,13 +292,22 @@ def test_lead_created_with_opt_out_true_opts_every_phone_out(agent_user):
         (NUMBER, Source.AGENT),
         ("+12125550101", Source.AGENT),
     }
-    asses = OptOut.objects.get(phone_number=NUMBER)
-    assert asses.lead == result.lead
+    assert OptOut.objects.get(phone_number=NUMBER).lead_id == result.lead.pk
+
+
+@pytest.mark.django_db
+def test_lead_created_with_opt_out_true_needs_the_opt_out_permission():
+    viewer = UserFactory(username="viewer", is_staff=True)
+    with pytest.raises(ConsentNotPermitted):
+        lead_create(first_name="Gil", phones=[{"number": NUMBER}], sms_opt_out=True, actor=viewer)
+    assert not OptOut.objects.exists()
 
 
 @pytest.mark.django_db
 def test_deleting_a_lead_or_its_phone_never_removes_the_number_from_the_list(agent_user):
-    result = lead_create(first_name="Fay", phones=[{"number": NUMBER}], sms_opt_out=True)
+    result = lead_create(
+        first_name="Fay", phones=[{"number": NUMBER}], sms_opt_out=True, actor=agent_user
+    )
     lead_update(lead=result.lead, phones=[])
     assert phone_status(number=NUMBER).sms_opted_out
     result.lead.delete()
@@ -249,7 +320,7 @@ def test_sms_opt_out_is_computed_from_any_phone_of_the_lead():
 
     both = lead_create(first_name="A", phones=[{"number": NUMBER}, {"number": "+12125550101"}])
     other = lead_create(first_name="B", phones=[{"number": "+12125550102"}])
-    phone_opt_out(number="+12125550101", source=Source.SYSTEM, channel=Channel.CARRIER)
+    phone_opt_out_by_carrier(number="+12125550101")
 
     flags = dict(Lead.objects.with_sms_opt_out().values_list("pk", "sms_opt_out"))
 
@@ -258,7 +329,7 @@ def test_sms_opt_out_is_computed_from_any_phone_of_the_lead():
 
 @pytest.mark.django_db
 def test_consent_events_are_append_only():
-    phone_opt_out(number=NUMBER, source=Source.AGENT, channel=Channel.UI)
+    phone_opt_out_by_contact(number=NUMBER)
     event = ConsentEvent.objects.get()
     event.details = {"tampered": True}
     with pytest.raises(ValueError, match="append-only"):

@@ -10,7 +10,8 @@ from django.db import close_old_connections, connection
 
 from optouts.models import Channel, ConsentEvent, OptOut, Source
 from optouts.selectors import state_from_events
-from optouts.services import OptInBy, phone_opt_in, phone_opt_out, phones_opt_out
+from optouts.services import phones_opt_out_by_staff
+from tests.factories import given_opt_in, given_opt_out
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -26,19 +27,17 @@ def _mixed_request(rng, admin):
     number = rng.choice(NUMBERS)
     kind = rng.choice(["agent", "admin_in", "stop", "start", "carrier", "batch"])
     if kind == "agent":
-        phone_opt_out(number=number, source=Source.AGENT, channel=Channel.API, actor=admin)
+        given_opt_out(number=number, source=Source.AGENT, channel=Channel.API, actor=admin)
     elif kind == "admin_in":
-        phone_opt_in(number=number, by=OptInBy.ADMIN, channel=Channel.REPORT, actor=admin)
+        given_opt_in(number=number, by="admin", channel=Channel.REPORT, actor=admin)
     elif kind == "stop":
-        phone_opt_out(number=number, source=Source.CONTACT, channel=Channel.KEYWORD)
+        given_opt_out(number=number, source=Source.CONTACT, channel=Channel.KEYWORD)
     elif kind == "start":
-        phone_opt_in(number=number, by=OptInBy.CONTACT, channel=Channel.KEYWORD)
+        given_opt_in(number=number, by="contact", channel=Channel.KEYWORD)
     elif kind == "carrier":
-        phone_opt_out(number=number, source=Source.SYSTEM, channel=Channel.CARRIER)
+        given_opt_out(number=number, source=Source.SYSTEM, channel=Channel.CARRIER)
     else:
-        phones_opt_out(
-            numbers=rng.sample(NUMBERS, 3), source=Source.AGENT, channel=Channel.API, actor=admin
-        )
+        phones_opt_out_by_staff(numbers=rng.sample(NUMBERS, 3), user=admin, channel=Channel.API)
 
 
 def test_concurrent_mixed_requests_end_in_the_state_their_events_replay_to(admin_user):
@@ -79,7 +78,7 @@ def test_two_simultaneous_opt_outs_of_a_new_number_write_one_row_and_one_event(a
         try:
             barrier.wait()
             outcomes.append(
-                phone_opt_out(number=NUMBERS[0], source=Source.AGENT, channel=Channel.API).outcome
+                given_opt_out(number=NUMBERS[0], source=Source.AGENT, channel=Channel.API).outcome
             )
         except BaseException as exc:
             errors.append(exc)

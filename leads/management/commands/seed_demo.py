@@ -19,8 +19,12 @@ from django.db import transaction
 
 from leads.models import Lead
 from leads.services import lead_upsert
-from optouts.models import Channel, Source
-from optouts.services import phone_opt_out
+from optouts.models import Channel
+from optouts.services import (
+    phone_opt_out_by_carrier,
+    phone_opt_out_by_contact,
+    phones_opt_out_by_staff,
+)
 
 DEMO_USERS = [
     # username, password, group, superuser
@@ -122,22 +126,20 @@ class Command(BaseCommand):
         return numbers
 
     def _opt_outs(self, numbers, users):
-        plan = [
-            (Source.AGENT, Channel.UI, users["agent"]),
-            (Source.CONTACT, Channel.KEYWORD, None),
-            (Source.SYSTEM, Channel.CARRIER, None),
-        ]
+        # One of each way onto the list, in turn, through the services that real requests use.
         for index, (lead, phones) in enumerate(numbers[:15]):
-            source, channel, actor = plan[index % 3]
-            details = {"keyword": "STOP"} if source == Source.CONTACT else {}
-            if source == Source.SYSTEM:
-                details = {"error_code": "21610"}
-            phone_opt_out(
-                number=phones[0],
-                source=source,
-                channel=channel,
-                actor=actor,
-                lead=lead,
-                note="demo data",
-                details=details,
-            )
+            kind = index % 3
+            if kind == 0:
+                phones_opt_out_by_staff(
+                    numbers=[phones[0]],
+                    user=users["agent"],
+                    channel=Channel.UI,
+                    lead=lead,
+                    note="demo data",
+                )
+            elif kind == 1:
+                phone_opt_out_by_contact(number=phones[0], details={"text": "STOP", "demo": True})
+            else:
+                phone_opt_out_by_carrier(
+                    number=phones[0], lead=lead, details={"error_code": "21610", "demo": True}
+                )

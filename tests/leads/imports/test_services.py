@@ -19,8 +19,7 @@ from leads.imports.services import (
 )
 from leads.models import Lead, LeadPhone
 from optouts.models import Channel, ConsentEvent, OptOut, Source
-from optouts.services import phone_opt_out
-from tests.factories import LeadFactory, LeadPhoneFactory
+from tests.factories import LeadFactory, LeadPhoneFactory, given_opt_out
 from velocify_sms.db_copy import COPY_MIN_ROWS
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +69,7 @@ def test_run_creates_leads_and_opts_out_every_number_of_a_true_row(upload, admin
 
 
 def test_false_never_opts_in_a_number_that_texted_stop(upload, admin_user):
-    phone_opt_out(number="+14155552673", source=Source.CONTACT, channel=Channel.KEYWORD)
+    given_opt_out(number="+14155552673", source=Source.CONTACT, channel=Channel.KEYWORD)
     import_job_run(job_id=job_from(upload, admin_user).pk)
     stop = OptOut.objects.get(phone_number="+14155552673")
     assert stop.source == Source.CONTACT
@@ -78,7 +77,7 @@ def test_false_never_opts_in_a_number_that_texted_stop(upload, admin_user):
 
 
 def test_true_does_not_downgrade_a_stronger_opt_out(upload, admin_user):
-    phone_opt_out(number="+14155552671", source=Source.CONTACT, channel=Channel.KEYWORD)
+    given_opt_out(number="+14155552671", source=Source.CONTACT, channel=Channel.KEYWORD)
     job = import_job_run(job_id=job_from(upload, admin_user).pk)
     assert OptOut.objects.get(phone_number="+14155552671").source == Source.CONTACT
     assert job.opted_out_count == 1
@@ -159,7 +158,7 @@ def test_rows_with_a_blank_external_id_each_make_a_lead_without_one(upload, admi
 
 def test_preview_counts_and_writes_nothing(upload, admin_user):
     LeadFactory(external_id="E2")
-    phone_opt_out(number="+14155552672", source=Source.AGENT, channel=Channel.UI)
+    given_opt_out(number="+14155552672", source=Source.AGENT, channel=Channel.UI)
     content = CSV + "E4,Dee,Ray,bad,,TRUE\n"
     job = job_from(upload, admin_user, content)
     counts = (Lead.objects.count(), LeadPhone.objects.count(), OptOut.objects.count())

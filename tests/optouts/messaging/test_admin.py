@@ -15,8 +15,7 @@ from optouts.messaging.models import (
 )
 from optouts.messaging.services import inbound_message_receive, message_send
 from optouts.models import Channel, ConsentEvent, OptOut, Source
-from optouts.services import phone_opt_out
-from tests.factories import LeadFactory, UserFactory
+from tests.factories import LeadFactory, UserFactory, given_opt_out
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +120,7 @@ def test_the_send_form_is_shown_for_an_opted_in_number(agent_user):
     [(Source.CONTACT, "texted STOP"), (Source.SYSTEM, "carrier"), (Source.AGENT, "agent")],
 )
 def test_an_opted_out_number_shows_why_it_cannot_be_texted(agent_user, source, words):
-    phone_opt_out(number=NUMBER, source=source, channel=Channel.UI)
+    given_opt_out(number=NUMBER, source=source, channel=Channel.UI)
     html = _render_form(agent_user, NUMBER)
     assert "<form" not in html
     assert "Cannot text" in html
@@ -150,7 +149,7 @@ def test_an_agent_sends_from_the_lead_page_and_returns_to_it(agent_client, agent
 
 
 def test_a_send_from_the_page_to_an_opted_out_number_is_blocked_with_a_message(agent_client):
-    phone_opt_out(number=NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
+    given_opt_out(number=NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
     response = agent_client.post(SEND, {"to": NUMBER, "body": "Hi"}, follow=True)
     assert "on the opt-out list" in response.content.decode()
     assert OutboundMessage.objects.get().status == MessageStatus.BLOCKED

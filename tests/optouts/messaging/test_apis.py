@@ -9,8 +9,7 @@ from rest_framework.test import APIClient
 
 from optouts.messaging.models import MessageStatus, OutboundMessage, OutboxEntry
 from optouts.models import Channel, Source
-from optouts.services import phone_opt_out
-from tests.factories import LeadFactory, UserFactory
+from tests.factories import LeadFactory, UserFactory, given_opt_out
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +39,7 @@ def test_an_admin_may_send_too(admin_api):
 
 @pytest.mark.parametrize("source", [Source.AGENT, Source.SYSTEM, Source.CONTACT])
 def test_an_opted_out_recipient_gets_409_recipient_opted_out(agent_api, source):
-    phone_opt_out(number=NUMBER, source=source, channel=Channel.API)
+    given_opt_out(number=NUMBER, source=source, channel=Channel.API)
     response = agent_api.post(URL, {"to": NUMBER, "body": "Hello"}, format="json")
     assert response.status_code == 409
     body = response.json()

@@ -91,9 +91,9 @@ def test_an_unreachable_api_fails_the_message(settings, fake_twilio):
 
 def test_an_opted_out_number_never_reaches_twilio(fake_twilio):
     from optouts.messaging.services import RecipientOptedOut
-    from optouts.services import phone_opt_out
+    from tests.factories import given_opt_out
 
-    phone_opt_out(number=NUMBER, source=Source.AGENT, channel=Channel.API)
+    given_opt_out(number=NUMBER, source=Source.AGENT, channel=Channel.API)
     with pytest.raises(RecipientOptedOut):
         message_send(to=NUMBER, body="Hi")
     assert fake_twilio.requests == []

@@ -21,7 +21,7 @@ from optouts.messaging.backends.local import LocalBackend
 from optouts.messaging.models import MessageStatus, OutboundMessage
 from optouts.messaging.services import RecipientOptedOut, message_send
 from optouts.models import Channel, Source
-from optouts.services import phone_opt_out
+from tests.factories import given_opt_out
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -73,7 +73,7 @@ def test_no_send_reaches_the_provider_after_an_opt_out_of_its_number_committed(s
             for number in numbers:
                 time.sleep(rng.uniform(0.03, 0.1))
                 with transaction.atomic():
-                    phone_opt_out(number=number, source=Source.CONTACT, channel=Channel.KEYWORD)
+                    given_opt_out(number=number, source=Source.CONTACT, channel=Channel.KEYWORD)
                     commit_started[number] = time.perf_counter_ns()
                 committed[number] = time.perf_counter_ns()
         except BaseException as exc:

@@ -12,8 +12,7 @@ from optouts.messaging.services import (
     message_send,
 )
 from optouts.models import Channel, Source
-from optouts.services import OptInBy, phone_opt_in, phone_opt_out
-from tests.factories import LeadFactory
+from tests.factories import LeadFactory, given_opt_in, given_opt_out
 from velocify_sms.phones import InvalidPhoneNumber
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +45,7 @@ def test_a_message_to_an_opted_in_number_is_recorded_and_handed_to_the_provider(
     ],
 )
 def test_a_send_to_an_opted_out_number_is_blocked_for_every_source(source, channel):
-    phone_opt_out(number=NUMBER, source=source, channel=channel)
+    given_opt_out(number=NUMBER, source=source, channel=channel)
     with pytest.raises(RecipientOptedOut) as caught:
         message_send(to=NUMBER, body="Hello")
     message = OutboundMessage.objects.get()
@@ -61,15 +60,15 @@ def test_an_opt_out_committed_after_queueing_blocks_the_hand_off(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     message = message_send(to=NUMBER, body="Hello")  # queued; no worker has run yet
     assert message.status == MessageStatus.QUEUED
-    phone_opt_out(number=NUMBER, source=Source.AGENT, channel=Channel.UI)
+    given_opt_out(number=NUMBER, source=Source.AGENT, channel=Channel.UI)
     delivered = message_deliver(message_id=message.pk)  # what the worker runs
     assert delivered.status == MessageStatus.BLOCKED
     assert not OutboxEntry.objects.exists()
 
 
 def test_a_number_opted_back_in_can_be_texted_again():
-    phone_opt_out(number=NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
-    phone_opt_in(number=NUMBER, by=OptInBy.CONTACT, channel=Channel.KEYWORD)
+    given_opt_out(number=NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
+    given_opt_in(number=NUMBER, by="contact", channel=Channel.KEYWORD)
     assert message_send(to=NUMBER, body="Welcome back").status == MessageStatus.SENT
 
 
@@ -111,7 +110,7 @@ def test_the_batch_recipient_check_answers_like_a_plain_list_filter():
 
     listed = [f"+1415555{n:04d}" for n in range(1000, 1150)]
     for number in listed[::3]:
-        phone_opt_out(number=number, source=Source.AGENT, channel=Channel.API)
+        given_opt_out(number=number, source=Source.AGENT, channel=Channel.API)
     batch = [*listed, "+14155559876"]  # over the big-batch threshold: the array path
     expected = plain(batch)
     assert len(expected) == 50

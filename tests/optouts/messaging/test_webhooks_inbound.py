@@ -6,7 +6,7 @@ import pytest
 
 from optouts.messaging.models import InboundAction, InboundMessage, PossibleOptOut
 from optouts.models import Channel, ConsentEvent, OptOut, Source
-from optouts.services import phone_opt_out
+from tests.factories import given_opt_out
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def test_a_stop_word_opts_the_number_out_as_the_contact_and_confirms_once(text_i
 
 
 def test_a_stop_word_upgrades_an_agent_opt_out_to_contact(text_in):
-    phone_opt_out(number=NUMBER, source=Source.AGENT, channel=Channel.UI)
+    given_opt_out(number=NUMBER, source=Source.AGENT, channel=Channel.UI)
     text_in("STOP")
     assert _source() == Source.CONTACT
 
@@ -70,7 +70,7 @@ def test_no_confirmation_when_the_provider_already_replies(text_in, settings):
 
 @pytest.mark.parametrize("source", [Source.AGENT, Source.SYSTEM, Source.CONTACT])
 def test_a_start_word_opts_the_number_back_in_from_any_source(text_in, settings, source):
-    phone_opt_out(number=NUMBER, source=source, channel=Channel.UI)
+    given_opt_out(number=NUMBER, source=source, channel=Channel.UI)
     reply = text_in("Start")
     assert _source() is None
     assert settings.SMS_START_REPLY in reply

@@ -7,7 +7,7 @@ import pytest
 from optouts.messaging.models import MessageStatus, StatusCallbackEvent
 from optouts.messaging.services import message_send
 from optouts.models import Channel, OptOut, Source
-from optouts.services import phone_opt_out
+from tests.factories import given_opt_out
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +78,7 @@ def test_the_code_list_is_a_setting(settings, sent_message, callback):
 
 
 def test_a_carrier_opt_out_never_downgrades_a_contact_stop(sent_message, callback):
-    phone_opt_out(number=NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
+    given_opt_out(number=NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
     event = callback(sent_message.provider_id, "undelivered", "21610")
     assert OptOut.objects.get(phone_number=NUMBER).source == Source.CONTACT
     assert event.outcome == "already_opted_out"

@@ -1,0 +1,56 @@
+"""The consent core: rules (pure), the per-number lock, and the services that apply them.
+
+Callers import from here; see each module for the why.
+"""
+
+from optouts.services.consent import (
+    ADMIN_OPT_IN_CHANNELS,
+    STAFF_OPT_OUT_CHANNELS,
+    ConsentNotPermitted,
+    OptInNoteRequired,
+    phone_opt_in_by_contact,
+    phone_opt_out_by_carrier,
+    phone_opt_out_by_contact,
+    phones_opt_in_by_admin,
+    phones_opt_out_by_staff,
+)
+from optouts.services.list_import import ImportLine, OptOutImportError, optout_list_import
+from optouts.services.locks import phone_numbers_lock
+from optouts.services.rules import (
+    ConsentResult,
+    Outcome,
+    RefusalReason,
+    Requester,
+    admin_may_opt_in,
+    admin_opt_in_refusal,
+    opt_in_decision,
+    opt_out_decision,
+    opt_out_explanation,
+    refusal_sentence,
+)
+
+__all__ = [
+    "ADMIN_OPT_IN_CHANNELS",
+    "STAFF_OPT_OUT_CHANNELS",
+    "ConsentNotPermitted",
+    "ConsentResult",
+    "ImportLine",
+    "OptInNoteRequired",
+    "OptOutImportError",
+    "Outcome",
+    "RefusalReason",
+    "Requester",
+    "admin_may_opt_in",
+    "admin_opt_in_refusal",
+    "opt_in_decision",
+    "opt_out_decision",
+    "opt_out_explanation",
+    "optout_list_import",
+    "phone_numbers_lock",
+    "phone_opt_in_by_contact",
+    "phone_opt_out_by_carrier",
+    "phone_opt_out_by_contact",
+    "phones_opt_in_by_admin",
+    "phones_opt_out_by_staff",
+    "refusal_sentence",
+]

@@ -1,0 +1,56 @@
+"""An uploaded list of numbers put on the opt-out list (the report's "Import numbers")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from optouts.models import Channel
+from optouts.services.consent import phones_opt_out_by_staff
+from optouts.services.rules import ConsentResult
+from velocify_sms.phones import phone_normalize
+
+
+@dataclass(frozen=True)
+class ImportLine:
+    """One line of an uploaded opt-out list: its line number in the file, the number, a note."""
+
+    line: int
+    number: str
+    note: str = ""
+
+
+class OptOutImportError(ValueError):
+    """Lines without a valid number: `errors` is [{"line", "input", "detail"}]; nothing applied."""
+
+    def __init__(self, errors: list[dict]) -> None:
+        self.errors = errors
+        super().__init__(f"{len(errors)} line(s) of the file are not valid phone numbers.")
+
+
+def optout_list_import(
+    *, lines: list[ImportLine], user, details: dict | None = None
+) -> list[ConsentResult]:
+    """Add an uploaded list of numbers to the opt-out list as a staff opt-out (channel import).
+
+    Every number is checked first; if any is malformed, OptOutImportError lists them all with
+    their line and nothing is written. Otherwise the whole list is one call of
+    phones_opt_out_by_staff (one transaction, one lock pass, each number with its own line's
+    note; a number listed twice keeps its first note), so the import is all or nothing.
+    """
+    errors, note_of = [], {}
+    for item in lines:
+        try:
+            number = phone_normalize(item.number)
+        except ValueError as exc:
+            errors.append({"line": item.line, "input": item.number, "detail": str(exc)})
+            continue
+        note_of.setdefault(number, item.note.strip())
+    if errors:
+        raise OptOutImportError(errors)
+    return phones_opt_out_by_staff(
+        numbers=list(note_of),
+        user=user,
+        channel=Channel.IMPORT,
+        note_of=note_of,
+        details=details,
+    )
