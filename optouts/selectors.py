@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import BooleanField, F, QuerySet
 from django.db.models.expressions import RawSQL
 
+from optouts.lead_directory import LeadRef, lead_directory
 from optouts.models import ConsentEvent, OptOut, Source
 from optouts.services import admin_may_opt_in
 from velocify_sms.phones import phone_normalize
@@ -157,29 +158,9 @@ def optout_report_page(*, queryset: QuerySet[OptOut], page: int, per_page: int):
     return rows, has_next
 
 
-@dataclass(frozen=True)
-class LeadRef:
-    """Enough of a lead to link to it: its id and how the admin names it."""
-
-    id: int
-    label: str
-
-
 def lead_refs_by_number(*, numbers: Iterable[str]) -> dict[str, list[LeadRef]]:
     """{E.164 number: [leads carrying it]}, one query for a page of the list or an export chunk."""
-    from leads.models import LeadPhone
-
-    found: dict[str, list[LeadRef]] = {}
-    phones = (
-        LeadPhone.objects.filter(number__in=list(set(numbers)))
-        .order_by("number", "lead_id")
-        .values_list("number", "lead_id", "lead__first_name", "lead__last_name", "lead__email")
-    )
-    for number, lead_id, first, last, email in phones:
-        # Lead.__str__, from the columns: full name, else email, else the id.
-        label = f"{first} {last}".strip() or email or f"Lead #{lead_id}"
-        found.setdefault(number, []).append(LeadRef(lead_id, label))
-    return found
+    return lead_directory().refs_by_number(numbers)
 
 
 def optout_daily_counts(

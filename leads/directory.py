@@ -1,0 +1,36 @@
+"""The leads app's answers to optouts.lead_directory (registered in LeadsConfig.ready)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from leads.models import Lead, LeadPhone
+from optouts.lead_directory import LeadRef
+
+
+def lead_label(*, first_name: str, last_name: str, email: str, lead_id: int) -> str:
+    """Lead.__str__ from its columns: full name, else email, else the id."""
+    return f"{first_name} {last_name}".strip() or email or f"Lead #{lead_id}"
+
+
+class LeadsDirectory:
+    def labels(self, ids: Iterable[int]) -> dict[int, str]:
+        rows = Lead.objects.filter(pk__in=list(set(ids))).values_list(
+            "pk", "first_name", "last_name", "email"
+        )
+        return {
+            pk: lead_label(first_name=first, last_name=last, email=email, lead_id=pk)
+            for pk, first, last, email in rows
+        }
+
+    def refs_by_number(self, numbers: Iterable[str]) -> dict[str, list[LeadRef]]:
+        found: dict[str, list[LeadRef]] = {}
+        phones = (
+            LeadPhone.objects.filter(number__in=list(set(numbers)))
+            .order_by("number", "lead_id")
+            .values_list("number", "lead_id", "lead__first_name", "lead__last_name", "lead__email")
+        )
+        for number, lead_id, first, last, email in phones:
+            label = lead_label(first_name=first, last_name=last, email=email, lead_id=lead_id)
+            found.setdefault(number, []).append(LeadRef(lead_id, label))
+        return found

@@ -1,0 +1,50 @@
+"""What the opt-out core may know about leads, without importing the leads app.
+
+Layering (pyproject.toml, import-linter): `optouts` sits below `leads` and never imports it. The
+leads app registers a directory here in its AppConfig.ready(); optouts asks it for labels and the
+leads carrying a number. With no leads app installed the directory is empty, and consent still
+works: it is kept per number, not per lead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class LeadRef:
+    """Enough of a lead to name and link it: its id and how the admin names it."""
+
+    id: int
+    label: str
+
+
+class LeadDirectory(Protocol):
+    def labels(self, ids: Iterable[int]) -> dict[int, str]:
+        """{lead id: label} for the ids that exist."""
+
+    def refs_by_number(self, numbers: Iterable[str]) -> dict[str, list[LeadRef]]:
+        """{E.164 number: [leads carrying it, by id]}, in one query."""
+
+
+class _NoLeads:
+    def labels(self, ids: Iterable[int]) -> dict[int, str]:
+        return {}
+
+    def refs_by_number(self, numbers: Iterable[str]) -> dict[str, list[LeadRef]]:
+        return {}
+
+
+_directory: LeadDirectory = _NoLeads()
+
+
+def lead_directory_set(directory: LeadDirectory) -> None:
+    """Called once by the leads app's AppConfig.ready()."""
+    global _directory
+    _directory = directory
+
+
+def lead_directory() -> LeadDirectory:
+    return _directory
