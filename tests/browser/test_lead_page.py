@@ -89,6 +89,11 @@ def test_agent_opts_out_through_the_dialog_and_admin_opts_back_in(
     row.locator("a.phone-opt-in").click()
     opt_in_dialog = page.locator(f"#opt-in-dialog-{phone.pk}")
     expect(opt_in_dialog).to_be_visible()
+    # The reason is required: the browser keeps the dialog open until it is given.
+    opt_in_dialog.locator(".confirm-opt-in").click()
+    expect(opt_in_dialog).to_be_visible()
+    assert not ConsentEvent.objects.filter(action=ConsentEvent.Action.OPT_IN).exists()
+    opt_in_dialog.locator("textarea[name=note]").fill("Customer asked by phone on 2 Dec")
     opt_in_dialog.locator(".confirm-opt-in").click()
     page.wait_for_url(lead_url)
     expect(page.locator(".messagelist")).to_contain_text("is opted in to SMS again")
@@ -96,6 +101,8 @@ def test_agent_opts_out_through_the_dialog_and_admin_opts_back_in(
     expect(row.locator(".phone-status")).to_have_text("Opted in")
     expect(page.locator(".consent-history tbody tr").first).to_contain_text("Opted in")
     assert not OptOut.objects.exists()
+    opt_in = ConsentEvent.objects.get(action=ConsentEvent.Action.OPT_IN)
+    assert opt_in.details["note"] == "Customer asked by phone on 2 Dec"
     page.goto(other_url)
     expect(_sms_opt_out(page)).to_have_text("No")
 

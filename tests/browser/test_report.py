@@ -50,6 +50,10 @@ def test_admin_filters_and_opts_an_agent_row_in(
     assert dialog.is_visible()
     assert "(415) 555-0101" in dialog.inner_text()
     screenshot("report-opt-in-dialog")
+    page.click("#opt-in-confirm")  # no reason yet: the dialog stays, nothing is posted
+    assert dialog.is_visible()
+    assert OptOut.objects.filter(phone_number=AGENT_415).exists()
+    dialog.locator("textarea[name=note]").fill("Customer asked by phone on 2 Dec")
     page.click("#opt-in-confirm")
     page.wait_for_selector("text=was opted back in")
     assert page.locator(f'tr[data-number="{AGENT_415}"]').count() == 0
