@@ -26,9 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import ROOT, django_setup, drop_database, section, timed  # noqa: E402
+from _common import ROOT, django_setup, drop_database, section, timed
 
 DB = "bench_h5"
 SECONDS = int(os.environ.get("BENCH_SECONDS", "30"))

@@ -21,14 +21,11 @@ import json
 import os
 import resource
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import django_setup, drop_database, section  # noqa: E402
+from _common import django_setup, drop_database, section
 
 AREAS = ["415", "212", "646", "312", "617", "206", "303", "512", "702", "818"]
 HEADER = [

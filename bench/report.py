@@ -14,14 +14,10 @@ from __future__ import annotations
 
 import itertools
 import random
-import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import django_setup, drop_database, section, timed  # noqa: E402
+from _common import django_setup, drop_database, section, timed
 
 ROWS = 1_000_000
 LEADS = 100_000

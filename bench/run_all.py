@@ -17,9 +17,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import RESULTS, ROOT, machine  # noqa: E402
+from _common import RESULTS, ROOT, machine
 
 SKIP = {"_common.py", "run_all.py"}
 

@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import os
 import random
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import django_setup, drop_database, section, timed  # noqa: E402
+from _common import django_setup, drop_database, section, timed
 
 LISTED = 1_000_000
 BATCH = 10_000

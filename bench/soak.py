@@ -36,9 +36,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _common import ROOT, django_setup, drop_database, section  # noqa: E402
+from _common import ROOT, django_setup, drop_database, section
 
 DB_NAME = "bench_h8"
 HOST = "127.0.0.1"

@@ -17,6 +17,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from leads.forms import LEAD_FORM_FIELDS, LeadForm, LeadPhoneForm, LeadPhoneFormSet
+
+# Django's autodiscover imports only this admin module of the app: the lead import's pages
+# (leads.imports.admin) register when imported here.
+from leads.imports import admin as imports_admin  # noqa: F401
 from leads.models import Lead, LeadPhone
 from leads.selectors import lead_ids_with_phone_like, lead_list, lead_phones_consent
 from leads.services import lead_create, lead_update
@@ -357,6 +361,3 @@ def _copy_saved_lead(*, target: Lead, saved: Lead) -> None:
         setattr(target, field.attname, getattr(saved, field.attname))
     target._state.adding = False
     target._state.db = saved._state.db
-
-
-from leads.imports import admin as _imports_admin  # noqa: E402, F401 - registers import pages

@@ -23,7 +23,8 @@ from leads.selectors import lead_list
 from leads.services import lead_create, lead_update, lead_upsert
 from optouts.models import Channel
 from optouts.permissions import user_can_opt_out
-from velocify_sms.api import PagePagination, api_errors
+from velocify_sms.api_errors import api_errors
+from velocify_sms.api_limits import PagePagination
 from velocify_sms.phones import InvalidPhoneNumber, phone_normalize
 
 MAX_PHONES = 20

@@ -4,6 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
+# Django imports only this models module of the app; importing the lead import's models here
+# registers them under the app label leads (they need nothing from this module).
+from leads.imports import models as import_models  # noqa: F401
+
 
 class LeadQuerySet(models.QuerySet):
     def with_sms_opt_out(self) -> LeadQuerySet:
@@ -96,6 +100,3 @@ class LeadPhone(models.Model):
 
     def __str__(self) -> str:
         return self.number
-
-
-from leads.imports.models import *  # noqa: E402, F403 - import models live in their package

@@ -30,14 +30,6 @@ def lead_list(*, sms_opt_out: bool | None = None) -> QuerySet[Lead]:
     return queryset
 
 
-def leads_sharing_number(*, number: str, exclude_lead_id: int | None = None) -> QuerySet[Lead]:
-    """Other leads that carry the same E.164 number (opt-out is per number, so it affects them)."""
-    queryset = Lead.objects.filter(phones__number=number).distinct()
-    if exclude_lead_id is not None:
-        queryset = queryset.exclude(pk=exclude_lead_id)
-    return queryset
-
-
 @dataclass(frozen=True)
 class LeadPhoneConsent:
     """One phone of a lead with its place on the opt-out list and the other leads sharing it."""

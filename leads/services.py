@@ -14,6 +14,7 @@ from django.db import transaction
 from leads.models import Lead, LeadPhone
 from optouts.models import Channel
 from optouts.services import ConsentResult, phones_opt_out_by_staff
+from velocify_sms.errors import InputError
 from velocify_sms.phones import InvalidPhoneNumber, phone_normalize
 
 LEAD_FIELDS = (
@@ -27,12 +28,17 @@ LEAD_FIELDS = (
 )
 
 
-class LeadPhoneError(ValueError):
-    """One or more phones of a lead are malformed; `errors` lists {"index", "input", "detail"}."""
+class LeadPhoneError(InputError):
+    """One or more phones of a lead are malformed: 400 `invalid_phone_numbers` in the API, with
+    `errors={"phones": [{"index", "input", "detail"}, ...]}`."""
+
+    code = "invalid_phone_numbers"
 
     def __init__(self, errors: list[dict]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(e["detail"] for e in errors))
+        super().__init__(
+            f"{len(errors)} of the lead's phones could not be read; nothing was saved.",
+            errors={"phones": errors},
+        )
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,13 @@ from functools import partial
 from django.contrib import admin
 from django.urls import path, reverse
 
-from optouts import views_report
+# Django's autodiscover imports only this admin module of the app: the app's other admin modules
+# (admin_tokens: API tokens, issue 5; messaging.admin: the SMS channel) register when imported here.
+from optouts import (
+    admin_tokens,  # noqa: F401
+    views_report,
+)
+from optouts.messaging import admin as messaging_admin  # noqa: F401
 from optouts.models import ConsentEvent, OptOut
 from optouts.permissions import user_can_view_report
 
@@ -28,8 +34,11 @@ class OptOutAdmin(ReadOnlyAdmin):
     search_fields = ["phone_number"]
     show_full_result_count = False
 
-    def report_urls(self) -> list:
-        """The opt-out report's pages (optouts/views_report.py), mounted at /admin/optouts/report/.
+    # --- the opt-out report: extra admin pages (velocify_sms/admin_site.py hooks) -------------
+
+    def site_urls(self) -> list:
+        """The opt-out report's pages (optouts/views_report.py), mounted at /admin/optouts/report/
+        rather than under /admin/optouts/optout/, so the URL stays short and stable.
 
         Each is wrapped in admin_view (login, staff, CSRF, never cached) and checks the report
         permission itself, since admin_view only checks is_staff.
@@ -68,49 +77,12 @@ class OptOutAdmin(ReadOnlyAdmin):
             ),
         ]
 
-
-def _mount_report(site: admin.AdminSite, model_admin: OptOutAdmin) -> None:
-    """Put the report at /admin/optouts/report/ and list it on the admin index, admins only.
-
-    A ModelAdmin's own get_urls() lives under /admin/optouts/optout/, and the index lists models
-    only, so the report extends the site's get_urls() and get_app_list() instead: the URL stays
-    short and stable, and its link appears (index, app page, nav sidebar) only for users who
-    may open it.
-    """
-    site_get_urls, site_get_app_list = site.get_urls, site.get_app_list
-
-    def get_urls():
-        return [*model_admin.report_urls(), *site_get_urls()]
-
-    def get_app_list(request, app_label=None):
-        app_list = site_get_app_list(request, app_label)
-        if app_label not in (None, "optouts") or not user_can_view_report(request.user):
-            return app_list
-        entry = {
-            "name": "Opt-out report",
-            "object_name": "OptOutReport",
-            "perms": {"view": True},
-            "admin_url": reverse("admin:optouts_report", current_app=site.name),
-            "add_url": None,
-            "view_only": True,
-        }
-        for app in app_list:
-            if app["app_label"] == "optouts":
-                app["models"].insert(0, entry)
-                return app_list
-        app_list.append(
-            {
-                "name": "Optouts",
-                "app_label": "optouts",
-                "app_url": reverse("admin:app_list", args=["optouts"], current_app=site.name),
-                "has_module_perms": True,
-                "models": [entry],
-            }
-        )
-        return app_list
-
-    site.get_urls = get_urls
-    site.get_app_list = get_app_list
+    def index_entries(self, request) -> list[dict]:
+        """The report's link on the admin index, app page and nav sidebar, for admins only."""
+        if not user_can_view_report(request.user):
+            return []
+        url = reverse("admin:optouts_report", current_app=self.admin_site.name)
+        return [{"name": "Opt-out report", "object_name": "OptOutReport", "admin_url": url}]
 
 
 @admin.register(ConsentEvent)
@@ -119,9 +91,3 @@ class ConsentEventAdmin(ReadOnlyAdmin):
     list_filter = ["action", "source", "channel"]
     search_fields = ["phone_number"]
     show_full_result_count = False
-
-
-_mount_report(admin.site, admin.site.get_model_admin(OptOut))
-
-from optouts import admin_tokens as _admin_tokens  # noqa: E402, F401 - API tokens (issue 5)
-from optouts.messaging import admin as _messaging_admin  # noqa: E402, F401 - registers messages

@@ -1,7 +1,7 @@
 """The opt-out API (DESIGN.md section 4): one view per operation, its serializers beside it.
 
 Views translate HTTP to `optouts.services` / `optouts.selectors` and back; the consent rules
-live in the services only. Errors are shaped by velocify_sms.api.api_exception_handler.
+live in the services only. Errors are shaped by velocify_sms.api_errors.api_exception_handler.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from optouts.services import (
     phones_opt_in_by_admin,
     phones_opt_out_by_staff,
 )
-from velocify_sms.api import NewestFirstCursorPagination, api_errors, phone_batch_error
+from velocify_sms.api_errors import api_errors, phone_batch_error
+from velocify_sms.api_limits import NewestFirstCursorPagination
 from velocify_sms.phones import phone_normalize_many
 
 MAX_BATCH = 1000

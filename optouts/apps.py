@@ -5,3 +5,9 @@ class OptoutsConfig(AppConfig):
     name = "optouts"
     verbose_name = "SMS opt-outs"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from optouts.messaging.roles import MESSAGING_GRANTS
+        from optouts.roles import grants_register
+
+        grants_register(MESSAGING_GRANTS)

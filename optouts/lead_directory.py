@@ -48,3 +48,12 @@ def lead_directory_set(directory: LeadDirectory) -> None:
 
 def lead_directory() -> LeadDirectory:
     return _directory
+
+
+# The largest id a lead can have (a BigAutoField); a bigger one is refused before any query.
+LEAD_ID_MAX = 2**63 - 1
+
+
+def lead_exists(lead_id: int) -> bool:
+    """Whether a lead with this id exists (False with no leads app)."""
+    return 0 < lead_id <= LEAD_ID_MAX and lead_id in _directory.labels([lead_id])

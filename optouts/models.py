@@ -4,6 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+# Django imports only this models module of the app; importing the SMS channel's models here
+# registers them under the app label optouts (they need nothing from this module).
+from optouts.messaging import models as messaging_models  # noqa: F401
+
 
 class Source(models.TextChoices):
     """Why a number is on the list. Order is strength: a stronger source is never downgraded."""
@@ -125,6 +129,3 @@ class ConsentEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Consent events are append-only.")
-
-
-from optouts.messaging.models import *  # noqa: E402, F403 - message models live in their package

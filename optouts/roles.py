@@ -36,17 +36,25 @@ AGENTS = {
 GROUPS = {"Admins": ADMINS, "Agents": AGENTS}
 
 
-def all_grants() -> dict[str, dict[str, list[str]]]:
-    """Every grant of the project: these, the SMS channel's and the lead import's.
+# The feature tables registered by the AppConfigs (optouts: the SMS channel's, leads: the lead
+# import's), so this module names no app above it.
+_feature_grants: list[dict[str, dict[str, list[str]]]] = []
 
-    The feature grants are listed beside their models because their migrations (not 0002) grant
-    them: on a fresh database 0002 runs before those models exist.
+
+def grants_register(grants: dict[str, dict[str, list[str]]]) -> None:
+    """Add a feature's grant table to all_grants(); called from an AppConfig.ready().
+
+    The feature tables are kept beside their models because their own migrations (not 0002)
+    grant them: on a fresh database 0002 runs before those models exist.
     """
-    from leads.imports.roles import IMPORT_GRANTS
-    from optouts.messaging.roles import MESSAGING_GRANTS
+    if grants not in _feature_grants:
+        _feature_grants.append(grants)
 
+
+def all_grants() -> dict[str, dict[str, list[str]]]:
+    """Every grant of the project: the core table above and every registered feature table."""
     merged: dict[str, dict[str, list[str]]] = {}
-    for table in (GROUPS, MESSAGING_GRANTS, IMPORT_GRANTS):
+    for table in (GROUPS, *_feature_grants):
         for group, per_app in table.items():
             for app_label, codenames in per_app.items():
                 merged.setdefault(group, {}).setdefault(app_label, []).extend(codenames)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -51,6 +52,14 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
     if value not in choices:
         allowed = ", ".join(sorted(choices))
         raise ImproperlyConfigured(f"{name}={value!r} is not one of: {allowed}.")
+    return value
+
+
+def env_rate(name: str, default: str) -> str:
+    """A DRF throttle rate such as `1000/min` or `20/s`."""
+    value = env_str(name, default).strip()
+    if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a rate like 1000/min or 20/s.")
     return value
 
 

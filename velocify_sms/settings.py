@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from velocify_sms.env import (
@@ -11,6 +12,7 @@ from velocify_sms.env import (
     env_choice,
     env_int,
     env_list,
+    env_rate,
     env_str,
 )
 
@@ -32,7 +34,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG el
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with velocify_sms.admin_site.VelocifyAdminSite as admin.site.
+    "velocify_sms.apps.VelocifyAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -47,17 +50,23 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "leads",
     "optouts",
+    "csp",
 ]
 
+# The policy header goes on every response, in development too, so pages break in tests the
+# same way they would in production. The 503 handler sits outside the views it guards.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "velocify_sms.middleware.LoginThrottleMiddleware",
+    "velocify_sms.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "velocify_sms.urls"
@@ -83,6 +92,8 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
+        # A restarted database leaves dead pooled connections; check them at each request's start.
+        conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -134,7 +145,10 @@ _TASK_BACKENDS = {
 }
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
 
-# --- REST API ----------------------------------------------------------------------
+# --- REST API (issue 5) -------------------------------------------------------------------------
+# One error format for every DRF view ({"code", "detail"[, "errors"]}), shared pagination, and
+# per-user throttling counted in CACHES["default"] (Redis when CACHE_URL is set, so all web
+# processes share the counters).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -143,8 +157,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "velocify_sms.api_errors.api_exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "velocify_sms.api_limits.PagePagination",
+    "DEFAULT_THROTTLE_CLASSES": ["velocify_sms.api_limits.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"user": env_rate("API_THROTTLE_USER", "1000/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "velocify-sms API",
@@ -154,36 +170,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-}
-
-
-# --- API (issue 5) ------------------------------------------------------------------------------
-# One error format for every DRF view ({"code", "detail"[, "errors"]}), shared pagination, and
-# per-user throttling counted in CACHES["default"] (Redis when CACHE_URL is set, so all web
-# processes share the counters).
-def _throttle_rate(name: str, default: str) -> str:
-    import re
-
-    value = env_str(name, default).strip()
-    if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", value):
-        raise ImproperlyConfigured(f"{name}={value!r} is not a rate like 1000/min or 20/s.")
-    return value
-
-
-REST_FRAMEWORK["EXCEPTION_HANDLER"] = "velocify_sms.api.api_exception_handler"
-REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "velocify_sms.api.PagePagination"
-REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["velocify_sms.api.UserThrottle"]
-REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
-    "user": _throttle_rate("API_THROTTLE_USER", "1000/min"),
-}
-SPECTACULAR_SETTINGS["COMPONENT_SPLIT_REQUEST"] = True
-SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["rest_framework.permissions.IsAuthenticated"]
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
-    "SourceEnum": "optouts.models.Source",
-    "ChannelEnum": "optouts.models.Channel",
-    "ConsentActionEnum": "optouts.models.EventAction",
-    "LeadStatusEnum": "leads.models.LeadStatus",
-    "PhoneKindEnum": "leads.models.PhoneKind",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "ENUM_NAME_OVERRIDES": {
+        "SourceEnum": "optouts.models.Source",
+        "ChannelEnum": "optouts.models.Channel",
+        "ConsentActionEnum": "optouts.models.EventAction",
+        "LeadStatusEnum": "leads.models.LeadStatus",
+        "PhoneKindEnum": "leads.models.PhoneKind",
+    },
 }
 
 # --- Lead import (issue 6) ----------------------------------------------------------------------
@@ -230,22 +225,6 @@ TWILIO_HTTP_TIMEOUT = env_int("TWILIO_HTTP_TIMEOUT", 10, minimum=1)
 # --- Production shape (issue 8) -----------------------------------------------------------------
 # Every value below is an environment variable (docs/operations.md). The defaults are the safe
 # production values when DEBUG is off; development (DEBUG=true) only relaxes what needs HTTPS.
-from csp.constants import NONCE, NONE, SELF  # noqa: E402
-
-INSTALLED_APPS += ["csp"]
-# The policy header goes on every response, in development too, so pages break in tests the
-# same way they would in production. The 503 handler sits outside the views it guards.
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
-    "csp.middleware.CSPMiddleware",
-)
-MIDDLEWARE += [
-    "velocify_sms.middleware.LoginThrottleMiddleware",
-    "velocify_sms.middleware.DatabaseUnavailableMiddleware",
-]
-
-# A restarted database leaves dead pooled connections; check them at the start of each request.
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DATABASE_CONN_HEALTH_CHECKS", True)
 
 # HTTPS: redirect, HSTS, cookies only over TLS. Behind a TLS-terminating proxy set
 # SECURE_PROXY_SSL_HEADER=true so Django trusts its X-Forwarded-Proto header.

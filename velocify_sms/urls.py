@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/sms/", include("optouts.messaging.urls_api")),
     path("api/v1/leads/", include("leads.imports.urls_api")),
     path("api/v1/", include("leads.urls_api")),
+    path("api/v1/", include("optouts.urls_account")),
     path("api/", include("velocify_sms.urls_schema")),
     # Provider webhooks
     path("webhooks/sms/", include("optouts.messaging.urls_webhooks")),

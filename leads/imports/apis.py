@@ -1,6 +1,6 @@
 """Lead import API: POST /api/v1/leads/imports/ starts a job; GET .../imports/<id>/ reads it.
 
-Errors leave through velocify_sms.api's handler as {"code", "detail"} (ApiError).
+Errors leave through velocify_sms.api_errors' handler as {"code", "detail"} (ApiError).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from leads.imports.services import (
     import_job_preview,
     import_job_start,
 )
-from velocify_sms.api import ApiError, api_errors, api_write_errors
+from velocify_sms.api_errors import ApiError, api_errors, api_write_errors
 
 ERRORS_SHOWN = 100
 

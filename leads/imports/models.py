@@ -1,12 +1,10 @@
-"""Import job models; re-exported by leads.models so Django finds them (app label `leads`)."""
+"""Import job models; leads.models imports this module so Django registers them (label leads)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-
-__all__ = ["ImportJob", "ImportJobStatus", "ImportMapping", "ImportRowError"]
 
 
 class ImportMapping(models.Model):

@@ -302,14 +302,6 @@ def _sheet_choose(path: Path, sheet: str) -> str:
     return sheet or names[0]
 
 
-def xlsx_sheet_names(path: Path | str) -> list[str]:
-    workbook = _workbook(Path(path))
-    try:
-        return list(workbook.sheetnames)
-    finally:
-        workbook.close()
-
-
 def cell_text(value) -> str:
     """An Excel cell as the text a person sees: 4155552671.0 -> '4155552671', dates ISO."""
     if value is None:

@@ -14,7 +14,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from leads.models import Lead
+from optouts.lead_directory import LEAD_ID_MAX, lead_exists
 from optouts.messaging.models import MessageStatus, OutboundMessage
 from optouts.messaging.services import (
     MAX_BODY_LENGTH,
@@ -41,9 +41,18 @@ class ProviderRefusedError(APIException):
 class MessageSendInputSerializer(serializers.Serializer):
     to = serializers.CharField(max_length=40, help_text="The recipient, in any written form.")
     body = serializers.CharField(max_length=MAX_BODY_LENGTH)
-    lead = serializers.PrimaryKeyRelatedField(
-        queryset=Lead.objects.all(), required=False, allow_null=True
+    lead = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=LEAD_ID_MAX,
+        help_text="The id of the lead the message is about, if any.",
     )
+
+    def validate_lead(self, lead_id: int | None) -> int | None:
+        if lead_id is not None and not lead_exists(lead_id):
+            raise serializers.ValidationError(f"There is no lead with id {lead_id}.")
+        return lead_id
 
 
 class MessageOutputSerializer(serializers.ModelSerializer):
@@ -85,7 +94,7 @@ class MessageSendApi(APIView):
         data = serializer.validated_data
         try:
             message = message_send(
-                to=data["to"], body=data["body"], lead=data.get("lead"), sender=request.user
+                to=data["to"], body=data["body"], lead_id=data.get("lead"), sender=request.user
             )
         except InvalidPhoneNumber as exc:
             raise serializers.ValidationError({"to": [str(exc)]}) from exc

@@ -1,4 +1,4 @@
-"""Message models; re-exported by optouts.models so Django finds them.
+"""Message models; optouts.models imports this module so Django registers them (app label optouts).
 
 The logs here are written by optouts.messaging.services only; the admin shows them read-only.
 """
@@ -8,17 +8,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-
-__all__ = [
-    "InboundAction",
-    "InboundMessage",
-    "MessageStatus",
-    "OutboundMessage",
-    "OutboxEntry",
-    "PossibleOptOut",
-    "PossibleOptOutStatus",
-    "StatusCallbackEvent",
-]
 
 
 class MessageStatus(models.TextChoices):

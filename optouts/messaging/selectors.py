@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
-
-from optouts.messaging.models import OutboundMessage, PossibleOptOut, PossibleOptOutStatus
 from optouts.selectors import phone_status
 from optouts.services import opt_out_explanation
 
@@ -29,15 +26,3 @@ def phone_send_check(*, number: str) -> SendCheck:
     return SendCheck(
         status.phone_number, False, status.source, opt_out_explanation(source=status.source)
     )
-
-
-def messages_for_phone(*, number: str) -> QuerySet[OutboundMessage]:
-    """Messages sent (or attempted) to an E.164 number, newest first."""
-    return OutboundMessage.objects.filter(to_number=number).select_related("sender", "lead")
-
-
-def possible_opt_outs_open() -> QuerySet[PossibleOptOut]:
-    return PossibleOptOut.objects.filter(status=PossibleOptOutStatus.OPEN).select_related("inbound")
-
-
-# Above this many recipients, PostgreSQL gets the list as one array parameter it cannot see into.

@@ -73,7 +73,7 @@ def _mark_blocked(message: OutboundMessage, source: str) -> None:
     message.save(update_fields=["status", "blocked_source", "reason", "status_changed_at"])
 
 
-def message_send(*, to: str, body: str, lead=None, sender=None) -> OutboundMessage:
+def message_send(*, to: str, body: str, lead_id: int | None = None, sender=None) -> OutboundMessage:
     """Record an SMS to `to` (any written form) and send it through the task queue.
 
     Raises InvalidPhoneNumber or MessageInvalid before recording anything, and RecipientOptedOut
@@ -81,6 +81,8 @@ def message_send(*, to: str, body: str, lead=None, sender=None) -> OutboundMessa
     (TASKS_BACKEND=database or rq) the message is returned `queued` and the worker runs the
     guarded hand-off (`message_deliver`); with the immediate backend it is returned `sent` or
     `failed`. Call it outside a transaction: the worker must see the committed message.
+    `lead_id` is the lead the message is about, if any: the form or serializer has checked that
+    it exists (optouts.lead_directory.lead_exists).
     """
     from optouts.messaging.tasks import message_deliver_task
 
@@ -94,7 +96,7 @@ def message_send(*, to: str, body: str, lead=None, sender=None) -> OutboundMessa
     message = OutboundMessage.objects.create(
         to_number=number,
         body=body,
-        lead=lead,
+        lead_id=lead_id,
         sender=sender,
         status=MessageStatus.QUEUED,
         backend=settings.SMS_BACKEND,

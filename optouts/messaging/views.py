@@ -46,12 +46,14 @@ def message_send_view(request):
     if not user_can_send_sms(request.user):
         raise PermissionDenied("You do not have permission to send SMS messages.")
     form = MessageSendForm(request.POST)
-    lead = None
+    lead_id = None
     if form.is_valid():
         data = form.cleaned_data
-        lead = data["lead"]
+        lead_id = data["lead"]
         try:
-            message = message_send(to=data["to"], body=data["body"], lead=lead, sender=request.user)
+            message = message_send(
+                to=data["to"], body=data["body"], lead_id=lead_id, sender=request.user
+            )
         except (InvalidPhoneNumber, MessageInvalid) as exc:
             messages.error(request, f"Not sent: {exc}")
         except RecipientOptedOut as exc:
@@ -71,8 +73,8 @@ def message_send_view(request):
         problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
         messages.error(request, f"Not sent: {problems}")
     fallback = (
-        reverse("admin:leads_lead_change", args=[lead.pk])
-        if lead is not None
+        reverse("admin:leads_lead_change", args=[lead_id])
+        if lead_id is not None
         else reverse("admin:optouts_outboundmessage_changelist")
     )
     return HttpResponseRedirect(_safe_next(request, fallback))

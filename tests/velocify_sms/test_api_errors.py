@@ -112,7 +112,10 @@ def test_an_unexpected_error_is_a_json_500_and_changes_nothing(agent_api, monkey
 def test_the_handler_is_the_global_default():
     from django.conf import settings
 
-    assert settings.REST_FRAMEWORK["EXCEPTION_HANDLER"] == "velocify_sms.api.api_exception_handler"
+    assert (
+        settings.REST_FRAMEWORK["EXCEPTION_HANDLER"]
+        == "velocify_sms.api_errors.api_exception_handler"
+    )
 
 
 def test_validation_errors_list_every_field(agent_api):

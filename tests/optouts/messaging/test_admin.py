@@ -148,6 +148,14 @@ def test_an_agent_sends_from_the_lead_page_and_returns_to_it(agent_client, agent
     )
 
 
+@pytest.mark.parametrize("lead", ["999999", "0", "x", str(2**64)])
+def test_a_send_from_the_page_for_an_unknown_lead_is_refused_with_a_message(agent_client, lead):
+    response = agent_client.post(SEND, {"to": NUMBER, "body": "Hi", "lead": lead}, follow=True)
+    assert response.status_code == 200
+    assert "Not sent: lead:" in response.content.decode()
+    assert not OutboundMessage.objects.exists()
+
+
 def test_a_send_from_the_page_to_an_opted_out_number_is_blocked_with_a_message(agent_client):
     given_opt_out(number=NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
     response = agent_client.post(SEND, {"to": NUMBER, "body": "Hi"}, follow=True)

@@ -22,7 +22,7 @@ NUMBER = "+14155550177"
 
 def test_a_message_to_an_opted_in_number_is_recorded_and_handed_to_the_provider(agent_user):
     lead = LeadFactory()
-    message = message_send(to="(415) 555-0177", body=" Hello ", lead=lead, sender=agent_user)
+    message = message_send(to="(415) 555-0177", body=" Hello ", lead_id=lead.pk, sender=agent_user)
     assert message.status == MessageStatus.SENT
     assert (message.to_number, message.body, message.lead, message.sender) == (
         NUMBER,

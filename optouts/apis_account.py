@@ -1,4 +1,8 @@
-"""Endpoints of the project as a whole (not of one app)."""
+"""GET /api/v1/me/: who the credentials belong to and what they may do with consent.
+
+Mounted at /api/v1/ by optouts/urls_account.py (the project's urls.py includes it), not under
+/api/v1/sms/: it is the client's first call, whatever it then uses.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from optouts.permissions import user_can_opt_in, user_can_opt_out, user_can_view_report
-from velocify_sms.api import api_errors
+from velocify_sms.api_errors import api_errors
 
 
 # --- GET /api/v1/me/ --------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""What every API endpoint shares: the one error format, pagination, throttling, schema helpers.
+"""The API's one error format: the exception handler, the JSON 404, and the schema's error answers.
 
 Every error leaves the API as JSON `{"code": "...", "detail": "..."}` with a stable machine code and
 a sentence; validation errors add `"errors"` ({field: [messages]} or, for batches of phone numbers,
@@ -20,9 +20,10 @@ from django.http import Http404, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import exceptions, pagination, serializers, status, throttling
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.views import set_rollback
 
 from velocify_sms.errors import InputError
 from velocify_sms.phones import InvalidPhoneNumber
@@ -102,16 +103,6 @@ def error_payload(exc: BaseException) -> tuple[int, dict, dict] | None:
         return 400, _validation_payload(exc.detail), {}
     if isinstance(exc, DjangoValidationError):
         return 400, _validation_payload(_django_validation_errors(exc)), {}
-    from leads.services import LeadPhoneError  # imported late: apps load after settings
-
-    if isinstance(exc, LeadPhoneError):
-        body = {
-            "code": "invalid_phone_numbers",
-            "detail": f"{len(exc.errors)} of the lead's phones could not be read; "
-            "nothing was saved.",
-            "errors": {"phones": exc.errors},
-        }
-        return 400, body, {}
     if isinstance(exc, InputError):
         body = {"code": exc.code, "detail": exc.detail}
         if exc.errors is not None:
@@ -166,10 +157,6 @@ def api_exception_handler(exc: BaseException, context: dict) -> Response | None:
             },
             {},
         )
-    # Imported here: DRF imports this module while rest_framework.views is still loading
-    # (settings name our throttle class), so a top-level import would be circular.
-    from rest_framework.views import set_rollback
-
     status_code, body, headers = payload
     set_rollback()
     return Response(body, status=status_code, headers=headers)
@@ -197,37 +184,6 @@ def api_not_found(request, path: str = ""):
         code="not_found",
         detail=f"{detail} See /api/docs/ for the endpoints.",
     )
-
-
-# --- pagination -------------------------------------------------------------------------------
-class PagePagination(pagination.PageNumberPagination):
-    """`?page=N&page_size=M` (at most 500) with the total count."""
-
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
-
-
-class NewestFirstCursorPagination(pagination.CursorPagination):
-    """`?cursor=...`: stable pages over a large, growing table, newest first, no COUNT."""
-
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
-    ordering = "-opted_out_at"
-
-
-# --- throttling -------------------------------------------------------------------------------
-class _LiveRatesMixin:
-    """Read the rate at request time, so settings overrides (tests, env) always take effect."""
-
-    def get_rate(self):
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-
-
-class UserThrottle(_LiveRatesMixin, throttling.UserRateThrottle):
-    """Per-user rate (`user`), counted in the default cache: shared by all web processes when
-    CACHE_URL points at Redis. Anonymous callers are counted per IP under the same scope."""
 
 
 # --- schema helpers ---------------------------------------------------------------------------

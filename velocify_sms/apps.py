@@ -1,0 +1,7 @@
+from django.contrib.admin.apps import AdminConfig
+
+
+class VelocifyAdminConfig(AdminConfig):
+    """django.contrib.admin with our site as `admin.site` (INSTALLED_APPS names this instead)."""
+
+    default_site = "velocify_sms.admin_site.VelocifyAdminSite"
