@@ -8,7 +8,10 @@ in, that none gives a 500, and that a stop word is always honoured.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
+from django.http import QueryDict
 from twilio.request_validator import RequestValidator
 
 from optouts.messaging.models import InboundAction, InboundMessage
@@ -121,6 +124,29 @@ def test_a_request_without_a_parameter_twilio_always_sends_is_refused(client, mi
     assert not InboundMessage.objects.exists()
 
 
+def test_a_parameter_sent_twice_is_refused(client):
+    # The signature covers both values; the view would read only one of them.
+    form = list(inbound_form(sid=START_SID, body="START", sender=NUMBER).items())
+    form.append(("Body", "STOP"))
+    response = client.post(
+        INBOUND,
+        urlencode(form),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_X_TWILIO_SIGNATURE=signature(INBOUND, QueryDict(urlencode(form))),
+    )
+    assert response.status_code == 400
+    assert not InboundMessage.objects.exists()
+
+
+def test_num_media_that_is_not_a_number_is_refused(client):
+    # NumMedia absorbing the name and value after it: another re-cut of a signed request.
+    form = inbound_form(sid=START_SID, body="START", sender=NUMBER)
+    del form["NumSegments"]
+    form["NumMedia"] = "0NumSegments1"
+    assert signed_post(client, INBOUND, form).status_code == 400
+    assert not InboundMessage.objects.exists()
+
+
 # --- Item 1: the provider's order decides, not the order webhooks arrive in --------------------
 
 
@@ -135,12 +161,14 @@ def fake_twilio(settings):
         yield fake
 
 
-def _at_twilio(fake, sid: str, body: str, created: str, sender: str = NUMBER) -> None:
+def _at_twilio(
+    fake, sid: str, body: str, created: str, sender: str = NUMBER, direction: str = "inbound"
+) -> None:
     fake.messages[sid] = {
         "account_sid": ACCOUNT_SID,
         "body": body,
         "date_created": created,
-        "direction": "inbound",
+        "direction": direction,
         "from": sender,
         "to": OUR_NUMBER,
         "status": "received",
@@ -169,6 +197,10 @@ def test_a_start_twilio_created_after_the_stop_opts_back_in(client, fake_twilio)
     assert _source() is None
     stop = InboundMessage.objects.get(message_sid=STOP_SID)
     assert stop.provider_created_at.isoformat() == "2026-03-02T15:00:00+00:00"
+    reads = [r for r in fake_twilio.requests if r.get("method") == "GET"]
+    assert [r["path"] for r in reads] == [
+        f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json" for sid in (STOP_SID, START_SID)
+    ]
 
 
 def test_a_start_twilio_never_created_is_not_applied(client, fake_twilio):
@@ -179,9 +211,12 @@ def test_a_start_twilio_never_created_is_not_applied(client, fake_twilio):
     assert InboundMessage.objects.get(message_sid=START_SID).outcome == "not_at_provider"
 
 
-def test_a_start_twilio_says_came_from_another_number_is_not_applied(client, fake_twilio):
+@pytest.mark.parametrize(
+    "record", [{"sender": "+14155550100"}, {"direction": "outbound-api"}], ids=["from", "direction"]
+)
+def test_a_start_twilio_records_otherwise_is_not_applied(client, fake_twilio, record):
     _at_twilio(fake_twilio, STOP_SID, "STOP", "Mon, 02 Mar 2026 15:00:00 +0000")
-    _at_twilio(fake_twilio, START_SID, "START", "Mon, 02 Mar 2026 15:00:07 +0000", "+14155550100")
+    _at_twilio(fake_twilio, START_SID, "START", "Mon, 02 Mar 2026 15:00:07 +0000", **record)
     _text(client, STOP_SID, "STOP")
     _text(client, START_SID, "START")
     assert _source() == Source.CONTACT
