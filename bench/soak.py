@@ -91,12 +91,15 @@ def driver(idx, base, tokens, deadline, pool_size, out_path, report_url):
 
     def signed_inbound(body, number):
         url = f"{base}/webhooks/sms/inbound/"
+        sid = f"SM{idx:08x}{seq:024x}"  # Twilio's format: the webhook refuses any other
         params = {
             "From": number,
             "To": "+15550006666",
             "Body": body,
-            "MessageSid": f"SMsoak{idx}x{seq}",
-            "AccountSid": "ACsoak",
+            "MessageSid": sid,
+            "SmsSid": sid,
+            "NumMedia": "0",
+            "AccountSid": "AC" + "0" * 32,
         }
         sig = validator.compute_signature(url, params)
         return requests.post(url, data=params, headers={"X-Twilio-Signature": sig}, timeout=30)

@@ -89,6 +89,9 @@ class OutboxEntry(models.Model):
 class InboundAction(models.TextChoices):
     STOP = "stop", "Stop word: opted out"
     START = "start", "Start word: opted in"
+    # A start word the provider order or the provider's own record does not back (the outcome
+    # says which): the contact stays opted out.
+    START_IGNORED = "start_ignored", "Start word: ignored"
     HELP = "help", "Help word: help text sent"
     POSSIBLE_OPT_OUT = "possible_opt_out", "Possible opt-out: flagged for review"
     NONE = "none", "No keyword"
@@ -107,9 +110,13 @@ class InboundMessage(models.Model):
     body = models.TextField(blank=True)
     opt_out_type = models.CharField(max_length=20, blank=True)
     action = models.CharField(max_length=20, choices=InboundAction.choices)
-    # The consent outcome of the action (opted_out, already_opted_out, opted_in, ...), if any.
+    # The consent outcome of the action (opted_out, already_opted_out, opted_in, ...), if any;
+    # for an ignored start word, why: later_stop or not_at_provider.
     outcome = models.CharField(max_length=20, blank=True)
     received_at = models.DateTimeField(db_index=True)
+    # When the provider created the message (Twilio's date_created), asked for stop and start
+    # words only; null when the backend cannot say (local) or the provider could not be reached.
+    provider_created_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -176,7 +183,8 @@ class StatusCallbackEvent(models.Model):
     to_number = models.CharField(max_length=40, blank=True)
     provider_status = models.CharField(max_length=20)
     error_code = models.CharField(max_length=10, blank=True)
-    # "system_opt_out" when the error code put the number on the list, else "recorded".
+    # "system_opt_out" when the error code put the number on the list, "unknown_message" when
+    # no message this system sent has that id (nothing applied), else "recorded".
     action = models.CharField(max_length=20)
     outcome = models.CharField(max_length=20, blank=True)
     received_at = models.DateTimeField(db_index=True)

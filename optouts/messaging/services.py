@@ -1,4 +1,7 @@
-"""Writes of the SMS channel: the guarded send, inbound keywords, status callbacks, the inbox.
+"""Writes of the SMS channel: the guarded send and the possible-opt-out inbox.
+
+Inbound keywords and status callbacks live in optouts.messaging.provider_callbacks and are
+re-exported here, so callers import every messaging service from this module.
 
 The send guard: `message_deliver` checks the opt-out list and hands the message to the provider
 inside one transaction that holds `phone_numbers_lock(shared=True)` on the number. Opt-out writers
@@ -10,34 +13,32 @@ reaches the provider after an opt-out of its number has committed.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from optouts.messaging.backends import ProviderError, backend_get
-from optouts.messaging.keywords import HELP, START, STOP, keyword_match
 from optouts.messaging.models import (
-    InboundAction,
-    InboundMessage,
     MessageStatus,
     OutboundMessage,
     PossibleOptOut,
     PossibleOptOutStatus,
-    StatusCallbackEvent,
+)
+from optouts.messaging.provider_callbacks import (  # noqa: F401 - re-exported
+    InboundResult,
+    inbound_message_receive,
+    message_status_record,
 )
 from optouts.models import Channel, Source
 from optouts.selectors import phones_opted_out
 from optouts.services import (
     ConsentResult,
     phone_numbers_lock,
-    phone_opt_in_by_contact,
     phone_opt_out_by_carrier,
-    phone_opt_out_by_contact,
     phones_opt_out_by_staff,
 )
-from velocify_sms.phones import InvalidPhoneNumber, phone_normalize
+from velocify_sms.phones import phone_normalize
 
 logger = logging.getLogger(__name__)
 
@@ -162,161 +163,6 @@ def message_deliver(*, message_id: int) -> OutboundMessage:
             details={"error_code": carrier_code, "message_id": message.pk, "on": "send"},
         )
     return message
-
-
-# --- Inbound keywords -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class InboundResult:
-    inbound: InboundMessage
-    reply: str  # the text to answer with, "" for none
-    duplicate: bool = False
-
-
-def _keyword_reply(text: str) -> str:
-    return "" if settings.SMS_PROVIDER_REPLIES_TO_KEYWORDS else text
-
-
-def inbound_message_receive(
-    *, message_sid: str, from_number: str, to_number: str = "", body: str = "", opt_out_type=""
-) -> InboundResult:
-    """Log an inbound SMS once per MessageSid and act on its keyword.
-
-    Stop word: opt out (source contact, channel keyword). Start word: opt in as the contact.
-    Help word: the help text. A stop word among other words: a possible opt-out for a person to
-    decide. A MessageSid seen before does nothing and answers nothing (`duplicate`).
-    """
-    existing = InboundMessage.objects.filter(message_sid=message_sid).first()
-    if existing is not None:
-        return InboundResult(existing, "", duplicate=True)
-    try:
-        with transaction.atomic():
-            return _inbound_process(message_sid, from_number, to_number, body, opt_out_type)
-    except IntegrityError:
-        # The unique MessageSid: a concurrent delivery of the same message won.
-        existing = InboundMessage.objects.filter(message_sid=message_sid).first()
-        if existing is None:
-            raise
-        return InboundResult(existing, "", duplicate=True)
-
-
-def _inbound_process(message_sid, from_number, to_number, body, opt_out_type) -> InboundResult:
-    now = timezone.now()
-    inbound = InboundMessage.objects.create(
-        message_sid=message_sid,
-        from_raw=(from_number or "")[:40],
-        to_number=(to_number or "")[:40],
-        body=body or "",
-        opt_out_type=(opt_out_type or "")[:20],
-        action=InboundAction.NONE,
-        received_at=now,
-    )
-    try:
-        number = phone_normalize(from_number)
-    except InvalidPhoneNumber:
-        inbound.action = InboundAction.INVALID_SENDER
-        inbound.save(update_fields=["action"])
-        return InboundResult(inbound, "")
-    inbound.phone_number = number
-    match = keyword_match(body=body or "", opt_out_type=opt_out_type or "")
-    details = {"text": body or "", "message_sid": message_sid}
-    if opt_out_type:
-        details["opt_out_type"] = opt_out_type
-    reply = ""
-    result: ConsentResult | None = None
-    if match.kind == STOP:
-        inbound.action = InboundAction.STOP
-        result = phone_opt_out_by_contact(number=number, details=details)
-        reply = _keyword_reply(settings.SMS_STOP_REPLY)
-    elif match.kind == START:
-        inbound.action = InboundAction.START
-        result = phone_opt_in_by_contact(number=number, details=details)
-        reply = _keyword_reply(settings.SMS_START_REPLY)
-    elif match.kind == HELP:
-        inbound.action = InboundAction.HELP
-        reply = _keyword_reply(settings.SMS_HELP_REPLY)
-    elif match.possible_stop_word:
-        inbound.action = InboundAction.POSSIBLE_OPT_OUT
-        PossibleOptOut.objects.create(
-            inbound=inbound,
-            phone_number=number,
-            matched_word=match.possible_stop_word,
-            created_at=now,
-        )
-    inbound.outcome = result.outcome if result else ""
-    inbound.save(update_fields=["phone_number", "action", "outcome"])
-    return InboundResult(inbound, reply)
-
-
-# --- Status callbacks -------------------------------------------------------------------------
-
-_DELIVERED = {"delivered", "read"}
-_FAILED = {"failed", "undelivered", "canceled"}
-_FINAL = {MessageStatus.DELIVERED, MessageStatus.FAILED, MessageStatus.BLOCKED}
-
-
-def _status_from_provider(provider_status: str) -> str:
-    if provider_status in _DELIVERED:
-        return MessageStatus.DELIVERED
-    if provider_status in _FAILED:
-        return MessageStatus.FAILED
-    return MessageStatus.SENT
-
-
-def message_status_record(
-    *, message_sid: str, provider_status: str, to_number: str = "", error_code: str = ""
-) -> StatusCallbackEvent:
-    """Apply a provider status callback: update the message, and for an error code in
-    SMS_SYSTEM_OPT_OUT_ERROR_CODES put the number on the list (source system, channel carrier).
-    Other codes are only recorded. Every callback is logged."""
-    provider_status = (provider_status or "").strip().lower()[:20]
-    error_code = (error_code or "").strip()[:10]
-    now = timezone.now()
-    with transaction.atomic():
-        message = (
-            OutboundMessage.objects.select_for_update()
-            .filter(provider_id=message_sid)
-            .exclude(provider_id="")
-            .first()
-        )
-        number = message.to_number if message else ""
-        if message is not None and message.status not in _FINAL:
-            message.status = _status_from_provider(provider_status)
-            message.provider_status = provider_status
-            if error_code:
-                message.error_code = error_code
-            message.status_changed_at = now
-            message.save(
-                update_fields=["status", "provider_status", "error_code", "status_changed_at"]
-            )
-        if not number:
-            try:
-                number = phone_normalize(to_number)
-            except InvalidPhoneNumber:
-                number = ""
-        action, outcome = "recorded", ""
-        if error_code and error_code in settings.SMS_SYSTEM_OPT_OUT_ERROR_CODES and number:
-            result = phone_opt_out_by_carrier(
-                number=number,
-                lead=message.lead if message else None,
-                details={
-                    "error_code": error_code,
-                    "message_sid": message_sid,
-                    "provider_status": provider_status,
-                },
-            )
-            action, outcome = "system_opt_out", result.outcome
-        return StatusCallbackEvent.objects.create(
-            message=message,
-            message_sid=message_sid[:64],
-            to_number=(to_number or number)[:40],
-            provider_status=provider_status,
-            error_code=error_code,
-            action=action,
-            outcome=outcome,
-            received_at=now,
-        )
 
 
 # --- The possible-opt-out inbox -----------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 A backend's `send(message)` hands one message to the provider and returns a ProviderReceipt, or
 raises ProviderError. It is called only by optouts.messaging.services, inside the send guard.
+`message_fetch(provider_id)` reads the provider's own record of a message (the inbound webhook
+asks it when a stop or start word was created), or None where the backend cannot ask.
 """
 
 from __future__ import annotations
@@ -9,14 +11,28 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from optouts.messaging.backends.base import BaseBackend, ProviderError, ProviderReceipt
+from optouts.messaging.backends.base import (
+    BaseBackend,
+    ProviderError,
+    ProviderMessage,
+    ProviderMessageNotFound,
+    ProviderReceipt,
+)
 
 BACKENDS = {
     "local": "optouts.messaging.backends.local.LocalBackend",
     "twilio": "optouts.messaging.backends.twilio.TwilioBackend",
 }
 
-__all__ = ["BACKENDS", "BaseBackend", "ProviderError", "ProviderReceipt", "backend_get"]
+__all__ = [
+    "BACKENDS",
+    "BaseBackend",
+    "ProviderError",
+    "ProviderMessage",
+    "ProviderMessageNotFound",
+    "ProviderReceipt",
+    "backend_get",
+]
 
 
 def backend_get(name: str | None = None) -> BaseBackend:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -20,8 +21,27 @@ class ProviderError(Exception):
         super().__init__(f"{detail} (code {self.code})" if self.code else detail)
 
 
+@dataclass(frozen=True)
+class ProviderMessage:
+    """What the provider itself records of a message (Twilio's Message resource)."""
+
+    provider_id: str
+    created_at: datetime | None
+    from_number: str
+    direction: str  # "inbound", "outbound-api", ...
+
+
+class ProviderMessageNotFound(Exception):
+    """The provider answered that it has no message with this id."""
+
+
 class BaseBackend:
     name = "base"
 
     def send(self, message) -> ProviderReceipt:  # message: OutboundMessage
         raise NotImplementedError
+
+    def message_fetch(self, provider_id: str) -> ProviderMessage | None:
+        """The provider's own record of a message; None when this backend cannot ask or the
+        provider could not be reached. Raises ProviderMessageNotFound when it has none."""
+        return None

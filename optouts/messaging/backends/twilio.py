@@ -7,6 +7,7 @@ fake server on loopback); SMS_WEBHOOK_BASE_URL, when set, gives Twilio our statu
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -17,7 +18,15 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from optouts.messaging.backends.base import BaseBackend, ProviderError, ProviderReceipt
+from optouts.messaging.backends.base import (
+    BaseBackend,
+    ProviderError,
+    ProviderMessage,
+    ProviderMessageNotFound,
+    ProviderReceipt,
+)
+
+logger = logging.getLogger(__name__)
 
 
 class _RedirectingHttpClient(TwilioHttpClient):
@@ -74,3 +83,26 @@ class TwilioBackend(BaseBackend):
         except (TwilioException, requests.RequestException) as exc:
             raise ProviderError(f"Twilio could not be reached: {exc}") from exc
         return ProviderReceipt(provider_id=created.sid, provider_status=created.status or "")
+
+    def message_fetch(self, provider_id: str) -> ProviderMessage | None:
+        """GET the Message resource: Twilio's date_created, sender and direction of `provider_id`.
+
+        A 404 raises ProviderMessageNotFound; any other failure is logged and answers None, so
+        the caller falls back to what it knows without the provider.
+        """
+        try:
+            found = twilio_client().messages(provider_id).fetch()
+        except TwilioRestException as exc:
+            if exc.status == 404:
+                raise ProviderMessageNotFound(provider_id) from exc
+            logger.warning("Twilio message %s could not be read: %s", provider_id, exc)
+            return None
+        except (TwilioException, requests.RequestException, ImproperlyConfigured) as exc:
+            logger.warning("Twilio message %s could not be read: %s", provider_id, exc)
+            return None
+        return ProviderMessage(
+            provider_id=found.sid or provider_id,
+            created_at=found.date_created,
+            from_number=found.from_ or "",
+            direction=str(found.direction or ""),
+        )

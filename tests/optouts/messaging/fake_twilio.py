@@ -9,16 +9,40 @@ from urllib.parse import parse_qs
 
 
 class FakeTwilio:
-    """Records every request; answers Messages.json with a queued message, or `next_error`."""
+    """Records every request; answers Messages.json with a queued message, or `next_error`.
+
+    GET Messages/<sid>.json answers the resource stored in `messages[sid]` (a dict of Twilio's
+    JSON fields), or 404 as Twilio does for a sid it never created.
+    """
 
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self.next_error: dict | None = None
+        self.messages: dict[str, dict] = {}
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):
                 pass
+
+            def _answer(self, status: int, payload: dict) -> None:
+                body = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                fake.requests.append(
+                    {"path": self.path, "method": "GET", "auth": self.headers.get("Authorization")}
+                )
+                sid = self.path.split("?")[0].rsplit("/", 1)[-1].removesuffix(".json")
+                if sid in fake.messages:
+                    self._answer(200, {"sid": sid, **fake.messages[sid]})
+                else:
+                    message = f"The requested resource {self.path} was not found"
+                    self._answer(404, {"code": 20404, "message": message, "status": 404})
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)

@@ -7,11 +7,12 @@ import pytest
 from optouts.messaging.models import InboundAction, InboundMessage, PossibleOptOut
 from optouts.models import Channel, ConsentEvent, OptOut, Source
 from tests.factories import given_opt_out
+from tests.optouts.messaging.twilio_webhooks import INBOUND, inbound_form, message_sid
 
 pytestmark = pytest.mark.django_db
 
-INBOUND = "/webhooks/sms/inbound/"
 NUMBER = "+14155550123"
+SID_STOP, SID_DUP, SID_OTHER, SID_MAYBE, SID_P = (message_sid(n) for n in range(0xF01, 0xF06))
 
 
 @pytest.fixture
@@ -19,12 +20,7 @@ def text_in(twilio_post):
     counter = iter(range(1, 1000))
 
     def send(body: str, *, sid: str | None = None, opt_out_type: str = "", sender=NUMBER):
-        form = {
-            "From": sender,
-            "To": "+14155559999",
-            "Body": body,
-            "MessageSid": sid or f"SM{next(counter):032d}",
-        }
+        form = inbound_form(sid=sid or message_sid(next(counter)), body=body, sender=sender)
         if opt_out_type:
             form["OptOutType"] = opt_out_type
         response = twilio_post(INBOUND, form)
@@ -42,16 +38,16 @@ def _source():
 
 @pytest.mark.parametrize("body", ["STOP", "stop", " Stop. ", "opt-out", "Opt Out", "ALTO", "end"])
 def test_a_stop_word_opts_the_number_out_as_the_contact_and_confirms_once(text_in, settings, body):
-    reply = text_in(body, sid="SMstop")
+    reply = text_in(body, sid=SID_STOP)
     assert _source() == Source.CONTACT
     row = OptOut.objects.get(phone_number=NUMBER)
     assert row.channel == Channel.KEYWORD
     event = ConsentEvent.objects.get(phone_number=NUMBER)
     assert event.details["text"] == body
-    assert event.details["message_sid"] == "SMstop"
+    assert event.details["message_sid"] == SID_STOP
     assert reply.count("<Message>") == 1
     assert settings.SMS_STOP_REPLY in reply
-    assert InboundMessage.objects.get(message_sid="SMstop").action == InboundAction.STOP
+    assert InboundMessage.objects.get(message_sid=SID_STOP).action == InboundAction.STOP
 
 
 def test_a_stop_word_upgrades_an_agent_opt_out_to_contact(text_in):
@@ -94,14 +90,14 @@ def test_the_providers_opt_out_type_decides(text_in):
 
 
 def test_a_stop_word_among_other_words_is_flagged_not_acted_on(text_in):
-    reply = text_in("please stop texting me", sid="SMmaybe")
+    reply = text_in("please stop texting me", sid=SID_MAYBE)
     assert _source() is None
     assert "<Message>" not in reply
     flag = PossibleOptOut.objects.get()
     assert flag.phone_number == NUMBER
     assert flag.matched_word == "STOP"
     assert flag.status == PossibleOptOut.Status.OPEN
-    assert flag.inbound.message_sid == "SMmaybe"
+    assert flag.inbound.message_sid == SID_MAYBE
     assert flag.inbound.action == InboundAction.POSSIBLE_OPT_OUT
 
 
@@ -114,19 +110,19 @@ def test_an_ordinary_message_is_logged_and_nothing_else(text_in):
 
 
 def test_the_same_message_sid_twice_is_processed_once(text_in):
-    first = text_in("STOP", sid="SMdup")
-    text_in("START", sid="SMother")
-    again = text_in("STOP", sid="SMdup")  # the provider retries an old delivery
+    first = text_in("STOP", sid=SID_DUP)
+    text_in("START", sid=SID_OTHER)
+    again = text_in("STOP", sid=SID_DUP)  # the provider retries an old delivery
     assert "<Message>" in first
     assert "<Message>" not in again
     assert _source() is None  # the replayed STOP did not undo the later START
-    assert InboundMessage.objects.filter(message_sid="SMdup").count() == 1
+    assert InboundMessage.objects.filter(message_sid=SID_DUP).count() == 1
     assert ConsentEvent.objects.filter(phone_number=NUMBER).count() == 2
 
 
 def test_a_replayed_possible_opt_out_is_flagged_once(text_in):
-    text_in("please stop", sid="SMp")
-    text_in("please stop", sid="SMp")
+    text_in("please stop", sid=SID_P)
+    text_in("please stop", sid=SID_P)
     assert PossibleOptOut.objects.count() == 1
 
 
@@ -138,6 +134,8 @@ def test_a_sender_that_is_not_a_phone_number_is_logged_without_action(text_in):
 
 
 def test_a_request_without_message_sid_is_refused(twilio_post):
-    response = twilio_post(INBOUND, {"From": NUMBER, "Body": "STOP"})
+    form = inbound_form(sid=SID_STOP, body="STOP", sender=NUMBER)
+    del form["MessageSid"]
+    response = twilio_post(INBOUND, form)
     assert response.status_code == 400
     assert not OptOut.objects.exists()

@@ -10,12 +10,20 @@ from optouts.messaging.models import InboundMessage, StatusCallbackEvent
 from optouts.messaging.webhooks import signature_is_valid
 from optouts.models import ConsentEvent, OptOut
 from tests.optouts.messaging.conftest import AUTH_TOKEN
+from tests.optouts.messaging.twilio_webhooks import (
+    INBOUND,
+    STATUS,
+    inbound_form,
+    message_sid,
+    status_form,
+)
 
 pytestmark = pytest.mark.django_db
 
-INBOUND = "/webhooks/sms/inbound/"
-STATUS = "/webhooks/sms/status/"
-STOP_FORM = {"From": "+14155550100", "To": "+14155559999", "Body": "STOP", "MessageSid": "SM1"}
+STOP_FORM = inbound_form(sid=message_sid(1), body="STOP", sender="+14155550100")
+STATUS_FORM = status_form(
+    sid=message_sid(1), status="failed", to="+14155550100", error_code="21610"
+)
 
 # https://www.twilio.com/docs/usage/security#validating-requests (the worked example).
 EXAMPLE_TOKEN = "12345"
@@ -96,14 +104,14 @@ def _nothing_changed():
 
 @pytest.mark.parametrize("path", [INBOUND, STATUS])
 def test_an_unsigned_request_gets_403_and_changes_nothing(client, path):
-    form = {**STOP_FORM, "MessageStatus": "failed", "ErrorCode": "21610"}
+    form = STOP_FORM if path == INBOUND else STATUS_FORM
     assert client.post(path, form).status_code == 403
     _nothing_changed()
 
 
 @pytest.mark.parametrize("path", [INBOUND, STATUS])
 def test_a_request_signed_with_another_token_gets_403(twilio_post, path):
-    form = {**STOP_FORM, "MessageStatus": "failed", "ErrorCode": "21610"}
+    form = STOP_FORM if path == INBOUND else STATUS_FORM
     assert twilio_post(path, form, token="not-our-token").status_code == 403
     _nothing_changed()
 

@@ -4,28 +4,30 @@ from __future__ import annotations
 
 import pytest
 
-from optouts.messaging.models import MessageStatus, StatusCallbackEvent
+from optouts.messaging.models import MessageStatus, OutboundMessage, StatusCallbackEvent
 from optouts.messaging.services import message_send
 from optouts.models import Channel, OptOut, Source
 from tests.factories import given_opt_out
+from tests.optouts.messaging.twilio_webhooks import STATUS, message_sid, status_form
 
 pytestmark = pytest.mark.django_db
 
-STATUS = "/webhooks/sms/status/"
 NUMBER = "+14155550142"
 
 
 @pytest.fixture
 def sent_message(db):
-    return message_send(to=NUMBER, body="Your rate quote is ready.")
+    """A message sent through the local backend, given the id Twilio would have given it."""
+    message = message_send(to=NUMBER, body="Your rate quote is ready.")
+    OutboundMessage.objects.filter(pk=message.pk).update(provider_id=message_sid(message.pk))
+    message.refresh_from_db()
+    return message
 
 
 @pytest.fixture
 def callback(twilio_post):
-    def post(message_sid, status, error_code="", to=NUMBER):
-        form = {"MessageSid": message_sid, "MessageStatus": status, "To": to}
-        if error_code:
-            form["ErrorCode"] = error_code
+    def post(sid, status, error_code="", to=NUMBER):
+        form = status_form(sid=sid, status=status, to=to, error_code=error_code)
         response = twilio_post(STATUS, form)
         assert response.status_code == 204
         return StatusCallbackEvent.objects.order_by("-id").first()
@@ -84,7 +86,9 @@ def test_a_carrier_opt_out_never_downgrades_a_contact_stop(sent_message, callbac
     assert event.outcome == "already_opted_out"
 
 
-def test_a_callback_for_an_unknown_message_still_applies_the_code_to_its_number(callback):
-    event = callback("SMunknown", "undelivered", "30005", to="(415) 555-0199")
+def test_a_callback_for_a_message_never_sent_is_recorded_and_opts_nothing_out(callback):
+    event = callback(message_sid(0xBAD), "undelivered", "30005", to="(415) 555-0199")
     assert event.message is None
-    assert OptOut.objects.get(phone_number="+14155550199").source == Source.SYSTEM
+    assert event.action == "unknown_message"
+    assert event.to_number == "(415) 555-0199"
+    assert not OptOut.objects.exists()

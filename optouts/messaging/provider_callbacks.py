@@ -1,0 +1,277 @@
+"""What the provider tells us: inbound SMS (stop, start and help words) and status callbacks.
+
+Called by the webhooks (optouts.messaging.webhooks), which have checked the request's signature
+and shape and cleaned its text; re-exported by optouts.messaging.services.
+
+Order of stop and start words: Twilio's inbound webhooks carry no time, and a webhook that
+failed is retried later, so arrival order is not the contact's order. For stop and start words
+the provider's own record is read (`BaseBackend.message_fetch`: with the twilio backend, the
+Message resource's date_created, sender and direction) and kept on the inbound row; a start
+word is applied only if the provider has that inbound message from that number and no stop word
+from the number was created at the same second or later. A stop word is always applied.
+docs/decisions.md says why.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from optouts.messaging.backends import ProviderMessageNotFound, backend_get
+from optouts.messaging.keywords import HELP, START, STOP, keyword_match
+from optouts.messaging.models import (
+    InboundAction,
+    InboundMessage,
+    MessageStatus,
+    OutboundMessage,
+    PossibleOptOut,
+    StatusCallbackEvent,
+)
+from optouts.services import (
+    ConsentResult,
+    phone_numbers_lock,
+    phone_opt_in_by_contact,
+    phone_opt_out_by_carrier,
+    phone_opt_out_by_contact,
+)
+from velocify_sms.phones import InvalidPhoneNumber, phone_normalize
+
+logger = logging.getLogger(__name__)
+
+
+# --- Inbound keywords -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboundResult:
+    inbound: InboundMessage
+    reply: str  # the text to answer with, "" for none
+    duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class _ProviderView:
+    """What the provider said about an inbound message: `known` is True (it has the message,
+    from `from_number`, created at `created_at`), False (it has no such inbound message), or
+    None (not asked, or could not answer)."""
+
+    known: bool | None
+    created_at: datetime | None = None
+    from_number: str = ""
+
+
+_NOT_ASKED = _ProviderView(known=None)
+# Why a start word was not applied (InboundMessage.outcome).
+LATER_STOP = "later_stop"
+NOT_AT_PROVIDER = "not_at_provider"
+
+
+def _keyword_reply(text: str) -> str:
+    return "" if settings.SMS_PROVIDER_REPLIES_TO_KEYWORDS else text
+
+
+def _provider_view(message_sid: str) -> _ProviderView:
+    """Ask the backend for the provider's record of an inbound message (a network call with the
+    twilio backend: made outside any transaction)."""
+    try:
+        found = backend_get().message_fetch(message_sid)
+    except ProviderMessageNotFound:
+        return _ProviderView(known=False)
+    if found is None:
+        return _NOT_ASKED
+    if found.direction != "inbound":
+        return _ProviderView(known=False)
+    return _ProviderView(known=True, created_at=found.created_at, from_number=found.from_number)
+
+
+def inbound_message_receive(
+    *, message_sid: str, from_number: str, to_number: str = "", body: str = "", opt_out_type=""
+) -> InboundResult:
+    """Log an inbound SMS once per MessageSid and act on its keyword.
+
+    Stop word: opt out (source contact, channel keyword), always. Start word: opt in as the
+    contact, unless the provider's record contradicts it (see `_start_refusal`). Help word: the
+    help text. A stop word among other words: a possible opt-out for a person to decide. A
+    MessageSid seen before does nothing and answers nothing (`duplicate`).
+
+    Values are stored cut to their fields; the webhook has already made control characters
+    spaces, so every message is recorded, however odd its parts.
+    """
+    existing = InboundMessage.objects.filter(message_sid=message_sid).first()
+    if existing is not None:
+        return InboundResult(existing, "", duplicate=True)
+    match = keyword_match(body=body or "", opt_out_type=opt_out_type or "")
+    # The provider's creation time orders stop and start words (its webhooks carry none);
+    # asked only for those, before the transaction, since it may be a network call.
+    provider = _provider_view(message_sid) if match.kind in (STOP, START) else _NOT_ASKED
+    try:
+        with transaction.atomic():
+            return _inbound_process(
+                message_sid, from_number, to_number, body, opt_out_type, match, provider
+            )
+    except IntegrityError:
+        # The unique MessageSid: a concurrent delivery of the same message won.
+        existing = InboundMessage.objects.filter(message_sid=message_sid).first()
+        if existing is None:
+            raise
+        return InboundResult(existing, "", duplicate=True)
+
+
+def _start_refusal(number: str, provider: _ProviderView) -> str:
+    """Why a start word from `number` must not opt it in, or "" to apply it.
+
+    The provider has no such inbound message from this number: NOT_AT_PROVIDER. The provider
+    created a stop word from this number at the same second or later: LATER_STOP (a late
+    delivery of an older START never undoes a newer STOP; a tie keeps the number out). When the
+    provider cannot say, or a stop word's time is unknown, the order of arrival decides.
+    Call with the number's lock held, so a concurrent stop word is either seen or applied after.
+    """
+    if provider.known is False:
+        return NOT_AT_PROVIDER
+    if provider.known and provider.from_number and provider.from_number != number:
+        return NOT_AT_PROVIDER
+    if provider.created_at is not None:
+        later_stop = InboundMessage.objects.filter(
+            phone_number=number,
+            action=InboundAction.STOP,
+            provider_created_at__gte=provider.created_at,
+        )
+        if later_stop.exists():
+            return LATER_STOP
+    return ""
+
+
+def _inbound_process(
+    message_sid, from_number, to_number, body, opt_out_type, match, provider
+) -> InboundResult:
+    now = timezone.now()
+    body = body or ""
+    inbound = InboundMessage.objects.create(
+        message_sid=message_sid[:64],
+        from_raw=(from_number or "")[:40],
+        to_number=(to_number or "")[:40],
+        body=body,
+        opt_out_type=(opt_out_type or "")[:20],
+        action=InboundAction.NONE,
+        received_at=now,
+        provider_created_at=provider.created_at,
+    )
+    try:
+        number = phone_normalize(from_number)
+    except InvalidPhoneNumber:
+        inbound.action = InboundAction.INVALID_SENDER
+        inbound.save(update_fields=["action"])
+        return InboundResult(inbound, "")
+    inbound.phone_number = number
+    details = {"text": body, "message_sid": message_sid}
+    if opt_out_type:
+        details["opt_out_type"] = opt_out_type
+    reply = ""
+    result: ConsentResult | None = None
+    if match.kind == STOP:
+        inbound.action = InboundAction.STOP
+        result = phone_opt_out_by_contact(number=number, details=details)
+        reply = _keyword_reply(settings.SMS_STOP_REPLY)
+    elif match.kind == START:
+        phone_numbers_lock(numbers=[number])
+        refusal = _start_refusal(number, provider)
+        if refusal:
+            logger.warning("SMS %s: start word from %s ignored (%s)", message_sid, number, refusal)
+            inbound.action = InboundAction.START_IGNORED
+            inbound.outcome = refusal
+            inbound.save(update_fields=["phone_number", "action", "outcome"])
+            return InboundResult(inbound, "")
+        inbound.action = InboundAction.START
+        result = phone_opt_in_by_contact(number=number, details=details)
+        reply = _keyword_reply(settings.SMS_START_REPLY)
+    elif match.kind == HELP:
+        inbound.action = InboundAction.HELP
+        reply = _keyword_reply(settings.SMS_HELP_REPLY)
+    elif match.possible_stop_word:
+        inbound.action = InboundAction.POSSIBLE_OPT_OUT
+        PossibleOptOut.objects.create(
+            inbound=inbound,
+            phone_number=number,
+            matched_word=match.possible_stop_word,
+            created_at=now,
+        )
+    inbound.outcome = result.outcome if result else ""
+    inbound.save(update_fields=["phone_number", "action", "outcome"])
+    return InboundResult(inbound, reply)
+
+
+# --- Status callbacks -------------------------------------------------------------------------
+
+_DELIVERED = {"delivered", "read"}
+_FAILED = {"failed", "undelivered", "canceled"}
+_FINAL = {MessageStatus.DELIVERED, MessageStatus.FAILED, MessageStatus.BLOCKED}
+
+
+def _status_from_provider(provider_status: str) -> str:
+    if provider_status in _DELIVERED:
+        return MessageStatus.DELIVERED
+    if provider_status in _FAILED:
+        return MessageStatus.FAILED
+    return MessageStatus.SENT
+
+
+def message_status_record(
+    *, message_sid: str, provider_status: str, to_number: str = "", error_code: str = ""
+) -> StatusCallbackEvent:
+    """Apply a provider status callback to the message this system sent with that id: update
+    it, and for an error code in SMS_SYSTEM_OPT_OUT_ERROR_CODES put its number (the one it was
+    sent to, not the callback's To) on the list (source system, channel carrier).
+
+    A callback for an id this system never sent changes nothing (action "unknown_message"):
+    an opt-out must follow from a message we sent, never from a number someone names. Other
+    codes are only recorded. Every callback is logged, its values cut to their fields.
+    """
+    provider_status = (provider_status or "").strip().lower()[:20]
+    error_code = (error_code or "").strip()[:10]
+    now = timezone.now()
+    with transaction.atomic():
+        message = (
+            OutboundMessage.objects.select_for_update()
+            .filter(provider_id=message_sid)
+            .exclude(provider_id="")
+            .first()
+        )
+        action, outcome = "recorded", ""
+        if message is None:
+            action = "unknown_message"
+        elif message.status not in _FINAL:
+            message.status = _status_from_provider(provider_status)
+            message.provider_status = provider_status
+            if error_code:
+                message.error_code = error_code
+            message.status_changed_at = now
+            message.save(
+                update_fields=["status", "provider_status", "error_code", "status_changed_at"]
+            )
+        codes = settings.SMS_SYSTEM_OPT_OUT_ERROR_CODES
+        if message is not None and error_code and error_code in codes:
+            result = phone_opt_out_by_carrier(
+                number=message.to_number,
+                lead=message.lead,
+                details={
+                    "error_code": error_code,
+                    "message_sid": message_sid,
+                    "provider_status": provider_status,
+                },
+            )
+            action, outcome = "system_opt_out", result.outcome
+        return StatusCallbackEvent.objects.create(
+            message=message,
+            message_sid=message_sid[:64],
+            to_number=(to_number or "")[:40],
+            provider_status=provider_status,
+            error_code=error_code,
+            action=action,
+            outcome=outcome,
+            received_at=now,
+        )
