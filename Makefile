@@ -10,7 +10,7 @@ PORT ?= 8000
 # Development defaults; real deployments set these in the environment (docs/operations.md).
 export DEBUG ?= true
 
-.PHONY: run serve worker migrate test lint format migrations-check check bench soak clean
+.PHONY: run serve worker migrate test lint format migrations-check check race-check bench soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,23 @@ check: $(STAMP)
 
 test: $(STAMP) lint migrations-check check
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The race tests (PostgreSQL only: DATABASE_URL=postgres://...) RACE_RUNS times in a row with the
+# per-number lock, then once without it, where every deterministic one must fail (the meta-test
+# runs them in a child pytest with VELOCIFY_TEST_LOCKS=off). docs/decisions.md says what each proves.
+RACE_TESTS := tests/optouts/test_services_race.py tests/optouts/messaging/test_send_race.py
+RACE_RUNS ?= 20
+race-check: $(STAMP)
+	@case "$${DATABASE_URL:-}" in postgres*) ;; \
+	  *) echo "race-check needs DATABASE_URL=postgres://... (the race tests skip on SQLite)" >&2; exit 2;; \
+	esac
+	@for i in $$(seq $(RACE_RUNS)); do \
+	  echo "== race tests with the locks: run $$i of $(RACE_RUNS)"; \
+	  VELOCIFY_TEST_LOCKS=on $(BIN)/pytest -q -p no:cacheprovider --reuse-db $$([ $$i = 1 ] && echo --create-db) \
+	    $(RACE_TESTS) || exit 1; \
+	done
+	@echo "== race tests without the locks: every deterministic one must fail"
+	$(BIN)/pytest -q -p no:cacheprovider tests/optouts/test_race_meta.py
 
 # --- Production shape (issue 8): docs/operations.md ---------------------------------------------
 # Run once per deploy, from one machine, before the new code serves traffic.

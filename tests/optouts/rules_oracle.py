@@ -7,7 +7,7 @@ wrong source on the list disagrees with it.
 
 from __future__ import annotations
 
-from optouts.models import ConsentEvent, Source
+from optouts.models import ConsentEvent, OptOut, Source
 
 IN = None
 _COLUMNS = [IN, Source.AGENT, Source.SYSTEM, Source.CONTACT]
@@ -64,3 +64,13 @@ def state_from_log(*, events) -> str | None:
         assert after != state, f"event {event.pk}: {request} from {state or 'in'} is no change"
         state = after
     return state
+
+
+def assert_list_agrees_with_log(*, numbers) -> None:
+    """Each number's row on the list (or its absence) is what its log replays to."""
+    listed = dict(
+        OptOut.objects.filter(phone_number__in=list(numbers)).values_list("phone_number", "source")
+    )
+    for number in numbers:
+        events = ConsentEvent.objects.filter(phone_number=number).order_by("id")
+        assert state_from_log(events=events) == listed.get(number), number
