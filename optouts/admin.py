@@ -123,5 +123,4 @@ class ConsentEventAdmin(ReadOnlyAdmin):
 
 _mount_report(admin.site, admin.site.get_model_admin(OptOut))
 
-from optouts import admin_tokens as _admin_tokens  # noqa: E402, F401 - API tokens (issue 5)
 from optouts.messaging import admin as _messaging_admin  # noqa: E402, F401 - registers messages

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from apitokens.services import api_token_create
 from tests.factories import UserFactory
 
 
@@ -64,16 +64,20 @@ def api_client():
     return APIClient()
 
 
+def token_client(user) -> APIClient:
+    """An API client sending a fresh token of `user` (`Authorization: Token <key>`)."""
+    _, key = api_token_create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
 @pytest.fixture
 def admin_api(admin_user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=admin_user).key}")
-    return client
+    return token_client(admin_user)
 
 
 @pytest.fixture
 def agent_api(agent_user):
     """Carol's integration runs as an agent with a token."""
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=agent_user).key}")
-    return client
+    return token_client(agent_user)
