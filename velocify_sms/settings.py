@@ -176,6 +176,14 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["velocify_sms.api.UserThrottle"]
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "user": _throttle_rate("API_THROTTLE_USER", "1000/min"),
 }
+# Requests that end without a user (no or bad credentials), per client address, counted by
+# velocify_sms.throttling.ApiFailedAuthThrottleMiddleware (DRF's throttles run after
+# authentication, so they never see a bad token).
+API_THROTTLE_ANON = _throttle_rate("API_THROTTLE_ANON", "60/min")
+# Proxies in front of the app that append to X-Forwarded-For (0: trust REMOTE_ADDR only). The
+# client address of every throttle and lockout is the entry the outermost one appended.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 SPECTACULAR_SETTINGS["COMPONENT_SPLIT_REQUEST"] = True
 SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["rest_framework.permissions.IsAuthenticated"]
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
@@ -240,6 +248,7 @@ MIDDLEWARE.insert(
     "csp.middleware.CSPMiddleware",
 )
 MIDDLEWARE += [
+    "velocify_sms.throttling.ApiFailedAuthThrottleMiddleware",
     "velocify_sms.middleware.LoginThrottleMiddleware",
     "velocify_sms.middleware.DatabaseUnavailableMiddleware",
 ]
@@ -292,7 +301,8 @@ if env_bool("STATIC_MANIFEST", not DEBUG):
     STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
 
 # Login throttling (velocify_sms/middleware.py): failed admin logins counted in the shared
-# cache per username+IP and per IP; past the limit the login answers 429 until the window ends.
+# cache per account (the user the typed name resolves to) and per client address; past either
+# limit the login answers 429 until the window ends.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_IP_LIMIT = env_int("LOGIN_FAILURE_IP_LIMIT", 50, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
