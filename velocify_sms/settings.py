@@ -176,7 +176,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["velocify_sms.api.UserThrottle"]
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "user": _throttle_rate("API_THROTTLE_USER", "1000/min"),
 }
-# Requests that end without a user (no or bad credentials), per client address, counted by
+# Requests with refused or no credentials, per client address, counted by
 # velocify_sms.throttling.ApiFailedAuthThrottleMiddleware (DRF's throttles run after
 # authentication, so they never see a bad token).
 API_THROTTLE_ANON = _throttle_rate("API_THROTTLE_ANON", "60/min")

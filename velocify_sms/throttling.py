@@ -3,8 +3,9 @@
 The API's per-user throttle (UserThrottle) only sees requests that authenticated: DRF checks
 credentials, then permissions, and only then throttles, so a request with a bad token (or none)
 is answered 401 before any throttle runs. `ApiFailedAuthThrottleMiddleware` wraps the API from
-outside instead: every API request that ends without a user counts against its address, and an
-address past API_THROTTLE_ANON gets 429 before its credentials are even looked at.
+outside instead: every API request whose credentials were refused, or that came with none,
+counts against its address, and an address past API_THROTTLE_ANON gets 429 before its
+credentials are even looked at.
 
 Counters live in CACHES["default"]: Redis when CACHE_URL is set, so every web process sees the
 same counts (local memory otherwise: each process counts on its own).
@@ -66,8 +67,23 @@ def rate_parse(rate: str) -> tuple[int, int]:
     return int(count), _PERIODS[period[0]]
 
 
+def _unauthenticated(request: HttpRequest, response: HttpResponse) -> bool:
+    """Whether an API request ended without a user: refused credentials, or none at all.
+
+    A 401 is refused credentials (DRF answers it for a bad token, or none). A request that sent
+    no Authorization header and has no session user counts too (anonymous probing, e.g. of
+    unknown addresses, which answer 404 without looking at credentials). A request that sent a
+    token to a plain Django view (the API's 404 catch-all) is not counted: nobody checked it.
+    """
+    if response.status_code == 401:
+        return True
+    user = getattr(request, "user", None)
+    anonymous = user is None or not user.is_authenticated
+    return anonymous and "HTTP_AUTHORIZATION" not in request.META
+
+
 class ApiFailedAuthThrottleMiddleware:
-    """API requests that end unauthenticated (no, bad or expired credentials; 401) are counted
+    """API requests with refused or no credentials (see `_unauthenticated`) are counted
     per client address in fixed windows; past API_THROTTLE_ANON in a window, the address gets
     429 `{"code": "throttled"}` with Retry-After, whatever credentials it sends, until the
     window ends. Refusing before the credentials are checked is the point: a guesser learns
@@ -90,10 +106,7 @@ class ApiFailedAuthThrottleMiddleware:
             logger.warning("API throttled for unauthenticated requests from %s", address)
             return self._throttled(wait)
         response = self.get_response(request)
-        # DRF sets the Django request's user too: the token's user, or AnonymousUser when the
-        # credentials were missing or bad.
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
+        if _unauthenticated(request, response):
             counter_increment(key, timeout=period)
         return response
 

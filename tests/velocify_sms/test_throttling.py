@@ -89,3 +89,10 @@ def test_anonymous_probing_of_unknown_api_addresses_counts(api_client, three_per
         assert api_client.get(f"/api/v1/probe-{n}/", REMOTE_ADDR="10.9.9.9").status_code == 404
 
     assert api_client.get(ME, REMOTE_ADDR="10.9.9.9").status_code == 429
+
+
+def test_a_token_clients_typo_in_an_address_does_not_count(agent_api, api_client, three_per_minute):
+    for n in range(4):
+        assert agent_api.get(f"/api/v1/typo-{n}/", REMOTE_ADDR="10.9.9.9").status_code == 404
+
+    assert agent_api.get(ME, REMOTE_ADDR="10.9.9.9").status_code == 200
