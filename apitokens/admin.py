@@ -29,6 +29,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def key_start(self, token: ApiToken) -> str:
         return f"{token.prefix}…"
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            # An inactive user's token would never authenticate: not offered.
+            kwargs["queryset"] = db_field.related_model._default_manager.filter(is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("user", "name")

@@ -85,3 +85,15 @@ def test_agents_cannot_see_tokens(agent_client, admin_user):
     api_token_create(user=admin_user)
 
     assert agent_client.get(CHANGELIST).status_code == 403
+
+
+def test_an_inactive_user_is_not_offered_a_token(client, superuser, agent_user):
+    agent_user.is_active = False
+    agent_user.save()
+    client.force_login(superuser)
+
+    response = client.post(ADD, {"user": agent_user.pk})
+
+    assert response.status_code == 200
+    assert "user" in response.context["adminform"].form.errors
+    assert not ApiToken.objects.exists()
