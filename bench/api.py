@@ -158,14 +158,14 @@ def main() -> None:
     django_setup(DB)
     from django.contrib.auth.models import Group
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
+    from apitokens.services import api_token_create
     from optouts.models import Channel, ConsentEvent, OptOut, Source
     from tests.factories import UserFactory
 
     agent = UserFactory(username="bench-agent", is_staff=True)
     agent.groups.add(Group.objects.get(name="Agents"))
-    token = Token.objects.create(user=agent).key
+    _, token = api_token_create(user=agent)
     # Every other number of the look-up range is on the list, each with one event.
     now = timezone.now()
     numbers = [f"+1415{2000000 + 2 * n:07d}" for n in range(SEEDED)]

@@ -251,8 +251,8 @@ def main() -> int:
     django_setup(DB_NAME)
     from django.contrib.auth.models import Group, User
     from django.db import close_old_connections, connections
-    from rest_framework.authtoken.models import Token
 
+    from apitokens.services import api_token_create
     from leads.imports.models import ImportJob
     from leads.imports.services import import_job_can_resume, import_job_resume
     from leads.models import Lead, LeadPhone
@@ -264,8 +264,8 @@ def main() -> int:
     agent = User.objects.create_user("soak-agent", "b@example.com", "soak-pass-123", is_staff=True)
     agent.groups.add(Group.objects.get(name="Agents"))
     tokens = {
-        "admin": Token.objects.create(user=admin).key,
-        "agent": Token.objects.create(user=agent).key,
+        "admin": api_token_create(user=admin)[1],
+        "agent": api_token_create(user=agent)[1],
     }
 
     base = f"http://{HOST}:{args.port}"

@@ -3,12 +3,9 @@ from functools import partial
 from django.contrib import admin
 from django.urls import path, reverse
 
-# Django's autodiscover imports only this admin module of the app: the app's other admin modules
-# (admin_tokens: API tokens, issue 5; messaging.admin: the SMS channel) register when imported here.
-from optouts import (
-    admin_tokens,  # noqa: F401
-    views_report,
-)
+# Django's autodiscover imports only this admin module of the app: the SMS channel's admin
+# (messaging.admin) registers when imported here.
+from optouts import views_report
 from optouts.messaging import admin as messaging_admin  # noqa: F401
 from optouts.models import ConsentEvent, OptOut
 from optouts.permissions import user_can_view_report

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from apitokens.services import api_token_create
 from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counters():
+    """Throttle and lockout counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture
@@ -64,16 +72,20 @@ def api_client():
     return APIClient()
 
 
+def token_client(user) -> APIClient:
+    """An API client sending a fresh token of `user` (`Authorization: Token <key>`)."""
+    _, key = api_token_create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
 @pytest.fixture
 def admin_api(admin_user):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=admin_user).key}")
-    return client
+    return token_client(admin_user)
 
 
 @pytest.fixture
 def agent_api(agent_user):
     """Carol's integration runs as an agent with a token."""
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=agent_user).key}")
-    return client
+    return token_client(agent_user)

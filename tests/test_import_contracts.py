@@ -1,7 +1,7 @@
 """The layering contracts in pyproject.toml ([tool.importlinter], run by `make lint`) bite.
 
 `make lint` proves the project keeps them; this proves they would catch a break: a copy of the
-three packages, with one upward import added per contract, fails lint-imports naming the contract
+four packages, with one upward import added per contract, fails lint-imports naming the contract
 and the import.
 """
 
@@ -15,8 +15,8 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 # (module file, import added at its end, the contract that must break)
 BREAKS = [
-    ("optouts/selectors.py", "leads.models", "leads above optouts above velocify_sms"),
-    ("velocify_sms/phones.py", "optouts.models", "leads above optouts above velocify_sms"),
+    ("optouts/selectors.py", "leads.models", "leads and apitokens above optouts above velocify_sms"),
+    ("velocify_sms/phones.py", "optouts.models", "leads and apitokens above optouts above velocify_sms"),
     ("optouts/permissions.py", "optouts.messaging.keywords", "optouts: the SMS channel above"),
     ("leads/selectors.py", "leads.imports.mapping", "leads: the lead import above"),
 ]
@@ -24,7 +24,7 @@ BREAKS = [
 
 def _copy_project(target: Path) -> None:
     ignore = shutil.ignore_patterns("__pycache__", "static", "*.pyc")
-    for package in ("leads", "optouts", "velocify_sms"):
+    for package in ("apitokens", "leads", "optouts", "velocify_sms"):
         shutil.copytree(ROOT / package, target / package, ignore=ignore)
     shutil.copy(ROOT / "pyproject.toml", target / "pyproject.toml")
 

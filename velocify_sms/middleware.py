@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+
+from velocify_sms.throttling import cache_key, client_address, counter_increment
 
 logger = logging.getLogger(__name__)
 
@@ -90,19 +92,36 @@ def _login_path() -> str | None:
         return None
 
 
-def _key(*parts: str) -> str:
-    digest = hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
-    return f"login-failures:{digest}"
+def _account_key(typed_name: str) -> tuple[str, str]:
+    """The counter of the account a typed name logs in to, and a label for the log.
+
+    Read the way Django's login reads it: the form strips the name and NFKC-normalises it (so
+    "ａｌｉｃｅ" is "alice") and ModelBackend looks it up with get_by_natural_key. Doing the same
+    here keys every spelling of one account on that account's pk. A name with no account is
+    keyed on its normalised form.
+    """
+    user_model = get_user_model()
+    name = user_model.normalize_username(typed_name.strip())
+    if "\x00" in name:  # the form refuses it; PostgreSQL would raise on it
+        return cache_key("login-failures:name", name), "an unknown name"
+    try:
+        user = user_model._default_manager.get_by_natural_key(name)
+    except user_model.DoesNotExist:
+        return cache_key("login-failures:name", name), "an unknown name"
+    return cache_key("login-failures:user", str(user.pk)), f"user id {user.pk}"
 
 
 class LoginThrottleMiddleware:
     """Slow down password guessing on the admin login form.
 
-    Failed logins are counted in the shared cache (so every web process sees them) per
-    username+IP and per IP. Once a count reaches its limit, further login POSTs from that pair
-    (or IP) are refused with 429 without checking the password, until LOGIN_LOCKOUT_SECONDS
-    after the first counted failure. A successful login clears the username+IP count.
-    A failure is the login view answering 200 to a POST (the form shown again with its error).
+    Failed logins are counted in the shared cache (Redis when CACHE_URL is set, so every web
+    process sees them) per account, whatever spelling or address was used, and per client
+    address. Once the account's count reaches LOGIN_FAILURE_LIMIT, or the address's
+    LOGIN_FAILURE_IP_LIMIT, further login POSTs for that account (from any address), or from
+    that address, are refused with 429 without checking the password, until
+    LOGIN_LOCKOUT_SECONDS after the first counted failure. A successful login clears the
+    account's count. A failure is the login view answering 200 to a POST (the form shown again
+    with its error).
     """
 
     def __init__(self, get_response):
@@ -111,26 +130,21 @@ class LoginThrottleMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method != "POST" or request.path != _login_path():
             return self.get_response(request)
-        username = (request.POST.get("username") or "").strip().lower()
-        ip = request.META.get("REMOTE_ADDR", "")
-        pair_key, ip_key = _key("pair", username, ip), _key("ip", ip)
+        account_key, account = _account_key(request.POST.get("username") or "")
+        address = client_address(request)
+        address_key = cache_key("login-failures:address", address)
         if (
-            cache.get(pair_key, 0) >= settings.LOGIN_FAILURE_LIMIT
-            or cache.get(ip_key, 0) >= settings.LOGIN_FAILURE_IP_LIMIT
+            cache.get(account_key, 0) >= settings.LOGIN_FAILURE_LIMIT
+            or cache.get(address_key, 0) >= settings.LOGIN_FAILURE_IP_LIMIT
         ):
-            logger.warning("login throttled for username=%r ip=%s", username, ip)
+            logger.warning("login throttled for %s from %s", account, address)
             return self._throttled(request)
         response = self.get_response(request)
         if response.status_code == 200:
-            for key in (pair_key, ip_key):
-                # add() starts the window only on the first failure; incr() is atomic in Redis.
-                cache.add(key, 0, timeout=settings.LOGIN_LOCKOUT_SECONDS)
-                try:
-                    cache.incr(key)
-                except ValueError:  # expired between add() and incr()
-                    cache.set(key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS)
+            for key in (account_key, address_key):
+                counter_increment(key, timeout=settings.LOGIN_LOCKOUT_SECONDS)
         elif response.status_code in (301, 302, 303):
-            cache.delete(pair_key)
+            cache.delete(account_key)
         return response
 
     def _throttled(self, request: HttpRequest) -> HttpResponse:

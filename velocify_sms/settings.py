@@ -42,12 +42,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    "apitokens",
     "leads",
     "optouts",
     "csp",
@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "velocify_sms.throttling.ApiFailedAuthThrottleMiddleware",
     "velocify_sms.middleware.LoginThrottleMiddleware",
     "velocify_sms.middleware.DatabaseUnavailableMiddleware",
 ]
@@ -151,7 +152,7 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
 # processes share the counters).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "apitokens.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -162,6 +163,14 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["velocify_sms.api_limits.UserThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env_rate("API_THROTTLE_USER", "1000/min")},
 }
+# Requests with refused or no credentials, per client address, counted by
+# velocify_sms.throttling.ApiFailedAuthThrottleMiddleware (DRF's throttles run after
+# authentication, so they never see a bad token).
+API_THROTTLE_ANON = env_rate("API_THROTTLE_ANON", "60/min")
+# Proxies in front of the app that append to X-Forwarded-For (0: trust REMOTE_ADDR only). The
+# client address of every throttle and lockout is the entry the outermost one appended.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 SPECTACULAR_SETTINGS = {
     "TITLE": "velocify-sms API",
     "DESCRIPTION": "SMS consent per phone number: opt-out list, opt-in, leads.",
@@ -271,7 +280,8 @@ if env_bool("STATIC_MANIFEST", not DEBUG):
     STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
 
 # Login throttling (velocify_sms/middleware.py): failed admin logins counted in the shared
-# cache per username+IP and per IP; past the limit the login answers 429 until the window ends.
+# cache per account (the user the typed name resolves to) and per client address; past either
+# limit the login answers 429 until the window ends.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_IP_LIMIT = env_int("LOGIN_FAILURE_IP_LIMIT", 50, minimum=1)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900, minimum=1)

@@ -13,7 +13,6 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
-from rest_framework.authtoken.models import Token
 from rest_framework.settings import api_settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -21,6 +20,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+
+from apitokens.services import api_token_create
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +122,7 @@ def fuzz(wsgi_app, admin_user, settings):
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {**api_settings.DEFAULT_THROTTLE_RATES, "user": "100000/min"},
     }
-    headers = {"Authorization": f"Token {Token.objects.create(user=admin_user).key}"}
+    headers = {"Authorization": f"Token {api_token_create(user=admin_user)[1]}"}
     schema = schemathesis.openapi.from_wsgi("/api/schema/", wsgi_app, headers=headers)
 
     def run(wanted, max_examples=12):

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from optouts.messaging.models import MessageStatus, OutboundMessage, OutboxEntry
 from optouts.models import Channel, Source
+from tests.conftest import token_client
 from tests.factories import LeadFactory, UserFactory, given_opt_out
 
 pytestmark = pytest.mark.django_db
@@ -79,8 +78,7 @@ def test_an_anonymous_caller_gets_401(api_client):
 
 def test_a_user_without_the_send_permission_gets_403(groups):
     user = UserFactory(username="viewer", is_staff=True)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client = token_client(user)
     assert client.post(URL, {"to": NUMBER, "body": "Hi"}, format="json").status_code == 403
     user.groups.add(Group.objects.get(name="Agents"))
     assert client.post(URL, {"to": NUMBER, "body": "Hi"}, format="json").status_code == 201
