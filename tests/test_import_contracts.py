@@ -14,9 +14,10 @@ ROOT = Path(__file__).resolve().parents[1]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 # (module file, import added at its end, the contract that must break)
+APPS = "leads and apitokens above optouts above velocify_sms"
 BREAKS = [
-    ("optouts/selectors.py", "leads.models", "leads and apitokens above optouts above velocify_sms"),
-    ("velocify_sms/phones.py", "optouts.models", "leads and apitokens above optouts above velocify_sms"),
+    ("optouts/selectors.py", "leads.models", APPS),
+    ("velocify_sms/phones.py", "optouts.models", APPS),
     ("optouts/permissions.py", "optouts.messaging.keywords", "optouts: the SMS channel above"),
     ("leads/selectors.py", "leads.imports.mapping", "leads: the lead import above"),
 ]
