@@ -266,7 +266,8 @@ class ConsentEventOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_actor(self, event) -> str | None:
-        return event.actor.get_username() if event.actor_id else None
+        # The username at the time of the event, kept when the user is renamed or deleted.
+        return event.actor_label or None
 
 
 class PhoneNumberApi(APIView):
@@ -336,7 +337,7 @@ class OptOutListApi(generics.ListAPIView):
 
         @extend_schema_field(OpenApiTypes.STR)
         def get_actor(self, row) -> str | None:
-            return row.actor.get_username() if row.actor_id else None
+            return row.actor_label or None
 
         def get_can_opt_in(self, row) -> bool:
             return admin_may_opt_in(source=row.source)
