@@ -251,8 +251,15 @@ class ConsentEventOutputSerializer(serializers.Serializer):
     source = serializers.SerializerMethodField()
     previous_source = serializers.SerializerMethodField()
     channel = serializers.ChoiceField(choices=Channel.choices)
-    actor = serializers.SerializerMethodField()
-    lead = serializers.IntegerField(source="lead_id", allow_null=True)
+    actor = serializers.SerializerMethodField(
+        help_text="Username of who asked, as it was then (kept if the user is renamed or "
+        "deleted); null for the contact and the carrier."
+    )
+    lead = serializers.IntegerField(
+        source="lead_id",
+        allow_null=True,
+        help_text="Id of the lead the request came from; the lead may since have been deleted.",
+    )
     created_at = serializers.DateTimeField()
     details = serializers.DictField(help_text="Note, keyword text, provider error, API client.")
 
