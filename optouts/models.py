@@ -33,6 +33,8 @@ class OptOut(models.Model):
     opted_out_at = models.DateTimeField()
     # Who and which lead, as they were: plain ids plus how they were named then, no foreign key,
     # so deleting a user or a lead never rewrites the list or its history (docs/decisions.md).
+    # actor_id is auth.User's integer pk, lead_id Lead's bigint. db_default: a raw COPY that
+    # leaves a label out (the benchmarks' list loads) stores "" instead of failing.
     actor_id = models.IntegerField("actor id", null=True, blank=True)
     actor_label = models.TextField("actor", blank=True, default="", db_default="")
     lead_id = models.BigIntegerField("lead id", null=True, blank=True)
