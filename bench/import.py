@@ -97,7 +97,7 @@ def truncate() -> None:
         )
 
 
-def copy_floor(n: int, actor_id: int) -> float:
+def copy_floor(n: int, actor_id: int, actor_label: str) -> float:
     """COPY the already-normalised rows; returns seconds."""
     from django.db import connection, transaction
     from django.utils import timezone
@@ -122,17 +122,30 @@ def copy_floor(n: int, actor_id: int) -> float:
             details = json.dumps({"import_job": 0})
             with cur.copy(
                 "COPY optouts_optout (phone_number, source, channel, opted_out_at, actor_id,"
-                " lead_id, note) FROM STDIN"
+                " actor_label, lead_id, lead_label, note) FROM STDIN"
             ) as copy:
-                for _, (ext, _f, _l, _e, phones, opt_out) in rows(n):
+                for _, (ext, first, last, _e, phones, opt_out) in rows(n):
                     if opt_out:
                         for number in phones:
-                            copy.write_row((number, "agent", "import", now, actor_id, ids[ext], ""))
+                            copy.write_row(
+                                (
+                                    number,
+                                    "agent",
+                                    "import",
+                                    now,
+                                    actor_id,
+                                    actor_label,
+                                    ids[ext],
+                                    f"{first} {last}",
+                                    "",
+                                )
+                            )
             with cur.copy(
                 "COPY optouts_consentevent (phone_number, action, source, previous_source,"
-                " channel, actor_id, lead_id, created_at, details) FROM STDIN"
+                " channel, actor_id, actor_label, lead_id, lead_label, created_at, details)"
+                " FROM STDIN"
             ) as copy:
-                for _, (ext, _f, _l, _e, phones, opt_out) in rows(n):
+                for _, (ext, first, last, _e, phones, opt_out) in rows(n):
                     if opt_out:
                         for number in phones:
                             copy.write_row(
@@ -143,7 +156,9 @@ def copy_floor(n: int, actor_id: int) -> float:
                                     "",
                                     "import",
                                     actor_id,
+                                    actor_label,
                                     ids[ext],
+                                    f"{first} {last}",
                                     now,
                                     details,
                                 )
@@ -205,7 +220,7 @@ def main() -> None:
             rounds = []
             for _ in range(args.repeat):
                 truncate()
-                floor_s = copy_floor(n, user.pk)
+                floor_s = copy_floor(n, user.pk, user.get_username())
                 floor_counts = (
                     Lead.objects.count(),
                     LeadPhone.objects.count(),

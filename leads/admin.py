@@ -22,7 +22,12 @@ from leads.forms import LEAD_FORM_FIELDS, LeadForm, LeadPhoneForm, LeadPhoneForm
 # (leads.imports.admin) register when imported here.
 from leads.imports import admin as imports_admin  # noqa: F401
 from leads.models import Lead, LeadPhone
-from leads.selectors import lead_ids_with_phone_like, lead_list, lead_phones_consent
+from leads.selectors import (
+    lead_ids_existing,
+    lead_ids_with_phone_like,
+    lead_list,
+    lead_phones_consent,
+)
 from leads.services import lead_create, lead_update
 from optouts.models import Channel, Source
 from optouts.permissions import user_can_opt_in, user_can_opt_out
@@ -178,9 +183,11 @@ class LeadAdmin(admin.ModelAdmin):
         if obj is not None and obj.pk:
             consents = lead_phones_consent(lead=obj)
             numbers = [c.phone.number for c in consents]
+            history = list(phone_history(numbers=numbers)[:HISTORY_LIMIT])
             context.update(
                 phone_consents=consents,
-                consent_history=list(phone_history(numbers=numbers)[:HISTORY_LIMIT]),
+                consent_history=history,
+                live_lead_ids=lead_ids_existing(ids=(e.lead_id for e in history)),
                 history_limit=HISTORY_LIMIT,
                 user_can_opt_out=user_can_opt_out(request.user),
                 user_can_opt_in=user_can_opt_in(request.user),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
@@ -65,6 +66,18 @@ def lead_phones_consent(*, lead: Lead) -> list[LeadPhoneConsent]:
     for shared in sharing:
         others[shared.number].append(shared.lead)
     return [LeadPhoneConsent(p, statuses[p.number], others[p.number]) for p in phones]
+
+
+def lead_ids_existing(*, ids: Iterable[int | None]) -> set[int]:
+    """Those of `ids` whose lead still exists, in one query.
+
+    Consent events keep the id of a lead that was later deleted (history is never rewritten);
+    the lead page links only the ones still there.
+    """
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return set()
+    return set(Lead.objects.filter(pk__in=wanted).values_list("pk", flat=True))
 
 
 _PHONE_SEARCH = re.compile(r"^\+?[\d\s().\-/]+$")

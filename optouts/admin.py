@@ -26,7 +26,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(OptOut)
 class OptOutAdmin(ReadOnlyAdmin):
-    list_display = ["phone_number", "source", "channel", "opted_out_at", "actor"]
+    list_display = ["phone_number", "source", "channel", "opted_out_at", "actor_label"]
     list_filter = ["source", "channel"]
     search_fields = ["phone_number"]
     show_full_result_count = False
@@ -84,7 +84,7 @@ class OptOutAdmin(ReadOnlyAdmin):
 
 @admin.register(ConsentEvent)
 class ConsentEventAdmin(ReadOnlyAdmin):
-    list_display = ["phone_number", "action", "source", "channel", "actor", "created_at"]
+    list_display = ["phone_number", "action", "source", "channel", "actor_label", "created_at"]
     list_filter = ["action", "source", "channel"]
     search_fields = ["phone_number"]
     show_full_result_count = False

@@ -252,8 +252,15 @@ class ConsentEventOutputSerializer(serializers.Serializer):
     source = serializers.SerializerMethodField()
     previous_source = serializers.SerializerMethodField()
     channel = serializers.ChoiceField(choices=Channel.choices)
-    actor = serializers.SerializerMethodField()
-    lead = serializers.IntegerField(source="lead_id", allow_null=True)
+    actor = serializers.SerializerMethodField(
+        help_text="Username of who asked, as it was then (kept if the user is renamed or "
+        "deleted); null for the contact and the carrier."
+    )
+    lead = serializers.IntegerField(
+        source="lead_id",
+        allow_null=True,
+        help_text="Id of the lead the request came from; the lead may since have been deleted.",
+    )
     created_at = serializers.DateTimeField()
     details = serializers.DictField(help_text="Note, keyword text, provider error, API client.")
 
@@ -267,7 +274,8 @@ class ConsentEventOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_actor(self, event) -> str | None:
-        return event.actor.get_username() if event.actor_id else None
+        # The username at the time of the event, kept when the user is renamed or deleted.
+        return event.actor_label or None
 
 
 class PhoneNumberApi(APIView):
@@ -337,7 +345,7 @@ class OptOutListApi(generics.ListAPIView):
 
         @extend_schema_field(OpenApiTypes.STR)
         def get_actor(self, row) -> str | None:
-            return row.actor.get_username() if row.actor_id else None
+            return row.actor_label or None
 
         def get_can_opt_in(self, row) -> bool:
             return admin_may_opt_in(source=row.source)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -36,12 +35,14 @@ class OptOut(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     opted_out_at = models.DateTimeField()
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    lead = models.ForeignKey(
-        "leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    # Who and which lead, as they were: plain ids plus how they were named then, no foreign key,
+    # so deleting a user or a lead never rewrites the list or its history (docs/decisions.md).
+    # actor_id is auth.User's integer pk, lead_id Lead's bigint. db_default: a raw COPY that
+    # leaves a label out (the benchmarks' list loads) stores "" instead of failing.
+    actor_id = models.IntegerField("actor id", null=True, blank=True)
+    actor_label = models.TextField("actor", blank=True, default="", db_default="")
+    lead_id = models.BigIntegerField("lead id", null=True, blank=True)
+    lead_label = models.TextField("lead", blank=True, default="", db_default="")
     note = models.TextField(blank=True)
 
     class Meta:
@@ -82,6 +83,41 @@ class EventAction(models.TextChoices):
     OPT_IN_REFUSED = "opt_in_refused", "Opt-in refused"
 
 
+APPEND_ONLY = "Consent events are append-only: an event is never updated or deleted."
+
+
+class AppendOnlyError(ValueError):
+    """An attempt to rewrite or delete a consent event through the ORM."""
+
+    def __init__(self) -> None:
+        super().__init__(APPEND_ONLY)
+
+
+class ConsentEventQuerySet(models.QuerySet):
+    """Refuses every ORM path that rewrites or deletes events in bulk.
+
+    Model.save()/delete() refuse single events below. On PostgreSQL a trigger
+    (optouts.migrations.0004_immutable_history) also refuses raw UPDATE and DELETE; SQLite, used
+    for development, has only this guard.
+    """
+
+    def update(self, **kwargs):
+        raise AppendOnlyError()
+
+    update.alters_data = True
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError()
+
+    bulk_update.alters_data = True
+
+    def delete(self):
+        raise AppendOnlyError()
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+
 class ConsentEvent(models.Model):
     """Append-only audit trail: every change to the list and every refused opt-in."""
 
@@ -94,14 +130,15 @@ class ConsentEvent(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices, blank=True)
     previous_source = models.CharField(max_length=10, choices=Source.choices, blank=True)
     channel = models.CharField(max_length=10, choices=Channel.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    lead = models.ForeignKey(
-        "leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    # As on OptOut: ids and the names they had when the event was written, never rewritten.
+    actor_id = models.IntegerField("actor id", null=True, blank=True)
+    actor_label = models.TextField("actor", blank=True, default="", db_default="")
+    lead_id = models.BigIntegerField("lead id", null=True, blank=True)
+    lead_label = models.TextField("lead", blank=True, default="", db_default="")
     created_at = models.DateTimeField(db_index=True)
     details = models.JSONField(default=dict, blank=True)
+
+    objects = ConsentEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -124,8 +161,8 @@ class ConsentEvent(models.Model):
     def save(self, *args, **kwargs) -> None:
         # The audit trail is evidence: an event, once written, is never rewritten by the app.
         if self.pk is not None and not kwargs.get("force_insert"):
-            raise ValueError("Consent events are append-only.")
+            raise AppendOnlyError()
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ValueError("Consent events are append-only.")
+        raise AppendOnlyError()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import BooleanField, F, QuerySet
+from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 
 from optouts.lead_directory import LeadRef, lead_directory
@@ -66,7 +66,7 @@ def phone_is_opted_out(*, number: str) -> bool:
 def phone_status(*, number: str) -> PhoneStatus:
     """Status of a number typed in any form (raises InvalidPhoneNumber)."""
     e164 = phone_normalize(number)
-    row = OptOut.objects.select_related("actor", "lead").filter(phone_number=e164).first()
+    row = OptOut.objects.filter(phone_number=e164).first()
     return PhoneStatus(
         phone_number=e164,
         sms_opted_out=row is not None,
@@ -78,16 +78,14 @@ def phone_status(*, number: str) -> PhoneStatus:
 
 def phone_history(*, numbers: Iterable[str]) -> QuerySet[ConsentEvent]:
     """Consent events of E.164 `numbers`, newest first."""
-    return (
-        ConsentEvent.objects.filter(phone_number__in=list(numbers))
-        .select_related("actor", "lead")
-        .order_by("-created_at", "-id")
+    return ConsentEvent.objects.filter(phone_number__in=list(numbers)).order_by(
+        "-created_at", "-id"
     )
 
 
 def optout_list(*, filters: dict | None = None) -> QuerySet[OptOut]:
     """The opt-out list, newest first, narrowed by the report's FilterSet when filters are given."""
-    queryset = OptOut.objects.select_related("actor", "lead").order_by("-opted_out_at", "-id")
+    queryset = OptOut.objects.order_by("-opted_out_at", "-id")
     if filters:
         from optouts.filters import OptOutFilter
 
@@ -135,22 +133,19 @@ def optout_filterset(*, data=None):
     return OptOutFilter(data if data is not None else {}, queryset=optout_list())
 
 
-REPORT_FIELDS = ("id", "phone_number", "source", "channel", "opted_out_at", "note")
+REPORT_FIELDS = ("id", "phone_number", "source", "channel", "opted_out_at", "actor_label", "note")
 
 
 def optout_report_page(*, queryset: QuerySet[OptOut], page: int, per_page: int):
     """One page of the report as dicts, whether another page follows, without COUNT(*).
 
     Reads per_page + 1 rows (the extra one only says "there is a next page"), only the columns
-    the page shows plus the actor's username, and gives each row `leads`: the leads carrying its
-    number, read for the whole page in one more query (never one per row).
+    the page shows (the actor as named when the number was opted out), and gives each row
+    `leads`: the leads carrying its number, read for the whole page in one more query (never one
+    per row).
     """
     offset = (page - 1) * per_page
-    rows = list(
-        queryset.select_related(None).values(*REPORT_FIELDS, actor_username=F("actor__username"))[
-            offset : offset + per_page + 1
-        ]
-    )
+    rows = list(queryset.values(*REPORT_FIELDS)[offset : offset + per_page + 1])
     rows, has_next = rows[:per_page], len(rows) > per_page
     carriers = lead_refs_by_number(numbers=[row["phone_number"] for row in rows])
     for row in rows:
@@ -199,7 +194,7 @@ def optout_export_rows(*, queryset: QuerySet[OptOut], chunk_size: int = 2000):
     never sit in memory; the leads of each chunk are read with one query per chunk.
     """
     rows = queryset.values_list(
-        "phone_number", "source", "channel", "opted_out_at", "actor__username", "note"
+        "phone_number", "source", "channel", "opted_out_at", "actor_label", "note"
     ).iterator(chunk_size=chunk_size)
     chunk: list[tuple] = []
     for row in rows:
@@ -213,18 +208,15 @@ def optout_export_rows(*, queryset: QuerySet[OptOut], chunk_size: int = 2000):
 
 def _export_chunk(chunk: list[tuple]):
     carriers = lead_refs_by_number(numbers=[row[0] for row in chunk])
-    for number, source, channel, opted_out_at, username, note in chunk:
+    for number, source, channel, opted_out_at, actor_label, note in chunk:
         leads = carriers.get(number, [])
-        yield number, source, channel, opted_out_at, username, note, leads
+        yield number, source, channel, opted_out_at, actor_label, note, leads
 
 
 def phones_status(*, numbers: Iterable[str]) -> dict[str, PhoneStatus]:
     """{number: PhoneStatus} for E.164 `numbers`, opted in or not; one query for all of them."""
     wanted = list(dict.fromkeys(numbers))
-    rows = {
-        row.phone_number: row
-        for row in OptOut.objects.select_related("actor", "lead").filter(phone_number__in=wanted)
-    }
+    rows = {row.phone_number: row for row in OptOut.objects.filter(phone_number__in=wanted)}
     return {
         number: PhoneStatus(
             phone_number=number,

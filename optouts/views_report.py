@@ -64,13 +64,17 @@ def admins_only(view):
     return wrapped
 
 
-def by_whom(*, source: str, username: str | None) -> str:
-    """Who put the number on the list, in words."""
+def by_whom(*, source: str, actor_label: str) -> str:
+    """Who put the number on the list, in words: for an agent, the username it had then.
+
+    The label is a snapshot written with the row, so a deleted or renamed user still shows as
+    they were; it is empty only on rows written without a user (bulk demo data).
+    """
     if source == Source.CONTACT:
         return "the contact"
     if source == Source.SYSTEM:
         return "the carrier"
-    return username or "an agent (user deleted)"
+    return actor_label or "an agent (not recorded)"
 
 
 def _context(request, site, **extra) -> dict:
@@ -121,7 +125,7 @@ def _row(row: dict) -> dict:
         "source": source,
         "source_label": SOURCE_LABELS.get(source, source),
         "opted_out_at": row["opted_out_at"],
-        "by_whom": by_whom(source=source, username=row["actor_username"]),
+        "by_whom": by_whom(source=source, actor_label=row["actor_label"]),
         "channel": CHANNEL_LABELS.get(row["channel"], row["channel"]),
         "leads": _lead_links(row["leads"]),
         "note": row["note"],
@@ -332,12 +336,7 @@ def history_view(request, number, *, site):
             national=phone_format_national(e164),
             status=status,
             by_whom=(
-                by_whom(
-                    source=status.source,
-                    username=status.optout.actor.get_username()
-                    if status.optout and status.optout.actor
-                    else None,
-                )
+                by_whom(source=status.source, actor_label=status.optout.actor_label)
                 if status.source
                 else ""
             ),
@@ -372,7 +371,7 @@ def export_view(request, *, site):
     tz = site_timezone()
 
     def rows():
-        for number, source, channel, at, username, note, leads in optout_export_rows(
+        for number, source, channel, at, actor_label, note, leads in optout_export_rows(
             queryset=filterset.qs
         ):
             yield (
@@ -380,7 +379,7 @@ def export_view(request, *, site):
                 phone_format_national(number),
                 SOURCE_LABELS.get(source, source),
                 timezone.localtime(at, tz).isoformat(),
-                by_whom(source=source, username=username),
+                by_whom(source=source, actor_label=actor_label),
                 CHANNEL_LABELS.get(channel, channel),
                 note,
                 " ".join(str(lead.id) for lead in leads),

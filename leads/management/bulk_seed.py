@@ -4,8 +4,9 @@ Rows are written straight to the tables, not through the services, because a mil
 `lead_upsert`/`phone_opt_out` take hours. What the services guarantee is kept by construction:
 - every bulk number is a valid E.164 US number (NXX exchange 200-499, so never a demo `555`
   number), one mobile phone per bulk lead;
-- every opt-out list entry gets exactly one `opt_out` consent event with the same source, time
-  and lead, so replaying the events gives the list (optouts.selectors.state_from_events);
+- every opt-out list entry gets exactly one `opt_out` consent event with the same source, time,
+  actor and lead (ids and their labels, as the services write them), so replaying the events
+  gives the list (optouts.selectors.state_from_events);
 - reruns are idempotent: bulk leads are `bulk-NNNNNNNN` and the opt-outs are numbered the same
   way, so a rerun only adds what is missing.
 
@@ -22,6 +23,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from leads.directory import lead_label
 from leads.models import Lead, LeadPhone
 from optouts.models import Channel, ConsentEvent, OptOut, Source
 from velocify_sms.db_copy import copy_insert, copy_rows
@@ -97,27 +99,27 @@ def bulk_optouts_ensure(*, count: int, actor=None, progress: Progress | None = N
     for start in range(existing, count, CHUNK):
         stop = min(start + CHUNK, count)
         # A range on the unique external_id index (the ids are zero-padded, so they sort).
-        lead_ids = dict(
-            Lead.objects.filter(
+        leads = {
+            external_id: (pk, lead_label(first_name=first, last_name=last, email=email, lead_id=pk))
+            for external_id, pk, first, last, email in Lead.objects.filter(
                 external_id__gte=f"bulk-{start:08d}", external_id__lt=f"bulk-{stop:08d}"
-            ).values_list("external_id", "id")
-        )
+            ).values_list("external_id", "id", "first_name", "last_name", "email")
+        }
         rows = []
         for j in range(start, stop):
             source, channel = SOURCE_CHANNEL[j % 3]
-            lead_id = lead_ids.get(f"bulk-{j:08d}")
+            lead_id, lead_name = leads.get(f"bulk-{j:08d}", (None, ""))
             number = bulk_number(j if lead_id else NO_LEAD_OFFSET + j)
             when = now - timedelta(seconds=rng.randint(60, 365 * 86400))
-            rows.append(
-                (
-                    number,
-                    source.value,
-                    channel.value,
-                    when,
-                    actor.pk if actor and source == Source.AGENT else None,
-                    lead_id,
-                )
+            by_agent = actor is not None and source == Source.AGENT
+            # Who and which lead, ids and names, as the services write them.
+            who = dict(
+                actor_id=actor.pk if by_agent else None,
+                actor_label=actor.get_username() if by_agent else "",
+                lead_id=lead_id,
+                lead_label=lead_name,
             )
+            rows.append((number, source.value, channel.value, when, who))
         details = {
             Source.AGENT: {},
             Source.CONTACT: {"keyword": "STOP"},
@@ -131,11 +133,10 @@ def bulk_optouts_ensure(*, count: int, actor=None, progress: Progress | None = N
                         source=source,
                         channel=channel,
                         opted_out_at=when,
-                        actor_id=actor_id,
-                        lead_id=lead_id,
                         note=BULK_NOTE,
+                        **who,
                     )
-                    for number, source, channel, when, actor_id, lead_id in rows
+                    for number, source, channel, when, who in rows
                 ]
             )
             copy_insert(
@@ -145,12 +146,11 @@ def bulk_optouts_ensure(*, count: int, actor=None, progress: Progress | None = N
                         action=ConsentEvent.Action.OPT_OUT,
                         source=source,
                         channel=channel,
-                        actor_id=actor_id,
-                        lead_id=lead_id,
                         created_at=when,
                         details=details[source],
+                        **who,
                     )
-                    for number, source, channel, when, actor_id, lead_id in rows
+                    for number, source, channel, when, who in rows
                 ]
             )
         added += len(rows)

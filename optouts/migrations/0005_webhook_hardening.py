@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('optouts', '0003_messaging'),
+        ('optouts', '0004_immutable_history'),
     ]
 
     operations = [

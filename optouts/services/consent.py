@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from optouts.lead_directory import lead_directory
 from optouts.models import Channel, ConsentEvent, OptOut, Source
 from optouts.permissions import user_can_opt_in, user_can_opt_out
 from optouts.services.locks import phone_numbers_lock
@@ -60,6 +61,16 @@ class _Request:
     lead: object = None
     note: str = ""
     details: dict = field(default_factory=dict)
+    # {lead id: label} for the ids of an import's `lead_of`, read once before any lock is taken.
+    lead_labels: Mapping[int, str] = field(default_factory=dict)
+
+    @property
+    def actor_label(self) -> str:
+        return self.actor.get_username() if self.actor is not None else ""
+
+    @property
+    def lead_label(self) -> str:
+        return str(self.lead) if self.lead is not None else ""
 
 
 def _unique_numbers(numbers: Iterable[str]) -> list[str]:
@@ -70,7 +81,19 @@ def _actor_id(actor) -> int | None:
     return getattr(actor, "pk", None) if actor is not None else None
 
 
-def _event(*, number, action, source, previous, request: _Request, now, note, extra=None, lead_id):
+def _event(
+    *,
+    number,
+    action,
+    source,
+    previous,
+    request: _Request,
+    now,
+    note,
+    lead_id,
+    lead_label,
+    extra=None,
+):
     details = dict(request.details)
     if note:
         details["note"] = note
@@ -83,7 +106,9 @@ def _event(*, number, action, source, previous, request: _Request, now, note, ex
         previous_source=previous or "",
         channel=request.channel,
         actor_id=_actor_id(request.actor),
+        actor_label=request.actor_label,
         lead_id=lead_id,
+        lead_label=lead_label,
         created_at=now,
         details=details,
     )
@@ -114,14 +139,20 @@ def _opt_out_locked(
         if new_source is None:
             results.append(ConsentResult(number, Outcome.ALREADY_OPTED_OUT, current, current))
             continue
-        lead_id = lead_of.get(number) if lead_of else getattr(request.lead, "pk", None)
+        if lead_of:
+            lead_id = lead_of.get(number)
+            lead_label = request.lead_labels.get(lead_id, "") if lead_id is not None else ""
+        else:
+            lead_id, lead_label = getattr(request.lead, "pk", None), request.lead_label
         note = note_of.get(number, "") if note_of is not None else request.note
         fields = dict(
             source=new_source,
             channel=request.channel,
             opted_out_at=now,
             actor_id=_actor_id(request.actor),
+            actor_label=request.actor_label,
             lead_id=lead_id,
+            lead_label=lead_label,
             note=note,
         )
         if row is None:
@@ -140,6 +171,7 @@ def _opt_out_locked(
                 now=now,
                 note=note,
                 lead_id=lead_id,
+                lead_label=lead_label,
             )
         )
         results.append(ConsentResult(number, Outcome.OPTED_OUT, new_source, current))
@@ -150,7 +182,17 @@ def _opt_out_locked(
             copy_insert(to_create)
     if to_update:
         OptOut.objects.bulk_update(
-            to_update, ["source", "channel", "opted_out_at", "actor_id", "lead_id", "note"]
+            to_update,
+            [
+                "source",
+                "channel",
+                "opted_out_at",
+                "actor_id",
+                "actor_label",
+                "lead_id",
+                "lead_label",
+                "note",
+            ],
         )
     copy_insert(events)
     return results
@@ -232,6 +274,7 @@ def _opt_in_locked(numbers: list[str], by: str, permitted: bool, request: _Reque
                 note=request.note,
                 extra=extra,
                 lead_id=getattr(request.lead, "pk", None),
+                lead_label=request.lead_label,
             )
         )
     if to_delete:
@@ -272,11 +315,21 @@ def phones_opt_out_by_staff(
     if not user_can_opt_out(user):
         raise ConsentNotPermitted("You do not have permission to opt phone numbers out.")
     unique = _unique_numbers(numbers)
+    lead_labels: Mapping[int, str] = {}
     if lead_of is not None:
         lead_of = {phone_normalize(number): lead_id for number, lead_id in lead_of.items()}
+        # One query for the batch: the names the leads have now go into the events.
+        lead_labels = lead_directory().labels(i for i in lead_of.values() if i is not None)
     if note_of is not None:
         note_of = {phone_normalize(number): text for number, text in note_of.items()}
-    request = _Request(channel=channel, actor=user, lead=lead, note=note, details=details or {})
+    request = _Request(
+        channel=channel,
+        actor=user,
+        lead=lead,
+        note=note,
+        details=details or {},
+        lead_labels=lead_labels,
+    )
     return _opt_out(unique, Source.AGENT, request, lead_of, note_of)
 
 

@@ -189,6 +189,25 @@ def test_consent_history_of_the_lead_numbers_is_newest_first(admin_client, admin
     assert "note: asked" in body
 
 
+def test_history_links_a_live_lead_and_names_a_deleted_one_as_it_was(admin_client, agent_user):
+    phone = LeadPhoneFactory(number="+14155552671", lead=LeadFactory(first_name="Ida"))
+    live = LeadPhoneFactory(number=phone.number, lead=LeadFactory(first_name="Liv", last_name=""))
+    gone = LeadPhoneFactory(number=phone.number, lead=LeadFactory(first_name="Del", last_name=""))
+    given_opt_out(number=phone.number, channel=Channel.UI, actor=agent_user, lead=gone.lead)
+    given_opt_in(number=phone.number, by="admin", channel=Channel.UI, lead=live.lead)
+    given_opt_out(number=phone.number, channel=Channel.UI, actor=agent_user, lead=phone.lead)
+    gone_id = gone.lead.pk
+    gone.lead.delete()
+    agent_user.delete()
+    body = admin_client.get(change_url(phone.lead)).content.decode()
+    history = body[body.index("Consent history") :]
+    assert "<td>this lead</td>" in history
+    assert f'<a href="{change_url(live.lead)}">Liv</a>' in history
+    assert "<td>Del (deleted)</td>" in history
+    assert f"/admin/leads/lead/{gone_id}/" not in history
+    assert "<td>bob</td>" in history  # the deleted agent, by the username they had
+
+
 def test_a_lead_named_script_is_escaped_everywhere_on_the_page(agent_client):
     evil = "<script>alert(1)</script>"
     phone = LeadPhoneFactory(number="+14155552671", lead=LeadFactory(first_name=evil, last_name=""))

@@ -38,14 +38,15 @@ def test_confirming_opts_the_number_out_as_agent_from_the_lead_page(
     assert response.status_code == 302
     assert response["Location"] == change_url(phone.lead)
     row = OptOut.objects.get(phone_number=phone.number)
-    assert (row.source, row.channel, row.actor, row.lead) == (
+    assert (row.source, row.channel, row.actor_id, row.lead_id, row.lead_label) == (
         Source.AGENT,
         Channel.UI,
-        agent_user,
-        phone.lead,
+        agent_user.pk,
+        phone.lead.pk,
+        str(phone.lead),
     )
     event = ConsentEvent.objects.get()
-    assert (event.action, event.actor, event.lead) == ("opt_out", agent_user, phone.lead)
+    assert (event.action, event.actor_label, event.lead_id) == ("opt_out", "bob", phone.lead.pk)
     page = agent_client.get(change_url(phone.lead)).content.decode()
     assert "is opted out of SMS (source Agent)" in page
     assert '<div class="readonly">Yes</div>' in page
@@ -106,11 +107,11 @@ def test_admin_opts_an_agent_opt_out_back_in(admin_client, admin_user, agent_use
     assert "is opted in to SMS again." in response.content.decode()
     assert not OptOut.objects.exists()
     event = ConsentEvent.objects.latest("id")
-    assert (event.action, event.channel, event.actor, event.lead) == (
+    assert (event.action, event.channel, event.actor_id, event.lead_id) == (
         "opt_in",
         Channel.UI,
-        admin_user,
-        phone.lead,
+        admin_user.pk,
+        phone.lead.pk,
     )
 
 

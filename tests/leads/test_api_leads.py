@@ -54,12 +54,12 @@ def test_post_with_sms_opt_out_true_opts_every_number_out_in_one_go(agent_api, a
     assert response.status_code == 201
     assert response.json()["sms_opt_out"] is True
     rows = OptOut.objects.order_by("phone_number")
-    assert [(r.phone_number, r.source, r.channel, r.actor) for r in rows] == [
-        ("+12125550100", Source.AGENT, Channel.API, agent_user),
-        (NUMBER, Source.AGENT, Channel.API, agent_user),
+    assert [(r.phone_number, r.source, r.channel, r.actor_id) for r in rows] == [
+        ("+12125550100", Source.AGENT, Channel.API, agent_user.pk),
+        (NUMBER, Source.AGENT, Channel.API, agent_user.pk),
     ]
     lead = Lead.objects.get()
-    assert set(ConsentEvent.objects.values_list("lead", flat=True)) == {lead.pk}
+    assert set(ConsentEvent.objects.values_list("lead_id", "lead_label")) == {(lead.pk, "Ada")}
 
 
 @pytest.mark.parametrize("flag", [{"sms_opt_out": False}, {}], ids=["false", "absent"])

@@ -28,7 +28,7 @@ def test_seed_demo_scale_options_add_bulk_leads_and_opt_outs_once(groups):
     bulk = OptOut.objects.filter(note="bulk demo data")
     assert bulk.count() == 1_300
     # 1,200 of them are the bulk leads' numbers, the last 100 numbers of no lead.
-    assert bulk.filter(lead__isnull=False).count() == 1_200
+    assert bulk.filter(lead_id__isnull=False).count() == 1_200
     assert LeadPhone.objects.filter(number__in=bulk.values("phone_number")).count() == 1_200
     assert Lead.objects.with_sms_opt_out().filter(sms_opt_out=True).count() >= 1_200
 

@@ -36,10 +36,10 @@ def test_agent_token_opts_a_number_out_with_source_agent_channel_api(agent_api, 
         ]
     }
     row = OptOut.objects.get(phone_number=NUMBER)
-    assert (row.source, row.channel, row.actor) == (Source.AGENT, Channel.API, agent_user)
+    assert (row.source, row.channel, row.actor_id) == (Source.AGENT, Channel.API, agent_user.pk)
     event = ConsentEvent.objects.get(phone_number=NUMBER)
     assert event.channel == Channel.API
-    assert event.actor == agent_user
+    assert (event.actor_id, event.actor_label) == (agent_user.pk, agent_user.username)
     assert event.details["api_auth"] == "token"
 
 

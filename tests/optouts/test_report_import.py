@@ -27,7 +27,7 @@ def test_admin_imports_numbers_with_notes(admin_client, admin_user):
     assert rows["+14155550101"].source == Source.AGENT
     assert rows["+14155550101"].channel == Channel.IMPORT
     assert rows["+14155550101"].note == "asked by phone"
-    assert rows["+14155550101"].actor == admin_user
+    assert rows["+14155550101"].actor_id == admin_user.pk
     assert rows["+14155550102"].source == Source.CONTACT  # stronger source untouched
     event = ConsentEvent.objects.get(phone_number="+12125550103")
     assert event.channel == Channel.IMPORT and event.details["import_file"] == "list.csv"

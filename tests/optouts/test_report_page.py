@@ -108,7 +108,7 @@ def test_admin_opts_an_agent_row_in_and_sees_a_message(admin_client, admin_user,
     assert b"was opted back in" in response.content
     event = ConsentEvent.objects.filter(phone_number=AGENT_NUMBER).first()
     assert event.action == ConsentEvent.Action.OPT_IN
-    assert event.channel == Channel.REPORT and event.actor == admin_user
+    assert event.channel == Channel.REPORT and event.actor_id == admin_user.pk
 
 
 def test_forged_opt_in_of_a_contact_row_is_refused_and_logged(admin_client, listed, caplog):

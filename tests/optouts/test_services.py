@@ -121,7 +121,7 @@ def test_admin_cannot_opt_in_a_number_that_texted_stop(admin_user):
     assert result.reason == RefusalReason.CONTACT_OPT_OUT
     assert "START" in result.detail
     refusal = ConsentEvent.objects.get(action=ConsentEvent.Action.OPT_IN_REFUSED)
-    assert refusal.actor == admin_user
+    assert (refusal.actor_id, refusal.actor_label) == (admin_user.pk, admin_user.username)
     assert refusal.channel == Channel.API
     assert refusal.details["note"] == "customer asked by phone"
 

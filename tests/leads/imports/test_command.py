@@ -26,7 +26,7 @@ def test_imports_a_fixture_and_reports(fixture_path, admin_user):
     assert "General.Sms.OptOut -> sms_opt_out" in out
     assert "3 created, 0 updated, 2 numbers opted out, 0 rows rejected" in out
     assert "3/3 rows (100.0%)" in out  # plain progress lines when not a terminal
-    assert ConsentEvent.objects.filter(actor=admin_user).count() == 2
+    assert ConsentEvent.objects.filter(actor_id=admin_user.pk).count() == 2
 
 
 def test_rejected_rows_give_a_non_zero_exit(tmp_path, admin_user):

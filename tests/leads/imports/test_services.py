@@ -58,13 +58,18 @@ def test_run_creates_leads_and_opts_out_every_number_of_a_true_row(upload, admin
         ("+14155552672", "home"),
     ]
     rows = OptOut.objects.order_by("phone_number")
-    assert [(o.phone_number, o.source, o.channel, o.actor, o.lead_id) for o in rows] == [
-        ("+14155552671", Source.AGENT, Channel.IMPORT, admin_user, ann.pk),
-        ("+14155552672", Source.AGENT, Channel.IMPORT, admin_user, ann.pk),
+    assert [
+        (o.phone_number, o.source, o.channel, o.actor_id, o.actor_label, o.lead_id, o.lead_label)
+        for o in rows
+    ] == [
+        ("+14155552671", Source.AGENT, Channel.IMPORT, admin_user.pk, "alice", ann.pk, str(ann)),
+        ("+14155552672", Source.AGENT, Channel.IMPORT, admin_user.pk, "alice", ann.pk, str(ann)),
     ]
     events = ConsentEvent.objects.filter(action="opt_out")
     assert {e.details["import_job"] for e in events} == {job.pk}
-    assert {e.lead_id for e in events} == {ann.pk}
+    assert {(e.lead_id, e.lead_label, e.actor_label) for e in events} == {
+        (ann.pk, str(ann), "alice")
+    }
     assert Lead.objects.with_sms_opt_out().get(external_id="E2").sms_opt_out is False
 
 
@@ -140,9 +145,12 @@ def test_a_batch_big_enough_for_copy_stores_each_row_on_its_own_lead(upload, adm
         f"+1415550{n - 1:04d}",
     ]
     opted = OptOut.objects.filter(phone_number__startswith="+1415550")
-    assert {(o.phone_number, o.lead.first_name) for o in opted} == {
+    leads = {lead.pk: lead for lead in Lead.objects.all()}
+    assert {(o.phone_number, leads[o.lead_id].first_name) for o in opted} == {
         (f"+1415550{i:04d}", f"N{i}") for i in range(n) if i % 7 == 0
     }
+    # Each row's label names its own lead, from the one label query of its batch.
+    assert all(o.lead_label == str(leads[o.lead_id]) for o in opted)
 
 
 def test_rows_with_a_blank_external_id_each_make_a_lead_without_one(upload, admin_user):

@@ -56,7 +56,7 @@ def test_one_click_opts_the_number_out_as_agent_from_the_ui(agent_client, agent_
     response = agent_client.post(_confirm_url(flagged))
     assert response.status_code == 302
     row = OptOut.objects.get(phone_number=NUMBER)
-    assert (row.source, row.channel, row.actor) == (Source.AGENT, Channel.UI, agent_user)
+    assert (row.source, row.channel, row.actor_id) == (Source.AGENT, Channel.UI, agent_user.pk)
     flagged.refresh_from_db()
     assert flagged.status == PossibleOptOut.Status.OPTED_OUT
     assert flagged.resolved_by == agent_user
