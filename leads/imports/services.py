@@ -1,9 +1,10 @@
 """Writes of the lead import: jobs, the batch that stores rows, the job run and its resume.
 
-Rows become leads through the same rules as leads.services.lead_upsert (match by external_id,
-the phone set becomes exactly the row's phones when phone columns are mapped) and opt-outs go
-through optouts.services (source agent, channel import, actor the importing user, the job in
-the details), in the transaction of their batch. FALSE or blank never takes a number off the list.
+Rows become leads through leads.services.writer.leads_write, the one lead writer that the lead
+page and the API call with one row (match by external_id, the phone set becomes exactly the
+row's phones when phone columns are mapped); opt-outs go through optouts.services (source agent,
+channel import, actor the importing user, the job in the details), in the transaction of their
+batch. FALSE or blank never takes a number off the list.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from leads.imports.mapping import (
-    LEAD_TARGETS,
     CleanRow,
     MappingError,
     RowCleaner,
@@ -30,10 +30,9 @@ from leads.imports.mapping import (
 from leads.imports.models import ImportJob, ImportJobStatus, ImportMapping, ImportRowError
 from leads.imports.pipeline import batches_cleaned
 from leads.imports.readers import ImportFileError, ReaderOptions, Table, table_open
-from leads.models import Lead, LeadPhone
+from leads.models import Lead
+from leads.services.writer import LeadRow, leads_write
 from optouts.models import Channel, OptOut
-from optouts.services import Outcome, phones_opt_out_by_staff
-from velocify_sms.db_copy import copy_rows
 
 __all__ = [
     "BatchResult",
@@ -70,129 +69,30 @@ def import_rows_write(
 ) -> BatchResult:
     """Store valid rows as leads with their phones and opt-outs, in one transaction.
 
-    Per batch: one query finds the leads that already have the rows' external_ids, leads are
-    bulk-created and bulk-updated, phones likewise, and every number of every TRUE row is opted
-    out by one call of optouts.services.phones_opt_out_for_leads. A later row with the same
-    external_id as an earlier one updates the lead that row made.
+    The batch goes to leads.services.writer.leads_write, the one lead writer (the lead page and
+    the API call it with one row): match by external_id, a later row with the same external_id
+    as an earlier one updates the lead that row made, the phone set becomes exactly the row's
+    phones when phone columns are mapped, and every number of every TRUE row is opted out by one
+    call of the consent service (channel import, the job in the details).
     """
-    result = BatchResult()
-    if not rows:
-        return result
-    now = timezone.now()
-    with transaction.atomic():
-        external_ids = {row.external_id for row in rows if row.external_id}
-        existing: dict[str, Lead] = {}
-        if external_ids:
-            existing = {
-                lead.external_id: lead
-                for lead in Lead.objects.select_for_update().filter(external_id__in=external_ids)
-            }
-        # New leads are plain dicts of field values until COPY gives them ids: a model instance
-        # per row costs more than writing the row.
-        new_leads: list[dict[str, str]] = []
-        made: dict[str, int] = {}  # external_id -> index in new_leads
-        to_update: dict[int, Lead] = {}
-        update_fields: set[str] = set()
-        row_refs: list[tuple[CleanRow, int, bool]] = []  # (row, lead pk or new index, is new)
-        for row in rows:
-            external_id = row.external_id
-            lead = existing.get(external_id) if external_id else None
-            if lead is not None:
-                for name, value in row.fields.items():
-                    setattr(lead, name, value)
-                to_update[lead.pk] = lead
-                update_fields.update(row.fields)
-                row_refs.append((row, lead.pk, False))
-                result.updated += 1
-            elif external_id and external_id in made:
-                index = made[external_id]
-                new_leads[index].update(row.fields)
-                row_refs.append((row, index, True))
-                result.updated += 1
-            else:
-                if external_id:
-                    made[external_id] = len(new_leads)
-                row_refs.append((row, len(new_leads), True))
-                new_leads.append(dict(row.fields))
-                result.created += 1
-        new_ids = copy_rows(
-            Lead,
-            _NEW_LEAD_FIELDS,
-            [
-                (*(fields.get(name, default) for name, default in _NEW_LEAD_DEFAULTS), now, now)
-                for fields in new_leads
-            ],
-            returning_ids=True,
-        )
-        if to_update:
-            for lead in to_update.values():
-                lead.updated_at = now
-            Lead.objects.bulk_update(
-                list(to_update.values()), sorted(update_fields | {"updated_at"})
+    written = leads_write(
+        rows=[
+            LeadRow(
+                fields=row.fields,
+                phones=row.phones if row.phones_mapped else None,
+                sms_opt_out=row.sms_opt_out,
             )
-        row_leads = [(row, new_ids[ref] if new else ref) for row, ref, new in row_refs]
-        phones_of = _phones_write(row_leads, updated_ids=set(to_update))
-        lead_of: dict[str, int] = {}  # a number on several TRUE rows names the first one's lead
-        for row, lead_id in row_leads:
-            if row.sms_opt_out:
-                numbers = [n for n, _ in row.phones] if row.phones_mapped else phones_of(lead_id)
-                for number in numbers:
-                    lead_of.setdefault(number, lead_id)
-        if lead_of:
-            outcomes = phones_opt_out_by_staff(
-                numbers=list(lead_of),
-                user=actor,
-                channel=Channel.IMPORT,
-                lead_of=lead_of,
-                details=details,
-            )
-            result.opted_out = sum(1 for r in outcomes if r.outcome == Outcome.OPTED_OUT)
-    return result
-
-
-# The lead fields a row can set, with the value a new lead gets when its row does not.
-_NEW_LEAD_DEFAULTS = [(name, Lead._meta.get_field(name).get_default()) for name in LEAD_TARGETS]
-_NEW_LEAD_FIELDS = [name for name, _ in _NEW_LEAD_DEFAULTS] + ["created_at", "updated_at"]
-
-
-def _phones_write(row_leads: list[tuple[CleanRow, int]], *, updated_ids: set[int]):
-    """Make each lead's phone set exactly its (last) row's phones; return a lookup of numbers."""
-    wanted: dict[int, list[tuple[str, str]]] = {}
-    for row, lead_id in row_leads:
-        if row.phones_mapped:
-            wanted[lead_id] = row.phones
-    current: dict[int, dict[str, LeadPhone]] = {}
-    if updated_ids:
-        for phone in LeadPhone.objects.filter(lead_id__in=updated_ids):
-            current.setdefault(phone.lead_id, {})[phone.number] = phone
-    to_create, to_change, to_delete = [], [], []
-    for lead_id, phones in wanted.items():
-        have = current.get(lead_id)
-        if not have:  # a new lead, or one without phones: the common case of an import
-            to_create.extend((lead_id, number, kind) for number, kind in phones)
-            continue
-        numbers = {number for number, _ in phones}
-        to_delete.extend(p.pk for number, p in have.items() if number not in numbers)
-        for number, kind in phones:
-            phone = have.get(number)
-            if phone is None:
-                to_create.append((lead_id, number, kind))
-            elif phone.kind != kind:
-                phone.kind = kind
-                to_change.append(phone)
-    if to_delete:
-        # The numbers stay on the opt-out list if they are on it: consent is per number.
-        LeadPhone.objects.filter(pk__in=to_delete).delete()
-    if to_change:
-        LeadPhone.objects.bulk_update(to_change, ["kind"])
-    copy_rows(LeadPhone, ["lead_id", "number", "kind"], to_create)
-
-    def phones_of(lead_id: int) -> list[str]:
-        if lead_id in wanted:
-            return [number for number, _ in wanted[lead_id]]
-        return list(current.get(lead_id, {}))
-
-    return phones_of
+            for row in rows
+        ],
+        actor=actor,
+        channel=Channel.IMPORT,
+        details=details,
+    )
+    return BatchResult(
+        created=written.created_count,
+        updated=written.updated_count,
+        opted_out=written.opted_out_count,
+    )
 
 
 # --- Jobs -----------------------------------------------------------------------------------------
