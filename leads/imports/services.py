@@ -21,6 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from leads.imports.mapping import (
+    OPT_OUT,
+    TARGETS,
     CleanRow,
     MappingError,
     RowCleaner,
@@ -33,10 +35,12 @@ from leads.imports.readers import ImportFileError, ReaderOptions, Table, table_o
 from leads.models import Lead
 from leads.services.writer import LeadRow, leads_write
 from optouts.models import Channel, OptOut
+from optouts.permissions import user_can_opt_out
 
 __all__ = [
     "BatchResult",
     "ImportFileError",
+    "ImportOptOutNotPermitted",
     "MappingError",
     "Preview",
     "import_job_create",
@@ -45,6 +49,8 @@ __all__ = [
     "import_job_resume",
     "import_job_run",
     "import_job_start",
+    "import_mapping_opt_out_check",
+    "import_mapping_opt_out_errors",
     "import_mapping_save",
     "import_rows_write",
 ]
@@ -52,6 +58,15 @@ __all__ = [
 
 class ImportConflict(RuntimeError):
     """Another worker committed a batch of this job first; this run stops without writing."""
+
+
+class ImportOptOutNotPermitted(MappingError):
+    """The mapping imports SMS Opt Out and the importing user may not opt numbers out.
+
+    A MappingError, because mapping that column to `ignore` is the fix; the API answers 403.
+    """
+
+    code = "opt_out_not_permitted"
 
 
 @dataclass
@@ -93,6 +108,37 @@ def import_rows_write(
         updated=written.updated_count,
         opted_out=written.opted_out_count,
     )
+
+
+# --- Who may import what -------------------------------------------------------------------
+
+
+def import_mapping_opt_out_errors(*, mapping: dict[str, str], user) -> list[str]:
+    """Why `user` may not import with this mapping (empty when they may).
+
+    A column mapped to SMS Opt Out opts numbers out on its TRUE rows, which the consent service
+    allows only to users with optouts.opt_out_phone (the import's actor is the user who uploaded
+    the file). Refused up front, whatever the values: finding out at the first TRUE row would
+    fail the job midway.
+    """
+    headers = [header for header, target in mapping.items() if target == OPT_OUT]
+    if not headers or user_can_opt_out(user):
+        return []
+    who = "this import has no user who may"
+    if user is not None:
+        who = f"{user.get_username()} may not"
+    return [
+        f'Column "{headers[0]}" is mapped to {TARGETS[OPT_OUT]}, which opts numbers out, but '
+        f'{who} opt phone numbers out. Map it to "{TARGETS["ignore"]}" (FALSE and blank '
+        "change nothing anyway), or have someone who may opt numbers out import the file."
+    ]
+
+
+def import_mapping_opt_out_check(*, mapping: dict[str, str], user) -> None:
+    """Raise ImportOptOutNotPermitted when `user` may not import with this mapping."""
+    errors = import_mapping_opt_out_errors(mapping=mapping, user=user)
+    if errors:
+        raise ImportOptOutNotPermitted(errors)
 
 
 # --- Jobs -----------------------------------------------------------------------------------------
@@ -164,7 +210,9 @@ def import_job_mapping_set(*, job: ImportJob, mapping: dict[str, str]) -> Import
     """Check and store the mapping of a draft job; MappingError lists what is wrong."""
     if job.status != ImportJobStatus.DRAFT:
         raise MappingError(["This import has already started: its mapping cannot change."])
-    job.mapping = mapping_check(headers=job.headers, mapping=mapping)
+    complete = mapping_check(headers=job.headers, mapping=mapping)
+    import_mapping_opt_out_check(mapping=complete, user=job.created_by)
+    job.mapping = complete
     job.save(update_fields=["mapping"])
     return job
 
@@ -195,10 +243,12 @@ def _table(job: ImportJob) -> Table:
 
 
 def import_job_start(*, job: ImportJob) -> ImportJob:
-    """Queue a draft job as a background task (django-tasks). The mapping is checked first."""
+    """Queue a draft job as a background task (django-tasks). The mapping is checked first,
+    and that its user may import it (ImportOptOutNotPermitted)."""
     from leads.imports.tasks import import_job_run_task
 
     mapping_check(headers=job.headers, mapping=job.mapping)
+    import_mapping_opt_out_check(mapping=job.mapping, user=job.created_by)
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.status != ImportJobStatus.DRAFT:
@@ -269,6 +319,8 @@ def import_job_run(
         job.heartbeat_at = timezone.now()
         job.save(update_fields=["status", "started_at", "heartbeat_at"])
     try:
+        # Checked again here: the user's permissions may have changed since the job started.
+        import_mapping_opt_out_check(mapping=job.mapping, user=job.created_by)
         table = _table(job)
         if job.total_rows is None:
             job.total_rows = table.count_rows()
@@ -290,7 +342,7 @@ def import_job_run(
             status=ImportJobStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
         )
         job.refresh_from_db()
-        if not isinstance(exc, ImportFileError):
+        if not isinstance(exc, ImportFileError | ImportOptOutNotPermitted):
             raise
         return job
     ImportJob.objects.filter(pk=job.pk).update(
@@ -374,6 +426,8 @@ def import_job_preview(
 ) -> Preview:
     """Dry run: read every row and say what the import would do. Writes nothing.
 
+    A mapping its user may not import (ImportOptOutNotPermitted) is refused here too.
+
     With `seconds`, it looks at the clock every `batch_size` rows and, once past that time and
     with rows left, stops and says so (`complete` False): a web page or API call must answer
     before its request times out, and the import itself checks every row anyway, listing the
@@ -381,6 +435,7 @@ def import_job_preview(
     reads.)
     """
     started = time.perf_counter()
+    import_mapping_opt_out_check(mapping=job.mapping, user=job.created_by)
     table = _table(job)
     cleaner = RowCleaner(headers=job.headers, mapping=job.mapping)
     preview = Preview()
