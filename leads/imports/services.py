@@ -1,5 +1,8 @@
 """Writes of the lead import: jobs, the batch that stores rows, the job run and its resume.
 
+The preview (a dry run) lives in leads.imports.preview and who may import what in
+leads.imports.permissions; both are re-exported here for the pages, the API and the command.
+
 Rows become leads through leads.services.writer.leads_write, the one lead writer that the lead
 page and the API call with one row (match by external_id, the phone set becomes exactly the
 row's phones when phone columns are mapped); opt-outs go through optouts.services (source agent,
@@ -10,9 +13,8 @@ batch. FALSE or blank never takes a number off the list.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,8 +23,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from leads.imports.mapping import (
-    OPT_OUT,
-    TARGETS,
     CleanRow,
     MappingError,
     RowCleaner,
@@ -30,12 +30,16 @@ from leads.imports.mapping import (
     mapping_guess,
 )
 from leads.imports.models import ImportJob, ImportJobStatus, ImportMapping, ImportRowError
+from leads.imports.permissions import (
+    ImportOptOutNotPermitted,
+    import_mapping_opt_out_check,
+    import_mapping_opt_out_errors,
+)
 from leads.imports.pipeline import batches_cleaned
-from leads.imports.readers import ImportFileError, ReaderOptions, Table, table_open
-from leads.models import Lead
+from leads.imports.preview import Preview, import_job_preview, import_job_table
+from leads.imports.readers import ImportFileError, ReaderOptions, table_open
 from leads.services.writer import LeadRow, leads_write
-from optouts.models import Channel, OptOut
-from optouts.permissions import user_can_opt_out
+from optouts.models import Channel
 
 __all__ = [
     "BatchResult",
@@ -58,15 +62,6 @@ __all__ = [
 
 class ImportConflict(RuntimeError):
     """Another worker committed a batch of this job first; this run stops without writing."""
-
-
-class ImportOptOutNotPermitted(MappingError):
-    """The mapping imports SMS Opt Out and the importing user may not opt numbers out.
-
-    A MappingError, because mapping that column to `ignore` is the fix; the API answers 403.
-    """
-
-    code = "opt_out_not_permitted"
 
 
 @dataclass
@@ -108,37 +103,6 @@ def import_rows_write(
         updated=written.updated_count,
         opted_out=written.opted_out_count,
     )
-
-
-# --- Who may import what -------------------------------------------------------------------
-
-
-def import_mapping_opt_out_errors(*, mapping: dict[str, str], user) -> list[str]:
-    """Why `user` may not import with this mapping (empty when they may).
-
-    A column mapped to SMS Opt Out opts numbers out on its TRUE rows, which the consent service
-    allows only to users with optouts.opt_out_phone (the import's actor is the user who uploaded
-    the file). Refused up front, whatever the values: finding out at the first TRUE row would
-    fail the job midway.
-    """
-    headers = [header for header, target in mapping.items() if target == OPT_OUT]
-    if not headers or user_can_opt_out(user):
-        return []
-    who = "this import has no user who may"
-    if user is not None:
-        who = f"{user.get_username()} may not"
-    return [
-        f'Column "{headers[0]}" is mapped to {TARGETS[OPT_OUT]}, which opts numbers out, but '
-        f'{who} opt phone numbers out. Map it to "{TARGETS["ignore"]}" (FALSE and blank '
-        "change nothing anyway), or have someone who may opt numbers out import the file."
-    ]
-
-
-def import_mapping_opt_out_check(*, mapping: dict[str, str], user) -> None:
-    """Raise ImportOptOutNotPermitted when `user` may not import with this mapping."""
-    errors = import_mapping_opt_out_errors(mapping=mapping, user=user)
-    if errors:
-        raise ImportOptOutNotPermitted(errors)
 
 
 # --- Jobs -----------------------------------------------------------------------------------------
@@ -231,17 +195,6 @@ def import_mapping_save(*, name: str, mapping: dict[str, str], user=None) -> Imp
     return saved
 
 
-def _table(job: ImportJob) -> Table:
-    table = table_open(
-        path=job.file.path, name=job.original_name, options=ReaderOptions.from_dict(job.options)
-    )
-    if table.headers != job.headers:
-        raise ImportFileError(
-            "file_changed", "The stored file's header row no longer matches this import."
-        )
-    return table
-
-
 def import_job_start(*, job: ImportJob) -> ImportJob:
     """Queue a draft job as a background task (django-tasks). The mapping is checked first,
     and that its user may import it (ImportOptOutNotPermitted)."""
@@ -321,7 +274,7 @@ def import_job_run(
     try:
         # Checked again here: the user's permissions may have changed since the job started.
         import_mapping_opt_out_check(mapping=job.mapping, user=job.created_by)
-        table = _table(job)
+        table = import_job_table(job=job)
         if job.total_rows is None:
             job.total_rows = table.count_rows()
             ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
@@ -392,108 +345,3 @@ def _batch_commit(job: ImportJob, batch: list[tuple[CleanRow, list[str]]], actor
                 "heartbeat_at",
             ]
         )
-
-
-# --- Preview --------------------------------------------------------------------------------------
-
-
-@dataclass
-class Preview:
-    total_rows: int = 0
-    to_create: int = 0
-    to_update: int = 0
-    numbers_to_opt_out: int = 0
-    numbers_already_opted_out: int = 0
-    rows_with_errors: int = 0
-    sample: list[CleanRow] = field(default_factory=list)
-    errors: list[dict] = field(default_factory=list)
-    errors_shown_max: int = 1000
-    seconds: float = 0.0
-    # False when the time limit stopped it: the figures are for the first total_rows rows only.
-    complete: bool = True
-
-    @property
-    def errors_truncated(self) -> bool:
-        return self.rows_with_errors and len(self.errors) >= self.errors_shown_max
-
-
-def import_job_preview(
-    *,
-    job: ImportJob,
-    sample_size: int = 10,
-    batch_size: int = 1000,
-    seconds: float | None = None,
-) -> Preview:
-    """Dry run: read every row and say what the import would do. Writes nothing.
-
-    A mapping its user may not import (ImportOptOutNotPermitted) is refused here too.
-
-    With `seconds`, it looks at the clock every `batch_size` rows and, once past that time and
-    with rows left, stops and says so (`complete` False): a web page or API call must answer
-    before its request times out, and the import itself checks every row anyway, listing the
-    rejected ones in its report. (Lives here, next to the writer it mirrors, though it only
-    reads.)
-    """
-    started = time.perf_counter()
-    import_mapping_opt_out_check(mapping=job.mapping, user=job.created_by)
-    table = _table(job)
-    cleaner = RowCleaner(headers=job.headers, mapping=job.mapping)
-    preview = Preview()
-    seen_ids: set[str] = set()
-    opt_out_numbers: set[str] = set()
-    batch: list[CleanRow] = []
-
-    def flush() -> None:
-        ids = {r.external_id for r in batch if r.external_id and r.external_id not in seen_ids}
-        existing = set(
-            Lead.objects.filter(external_id__in=ids).values_list("external_id", flat=True)
-        )
-        for row in batch:
-            ext = row.external_id
-            if ext and (ext in existing or ext in seen_ids):
-                preview.to_update += 1
-            else:
-                preview.to_create += 1
-            if ext:
-                seen_ids.add(ext)
-        numbers = {n for r in batch if r.sms_opt_out for n, _ in r.phones} - opt_out_numbers
-        if numbers:
-            preview.numbers_already_opted_out += OptOut.objects.filter(
-                phone_number__in=numbers
-            ).count()
-            opt_out_numbers.update(numbers)
-        batch.clear()
-
-    for number, values in table.rows():
-        if (
-            seconds is not None
-            and preview.total_rows
-            and preview.total_rows % batch_size == 0
-            and time.perf_counter() - started > seconds
-        ):
-            preview.complete = False  # checked here, so only when there is a row left
-            break
-        preview.total_rows += 1
-        row = cleaner.clean(number, values)
-        if row.errors:
-            preview.rows_with_errors += 1
-            for error in row.errors:
-                if len(preview.errors) < preview.errors_shown_max:
-                    preview.errors.append(
-                        {
-                            "row": row.row_number,
-                            "column": error.column,
-                            "value": error.value,
-                            "detail": error.detail,
-                        }
-                    )
-            continue
-        if len(preview.sample) < sample_size:
-            preview.sample.append(row)
-        batch.append(row)
-        if len(batch) >= batch_size:
-            flush()
-    flush()
-    preview.numbers_to_opt_out = len(opt_out_numbers)
-    preview.seconds = time.perf_counter() - started
-    return preview

@@ -16,7 +16,8 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from leads.imports.services import import_job_create, import_job_run
@@ -248,7 +249,7 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@settings(
+@hypothesis_settings(
     max_examples=20,  # about 10 s on SQLite; each example runs ~15 API calls and an import
     deadline=None,
     database=None,  # no .hypothesis folder in the project
