@@ -21,6 +21,7 @@ from leads.imports.permissions import CanImportLeads
 from leads.imports.readers import ImportFileError
 from leads.imports.selectors import import_job_errors, import_job_progress
 from leads.imports.services import (
+    ImportOptOutNotPermitted,
     import_job_create,
     import_job_preview,
     import_job_start,
@@ -85,10 +86,12 @@ class ImportJobCreateApi(APIView):
             "its figures then cover the first `rows` rows only. A file that cannot be imported "
             "(empty, no data rows, duplicate headers, not a spreadsheet, damaged XLSX, "
             "undecodable bytes, too large) or a bad mapping is "
-            "a 400 with its own `code`; nothing is written."
+            "a 400 with its own `code`; nothing is written. A file whose mapping has an SMS Opt "
+            "Out column, sent by a user who may not opt numbers out, is a 403 "
+            "`opt_out_not_permitted` (map that column to `ignore`); nothing is written."
         ),
         request={"multipart/form-data": ImportJobCreateInput},
-        responses={202: dict, 200: dict, **api_write_errors()},
+        responses={202: dict, 200: dict, **api_write_errors(403)},
         tags=["lead imports"],
     )
     def post(self, request):
@@ -123,6 +126,16 @@ class ImportJobCreateApi(APIView):
                 job.delete()
                 return Response(body, status=status.HTTP_200_OK)
             job = import_job_start(job=job)
+        except ImportOptOutNotPermitted as exc:
+            # Refused before any row is read; the draft goes too, as for a dry run.
+            job.file.delete(save=False)
+            job.delete()
+            raise ApiError(
+                code=exc.code,
+                detail=str(exc),
+                status_code=status.HTTP_403_FORBIDDEN,
+                errors={"mapping": exc.errors},
+            ) from None
         except ImportFileError as exc:
             raise ApiError(code=exc.code, detail=exc.message) from None
         except MappingError as exc:

@@ -1,17 +1,20 @@
 """Writes of the lead import: jobs, the batch that stores rows, the job run and its resume.
 
-Rows become leads through the same rules as leads.services.lead_upsert (match by external_id,
-the phone set becomes exactly the row's phones when phone columns are mapped) and opt-outs go
-through optouts.services (source agent, channel import, actor the importing user, the job in
-the details), in the transaction of their batch. FALSE or blank never takes a number off the list.
+The preview (a dry run) lives in leads.imports.preview and who may import what in
+leads.imports.permissions; both are re-exported here for the pages, the API and the command.
+
+Rows become leads through leads.services.writer.leads_write, the one lead writer that the lead
+page and the API call with one row (match by external_id, the phone set becomes exactly the
+row's phones when phone columns are mapped); opt-outs go through optouts.services (source agent,
+channel import, actor the importing user, the job in the details), in the transaction of their
+batch. FALSE or blank never takes a number off the list.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -20,7 +23,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from leads.imports.mapping import (
-    LEAD_TARGETS,
     CleanRow,
     MappingError,
     RowCleaner,
@@ -28,16 +30,21 @@ from leads.imports.mapping import (
     mapping_guess,
 )
 from leads.imports.models import ImportJob, ImportJobStatus, ImportMapping, ImportRowError
+from leads.imports.permissions import (
+    ImportOptOutNotPermitted,
+    import_mapping_opt_out_check,
+    import_mapping_opt_out_errors,
+)
 from leads.imports.pipeline import batches_cleaned
-from leads.imports.readers import ImportFileError, ReaderOptions, Table, table_open
-from leads.models import Lead, LeadPhone
-from optouts.models import Channel, OptOut
-from optouts.services import Outcome, phones_opt_out_by_staff
-from velocify_sms.db_copy import copy_rows
+from leads.imports.preview import Preview, import_job_preview, import_job_table
+from leads.imports.readers import ImportFileError, ReaderOptions, table_open
+from leads.services.writer import LeadRow, leads_write
+from optouts.models import Channel
 
 __all__ = [
     "BatchResult",
     "ImportFileError",
+    "ImportOptOutNotPermitted",
     "MappingError",
     "Preview",
     "import_job_create",
@@ -46,6 +53,8 @@ __all__ = [
     "import_job_resume",
     "import_job_run",
     "import_job_start",
+    "import_mapping_opt_out_check",
+    "import_mapping_opt_out_errors",
     "import_mapping_save",
     "import_rows_write",
 ]
@@ -70,129 +79,30 @@ def import_rows_write(
 ) -> BatchResult:
     """Store valid rows as leads with their phones and opt-outs, in one transaction.
 
-    Per batch: one query finds the leads that already have the rows' external_ids, leads are
-    bulk-created and bulk-updated, phones likewise, and every number of every TRUE row is opted
-    out by one call of optouts.services.phones_opt_out_for_leads. A later row with the same
-    external_id as an earlier one updates the lead that row made.
+    The batch goes to leads.services.writer.leads_write, the one lead writer (the lead page and
+    the API call it with one row): match by external_id, a later row with the same external_id
+    as an earlier one updates the lead that row made, the phone set becomes exactly the row's
+    phones when phone columns are mapped, and every number of every TRUE row is opted out by one
+    call of the consent service (channel import, the job in the details).
     """
-    result = BatchResult()
-    if not rows:
-        return result
-    now = timezone.now()
-    with transaction.atomic():
-        external_ids = {row.external_id for row in rows if row.external_id}
-        existing: dict[str, Lead] = {}
-        if external_ids:
-            existing = {
-                lead.external_id: lead
-                for lead in Lead.objects.select_for_update().filter(external_id__in=external_ids)
-            }
-        # New leads are plain dicts of field values until COPY gives them ids: a model instance
-        # per row costs more than writing the row.
-        new_leads: list[dict[str, str]] = []
-        made: dict[str, int] = {}  # external_id -> index in new_leads
-        to_update: dict[int, Lead] = {}
-        update_fields: set[str] = set()
-        row_refs: list[tuple[CleanRow, int, bool]] = []  # (row, lead pk or new index, is new)
-        for row in rows:
-            external_id = row.external_id
-            lead = existing.get(external_id) if external_id else None
-            if lead is not None:
-                for name, value in row.fields.items():
-                    setattr(lead, name, value)
-                to_update[lead.pk] = lead
-                update_fields.update(row.fields)
-                row_refs.append((row, lead.pk, False))
-                result.updated += 1
-            elif external_id and external_id in made:
-                index = made[external_id]
-                new_leads[index].update(row.fields)
-                row_refs.append((row, index, True))
-                result.updated += 1
-            else:
-                if external_id:
-                    made[external_id] = len(new_leads)
-                row_refs.append((row, len(new_leads), True))
-                new_leads.append(dict(row.fields))
-                result.created += 1
-        new_ids = copy_rows(
-            Lead,
-            _NEW_LEAD_FIELDS,
-            [
-                (*(fields.get(name, default) for name, default in _NEW_LEAD_DEFAULTS), now, now)
-                for fields in new_leads
-            ],
-            returning_ids=True,
-        )
-        if to_update:
-            for lead in to_update.values():
-                lead.updated_at = now
-            Lead.objects.bulk_update(
-                list(to_update.values()), sorted(update_fields | {"updated_at"})
+    written = leads_write(
+        rows=[
+            LeadRow(
+                fields=row.fields,
+                phones=row.phones if row.phones_mapped else None,
+                sms_opt_out=row.sms_opt_out,
             )
-        row_leads = [(row, new_ids[ref] if new else ref) for row, ref, new in row_refs]
-        phones_of = _phones_write(row_leads, updated_ids=set(to_update))
-        lead_of: dict[str, int] = {}  # a number on several TRUE rows names the first one's lead
-        for row, lead_id in row_leads:
-            if row.sms_opt_out:
-                numbers = [n for n, _ in row.phones] if row.phones_mapped else phones_of(lead_id)
-                for number in numbers:
-                    lead_of.setdefault(number, lead_id)
-        if lead_of:
-            outcomes = phones_opt_out_by_staff(
-                numbers=list(lead_of),
-                user=actor,
-                channel=Channel.IMPORT,
-                lead_of=lead_of,
-                details=details,
-            )
-            result.opted_out = sum(1 for r in outcomes if r.outcome == Outcome.OPTED_OUT)
-    return result
-
-
-# The lead fields a row can set, with the value a new lead gets when its row does not.
-_NEW_LEAD_DEFAULTS = [(name, Lead._meta.get_field(name).get_default()) for name in LEAD_TARGETS]
-_NEW_LEAD_FIELDS = [name for name, _ in _NEW_LEAD_DEFAULTS] + ["created_at", "updated_at"]
-
-
-def _phones_write(row_leads: list[tuple[CleanRow, int]], *, updated_ids: set[int]):
-    """Make each lead's phone set exactly its (last) row's phones; return a lookup of numbers."""
-    wanted: dict[int, list[tuple[str, str]]] = {}
-    for row, lead_id in row_leads:
-        if row.phones_mapped:
-            wanted[lead_id] = row.phones
-    current: dict[int, dict[str, LeadPhone]] = {}
-    if updated_ids:
-        for phone in LeadPhone.objects.filter(lead_id__in=updated_ids):
-            current.setdefault(phone.lead_id, {})[phone.number] = phone
-    to_create, to_change, to_delete = [], [], []
-    for lead_id, phones in wanted.items():
-        have = current.get(lead_id)
-        if not have:  # a new lead, or one without phones: the common case of an import
-            to_create.extend((lead_id, number, kind) for number, kind in phones)
-            continue
-        numbers = {number for number, _ in phones}
-        to_delete.extend(p.pk for number, p in have.items() if number not in numbers)
-        for number, kind in phones:
-            phone = have.get(number)
-            if phone is None:
-                to_create.append((lead_id, number, kind))
-            elif phone.kind != kind:
-                phone.kind = kind
-                to_change.append(phone)
-    if to_delete:
-        # The numbers stay on the opt-out list if they are on it: consent is per number.
-        LeadPhone.objects.filter(pk__in=to_delete).delete()
-    if to_change:
-        LeadPhone.objects.bulk_update(to_change, ["kind"])
-    copy_rows(LeadPhone, ["lead_id", "number", "kind"], to_create)
-
-    def phones_of(lead_id: int) -> list[str]:
-        if lead_id in wanted:
-            return [number for number, _ in wanted[lead_id]]
-        return list(current.get(lead_id, {}))
-
-    return phones_of
+            for row in rows
+        ],
+        actor=actor,
+        channel=Channel.IMPORT,
+        details=details,
+    )
+    return BatchResult(
+        created=written.created_count,
+        updated=written.updated_count,
+        opted_out=written.opted_out_count,
+    )
 
 
 # --- Jobs -----------------------------------------------------------------------------------------
@@ -264,7 +174,9 @@ def import_job_mapping_set(*, job: ImportJob, mapping: dict[str, str]) -> Import
     """Check and store the mapping of a draft job; MappingError lists what is wrong."""
     if job.status != ImportJobStatus.DRAFT:
         raise MappingError(["This import has already started: its mapping cannot change."])
-    job.mapping = mapping_check(headers=job.headers, mapping=mapping)
+    complete = mapping_check(headers=job.headers, mapping=mapping)
+    import_mapping_opt_out_check(mapping=complete, user=job.created_by)
+    job.mapping = complete
     job.save(update_fields=["mapping"])
     return job
 
@@ -283,22 +195,13 @@ def import_mapping_save(*, name: str, mapping: dict[str, str], user=None) -> Imp
     return saved
 
 
-def _table(job: ImportJob) -> Table:
-    table = table_open(
-        path=job.file.path, name=job.original_name, options=ReaderOptions.from_dict(job.options)
-    )
-    if table.headers != job.headers:
-        raise ImportFileError(
-            "file_changed", "The stored file's header row no longer matches this import."
-        )
-    return table
-
-
 def import_job_start(*, job: ImportJob) -> ImportJob:
-    """Queue a draft job as a background task (django-tasks). The mapping is checked first."""
+    """Queue a draft job as a background task (django-tasks). The mapping is checked first,
+    and that its user may import it (ImportOptOutNotPermitted)."""
     from leads.imports.tasks import import_job_run_task
 
     mapping_check(headers=job.headers, mapping=job.mapping)
+    import_mapping_opt_out_check(mapping=job.mapping, user=job.created_by)
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.status != ImportJobStatus.DRAFT:
@@ -369,7 +272,9 @@ def import_job_run(
         job.heartbeat_at = timezone.now()
         job.save(update_fields=["status", "started_at", "heartbeat_at"])
     try:
-        table = _table(job)
+        # Checked again here: the user's permissions may have changed since the job started.
+        import_mapping_opt_out_check(mapping=job.mapping, user=job.created_by)
+        table = import_job_table(job=job)
         if job.total_rows is None:
             job.total_rows = table.count_rows()
             ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
@@ -390,7 +295,7 @@ def import_job_run(
             status=ImportJobStatus.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
         )
         job.refresh_from_db()
-        if not isinstance(exc, ImportFileError):
+        if not isinstance(exc, ImportFileError | ImportOptOutNotPermitted):
             raise
         return job
     ImportJob.objects.filter(pk=job.pk).update(
@@ -440,105 +345,3 @@ def _batch_commit(job: ImportJob, batch: list[tuple[CleanRow, list[str]]], actor
                 "heartbeat_at",
             ]
         )
-
-
-# --- Preview --------------------------------------------------------------------------------------
-
-
-@dataclass
-class Preview:
-    total_rows: int = 0
-    to_create: int = 0
-    to_update: int = 0
-    numbers_to_opt_out: int = 0
-    numbers_already_opted_out: int = 0
-    rows_with_errors: int = 0
-    sample: list[CleanRow] = field(default_factory=list)
-    errors: list[dict] = field(default_factory=list)
-    errors_shown_max: int = 1000
-    seconds: float = 0.0
-    # False when the time limit stopped it: the figures are for the first total_rows rows only.
-    complete: bool = True
-
-    @property
-    def errors_truncated(self) -> bool:
-        return self.rows_with_errors and len(self.errors) >= self.errors_shown_max
-
-
-def import_job_preview(
-    *,
-    job: ImportJob,
-    sample_size: int = 10,
-    batch_size: int = 1000,
-    seconds: float | None = None,
-) -> Preview:
-    """Dry run: read every row and say what the import would do. Writes nothing.
-
-    With `seconds`, it looks at the clock every `batch_size` rows and, once past that time and
-    with rows left, stops and says so (`complete` False): a web page or API call must answer
-    before its request times out, and the import itself checks every row anyway, listing the
-    rejected ones in its report. (Lives here, next to the writer it mirrors, though it only
-    reads.)
-    """
-    started = time.perf_counter()
-    table = _table(job)
-    cleaner = RowCleaner(headers=job.headers, mapping=job.mapping)
-    preview = Preview()
-    seen_ids: set[str] = set()
-    opt_out_numbers: set[str] = set()
-    batch: list[CleanRow] = []
-
-    def flush() -> None:
-        ids = {r.external_id for r in batch if r.external_id and r.external_id not in seen_ids}
-        existing = set(
-            Lead.objects.filter(external_id__in=ids).values_list("external_id", flat=True)
-        )
-        for row in batch:
-            ext = row.external_id
-            if ext and (ext in existing or ext in seen_ids):
-                preview.to_update += 1
-            else:
-                preview.to_create += 1
-            if ext:
-                seen_ids.add(ext)
-        numbers = {n for r in batch if r.sms_opt_out for n, _ in r.phones} - opt_out_numbers
-        if numbers:
-            preview.numbers_already_opted_out += OptOut.objects.filter(
-                phone_number__in=numbers
-            ).count()
-            opt_out_numbers.update(numbers)
-        batch.clear()
-
-    for number, values in table.rows():
-        if (
-            seconds is not None
-            and preview.total_rows
-            and preview.total_rows % batch_size == 0
-            and time.perf_counter() - started > seconds
-        ):
-            preview.complete = False  # checked here, so only when there is a row left
-            break
-        preview.total_rows += 1
-        row = cleaner.clean(number, values)
-        if row.errors:
-            preview.rows_with_errors += 1
-            for error in row.errors:
-                if len(preview.errors) < preview.errors_shown_max:
-                    preview.errors.append(
-                        {
-                            "row": row.row_number,
-                            "column": error.column,
-                            "value": error.value,
-                            "detail": error.detail,
-                        }
-                    )
-            continue
-        if len(preview.sample) < sample_size:
-            preview.sample.append(row)
-        batch.append(row)
-        if len(batch) >= batch_size:
-            flush()
-    flush()
-    preview.numbers_to_opt_out = len(opt_out_numbers)
-    preview.seconds = time.perf_counter() - started
-    return preview

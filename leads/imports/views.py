@@ -38,6 +38,7 @@ from leads.imports.services import (
     import_job_preview,
     import_job_resume,
     import_job_start,
+    import_mapping_opt_out_errors,
     import_mapping_save,
 )
 from velocify_sms.csv_export import csv_streaming_response
@@ -108,7 +109,8 @@ def mapping_view(request, model_admin, job_id):
     if response := _draft_or_progress(job):
         return response
     form = ImportMappingForm(request.POST or None, headers=job.headers, mapping=job.mapping)
-    mapping_errors = []
+    # Said before the user goes on: a guessed SMS Opt Out column they may not import.
+    mapping_errors = import_mapping_opt_out_errors(mapping=job.mapping, user=job.created_by)
     if request.method == "POST" and form.is_valid():
         try:
             import_job_mapping_set(job=job, mapping=form.mapping())
@@ -157,7 +159,7 @@ def preview_view(request, model_admin, job_id):
         return redirect(_url("progress", job))
     try:
         preview = import_job_preview(job=job, seconds=settings.IMPORT_PREVIEW_SECONDS)
-    except ImportFileError as exc:
+    except (ImportFileError, MappingError) as exc:
         messages.error(request, str(exc))
         return redirect(_url("mapping", job))
     lead_columns = [

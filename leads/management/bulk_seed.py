@@ -6,9 +6,11 @@ Rows are written straight to the tables, not through the services, because a mil
   number), one mobile phone per bulk lead;
 - every opt-out list entry gets exactly one `opt_out` consent event with the same source, time,
   actor and lead (ids and their labels, as the services write them), so replaying the events
-  gives the list (optouts.selectors.state_from_events);
-- reruns are idempotent: bulk leads are `bulk-NNNNNNNN` and the opt-outs are numbered the same
-  way, so a rerun only adds what is missing.
+  gives the list;
+- reruns only add rows that do not exist yet and never change existing ones (the rule of
+  seed_demo): bulk leads continue after the highest `bulk-NNNNNNNN` (a deleted one is not made
+  again), and a bulk opt-out is skipped when its number has any consent history (on the list or
+  any event), so a number someone opted in is never opted out again.
 
 Rows go through velocify_sms.db_copy (COPY on PostgreSQL, bulk_create elsewhere), in committed
 chunks of CHUNK rows.
@@ -52,8 +54,15 @@ def bulk_number(index: int) -> str:
 
 
 def bulk_leads_ensure(*, count: int, agent=None, progress: Progress | None = None) -> int:
-    """Make sure `count` bulk leads exist (each with one mobile number); returns how many added."""
-    existing = Lead.objects.filter(external_id__startswith="bulk-").count()
+    """Make sure bulk leads up to index `count` were made (one mobile number each); returns how
+    many added. Continues after the highest bulk external id, so it never collides with one."""
+    last = (
+        Lead.objects.filter(external_id__regex=r"^bulk-[0-9]{8}$")
+        .order_by("-external_id")
+        .values_list("external_id", flat=True)
+        .first()
+    )
+    existing = int(last[5:]) + 1 if last else 0
     now = timezone.now()
     rng = random.Random(8)
     added = 0
@@ -87,16 +96,17 @@ def bulk_leads_ensure(*, count: int, agent=None, progress: Progress | None = Non
 
 
 def bulk_optouts_ensure(*, count: int, actor=None, progress: Progress | None = None) -> int:
-    """Make sure `count` bulk opt-outs exist, each with its one opt-out event; returns added.
+    """Make sure bulk opt-outs 0..`count`-1 were made, each with its one opt-out event; returns
+    how many added.
 
     Opt-out j takes the number of bulk lead j while there is one, else a number of no lead;
-    the source cycles agent, contact, system; the time is spread over the last year.
+    the source cycles agent, contact, system; the time is spread over the last year. A number
+    with any consent history (made by an earlier run, or opted out or in since) is skipped.
     """
-    existing = OptOut.objects.filter(note=BULK_NOTE).count()
     now = timezone.now()
     rng = random.Random(9)
     added = 0
-    for start in range(existing, count, CHUNK):
+    for start in range(0, count, CHUNK):
         stop = min(start + CHUNK, count)
         # A range on the unique external_id index (the ids are zero-padded, so they sort).
         leads = {
@@ -105,12 +115,18 @@ def bulk_optouts_ensure(*, count: int, actor=None, progress: Progress | None = N
                 external_id__gte=f"bulk-{start:08d}", external_id__lt=f"bulk-{stop:08d}"
             ).values_list("external_id", "id", "first_name", "last_name", "email")
         }
+        # Opt-out j is done when either number it may take has history (its bulk lead may have
+        # been deleted since the run that made it).
+        candidates = [(bulk_number(j), bulk_number(NO_LEAD_OFFSET + j)) for j in range(start, stop)]
+        with_history = _numbers_with_history([n for pair in candidates for n in pair])
         rows = []
-        for j in range(start, stop):
+        for j, (own, free) in zip(range(start, stop), candidates, strict=True):
             source, channel = SOURCE_CHANNEL[j % 3]
             lead_id, lead_name = leads.get(f"bulk-{j:08d}", (None, ""))
-            number = bulk_number(j if lead_id else NO_LEAD_OFFSET + j)
+            number = own if lead_id else free
             when = now - timedelta(seconds=rng.randint(60, 365 * 86400))
+            if own in with_history or free in with_history:
+                continue
             by_agent = actor is not None and source == Source.AGENT
             # Who and which lead, ids and names, as the services write them.
             who = dict(
@@ -157,3 +173,25 @@ def bulk_optouts_ensure(*, count: int, actor=None, progress: Progress | None = N
         if progress:
             progress("opt-outs", stop, count)
     return added
+
+
+def _numbers_with_history(numbers: list[str]) -> set[str]:
+    """Those of `numbers` on the list or in any event. A chunk's numbers are a few runs of
+    consecutive numbers, so ranges on the two number indexes find them without a 100,000-item IN.
+    """
+    found: set[str] = set()
+    by_area: dict[str, list[str]] = {}
+    for number in numbers:
+        by_area.setdefault(number[:5], []).append(number)
+    wanted = set(numbers)
+    for group in by_area.values():
+        low, high = min(group), max(group)
+        for model in (OptOut, ConsentEvent):
+            found.update(
+                n
+                for n in model.objects.filter(phone_number__gte=low, phone_number__lte=high)
+                .values_list("phone_number", flat=True)
+                .distinct()
+                if n in wanted
+            )
+    return found

@@ -7,6 +7,7 @@ from leads.management.bulk_seed import bulk_number
 from leads.models import Lead, LeadPhone
 from optouts.models import ConsentEvent, OptOut
 from optouts.selectors import state_from_events
+from tests.factories import given_opt_in
 from velocify_sms.phones import phone_normalize
 
 pytestmark = pytest.mark.django_db
@@ -41,3 +42,19 @@ def test_bulk_opt_outs_replay_from_their_events_to_the_list(groups):
     replayed = {n: state_from_events(events=evs) for n, evs in events.items()}
     on_list = dict(OptOut.objects.values_list("phone_number", "source"))
     assert {n: s for n, s in replayed.items() if s} == on_list
+
+
+def test_a_bulk_rerun_keeps_an_opt_in_and_a_deleted_bulk_lead_as_they_were(groups, admin_user):
+    call_command("seed_demo", leads=1_100, optouts=300, stdout=StringIO())
+    opted_in = bulk_number(3)  # bulk opt-out 3 is an agent one (sources cycle agent first)
+    assert OptOut.objects.get(phone_number=opted_in).source == "agent"
+    given_opt_in(number=opted_in, actor=admin_user, note="asked by phone")
+    Lead.objects.get(external_id="bulk-00000007").delete()
+    events = ConsentEvent.objects.count()
+
+    call_command("seed_demo", leads=1_100, optouts=300, stdout=StringIO())
+
+    assert not OptOut.objects.filter(phone_number=opted_in).exists()
+    assert ConsentEvent.objects.count() == events
+    assert not Lead.objects.filter(external_id="bulk-00000007").exists()
+    assert Lead.objects.filter(external_id__startswith="bulk-").count() == 1_049

@@ -24,6 +24,7 @@ from leads.imports.services import (
     import_job_preview,
     import_job_resume,
     import_job_run,
+    import_mapping_opt_out_errors,
 )
 
 
@@ -106,6 +107,13 @@ class Command(BaseCommand):
         unmapped = mapping_unmapped(mapping=job.mapping, headers=job.headers)
         if unmapped:
             self.stdout.write("Not imported: " + ", ".join(unmapped))
+        # Refused before any row is read (the TRUE rows would fail the job midway).
+        refusal = import_mapping_opt_out_errors(mapping=job.mapping, user=user)
+        if refusal:
+            job.file.delete(save=False)
+            job.delete()
+            hint = " Give --user NAME of an admin." if user is None else ""
+            raise CommandError(f"{path.name}: {' '.join(refusal)}{hint}", returncode=2)
         return job
 
     def _resume(self, job_id: int) -> ImportJob:

@@ -1,7 +1,13 @@
 """Demo data: an admin and an agent login, ~50 leads, opt-outs of every source with their events.
 
-Idempotent: users and leads are keyed (username, external_id `demo-NNN`), and opt-outs go through
-the services, which do nothing to a number already out with an equal or stronger source.
+`make run` runs it on every start, so it never touches what is already there:
+- the demo users are created when missing; an existing `admin` or `agent` keeps its password,
+  groups and flags (someone may have changed them on purpose);
+- the demo leads are added only to a database without any lead, in one batch of the lead writer
+  (leads.services.writer); once there are leads, a rerun says so and changes nothing, so edited
+  or deleted demo leads stay as they were left;
+- the demo opt-outs go through the consent services, and only for numbers with no consent history
+  at all (not on the list, no event): a number someone opted in is never opted out again.
 
 Scale (issue 8): `--leads 1000000 --optouts 1000000` adds bulk rows for benchmarks and demos,
 written with COPY on PostgreSQL (bulk_create elsewhere); see leads/management/bulk_seed.py.
@@ -18,8 +24,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from leads.models import Lead
-from leads.services import lead_upsert
-from optouts.models import Channel
+from leads.services import LeadRow, leads_write
+from optouts.models import Channel, ConsentEvent, OptOut
 from optouts.services import (
     phone_opt_out_by_carrier,
     phone_opt_out_by_contact,
@@ -40,7 +46,10 @@ BULK_THRESHOLD = 1000  # --leads up to this many are all demo leads made through
 
 
 class Command(BaseCommand):
-    help = "Create demo logins and leads (safe to run twice)."
+    help = (
+        "Create demo logins, and demo leads in a database without leads (safe to run again: "
+        "it never changes existing rows or a number's consent)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -65,11 +74,27 @@ class Command(BaseCommand):
             raise CommandError("--leads and --optouts must be 0 or more.")
         demo_leads = leads if leads <= BULK_THRESHOLD else 50
         self._started = time.monotonic()
-        rng = random.Random(2302)  # the same demo every time, so a rerun finds its own rows
+        rng = random.Random(2302)  # the same demo in every new database
         with transaction.atomic():
-            users = self._users()
-            numbers = self._leads(rng, demo_leads, users["agent"])
-            self._opt_outs(numbers, users)
+            users, created_users = self._users()
+            if created_users:
+                self.stdout.write(f"Demo users created: {', '.join(sorted(created_users))}.")
+            if Lead.objects.exists():
+                if Lead.objects.filter(external_id__startswith="demo-").exists():
+                    said = "Demo data already present"
+                else:
+                    said = "The database already has leads (demo leads go only into an empty one)"
+                self.stdout.write(
+                    f"{said}; leads and opt-outs left as they are."
+                    if created_users
+                    else f"{said}; nothing changed."
+                )
+            elif demo_leads:
+                numbers = self._leads(rng, demo_leads, users["agent"])
+                opted_out = self._opt_outs(numbers, users)
+                self.stdout.write(
+                    f"{len(numbers)} demo leads added, {opted_out} of their numbers opted out."
+                )
         if leads > demo_leads:
             made = bulk_leads_ensure(
                 count=leads - demo_leads, agent=users["agent"], progress=self._progress
@@ -79,16 +104,20 @@ class Command(BaseCommand):
             made = bulk_optouts_ensure(count=optouts, actor=users["agent"], progress=self._progress)
             self.stdout.write(f"{made} bulk opt-outs added (with their events).")
         for username, password, group, _ in DEMO_USERS:
-            self.stdout.write(f"login {username} / {password} ({group})")
+            if username in created_users:
+                self.stdout.write(f"login {username} / {password} ({group})")
+            else:
+                self.stdout.write(f"login {username}: existing user, password unchanged")
         self.stdout.write(self.style.SUCCESS(f"{Lead.objects.count()} leads in the database."))
 
     def _progress(self, what: str, done: int, total: int) -> None:
         elapsed = time.monotonic() - self._started
         self.stdout.write(f"  {what}: {done:,} / {total:,} ({elapsed:.0f} s)")
 
-    def _users(self):
+    def _users(self) -> tuple[dict, set[str]]:
+        """The demo users by name, and the names created now (existing ones are left alone)."""
         User = get_user_model()
-        users = {}
+        users, created_now = {}, set()
         for username, password, group_name, superuser in DEMO_USERS:
             user, created = User.objects.get_or_create(
                 username=username,
@@ -101,45 +130,65 @@ class Command(BaseCommand):
             if created:
                 user.set_password(password)
                 user.save()
-            user.groups.add(Group.objects.get(name=group_name))
+                user.groups.add(Group.objects.get(name=group_name))
+                created_now.add(username)
             users[username] = user
-        return users
+        return users, created_now
 
-    def _leads(self, rng, count, agent):
-        numbers = []
+    def _leads(self, rng, count, agent) -> list[tuple[Lead, list[str]]]:
+        """`count` demo leads in one batch of the lead writer; (lead, its numbers) per lead."""
+        rows = []
         for i in range(1, count + 1):
-            phones = []
+            phones: dict[str, str] = {}
             for _ in range(rng.randint(1, 3)):
                 number = f"+1{rng.choice(AREAS)}555{rng.randint(0, 9999):04d}"
-                phones.append({"number": number, "kind": rng.choice(KINDS)})
+                phones.setdefault(number, rng.choice(KINDS))
             first, last = rng.choice(FIRST), rng.choice(LAST)
-            result = lead_upsert(
-                external_id=f"demo-{i:03d}",
-                first_name=first,
-                last_name=last,
-                email=f"{first}.{last}{i}@example.com".lower(),
-                company=rng.choice(["", "Acme Mortgage", "Blue Sky Homes", "Northwind"]),
-                assigned_agent=agent,
-                phones=phones,
-            )
-            numbers.append((result.lead, [p["number"] for p in phones]))
-        return numbers
+            fields = {
+                "external_id": f"demo-{i:03d}",
+                "first_name": first,
+                "last_name": last,
+                "email": f"{first}.{last}{i}@example.com".lower(),
+                "company": rng.choice(["", "Acme Mortgage", "Blue Sky Homes", "Northwind"]),
+                "assigned_agent": agent,
+            }
+            rows.append(LeadRow(fields=fields, phones=list(phones.items())))
+        result = leads_write(rows=rows, actor=None, channel=Channel.UI, validate=True)
+        leads = Lead.objects.in_bulk(result.lead_ids)
+        return [
+            (leads[lead_id], [number for number, _ in row.phones])
+            for row, lead_id in zip(rows, result.lead_ids, strict=True)
+        ]
 
-    def _opt_outs(self, numbers, users):
-        # One of each way onto the list, in turn, through the services that real requests use.
+    def _opt_outs(self, numbers, users) -> int:
+        """One of each way onto the list, in turn, through the services that real requests use;
+        a number with any consent history is left as it is. Returns how many were opted out."""
+        firsts = [phones[0] for _, phones in numbers[:15]]
+        with_history = {
+            *ConsentEvent.objects.filter(phone_number__in=firsts).values_list(
+                "phone_number", flat=True
+            ),
+            *OptOut.objects.filter(phone_number__in=firsts).values_list("phone_number", flat=True),
+        }
+        done = 0
         for index, (lead, phones) in enumerate(numbers[:15]):
+            number = phones[0]
+            if number in with_history:
+                continue
             kind = index % 3
             if kind == 0:
                 phones_opt_out_by_staff(
-                    numbers=[phones[0]],
+                    numbers=[number],
                     user=users["agent"],
                     channel=Channel.UI,
                     lead=lead,
                     note="demo data",
                 )
             elif kind == 1:
-                phone_opt_out_by_contact(number=phones[0], details={"text": "STOP", "demo": True})
+                phone_opt_out_by_contact(number=number, details={"text": "STOP", "demo": True})
             else:
                 phone_opt_out_by_carrier(
-                    number=phones[0], lead=lead, details={"error_code": "21610", "demo": True}
+                    number=number, lead=lead, details={"error_code": "21610", "demo": True}
                 )
+            done += 1
+        return done

@@ -43,3 +43,24 @@ def groups(db):
 
     roles_ensure(apps=apps)
     import_roles_ensure(apps=apps)
+
+
+@pytest.fixture
+def importer_user(groups):
+    """Ivy: may import leads (and work them) but holds no optouts.opt_out_phone."""
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="ivy", is_staff=True)
+    codenames = ["import_leads", "add_lead", "view_lead", "add_importjob", "view_importjob"]
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="leads", codename__in=codenames)
+    )
+    return user
+
+
+@pytest.fixture
+def importer_client(client, importer_user):
+    client.force_login(importer_user)
+    return client

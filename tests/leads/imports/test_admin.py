@@ -137,3 +137,29 @@ def test_a_stalled_job_offers_resume(admin_client, admin_user, upload):
     job.refresh_from_db()
     assert job.status == "succeeded"
     assert Lead.objects.count() == 2
+
+
+def test_an_importer_who_may_not_opt_out_is_told_on_the_mapping_page(importer_client, upload):
+    importer_client.post(url("add"), {"file": upload("leads.csv", CSV)})
+    job = ImportJob.objects.get()
+
+    page = importer_client.get(url("mapping", job.pk)).content.decode()
+    assert 'id="mapping-errors"' in page
+    assert "Column &quot;SMS Opt Out&quot; is mapped to SMS Opt Out" in page
+
+    form = {f"col_{i}": job.mapping[h] for i, h in enumerate(job.headers)}
+    page = importer_client.post(url("mapping", job.pk), form).content.decode()
+    assert "ivy may not opt phone numbers out" in page
+
+    # Straight to the preview or the start: sent back to the mapping, nothing imported.
+    response = importer_client.get(url("preview", job.pk), follow=True)
+    assert response.redirect_chain[0][0] == url("mapping", job.pk)
+    response = importer_client.post(url("preview", job.pk))
+    assert response.url == url("mapping", job.pk)
+    job.refresh_from_db()
+    assert job.status == "draft" and Lead.objects.count() == 0
+
+    form[f"col_{job.headers.index('SMS Opt Out')}"] = "ignore"
+    assert importer_client.post(url("mapping", job.pk), form).url == url("preview", job.pk)
+    assert importer_client.post(url("preview", job.pk)).url == url("progress", job.pk)
+    assert Lead.objects.count() == 2 and OptOut.objects.count() == 0

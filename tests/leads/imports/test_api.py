@@ -75,3 +75,36 @@ def test_agents_get_403_and_nobody_401(agent_api, api_client, upload):
         agent_api.post(URL, {"file": upload("x.csv", CSV)}, format="multipart").status_code == 403
     )
     assert api_client.get(f"{URL}1/").status_code == 401
+
+
+@pytest.fixture
+def importer_api(importer_user):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=importer_user).key}")
+    return client
+
+
+@pytest.mark.parametrize("dry_run", ["false", "true"])
+def test_an_opt_out_column_from_a_user_who_may_not_opt_out_is_a_403(importer_api, upload, dry_run):
+    response = importer_api.post(
+        URL,
+        {"file": upload("x.csv", CSV), "mapping": MAPPING, "dry_run": dry_run},
+        format="multipart",
+    )
+    assert response.status_code == 403, response.json()
+    body = response.json()
+    assert body["code"] == "opt_out_not_permitted"
+    assert 'Column "Stop" is mapped to SMS Opt Out' in body["detail"]
+    assert Lead.objects.count() == 0 and ImportJob.objects.count() == 0
+
+
+def test_the_same_file_without_the_opt_out_column_imports(importer_api, upload):
+    mapping = json.dumps({"Tel": "phone:mobile", "Who": "first_name"})
+    response = importer_api.post(
+        URL, {"file": upload("x.csv", CSV), "mapping": mapping}, format="multipart"
+    )
+    assert response.status_code == 202
+    assert Lead.objects.count() == 2 and OptOut.objects.count() == 0

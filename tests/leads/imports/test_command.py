@@ -46,8 +46,8 @@ def test_saved_mapping_by_name(tmp_path):
     assert Lead.objects.get().phones.get().kind == "work"
 
 
-def test_dry_run_writes_nothing(fixture_path):
-    out = run(str(fixture_path("leads_openpyxl.xlsx")), "--dry-run")
+def test_dry_run_writes_nothing(fixture_path, admin_user):
+    out = run(str(fixture_path("leads_openpyxl.xlsx")), "--dry-run", "--user", "alice")
     assert "Dry run, nothing written: 2 rows; 2 leads to create" in out
     assert Lead.objects.count() == 0 and OptOut.objects.count() == 0
     assert ImportJob.objects.count() == 0
@@ -62,3 +62,18 @@ def test_a_bad_file_exits_2_with_its_message(fixture_path):
 def test_an_agent_may_not_import(fixture_path, agent_user):
     with pytest.raises(CommandError, match="may not import"):
         run(str(fixture_path("leads_utf8.csv")), "--user", "bob")
+
+
+def test_an_opt_out_column_without_a_user_who_may_opt_out_exits_2_before_reading(fixture_path):
+    with pytest.raises(CommandError, match='Column "General.Sms.OptOut" is mapped') as caught:
+        run(str(fixture_path("leads_utf8.csv")))
+    assert caught.value.returncode == 2
+    assert "Give --user NAME" in str(caught.value)
+    assert Lead.objects.count() == 0 and ImportJob.objects.count() == 0
+
+
+def test_an_importer_who_may_not_opt_out_is_refused_too(fixture_path, importer_user):
+    with pytest.raises(CommandError, match="ivy may not opt phone numbers out") as caught:
+        run(str(fixture_path("leads_utf8.csv")), "--user", "ivy", "--dry-run")
+    assert caught.value.returncode == 2
+    assert ImportJob.objects.count() == 0

@@ -300,3 +300,38 @@ def test_both_workbooks_import(upload, admin_user, name):
     assert job.opted_out_count == 2
     numbers = set(LeadPhone.objects.values_list("number", flat=True))
     assert "+14155552671" in numbers or "+14155552676" in numbers
+
+
+# --- An SMS Opt Out column needs the right to opt numbers out ---------------------------------
+
+
+def test_a_user_who_may_not_opt_out_is_refused_at_mapping_preview_and_start(upload, importer_user):
+    job = job_from(upload, importer_user)  # the upload itself is fine: the mapping is a guess
+    with pytest.raises(services.ImportOptOutNotPermitted, match="ivy may not opt phone numbers"):
+        services.import_job_mapping_set(job=job, mapping=job.mapping)
+    with pytest.raises(services.ImportOptOutNotPermitted):
+        import_job_preview(job=job)
+    with pytest.raises(services.ImportOptOutNotPermitted):
+        import_job_start(job=job)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DRAFT
+    assert Lead.objects.count() == 0
+
+
+def test_a_job_whose_user_lost_the_right_fails_before_writing_a_row(upload, importer_user):
+    # The TRUE row last and one row per batch: a check at that row would leave two leads behind.
+    content = "First Name,Cell,SMS Opt Out\nA,4155552671,\nB,4155552672,FALSE\nC,4155552673,TRUE\n"
+    job = job_from(upload, importer_user, content)
+    job = import_job_run(job_id=job.pk, batch_size=1)
+    assert job.status == ImportJob.Status.FAILED
+    assert "may not opt phone numbers out" in job.error
+    assert (job.rows_done, Lead.objects.count(), ConsentEvent.objects.count()) == (0, 0, 0)
+
+
+def test_the_same_user_imports_once_the_opt_out_column_is_ignored(upload, importer_user):
+    job = job_from(upload, importer_user)
+    mapping = {**job.mapping, "General.Sms.OptOut": "ignore"}
+    services.import_job_mapping_set(job=job, mapping=mapping)
+    job = import_job_run(job_id=import_job_start(job=job).pk)
+    assert job.status == ImportJob.Status.SUCCEEDED
+    assert (job.created_count, job.opted_out_count) == (3, 0)
