@@ -77,7 +77,7 @@ def test_an_opt_out_of_a_new_number_waits_for_another_one_and_finds_it_done(
 
     assert [r.outcome for r in first.join()] == [Outcome.OPTED_OUT]
     assert [r.outcome for r in second.join()] == [Outcome.ALREADY_OPTED_OUT]
-    assert OptOut.objects.get(phone_number=NUMBER).actor == agent_user
+    assert OptOut.objects.get(phone_number=NUMBER).actor_id == agent_user.pk
     assert _events(NUMBER) == [(ConsentEvent.Action.OPT_OUT, Source.AGENT, "")]
     assert_list_agrees_with_log(numbers=[NUMBER])
 

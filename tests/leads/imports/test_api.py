@@ -79,12 +79,9 @@ def test_agents_get_403_and_nobody_401(agent_api, api_client, upload):
 
 @pytest.fixture
 def importer_api(importer_user):
-    from rest_framework.authtoken.models import Token
-    from rest_framework.test import APIClient
+    from tests.conftest import token_client
 
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=importer_user).key}")
-    return client
+    return token_client(importer_user)
 
 
 @pytest.mark.parametrize("dry_run", ["false", "true"])
