@@ -41,3 +41,30 @@ def test_bulk_opt_outs_replay_from_their_events_to_the_list(groups):
     replayed = {n: state_from_events(events=evs) for n, evs in events.items()}
     on_list = dict(OptOut.objects.values_list("phone_number", "source"))
     assert {n: s for n, s in replayed.items() if s} == on_list
+
+
+class _Terminal(StringIO):
+    def isatty(self):
+        return True
+
+
+def test_bulk_seeding_draws_a_progress_bar_per_step_on_a_terminal(groups):
+    err = _Terminal()
+
+    call_command("seed_demo", leads=1_100, optouts=200, stdout=StringIO(), stderr=err)
+
+    assert "bulk leads: 100%" in err.getvalue()
+    assert "1050/1050" in err.getvalue()
+    assert "bulk opt-outs: 100%" in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("stream", "args"), [(StringIO, []), (_Terminal, ["--no-progress"])], ids=["pipe", "flag"]
+)
+def test_bulk_seeding_is_quiet_off_a_terminal_or_with_no_progress(groups, stream, args):
+    err = stream()
+
+    call_command("seed_demo", "--leads", "1100", *args, stdout=StringIO(), stderr=err)
+
+    assert err.getvalue() == ""
+    assert Lead.objects.count() == 1_100

@@ -154,9 +154,7 @@ def test_an_error_on_a_get_does_not_say_nothing_was_changed(admin_api):
     assert "changed" not in body["detail"].lower()
 
 
-def test_an_unexpected_error_on_a_get_is_a_500_that_does_not_claim_a_write(
-    agent_api, monkeypatch
-):
+def test_an_unexpected_error_on_a_get_is_a_500_that_does_not_claim_a_write(agent_api, monkeypatch):
     import optouts.apis
 
     def explode(**kwargs):
