@@ -52,14 +52,17 @@ class ApiError(exceptions.APIException):
 
 def phone_batch_error(*, field: str, errors: list[dict], total: int) -> ApiError:
     """The 400 for a batch with malformed numbers: each bad item by index and input."""
-    return ApiError(
-        code="invalid_phone_numbers",
-        detail=(
+    if total == 1:
+        detail = (
+            "The phone number could not be read; nothing was applied. Fix it and send it again."
+        )
+    else:
+        detail = (
             f"{len(errors)} of {total} phone numbers could not be read; "
-            "nothing was applied. Fix them and send the whole batch again."
-        ),
-        errors={field: errors},
-    )
+            f"nothing was applied. Fix {'it' if len(errors) == 1 else 'them'} and send the "
+            "whole batch again."
+        )
+    return ApiError(code="invalid_phone_numbers", detail=detail, errors={field: errors})
 
 
 def _stringify(value):

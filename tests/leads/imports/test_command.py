@@ -89,3 +89,28 @@ def test_a_bad_file_exits_2_with_its_message(fixture_path):
 def test_an_agent_may_not_import(fixture_path, agent_user):
     with pytest.raises(CommandError, match="may not import"):
         run(str(fixture_path("leads_utf8.csv")), "--user", "bob")
+
+
+def test_dry_run_counts_read_as_english_for_one(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("Who,Tel,SMS Opt Out\nAnn,4155552671,TRUE\nBo,12,\n")
+
+    out = StringIO()
+    with pytest.raises(CommandError, match="^1 row would be rejected"):
+        call_command(
+            "import_leads",
+            str(path),
+            "--dry-run",
+            "--map",
+            "Who=first_name",
+            "--map",
+            "Tel=phone:mobile",
+            "--map",
+            "SMS Opt Out=sms_opt_out",
+            stdout=out,
+        )
+
+    assert (
+        "Dry run, nothing written: 2 rows; 1 lead to create, 0 to update; 1 number to opt out "
+        "(0 already on the list); 1 row with errors." in out.getvalue()
+    )
