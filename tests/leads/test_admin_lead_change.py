@@ -221,5 +221,5 @@ def test_the_opt_in_dialog_names_who_opted_out_and_ends_its_date_with_one_period
     body = admin_client.get(change_url(phone.lead)).content.decode()
 
     assert "was opted out from the CRM (source Agent) by alice, import, on 20" in body
-    assert "by an agent" not in body
+    assert "was opted out by an agent" not in body
     assert ".." not in body.split('id="opt-in-dialog-')[1].split("</p>")[0]
