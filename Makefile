@@ -7,9 +7,6 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-# Development defaults; real deployments set these in the environment (docs/operations.md).
-export DEBUG ?= true
-
 .PHONY: run serve worker migrate test lint format migrations-check check race-check bench soak clean
 
 $(STAMP): pyproject.toml
@@ -18,11 +15,20 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-venv: $(STAMP)
+venv: $(STAMP) .env
+
+# Development settings for this checkout, written once when missing and never overwritten
+# (git-ignored): DEBUG=true, a generated SECRET_KEY, and a local TWILIO_AUTH_TOKEN so that
+# `manage.py sms_simulate_inbound` can sign webhooks. velocify_sms/settings.py reads the file;
+# real environment variables win over it. Deployments have no .env (docs/operations.md).
+.env:
+	@umask 077; $(PYTHON) -c 'import secrets; print("# Development settings written by make; the environment wins over them.\nDEBUG=true\nSECRET_KEY=" + secrets.token_urlsafe(50) + "\nTWILIO_AUTH_TOKEN=" + secrets.token_hex(16))' > $@.tmp
+	@mv $@.tmp $@
+	@echo "Wrote $@: DEBUG=true, a generated SECRET_KEY and webhook token (development only)."
 
 # The web server and one task worker (lead imports run in it) together; Ctrl-C stops both.
 # A background job of a script ignores SIGINT, hence the trap that stops the worker with TERM.
-run: $(STAMP)
+run: $(STAMP) .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@if [ "$${TASKS_BACKEND:-database}" = rq ]; then \
@@ -44,13 +50,13 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-migrations-check: $(STAMP)
+migrations-check: $(STAMP) .env
 	$(PY) manage.py makemigrations --check --dry-run
 
-check: $(STAMP)
+check: $(STAMP) .env
 	$(PY) manage.py check
 
-test: $(STAMP) lint migrations-check check
+test: $(STAMP) .env lint migrations-check check
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The race tests (PostgreSQL only: DATABASE_URL=postgres://...) RACE_RUNS times in a row with the
@@ -94,10 +100,10 @@ worker: $(STAMP)
 
 # Every benchmark under bench/ (each rewrites its own section of docs/benchmarks.md), then the
 # machine line and date at the top. SOAK_SECONDS bounds the load/soak/fault run (bench/soak.py).
-bench: $(STAMP)
+bench: $(STAMP) .env
 	$(PY) bench/run_all.py
 
-soak: $(STAMP)
+soak: $(STAMP) .env
 	$(PY) bench/soak.py --seconds $${SOAK_SECONDS:-600}
 
 clean:

@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_field,
 )
@@ -29,7 +30,7 @@ from optouts.services import (
     phones_opt_in_by_admin,
     phones_opt_out_by_staff,
 )
-from velocify_sms.api_errors import api_errors, phone_batch_error
+from velocify_sms.api_errors import ErrorSerializer, api_errors, phone_batch_error
 from velocify_sms.api_limits import NewestFirstCursorPagination
 from velocify_sms.phones import phone_normalize_many
 
@@ -82,7 +83,12 @@ class PhoneNumbersInputSerializer(serializers.Serializer):
         numbers, errors = phone_normalize_many(inputs)
         if errors:
             raise phone_batch_error(field=field, errors=errors, total=len(inputs))
-        return {"inputs": inputs, "numbers": numbers, "note": data.get("note", "")}
+        return {
+            "inputs": inputs,
+            "numbers": numbers,
+            "note": data.get("note", ""),
+            "single": field == "phone_number",
+        }
 
 
 def _api_details(request) -> dict:
@@ -222,12 +228,23 @@ class OptInApi(APIView):
         summary="Opt phone numbers in to SMS messaging",
         description=(
             "Admins only. Takes numbers an agent opted out off the list. A number the contact "
-            "opted out (STOP) or the carrier reported is refused per item with a `reason` and "
-            "a sentence, and the refusal is logged; only the contact texting START opts it in. "
-            "A refusal is an outcome, not an HTTP error. Malformed numbers: 400, nothing applied."
+            "opted out (STOP) or the carrier reported is refused, and the refusal is logged; only "
+            "the contact texting START opts it in. In a batch (`phone_numbers`) a refusal is a "
+            "per-item outcome with a `reason` and a sentence, in a 200 answer; a request naming "
+            "one number (`phone_number`) that is refused answers 409 with `code` = the reason. "
+            "Malformed numbers: 400, nothing applied."
         ),
         request=OptInInputSerializer,
-        responses={200: OptInOutputSerializer, **api_errors(400, 413, 415)},
+        responses={
+            200: OptInOutputSerializer,
+            **api_errors(400, 413, 415),
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="One number (`phone_number`) refused by the rules: `code` is the "
+                "reason (`contact_opt_out`, `system_opt_out`), `detail` the sentence; the "
+                "refusal is in the number's history.",
+            ),
+        },
         examples=[_EXAMPLE_BODY],
         tags=["sms consent"],
     )
@@ -242,6 +259,11 @@ class OptInApi(APIView):
             note=data["note"],
             details=_api_details(request),
         )
+        if data["single"] and results[0].outcome == Outcome.REFUSED:
+            # Answered, not raised: the refusal's audit event is already written and must stay
+            # even if requests ever run in one transaction (an exception would roll it back).
+            refused = results[0]
+            return Response({"code": refused.reason, "detail": refused.detail}, status=409)
         items = _per_input(data["inputs"], data["numbers"], results)
         return Response(self.OptInOutputSerializer({"results": items}).data)
 

@@ -46,6 +46,7 @@ from optouts.services import (
 )
 from velocify_sms.csv_export import csv_streaming_response
 from velocify_sms.phones import InvalidPhoneNumber, phone_format_national, phone_normalize
+from velocify_sms.text import count_of
 
 PER_PAGE = 50
 SOURCE_LABELS = dict(Source.choices)
@@ -74,7 +75,8 @@ def by_whom(*, source: str, actor_label: str) -> str:
         return "the contact"
     if source == Source.SYSTEM:
         return "the carrier"
-    return actor_label or "an agent (not recorded)"
+    # No actor: an import from the shell without --user.
+    return actor_label or "a user not recorded"
 
 
 def _context(request, site, **extra) -> dict:
@@ -414,8 +416,8 @@ def import_view(request, *, site):
             already = len(results) - added
             messages.success(
                 request,
-                f"Imported {len(results)} numbers from {upload.name}: {added} added to the "
-                f"opt-out list, {already} already on it (left as they were).",
+                f"Imported {count_of(len(results), 'number')} from {upload.name}: {added} "
+                f"added to the opt-out list, {already} already on it and left unchanged.",
             )
             return redirect(_report_url())
     return TemplateResponse(

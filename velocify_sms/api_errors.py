@@ -52,14 +52,17 @@ class ApiError(exceptions.APIException):
 
 def phone_batch_error(*, field: str, errors: list[dict], total: int) -> ApiError:
     """The 400 for a batch with malformed numbers: each bad item by index and input."""
-    return ApiError(
-        code="invalid_phone_numbers",
-        detail=(
+    if total == 1:
+        detail = (
+            "The phone number could not be read; nothing was applied. Fix it and send it again."
+        )
+    else:
+        detail = (
             f"{len(errors)} of {total} phone numbers could not be read; "
-            "nothing was applied. Fix them and send the whole batch again."
-        ),
-        errors={field: errors},
-    )
+            f"nothing was applied. Fix {'it' if len(errors) == 1 else 'them'} and send the "
+            "whole batch again."
+        )
+    return ApiError(code="invalid_phone_numbers", detail=detail, errors={field: errors})
 
 
 def _stringify(value):
@@ -71,14 +74,16 @@ def _stringify(value):
     return str(value)
 
 
-def _validation_payload(errors) -> dict:
+def _validation_payload(errors, *, write: bool) -> dict:
     if isinstance(errors, list):
         errors = {api_settings.NON_FIELD_ERRORS_KEY: errors}
     errors = _stringify(errors)
     fields = ", ".join(errors)
+    # "Nothing was changed" reassures the sender of a write; said to a read it only puzzles.
+    after = " Nothing was changed." if write else ""
     return {
         "code": "invalid",
-        "detail": f"The request has invalid values in: {fields}. Nothing was changed.",
+        "detail": f"The request has invalid values in: {fields}.{after}",
         "errors": errors,
     }
 
@@ -92,17 +97,27 @@ def _django_validation_errors(exc: DjangoValidationError) -> dict | list:
     return list(exc.messages)
 
 
-def error_payload(exc: BaseException) -> tuple[int, dict, dict] | None:
-    """(status, body, headers) for a known error, or None for an unexpected one."""
+def _is_write(request) -> bool:
+    """Whether the request could have changed something (anything but GET, HEAD, OPTIONS)."""
+    method = getattr(request, "method", None) or "POST"
+    return method.upper() not in ("GET", "HEAD", "OPTIONS")
+
+
+def error_payload(exc: BaseException, *, write: bool = True) -> tuple[int, dict, dict] | None:
+    """(status, body, headers) for a known error, or None for an unexpected one.
+
+    `write`: whether the request could change anything; only then do sentences say that nothing
+    was changed.
+    """
     if isinstance(exc, ApiError):
         body = {"code": exc.code, "detail": str(exc.detail)}
         if exc.errors is not None:
             body["errors"] = exc.errors
         return exc.status_code, body, exc.headers
     if isinstance(exc, exceptions.ValidationError):
-        return 400, _validation_payload(exc.detail), {}
+        return 400, _validation_payload(exc.detail, write=write), {}
     if isinstance(exc, DjangoValidationError):
-        return 400, _validation_payload(_django_validation_errors(exc)), {}
+        return 400, _validation_payload(_django_validation_errors(exc), write=write), {}
     if isinstance(exc, InputError):
         body = {"code": exc.code, "detail": exc.detail}
         if exc.errors is not None:
@@ -142,18 +157,23 @@ def api_exception_handler(exc: BaseException, context: dict) -> Response | None:
     # authenticator, so there always is one) before it calls this handler.
     request = context.get("request")
     view = context.get("view")
-    payload = error_payload(exc)
+    write = _is_write(request)
+    payload = error_payload(exc, write=write)
     if payload is None:
         if isinstance(exc, DatabaseError):
             return None  # the database-outage middleware answers 503 (or Django its 500)
         logger.exception("Unhandled error in API view %s", type(view).__name__, exc_info=exc)
         got_request_exception.send(sender=None, request=getattr(request, "_request", request))
+        what = (
+            "Something went wrong on our side; nothing was changed."
+            if write
+            else "Something went wrong on our side."
+        )
         payload = (
             500,
             {
                 "code": "server_error",
-                "detail": "Something went wrong on our side; nothing was changed. "
-                "Retry later or report the time of this request.",
+                "detail": f"{what} Retry later or report the time of this request.",
             },
             {},
         )
@@ -203,12 +223,12 @@ class ErrorSerializer(serializers.Serializer):
 
 ERROR_DESCRIPTIONS = {
     400: "Invalid input (`invalid`, `invalid_phone_number`, `invalid_phone_numbers`, "
-    "`parse_error`); nothing was changed.",
+    "`parse_error`); a write that gets it changes nothing.",
     401: "No or bad credentials (`not_authenticated`, `authentication_failed`).",
     403: "Authenticated but not allowed (`permission_denied`).",
     404: "No such object (`not_found`).",
     405: "Method not allowed (`method_not_allowed`).",
-    409: "Conflict with the current state.",
+    409: "Refused by the current state (the `code` says why).",
     413: "Request body too large (`request_too_large`).",
     415: "Body is not JSON (`unsupported_media_type`).",
     429: "Too many requests (`throttled`); see the Retry-After header.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -72,3 +73,63 @@ def cache_from_url(url: str) -> dict:
     raise ImproperlyConfigured(
         f"CACHE_URL={url!r} is not supported: use redis://host:port/db or locmem://."
     )
+
+
+_ENV_FILE_LINE = re.compile(r"(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)")
+
+
+def env_file_path(base_dir: Path) -> Path | None:
+    """The development settings file: ENV_FILE when set (empty: none), else `.env` if present.
+
+    `make run`, `make venv` and `make test` write `.env` in the project folder once (a generated
+    SECRET_KEY, DEBUG=true); a deployment has no such file and sets real environment variables.
+    """
+    named = os.environ.get("ENV_FILE")
+    if named is None:
+        default = base_dir / ".env"
+        return default if default.is_file() else None
+    if named == "":
+        return None
+    path = Path(named)
+    if not path.is_file():
+        raise ImproperlyConfigured(f"ENV_FILE={named!r} is not a file.")
+    return path
+
+
+def env_file_parse(text: str, *, name: str = ".env") -> dict[str, str]:
+    """KEY=VALUE lines (optional `export `, optional matching quotes, # comments, blank lines).
+
+    Anything else is refused with its line number rather than skipped: a typo in the file must
+    not silently leave a setting at its default.
+    """
+    values: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _ENV_FILE_LINE.fullmatch(line)
+        if match is None:
+            raise ImproperlyConfigured(f"{name}, line {number}: expected KEY=value, got {raw!r}.")
+        key, value = match.groups()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        values[key] = value
+    return values
+
+
+def env_file_load(path: Path | None) -> dict[str, str]:
+    """Put the file's variables into os.environ, except those the environment already has.
+
+    The real environment always wins, so a deployment (or a one-off `DEBUG=false ...`) overrides
+    the file; returns what was taken from the file.
+    """
+    if path is None:
+        return {}
+    loaded = {}
+    for key, value in env_file_parse(path.read_text(encoding="utf-8"), name=str(path)).items():
+        if key not in os.environ:
+            os.environ[key] = value
+            loaded[key] = value
+    return loaded

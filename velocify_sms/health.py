@@ -17,6 +17,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from velocify_sms.text import count_of
+
 logger = logging.getLogger(__name__)
 
 # Once this code's migrations are found applied they stay applied for the process's life (a
@@ -62,7 +64,7 @@ def migrations_check() -> str | None:
     if plan:
         names = ", ".join(f"{m.app_label}.{m.name}" for m, _ in plan[:5])
         more = f" and {len(plan) - 5} more" if len(plan) > 5 else ""
-        return f"{len(plan)} unapplied migration(s): {names}{more}"
+        return f"{count_of(len(plan), 'unapplied migration')}: {names}{more}"
     _migrations_seen_applied = True
     return None
 

@@ -1,4 +1,9 @@
-"""The one settings module. Every value comes from the environment (docs/operations.md)."""
+"""The one settings module. Every value comes from the environment (docs/operations.md).
+
+A development checkout also has `.env` (written once by `make run`/`make venv`/`make test`: a
+generated SECRET_KEY, DEBUG=true), read first; variables already in the environment win over it.
+A deployment has no `.env`, so the same code reads only its real environment.
+"""
 
 from pathlib import Path
 
@@ -10,6 +15,8 @@ from velocify_sms.env import (
     cache_from_url,
     env_bool,
     env_choice,
+    env_file_load,
+    env_file_path,
     env_int,
     env_list,
     env_rate,
@@ -17,6 +24,7 @@ from velocify_sms.env import (
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+env_file_load(env_file_path(BASE_DIR))
 
 DEBUG = env_bool("DEBUG", False)
 

@@ -23,6 +23,7 @@ from optouts.messaging.services import (
     possible_opt_out_confirm,
     possible_opt_out_dismiss,
 )
+from optouts.models import Source
 from optouts.permissions import (
     user_can_opt_out,
     user_can_resolve_possible_opt_outs,
@@ -99,7 +100,8 @@ def possible_opt_out_confirm_view(request, item_id: int):
         else:
             messages.info(
                 request,
-                f"{result.phone_number} was already opted out (source {result.source}); "
+                f"{result.phone_number} was already opted out (source "
+                f"{Source(result.source).label}); "
                 "nothing changed.",
             )
     return HttpResponseRedirect(_safe_next(request, _inbox_url()))

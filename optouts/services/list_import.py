@@ -8,6 +8,7 @@ from optouts.models import Channel
 from optouts.services.consent import phones_opt_out_by_staff
 from optouts.services.rules import ConsentResult
 from velocify_sms.phones import phone_normalize
+from velocify_sms.text import count_of
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,11 @@ class OptOutImportError(ValueError):
 
     def __init__(self, errors: list[dict]) -> None:
         self.errors = errors
-        super().__init__(f"{len(errors)} line(s) of the file are not valid phone numbers.")
+        if len(errors) == 1:
+            message = "1 line of the file is not a valid phone number."
+        else:
+            message = f"{count_of(len(errors), 'line')} of the file are not valid phone numbers."
+        super().__init__(message)
 
 
 def optout_list_import(

@@ -54,7 +54,10 @@ def opt_out_explanation(*, source: str) -> str:
     _, reason = opt_in_decision(current=source, by=Requester.ADMIN)
     if reason:
         return refusal_sentence(reason=reason)
-    return "An agent opted this number out; an admin can opt it back in."
+    return (
+        "Opted out in the CRM by an agent or an admin, not by the contact; "
+        "an admin can opt it back in."
+    )
 
 
 @dataclass(frozen=True)

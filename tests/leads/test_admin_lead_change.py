@@ -225,3 +225,20 @@ def test_logged_out_visitors_are_sent_to_the_login_page(client):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith("/admin/login/")
+
+
+def test_the_opt_in_dialog_names_who_opted_out_and_ends_its_date_with_one_period(
+    admin_client, admin_user
+):
+    # An admin's import is source Agent too: the dialog names the admin, never "an agent", and
+    # the date is not "2:30 p.m.." (Django's default format ends with a period).
+    phone = LeadPhoneFactory(number="+14155552671")
+    given_opt_out(
+        number=phone.number, source=Source.AGENT, channel=Channel.IMPORT, actor=admin_user
+    )
+
+    body = admin_client.get(change_url(phone.lead)).content.decode()
+
+    assert "was opted out from the CRM (source Agent) by alice, import, on 20" in body
+    assert "was opted out by an agent" not in body
+    assert ".." not in body.split('id="opt-in-dialog-')[1].split("</p>")[0]

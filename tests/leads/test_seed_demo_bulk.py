@@ -58,3 +58,30 @@ def test_a_bulk_rerun_keeps_an_opt_in_and_a_deleted_bulk_lead_as_they_were(group
     assert ConsentEvent.objects.count() == events
     assert not Lead.objects.filter(external_id="bulk-00000007").exists()
     assert Lead.objects.filter(external_id__startswith="bulk-").count() == 1_049
+
+
+class _Terminal(StringIO):
+    def isatty(self):
+        return True
+
+
+def test_bulk_seeding_draws_a_progress_bar_per_step_on_a_terminal(groups):
+    err = _Terminal()
+
+    call_command("seed_demo", leads=1_100, optouts=200, stdout=StringIO(), stderr=err)
+
+    assert "bulk leads: 100%" in err.getvalue()
+    assert "1050/1050" in err.getvalue()
+    assert "bulk opt-outs: 100%" in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("stream", "args"), [(StringIO, []), (_Terminal, ["--no-progress"])], ids=["pipe", "flag"]
+)
+def test_bulk_seeding_is_quiet_off_a_terminal_or_with_no_progress(groups, stream, args):
+    err = stream()
+
+    call_command("seed_demo", "--leads", "1100", *args, stdout=StringIO(), stderr=err)
+
+    assert err.getvalue() == ""
+    assert Lead.objects.count() == 1_100

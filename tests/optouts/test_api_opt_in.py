@@ -97,6 +97,11 @@ def test_rules_table_through_the_api(request, client_name, url, before, after, o
         assert response.status_code == 403
         assert response.json()["code"] == "permission_denied"
         assert ConsentEvent.objects.count() == events_before
+    elif outcome == "refused":
+        # One number (`phone_number`) refused by the rules: 409, code = the reason, still logged.
+        assert response.status_code == 409, response.json()
+        assert response.json()["code"] == f"{before}_opt_out"
+        assert ConsentEvent.objects.count() == events_before + 1
     else:
         assert response.status_code == 200, response.json()
         assert response.json()["results"][0]["outcome"] == outcome
@@ -111,13 +116,36 @@ def test_admin_cannot_opt_in_a_number_that_texted_stop(admin_api):
 
     response = admin_api.post(URL, {"phone_number": NUMBER, "note": NOTE}, format="json")
 
-    result = response.json()["results"][0]
-    assert result["outcome"] == "refused"
-    assert result["reason"] == RefusalReason.CONTACT_OPT_OUT
-    assert "START" in result["detail"]
+    assert response.status_code == 409
+    assert response.json() == {
+        "code": RefusalReason.CONTACT_OPT_OUT,
+        "detail": "The contact texted STOP: only the contact can opt back in, by texting START.",
+    }
     refusal = ConsentEvent.objects.get(action=ConsentEvent.Action.OPT_IN_REFUSED)
     assert refusal.channel == Channel.API
     assert refusal.details["reason"] == RefusalReason.CONTACT_OPT_OUT
+    assert _state() == Source.CONTACT
+
+
+def test_single_number_opt_in_refused_by_the_carrier_is_409_system_opt_out(admin_api):
+    given_opt_out(number=NUMBER, source=Source.SYSTEM, channel=Channel.CARRIER)
+
+    response = admin_api.post(URL, {"phone_number": NUMBER, "note": NOTE}, format="json")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == RefusalReason.SYSTEM_OPT_OUT
+    assert ConsentEvent.objects.filter(action=ConsentEvent.Action.OPT_IN_REFUSED).count() == 1
+
+
+def test_a_batch_of_one_refused_number_stays_200_with_the_refusal_as_its_outcome(admin_api):
+    given_opt_out(number=NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
+
+    response = admin_api.post(URL, {"phone_numbers": [NUMBER], "note": NOTE}, format="json")
+
+    assert response.status_code == 200
+    result = response.json()["results"][0]
+    assert (result["outcome"], result["reason"]) == ("refused", RefusalReason.CONTACT_OPT_OUT)
+    assert "START" in result["detail"]
 
 
 def test_admin_batch_opt_in_answers_per_number_in_input_order(admin_api):

@@ -172,3 +172,20 @@ def test_a_user_without_the_opt_out_permission_gets_403(api_client, db):
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
     assert not OptOut.objects.exists()
+
+
+def test_a_malformed_single_number_is_described_as_one_number(agent_api):
+    response = agent_api.post(URL, {"phone_number": "555-CALL-NOW"}, format="json")
+
+    assert response.json()["detail"] == (
+        "The phone number could not be read; nothing was applied. Fix it and send it again."
+    )
+
+
+def test_one_malformed_number_in_a_batch_is_it_not_them(agent_api):
+    response = agent_api.post(URL, {"phone_numbers": ["+14155552671", "12"]}, format="json")
+
+    assert response.json()["detail"] == (
+        "1 of 2 phone numbers could not be read; nothing was applied. Fix it and send the "
+        "whole batch again."
+    )

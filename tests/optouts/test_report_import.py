@@ -95,3 +95,10 @@ def test_agent_cannot_import(agent_client):
     response = agent_client.post(IMPORT, {"file": upload("4155550101\n")})
     assert response.status_code == 403
     assert not OptOut.objects.exists()
+
+
+def test_the_import_error_counts_its_lines_in_english():
+    from optouts.services.list_import import OptOutImportError
+
+    assert str(OptOutImportError([{}])) == "1 line of the file is not a valid phone number."
+    assert str(OptOutImportError([{}, {}])) == "2 lines of the file are not valid phone numbers."

@@ -266,3 +266,32 @@ def test_report_opt_in_without_a_reason_asks_again_and_changes_nothing(admin_cli
 def test_report_opt_in_keeps_the_reason(admin_client, listed):
     admin_client.post(opt_in_url(AGENT_NUMBER), {"next": REPORT, "note": NOTE})
     assert ConsentEvent.objects.get(action=ConsentEvent.Action.OPT_IN).details["note"] == NOTE
+
+
+# --- wording (issue 14) -------------------------------------------------------------------------
+def test_bulk_opt_in_of_one_number_asks_about_this_number_not_these_1_numbers(admin_client, listed):
+    confirm = admin_client.post(REPORT + "opt-in/", {"number": [AGENT_NUMBER]})
+
+    html = confirm.content.decode()
+    assert "Opt this number back in to SMS?" in html
+    assert 'value="Yes, opt it in"' in html
+    assert "these 1" not in html
+
+
+def test_bulk_opt_in_of_two_numbers_asks_about_these_2_numbers(admin_client, listed):
+    confirm = admin_client.post(REPORT + "opt-in/", {"number": [AGENT_NUMBER, CONTACT_NUMBER]})
+
+    html = confirm.content.decode()
+    assert "Opt these 2 numbers back in to SMS?" in html
+    assert 'value="Yes, opt them in"' in html
+
+
+def test_an_opt_out_with_no_recorded_user_is_not_blamed_on_an_agent(admin_client):
+    # An import from the shell without --user records no actor: it is not "an agent".
+    given_opt_out(number=AGENT_NUMBER, source=Source.AGENT, channel=Channel.IMPORT)
+    OptOut.objects.filter(phone_number=AGENT_NUMBER).update(actor=None)
+
+    html = admin_client.get(REPORT).content.decode()
+
+    assert "a user not recorded" in html
+    assert "an agent" not in html

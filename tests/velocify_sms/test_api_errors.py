@@ -107,6 +107,7 @@ def test_an_unexpected_error_is_a_json_500_and_changes_nothing(agent_api, monkey
 
     body = _is_error(response, 500, "server_error")
     assert "boom" not in body["detail"]
+    assert "nothing was changed" in body["detail"]
 
 
 def test_the_handler_is_the_global_default():
@@ -136,3 +137,34 @@ def test_me_tells_a_client_who_it_is_and_what_it_may_do(agent_api, api_client):
         "can_view_opt_out_list": False,
     }
     _is_error(api_client.get("/api/v1/me/"), 401, "not_authenticated")
+
+
+def test_a_refused_write_says_nothing_was_changed(agent_api):
+    response = agent_api.post("/api/v1/leads/", {"email": "not-an-email"}, format="json")
+
+    body = _is_error(response, 400, "invalid")
+    assert body["detail"].endswith("Nothing was changed.")
+
+
+def test_an_error_on_a_get_does_not_say_nothing_was_changed(admin_api):
+    response = admin_api.get("/api/v1/sms/opt-outs/", {"phone_prefix": "41"})
+
+    body = _is_error(response, 400, "invalid")
+    assert body["detail"] == "The request has invalid values in: phone_prefix."
+    assert "changed" not in body["detail"].lower()
+
+
+def test_an_unexpected_error_on_a_get_is_a_500_that_does_not_claim_a_write(agent_api, monkeypatch):
+    import optouts.apis
+
+    def explode(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(optouts.apis, "phone_status", explode)
+    agent_api.raise_request_exception = False
+
+    response = agent_api.get("/api/v1/sms/phone-numbers/+14155552671/")
+
+    body = _is_error(response, 500, "server_error")
+    assert "changed" not in body["detail"].lower()
+    assert body["detail"].startswith("Something went wrong on our side.")

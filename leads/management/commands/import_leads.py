@@ -1,13 +1,13 @@
 """python manage.py import_leads FILE [--mapping NAME | --map "Header=field" ...] [--dry-run]
 
 Runs the same job code as the admin's background import, in this process: a progress bar on a
-terminal, plain lines otherwise, the report at the end, exit status 1 when rows were rejected
-(2 when the file or mapping cannot be used). `--resume ID` continues a job whose worker died.
+terminal (none when the output is not one, or with --no-progress), the report at the end, exit
+status 1 when rows were rejected (2 when the file or mapping cannot be used). `--resume ID`
+continues a job whose worker died.
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -26,6 +26,8 @@ from leads.imports.services import (
     import_job_run,
     import_mapping_opt_out_errors,
 )
+from leads.management.progress import ProgressBars, progress_wanted
+from velocify_sms.text import count_of
 
 
 class Command(BaseCommand):
@@ -48,6 +50,11 @@ class Command(BaseCommand):
         parser.add_argument("--encoding", choices=["utf-8", "utf-8-sig", "cp1252"])
         parser.add_argument("--sheet", help="XLSX sheet name (default: the first)")
         parser.add_argument("--resume", type=int, metavar="JOB_ID", help="continue a job")
+        parser.add_argument(
+            "--no-progress",
+            action="store_true",
+            help="no progress bar (there is none anyway when the output is not a terminal)",
+        )
 
     def handle(self, *args, **options):
         user = self._user(options["user"])
@@ -60,14 +67,20 @@ class Command(BaseCommand):
             if options["dry_run"]:
                 return self._preview(job)
         self.stdout.write(f"Importing {job.original_name} as import #{job.pk}")
-        job = import_job_run(job_id=job.pk, progress=self._progress_printer())
+        bars = ProgressBars(
+            stream=self.stderr,
+            enabled=progress_wanted(stream=self.stderr, no_progress=options["no_progress"]),
+        )
+        try:
+            job = import_job_run(job_id=job.pk, progress=self._progress(bars))
+        finally:
+            bars.close()
         self._report(job)
         if job.status == ImportJob.Status.FAILED:
             raise CommandError(f"Import #{job.pk} failed: {job.error}", returncode=2)
         if job.rejected_count:
-            raise CommandError(
-                f"{job.rejected_count} row(s) were rejected (see the report above).", returncode=1
-            )
+            rejected = count_of(job.rejected_count, "row was", "rows were")
+            raise CommandError(f"{rejected} rejected (see the report above).", returncode=1)
 
     def _user(self, username):
         if not username:
@@ -132,10 +145,11 @@ class Command(BaseCommand):
             job.file.delete(save=False)
             job.delete()
         self.stdout.write(
-            f"Dry run, nothing written: {preview.total_rows} rows; {preview.to_create} leads to "
-            f"create, {preview.to_update} to update; {preview.numbers_to_opt_out} numbers to opt "
-            f"out ({preview.numbers_already_opted_out} already on the list); "
-            f"{preview.rows_with_errors} rows with errors."
+            f"Dry run, nothing written: {count_of(preview.total_rows, 'row')}; "
+            f"{count_of(preview.to_create, 'lead')} to create, {preview.to_update} to update; "
+            f"{count_of(preview.numbers_to_opt_out, 'number')} to opt out "
+            f"({preview.numbers_already_opted_out} already on the list); "
+            f"{count_of(preview.rows_with_errors, 'row')} with errors."
         )
         for error in preview.errors:
             self.stdout.write(
@@ -143,39 +157,26 @@ class Command(BaseCommand):
                 f"{error['detail']}"
             )
         if preview.rows_with_errors:
-            raise CommandError(
-                f"{preview.rows_with_errors} row(s) would be rejected.", returncode=1
-            )
+            rejected = count_of(preview.rows_with_errors, "row", "rows")
+            raise CommandError(f"{rejected} would be rejected.", returncode=1)
 
-    def _progress_printer(self):
-        tty = self.stdout.isatty()
-        last = {"at": 0.0}
-
+    def _progress(self, bars: ProgressBars):
         def show(job: ImportJob) -> None:
             data = import_job_progress(job=job)
-            total = data["total_rows"] or 0
-            line = (
-                f"{data['rows_done']}/{total} rows ({data['percent']}%), "
-                f"{data['rows_per_second']:.0f} rows/s, {data['rows_rejected']} rejected"
+            bars.update(
+                job.original_name,
+                data["rows_done"],
+                data["total_rows"],
+                rejected=data["rows_rejected"],
             )
-            if tty:
-                width = 30
-                filled = int(width * data["percent"] / 100)
-                self.stdout.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {line}", ending="")
-                self.stdout.flush()
-            elif time.monotonic() - last["at"] >= 1 or data["rows_done"] >= total:
-                last["at"] = time.monotonic()
-                self.stdout.write(line)
 
         return show
 
     def _report(self, job: ImportJob) -> None:
-        if self.stdout.isatty():
-            self.stdout.write("")
         self.stdout.write(
             f"Import #{job.pk} {job.get_status_display().lower()}: {job.created_count} created, "
-            f"{job.updated_count} updated, {job.opted_out_count} numbers opted out, "
-            f"{job.rejected_count} rows rejected."
+            f"{job.updated_count} updated, {count_of(job.opted_out_count, 'number')} opted out, "
+            f"{count_of(job.rejected_count, 'row')} rejected."
         )
         for error in job.row_errors.order_by("row_number", "id")[:50]:
             self.stdout.write(

@@ -16,13 +16,13 @@ written with COPY on PostgreSQL (bulk_create elsewhere); see leads/management/bu
 from __future__ import annotations
 
 import random
-import time
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from leads.management.progress import ProgressBars, progress_wanted
 from leads.models import Lead
 from leads.services import LeadRow, leads_write
 from optouts.models import Channel, ConsentEvent, OptOut
@@ -66,6 +66,11 @@ class Command(BaseCommand):
             help="bulk opt-out list entries, each with its consent event (first the bulk "
             "leads' numbers, then numbers of no lead)",
         )
+        parser.add_argument(
+            "--no-progress",
+            action="store_true",
+            help="no progress bars (there are none anyway when the output is not a terminal)",
+        )
 
     def handle(self, *args, leads: int, optouts: int, **options):
         from leads.management.bulk_seed import bulk_leads_ensure, bulk_optouts_ensure
@@ -73,8 +78,8 @@ class Command(BaseCommand):
         if leads < 0 or optouts < 0:
             raise CommandError("--leads and --optouts must be 0 or more.")
         demo_leads = leads if leads <= BULK_THRESHOLD else 50
-        self._started = time.monotonic()
-        rng = random.Random(2302)  # the same demo in every new database
+        self._no_progress = options.get("no_progress", False)
+        rng = random.Random(2302)  # the same demo every time, so a rerun finds its own rows
         with transaction.atomic():
             users, created_users = self._users()
             if created_users:
@@ -111,8 +116,13 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"{Lead.objects.count()} leads in the database."))
 
     def _progress(self, what: str, done: int, total: int) -> None:
-        elapsed = time.monotonic() - self._started
-        self.stdout.write(f"  {what}: {done:,} / {total:,} ({elapsed:.0f} s)")
+        # A bar per bulk step on a terminal (leads/management/progress.py); quiet otherwise.
+        if not hasattr(self, "_bars"):
+            self._bars = ProgressBars(
+                stream=self.stderr,
+                enabled=progress_wanted(stream=self.stderr, no_progress=self._no_progress),
+            )
+        self._bars.update(f"bulk {what}", done, total)
 
     def _users(self) -> tuple[dict, set[str]]:
         """The demo users by name, and the names created now (existing ones are left alone)."""
