@@ -5,6 +5,11 @@ the detected CSV delimiter/encoding or XLSX sheet, and `rows()`, a generator of
 `(row_number, values)` where row_number is the spreadsheet row (the header is row 1) and values
 are strings ("" for empty cells). Everything that makes a file unreadable raises
 `ImportFileError` with a sentence a user can act on.
+
+Nothing in a file is trusted to be small (issue 13): an XLSX file's zip directory is checked
+before any part is unpacked (`xlsx_archive_check`), and both readers stop at IMPORT_MAX_ROWS
+rows, IMPORT_MAX_COLUMNS header columns and a run of IMPORT_MAX_EMPTY_ROWS empty rows, whatever
+the file declares. The admin, the API and `import_leads` all read through `table_open`.
 """
 
 from __future__ import annotations
@@ -12,10 +17,15 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import re
+import struct
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from django.conf import settings
 
 ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1252": "Windows-1252"}
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -66,14 +76,16 @@ class Table:
     options: ReaderOptions = field(default_factory=ReaderOptions)
 
     def rows(self, *, skip: int = 0) -> Iterator[tuple[int, list[str]]]:
-        """Data rows after the header; `skip` data rows are passed over (resuming a job)."""
+        """Data rows after the header, each exactly as wide as the header (cells right of it
+        have no column to map to and are not kept); `skip` data rows are passed over (resuming
+        a job). Empty rows are not yielded, but count toward the row limits."""
         reader = _csv_rows if self.file_format == "csv" else _xlsx_rows
         width = len(self.headers)
-        for index, (row_number, values) in enumerate(reader(self.path, self.options)):
+        for index, (row_number, values) in enumerate(reader(self.path, self.options, width)):
             if index < skip:
                 continue
-            if len(values) < width:
-                values = values + [""] * (width - len(values))
+            if len(values) != width:
+                values = values[:width] + [""] * (width - len(values))
             yield row_number, values
 
     def count_rows(self) -> int:
@@ -123,19 +135,28 @@ def table_open(*, path: Path | str, name: str = "", options: ReaderOptions | Non
         options.delimiter = options.delimiter or _delimiter_detect(path, options.encoding)
         if options.delimiter not in DELIMITERS:
             raise ImportFileError("bad_option", f"Unknown delimiter {options.delimiter!r}.")
-        header_rows = _csv_rows(path, options, header=True)
+        first = _csv_header(path, options)
+        if first is None:
+            raise ImportFileError("empty_file", "The file has no rows: it is empty.")
+        headers = _headers_clean(first)
+        data_rows = _csv_rows(path, options, len(headers))
     else:
         options.delimiter = options.encoding = ""
-        options.sheet = _sheet_choose(path, options.sheet)
-        header_rows = _xlsx_rows(path, options, header=True)
+        workbook = _workbook(path)
+        try:
+            with _xlsx_errors():
+                options.sheet = _sheet_choose(workbook, options.sheet)
+                first = _xlsx_header(workbook[options.sheet])
+        finally:
+            workbook.close()
+        if first is None:
+            raise ImportFileError("empty_file", "The file has no rows: it is empty.")
+        headers = _headers_clean(first)
+        data_rows = _xlsx_rows(path, options, len(headers))
     try:
-        first = next(header_rows, None)
-        data = next(header_rows, None)
+        data = next(data_rows, None)
     finally:
-        header_rows.close()
-    if first is None:
-        raise ImportFileError("empty_file", "The file has no rows: it is empty.")
-    headers = _headers_clean(first[1])
+        data_rows.close()
     if data is None:
         raise ImportFileError(
             "no_data_rows",
@@ -144,12 +165,38 @@ def table_open(*, path: Path | str, name: str = "", options: ReaderOptions | Non
     return Table(path=path, file_format=file_format, headers=headers, options=options)
 
 
+# --- Limits --------------------------------------------------------------------------------------
+
+
+def _too_many_rows() -> ImportFileError:
+    return ImportFileError(
+        "too_many_rows",
+        f"The file has more than {settings.IMPORT_MAX_ROWS:,} rows, the most one import reads "
+        "(empty rows count). Split it into smaller files.",
+    )
+
+
+def _too_many_empty_rows(first: int, last: int) -> ImportFileError:
+    return ImportFileError(
+        "too_many_empty_rows",
+        f"Rows {first:,} to {last:,} are empty: {last - first + 1:,} empty rows in a row is the "
+        "most an import reads past. Delete the empty rows (in Excel: select them, right-click, "
+        "Delete) and upload the file again.",
+    )
+
+
 def _headers_clean(raw: list[str]) -> list[str]:
     headers = [h.strip() for h in raw]
     while headers and not headers[-1]:
         headers.pop()
     if not headers:
         raise ImportFileError("no_headers", "The first row is empty: it must hold column headers.")
+    if len(headers) > settings.IMPORT_MAX_COLUMNS:
+        raise ImportFileError(
+            "too_many_columns",
+            f"The header row has more than {settings.IMPORT_MAX_COLUMNS:,} columns, the most an "
+            "import reads. Delete the columns you do not import and upload the file again.",
+        )
     seen: dict[str, int] = {}
     duplicates = []
     for index, header in enumerate(headers):
@@ -243,19 +290,37 @@ def _delimiter_detect(path: Path, encoding: str) -> str:
         return max(DELIMITERS, key=header.count)
 
 
-def _csv_rows(
-    path: Path, options: ReaderOptions, *, header: bool = False
-) -> Iterator[tuple[int, list[str]]]:
-    """Rows as (row_number, values); the header row itself only when `header`."""
+def _csv_header(path: Path, options: ReaderOptions) -> list[str] | None:
+    """The first record of the file (None when there is none)."""
     with open(path, encoding=options.encoding, newline="") as handle:
         reader = csv.reader(handle, delimiter=options.delimiter)
         try:
-            for index, values in enumerate(reader):
-                if index == 0 and not header:
+            return next(reader, None)
+        except csv.Error as exc:
+            raise ImportFileError("bad_csv", f"Line 1 cannot be read as CSV: {exc}.") from None
+
+
+def _csv_rows(path: Path, options: ReaderOptions, width: int) -> Iterator[tuple[int, list[str]]]:
+    """Data rows as (row_number, values) cut to `width` cells; blank rows are passed over."""
+    max_rows, max_empty = settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_EMPTY_ROWS
+    empty_from = 0  # first row of the current run of empty rows, 0 when not in one
+    with open(path, encoding=options.encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=options.delimiter)
+        try:
+            next(reader, None)  # the header
+            for row_number, values in enumerate(reader, start=2):
+                if row_number > max_rows:
+                    raise _too_many_rows()
+                if len(values) > width:
+                    values = values[:width]
+                if not any(v.strip() for v in values):
+                    if not empty_from:
+                        empty_from = row_number
+                    if row_number - empty_from + 1 >= max_empty:
+                        raise _too_many_empty_rows(empty_from, row_number)
                     continue
-                if not header and not any(v.strip() for v in values):
-                    continue
-                yield index + 1, values
+                empty_from = 0
+                yield row_number, values
         except csv.Error as exc:
             raise ImportFileError(
                 "bad_csv", f"Line {reader.line_num} cannot be read as CSV: {exc}."
@@ -265,11 +330,128 @@ def _csv_rows(
 # --- XLSX ----------------------------------------------------------------------------------------
 
 
+_MB = 1024 * 1024
+# Parts smaller than this are not held to the ratio: tiny parts compress oddly, and the total
+# size limit bounds them anyway.
+_RATIO_FROM_BYTES = _MB
+_EOCD = b"PK\x05\x06"
+_EOCD64 = b"PK\x06\x06"
+_SHARED_STRINGS_TYPE = "spreadsheetml.sharedStrings+xml"
+_OVERRIDE = re.compile(r"<(?:\w+:)?Override\b[^>]*>")
+_PART_NAME = re.compile(r"""PartName\s*=\s*["']/?([^"']*)["']""")
+
+
+def _too_large(detail: str) -> ImportFileError:
+    return ImportFileError(
+        "xlsx_too_large",
+        f"{detail} Save the sheet as CSV (or split it into smaller workbooks) and upload that.",
+    )
+
+
+def _zip_directory_size(path: Path) -> tuple[int, int] | None:
+    """(entries, bytes) of the zip's central directory as its end record states them, read
+    before zipfile parses the directory (a directory of a million parts is itself a bomb)."""
+    with open(path, "rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(0, size - 65557))  # the end record, with a comment of up to 64 KiB
+        tail = handle.read()
+    at = tail.rfind(_EOCD)
+    if at < 0 or len(tail) < at + 22:
+        return None  # not a zip: zipfile says so below
+    entries, directory_bytes = struct.unpack("<HI", tail[at + 10 : at + 16])
+    if entries == 0xFFFF or directory_bytes == 0xFFFFFFFF:
+        at64 = tail.rfind(_EOCD64, 0, at)
+        if at64 >= 0 and len(tail) >= at64 + 48:
+            entries, directory_bytes = struct.unpack("<QQ", tail[at64 + 32 : at64 + 48])
+    return entries, directory_bytes
+
+
+def _shared_strings_parts(archive: zipfile.ZipFile, names: set[str]) -> set[str]:
+    """The parts openpyxl would load as the shared strings (the manifest names them)."""
+    found = {name for name in names if name.lower().endswith("sharedstrings.xml")}
+    if "[Content_Types].xml" in names:
+        with archive.open("[Content_Types].xml") as handle:
+            manifest = handle.read(_MB).decode("utf-8", "replace")
+        for override in _OVERRIDE.findall(manifest):
+            if _SHARED_STRINGS_TYPE in override and (match := _PART_NAME.search(override)):
+                found.add(match.group(1))
+    return found & names
+
+
+def xlsx_archive_check(path: Path | str) -> None:
+    """Refuse a workbook whose zip directory declares too much, before anything is unpacked.
+
+    The limits: IMPORT_MAX_XLSX_PARTS parts, IMPORT_MAX_UNCOMPRESSED_MB unpacked in all, no
+    part over 1 MiB unpacking to more than IMPORT_MAX_COMPRESSION_RATIO times its packed size,
+    and a shared strings part (loaded whole by openpyxl) of at most
+    IMPORT_MAX_SHARED_STRINGS_MB. The declared sizes can be trusted as bounds: zipfile stops a
+    part at its declared size (and fails its CRC check if there was more).
+    """
+    path = Path(path)
+    max_parts = settings.IMPORT_MAX_XLSX_PARTS
+    directory = _zip_directory_size(path)
+    if directory and directory[0] > max_parts:
+        raise _too_large(
+            f"The workbook holds {directory[0]:,} parts; the limit is {max_parts:,}: it is not "
+            "an ordinary spreadsheet."
+        )
+    if directory and directory[1] > max_parts * 1024:  # about 1 KiB per part at the most
+        raise _too_large(
+            f"The workbook's table of contents is {directory[1] / _MB:,.1f} MB long: it is not "
+            "an ordinary spreadsheet."
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            names = {info.filename for info in infos}
+            if len(infos) > max_parts:
+                raise _too_large(
+                    f"The workbook holds {len(infos):,} parts; the limit is {max_parts:,}: it "
+                    "is not an ordinary spreadsheet."
+                )
+            total = sum(info.file_size for info in infos)
+            if total > settings.IMPORT_MAX_UNCOMPRESSED_MB * _MB:
+                raise _too_large(
+                    f"The workbook unpacks to {total / _MB:,.0f} MB; the limit is "
+                    f"{settings.IMPORT_MAX_UNCOMPRESSED_MB:,} MB."
+                )
+            max_ratio = settings.IMPORT_MAX_COMPRESSION_RATIO
+            for info in infos:
+                if (
+                    info.file_size >= _RATIO_FROM_BYTES
+                    and info.file_size > max_ratio * info.compress_size
+                ):
+                    ratio = info.file_size / max(info.compress_size, 1)
+                    raise _too_large(
+                        f"The part {info.filename} of the workbook compresses {ratio:,.0f} to "
+                        f"1; the limit is {max_ratio:,} to 1 (a spreadsheet's parts compress "
+                        "5 to 20 to 1): it looks like a zip bomb."
+                    )
+            sizes = {info.filename: info.file_size for info in infos}
+            for name in _shared_strings_parts(archive, names):
+                if sizes[name] > settings.IMPORT_MAX_SHARED_STRINGS_MB * _MB:
+                    raise _too_large(
+                        f"The workbook's shared strings (its text cells) unpack to "
+                        f"{sizes[name] / _MB:,.0f} MB; the limit is "
+                        f"{settings.IMPORT_MAX_SHARED_STRINGS_MB:,} MB."
+                    )
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
+        if isinstance(exc, ImportFileError):
+            raise
+        raise ImportFileError(
+            "damaged_xlsx",
+            f"The XLSX file is damaged or incomplete ({exc}). Was the upload cut short? Save it "
+            "again from Excel or LibreOffice and retry.",
+        ) from None
+
+
 def _workbook(path: Path):
     import openpyxl
 
+    xlsx_archive_check(path)
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+        return openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
         raise ImportFileError(
             "damaged_xlsx",
@@ -286,12 +468,8 @@ def _workbook(path: Path):
         ) from None
 
 
-def _sheet_choose(path: Path, sheet: str) -> str:
-    workbook = _workbook(path)
-    try:
-        names = workbook.sheetnames
-    finally:
-        workbook.close()
+def _sheet_choose(workbook, sheet: str) -> str:
+    names = workbook.sheetnames
     if not names:
         raise ImportFileError("empty_file", "The workbook has no sheets.")
     if sheet and sheet not in names:
@@ -329,31 +507,65 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
-def _xlsx_rows(
-    path: Path, options: ReaderOptions, *, header: bool = False
-) -> Iterator[tuple[int, list[str]]]:
+@contextmanager
+def _xlsx_errors() -> Iterator[None]:
+    """openpyxl raises many kinds of error on a broken file: each becomes an ImportFileError."""
+    try:
+        yield
+    except (ImportFileError, GeneratorExit):
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError) as exc:
+        raise ImportFileError(
+            "damaged_xlsx", f"The XLSX file is damaged or incomplete ({exc})."
+        ) from None
+    except Exception as exc:
+        raise ImportFileError(
+            "damaged_xlsx", f"The XLSX file cannot be read: {type(exc).__name__}: {exc}."
+        ) from None
+
+
+def _xlsx_header(worksheet) -> list[str] | None:
+    """Row 1, read one cell past the column limit so a wider header is seen (None: no rows).
+
+    openpyxl pads every row to the width and height the sheet's <dimension> declares (a few KB
+    of XML can declare A1:XFD1048576); with the dimension forgotten and the columns given, it
+    reads what is there.
+    """
+    worksheet.reset_dimensions()
+    for row in worksheet.iter_rows(
+        min_row=1, max_row=1, max_col=settings.IMPORT_MAX_COLUMNS + 1, values_only=True
+    ):
+        return [cell_text(v) for v in row]
+    return None
+
+
+def _xlsx_rows(path: Path, options: ReaderOptions, width: int) -> Iterator[tuple[int, list[str]]]:
+    """Data rows as (row_number, values), `width` cells each; empty rows are passed over.
+
+    Rows missing from the XML come from openpyxl as empty rows: they count toward
+    IMPORT_MAX_ROWS and the run of IMPORT_MAX_EMPTY_ROWS, so a sheet whose last row is
+    1,048,576 stops early instead of being walked row by row.
+    """
+    max_rows, max_empty = settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_EMPTY_ROWS
+    empty_from = 0
     workbook = _workbook(path)
     try:
-        worksheet = workbook[options.sheet] if options.sheet else workbook.worksheets[0]
-        try:
-            for index, row in enumerate(worksheet.iter_rows(values_only=True)):
-                values = [cell_text(v) for v in row]
-                if index == 0:
-                    if header:
-                        yield 1, values
-                    continue
-                if not any(values):
-                    continue
-                yield index + 1, values
-        except (zipfile.BadZipFile, EOFError, OSError, KeyError) as exc:
-            raise ImportFileError(
-                "damaged_xlsx", f"The XLSX file is damaged or incomplete ({exc})."
-            ) from None
-        except Exception as exc:
-            if isinstance(exc, ImportFileError | GeneratorExit):
-                raise
-            raise ImportFileError(
-                "damaged_xlsx", f"The XLSX file cannot be read: {type(exc).__name__}: {exc}."
-            ) from None
+        with _xlsx_errors():
+            worksheet = workbook[options.sheet] if options.sheet else workbook.worksheets[0]
+            worksheet.reset_dimensions()
+            rows = worksheet.iter_rows(min_row=2, max_col=width, values_only=True)
+            for row_number, row in enumerate(rows, start=2):
+                if row_number > max_rows:
+                    raise _too_many_rows()
+                if row.count(None) != width:
+                    values = [cell_text(v) for v in row]
+                    if any(values):
+                        empty_from = 0
+                        yield row_number, values
+                        continue
+                if not empty_from:
+                    empty_from = row_number
+                if row_number - empty_from + 1 >= max_empty:
+                    raise _too_many_empty_rows(empty_from, row_number)
     finally:
         workbook.close()

@@ -145,3 +145,14 @@ def test_binary_data_is_not_a_csv(tmp_path):
     path.write_bytes(b"a,b\n\x00\x01,2\n")
     with pytest.raises(ImportFileError, match="NUL bytes"):
         table_open(path=path)
+
+
+def test_a_declared_dimension_is_not_trusted(tmp_path):
+    """<dimension ref="A1:XFD200000"> over two real rows: the rows read are the real ones."""
+    from tests.leads.imports.workbooks import dimension_bomb
+
+    path = tmp_path / "declared.xlsx"
+    path.write_bytes(dimension_bomb(sheet_data=None))
+    table = table_open(path=path)
+    assert table.headers == ["Name", "Cell"]
+    assert list(table.rows()) == [(2, ["Ann", "4155552671"])]
