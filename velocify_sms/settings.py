@@ -215,6 +215,9 @@ IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 200, minimum=1)
 # A run of this many empty rows stops the reading with an error (a gap, or a sheet formatted
 # far below its data), so no stretch of rows goes unnoticed or unbounded.
 IMPORT_MAX_EMPTY_ROWS = env_int("IMPORT_MAX_EMPTY_ROWS", 10_000, minimum=1)
+# The opt-out list upload (report, "Import numbers"): one number per line, read whole.
+OPTOUT_LIST_MAX_UPLOAD_MB = env_int("OPTOUT_LIST_MAX_UPLOAD_MB", 5, minimum=1)
+OPTOUT_LIST_MAX_LINES = env_int("OPTOUT_LIST_MAX_LINES", 100_000, minimum=1)
 
 # --- SMS channel (issue 7) ----------------------------------------------------------------------
 # Extra keywords, added to the built-in lists in optouts/messaging/keywords.py (never replacing).
