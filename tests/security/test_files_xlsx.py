@@ -245,7 +245,7 @@ def test_every_door_refuses_a_bomb_with_its_message(
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("door", ["admin", "api", "cli"])
+@pytest.mark.parametrize("door", ["admin", "api", "cli", "cli --dry-run"])
 def test_every_door_answers_a_run_of_empty_rows_with_its_message(
     door, tmp_path, settings, admin_client, admin_api
 ):
@@ -277,5 +277,5 @@ def test_every_door_answers_a_run_of_empty_rows_with_its_message(
         path = tmp_path / "gap.csv"
         path.write_bytes(data)
         with pytest.raises(CommandError, match=expected) as caught:
-            call_command("import_leads", str(path))
+            call_command("import_leads", str(path), *door.split()[1:])
         assert caught.value.returncode == 2
