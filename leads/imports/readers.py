@@ -348,9 +348,8 @@ def _too_large(detail: str) -> ImportFileError:
     )
 
 
-def _zip_directory_size(path: Path) -> tuple[int, int] | None:
-    """(entries, bytes) of the zip's central directory as its end record states them, read
-    before zipfile parses the directory (a directory of a million parts is itself a bomb)."""
+def _zip_directory_bytes(path: Path) -> int:
+    """The length of the zip's central directory as its end record states it (0 if none)."""
     with open(path, "rb") as handle:
         handle.seek(0, 2)
         size = handle.tell()
@@ -358,13 +357,13 @@ def _zip_directory_size(path: Path) -> tuple[int, int] | None:
         tail = handle.read()
     at = tail.rfind(_EOCD)
     if at < 0 or len(tail) < at + 22:
-        return None  # not a zip: zipfile says so below
-    entries, directory_bytes = struct.unpack("<HI", tail[at + 10 : at + 16])
-    if entries == 0xFFFF or directory_bytes == 0xFFFFFFFF:
+        return 0  # not a zip: zipfile says so below
+    (directory_bytes,) = struct.unpack("<I", tail[at + 12 : at + 16])
+    if directory_bytes == 0xFFFFFFFF:  # zip64: the length is in the zip64 end record
         at64 = tail.rfind(_EOCD64, 0, at)
         if at64 >= 0 and len(tail) >= at64 + 48:
-            entries, directory_bytes = struct.unpack("<QQ", tail[at64 + 32 : at64 + 48])
-    return entries, directory_bytes
+            (directory_bytes,) = struct.unpack("<Q", tail[at64 + 40 : at64 + 48])
+    return directory_bytes
 
 
 def _shared_strings_parts(archive: zipfile.ZipFile, names: set[str]) -> set[str]:
@@ -390,16 +389,13 @@ def xlsx_archive_check(path: Path | str) -> None:
     """
     path = Path(path)
     max_parts = settings.IMPORT_MAX_XLSX_PARTS
-    directory = _zip_directory_size(path)
-    if directory and directory[0] > max_parts:
+    # zipfile makes an object per entry of the directory, reading it to its stated length
+    # (whatever count the end record gives): bound that length before it does.
+    directory_bytes = _zip_directory_bytes(path)
+    if directory_bytes > max_parts * 1024:  # about 1 KiB per part at the most
         raise _too_large(
-            f"The workbook holds {directory[0]:,} parts; the limit is {max_parts:,}: it is not "
-            "an ordinary spreadsheet."
-        )
-    if directory and directory[1] > max_parts * 1024:  # about 1 KiB per part at the most
-        raise _too_large(
-            f"The workbook's table of contents is {directory[1] / _MB:,.1f} MB long: it is not "
-            "an ordinary spreadsheet."
+            f"The workbook's table of contents is {directory_bytes / _MB:,.1f} MB long: it is "
+            "not an ordinary spreadsheet."
         )
     try:
         with zipfile.ZipFile(path) as archive:

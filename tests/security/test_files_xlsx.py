@@ -133,6 +133,25 @@ def test_a_workbook_of_too_many_parts_is_refused(tmp_path, settings):
     assert caught.value.code == "xlsx_too_large"
 
 
+def test_a_zip_end_record_understating_its_parts_does_not_hide_them(tmp_path):
+    parts = {f"junk/{i}.xml": b"<a/>" for i in range(1001)}
+    data = bytearray(workbook_rewrite(workbook_bytes([["Name"], ["Ann"]]), parts))
+    at = data.rfind(b"PK\x05\x06")
+    data[at + 8 : at + 12] = (10).to_bytes(2, "little") * 2  # "10 entries", zipfile reads on
+    path = tmp_path / "liar.xlsx"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ImportFileError, match="1,010 parts; the limit is 1,000"):
+        table_open(path=path)
+
+
+def test_a_zip_directory_too_long_for_its_parts_is_refused_before_it_is_parsed(tmp_path):
+    parts = {f"{'x' * 60_000}/{i}.xml": b"<a/>" for i in range(20)}
+    path = tmp_path / "names.xlsx"
+    path.write_bytes(workbook_rewrite(workbook_bytes([["Name"], ["Ann"]]), parts))
+    with pytest.raises(ImportFileError, match="table of contents is 1.1 MB long"):
+        table_open(path=path)
+
+
 def test_shared_strings_beyond_their_own_limit_are_refused(tmp_path, settings):
     settings.IMPORT_MAX_SHARED_STRINGS_MB = 1
     rows = [["Name", "Cell"]] + [[f"Name number {i}", f"41555{i:05d}"] for i in range(40000)]
@@ -175,6 +194,21 @@ def test_cells_beyond_the_header_are_not_read(tmp_path):
         )
     )
     assert list(table_open(path=path).rows()) == [(2, ["Ann"])]
+
+
+def test_a_header_cell_past_the_column_limit_is_never_read(tmp_path):
+    path = tmp_path / "far-header.xlsx"
+    path.write_bytes(
+        dimension_bomb(
+            sheet_data=(
+                '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Name</t></is></c>'
+                '<c r="XFD1" t="inlineStr"><is><t>far</t></is></c></row>'
+                '<row r="2"><c r="A2" t="inlineStr"><is><t>Ann</t></is></c></row></sheetData>'
+            )
+        )
+    )
+    table = table_open(path=path)
+    assert table.headers == ["Name"]  # not 16,384 columns, nor an error about them
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
