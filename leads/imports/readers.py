@@ -20,6 +20,7 @@ import datetime as dt
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -370,8 +371,11 @@ def _shared_strings_parts(archive: zipfile.ZipFile, names: set[str]) -> set[str]
     """The parts openpyxl would load as the shared strings (the manifest names them)."""
     found = {name for name in names if name.lower().endswith("sharedstrings.xml")}
     if "[Content_Types].xml" in names:
-        with archive.open("[Content_Types].xml") as handle:
-            manifest = handle.read(_MB).decode("utf-8", "replace")
+        try:
+            with archive.open("[Content_Types].xml") as handle:
+                manifest = handle.read(_MB).decode("utf-8", "replace")
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
+            return found & names  # a damaged manifest: openpyxl refuses the file itself
         for override in _OVERRIDE.findall(manifest):
             if _SHARED_STRINGS_TYPE in override and (match := _PART_NAME.search(override)):
                 found.add(match.group(1))

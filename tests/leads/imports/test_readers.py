@@ -156,3 +156,23 @@ def test_a_declared_dimension_is_not_trusted(tmp_path):
     table = table_open(path=path)
     assert table.headers == ["Name", "Cell"]
     assert list(table.rows()) == [(2, ["Ann", "4155552671"])]
+
+
+def test_a_workbook_with_a_corrupt_manifest_is_a_damaged_xlsx(tmp_path):
+    """Found by the fuzz pass: the size check reads [Content_Types].xml, whose deflate data can
+    be broken (zlib.error, which is no OSError)."""
+    import io
+    import zipfile
+
+    from tests.leads.imports.workbooks import workbook_bytes
+
+    good = workbook_bytes([["Name"], ["Ann"]])
+    info = zipfile.ZipFile(io.BytesIO(good)).getinfo("[Content_Types].xml")
+    data = bytearray(good)
+    start = info.header_offset + 30 + len(info.filename)
+    data[start : start + 8] = b"\xff" * 8  # an invalid deflate block header
+    path = tmp_path / "manifest.xlsx"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ImportFileError) as caught:
+        table_open(path=path)
+    assert caught.value.code == "damaged_xlsx"
