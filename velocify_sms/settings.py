@@ -206,8 +206,9 @@ IMPORT_MAX_UNCOMPRESSED_MB = env_int("IMPORT_MAX_UNCOMPRESSED_MB", 200, minimum=
 IMPORT_MAX_COMPRESSION_RATIO = env_int("IMPORT_MAX_COMPRESSION_RATIO", 100, minimum=2)
 # Parts in one workbook (a real one has 10-50).
 IMPORT_MAX_XLSX_PARTS = env_int("IMPORT_MAX_XLSX_PARTS", 1000, minimum=10)
-# The shared strings part is loaded whole, at about 1 s and 7 MB of memory per unpacked MB.
-IMPORT_MAX_SHARED_STRINGS_MB = env_int("IMPORT_MAX_SHARED_STRINGS_MB", 20, minimum=1)
+# Each part loaded whole (shared strings, styles, workbook, manifest; sheets are streamed): the
+# shared strings cost about 1 s and 7 MB of memory per unpacked MB.
+IMPORT_MAX_XLSX_PART_MB = env_int("IMPORT_MAX_XLSX_PART_MB", 20, minimum=1)
 # Rows read (header and empty rows included), whatever the file declares.
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 1_000_000, minimum=2)
 # Columns of the header row; cells right of the header are never read.

@@ -17,10 +17,8 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import re
 import struct
 import zipfile
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -147,7 +145,7 @@ def table_open(*, path: Path | str, name: str = "", options: ReaderOptions | Non
         try:
             with _xlsx_errors():
                 options.sheet = _sheet_choose(workbook, options.sheet)
-                first = _xlsx_header(workbook[options.sheet])
+                first = _xlsx_header(workbook, options.sheet)
         finally:
             workbook.close()
         if first is None:
@@ -337,9 +335,7 @@ _MB = 1024 * 1024
 _RATIO_FROM_BYTES = _MB
 _EOCD = b"PK\x05\x06"
 _EOCD64 = b"PK\x06\x06"
-_SHARED_STRINGS_TYPE = "spreadsheetml.sharedStrings+xml"
-_OVERRIDE = re.compile(r"<(?:\w+:)?Override\b[^>]*>")
-_PART_NAME = re.compile(r"""PartName\s*=\s*["']/?([^"']*)["']""")
+_MANIFEST = "[Content_Types].xml"
 
 
 def _too_large(detail: str) -> ImportFileError:
@@ -367,29 +363,15 @@ def _zip_directory_bytes(path: Path) -> int:
     return directory_bytes
 
 
-def _shared_strings_parts(archive: zipfile.ZipFile, names: set[str]) -> set[str]:
-    """The parts openpyxl would load as the shared strings (the manifest names them)."""
-    found = {name for name in names if name.lower().endswith("sharedstrings.xml")}
-    if "[Content_Types].xml" in names:
-        try:
-            with archive.open("[Content_Types].xml") as handle:
-                manifest = handle.read(_MB).decode("utf-8", "replace")
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
-            return found & names  # a damaged manifest: openpyxl refuses the file itself
-        for override in _OVERRIDE.findall(manifest):
-            if _SHARED_STRINGS_TYPE in override and (match := _PART_NAME.search(override)):
-                found.add(match.group(1))
-    return found & names
-
-
 def xlsx_archive_check(path: Path | str) -> None:
     """Refuse a workbook whose zip directory declares too much, before anything is unpacked.
 
     The limits: IMPORT_MAX_XLSX_PARTS parts, IMPORT_MAX_UNCOMPRESSED_MB unpacked in all, no
     part over 1 MiB unpacking to more than IMPORT_MAX_COMPRESSION_RATIO times its packed size,
-    and a shared strings part (loaded whole by openpyxl) of at most
-    IMPORT_MAX_SHARED_STRINGS_MB. The declared sizes can be trusted as bounds: zipfile stops a
-    part at its declared size (and fails its CRC check if there was more).
+    and a manifest of at most IMPORT_MAX_XLSX_PART_MB (the other parts read whole are checked
+    once the manifest has named them, in _workbook). The declared sizes can be trusted as
+    bounds: zipfile stops a part at its declared size (and fails its CRC check if there was
+    more).
     """
     path = Path(path)
     max_parts = settings.IMPORT_MAX_XLSX_PARTS
@@ -404,7 +386,6 @@ def xlsx_archive_check(path: Path | str) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-            names = {info.filename for info in infos}
             if len(infos) > max_parts:
                 raise _too_large(
                     f"The workbook holds {len(infos):,} parts; the limit is {max_parts:,}: it "
@@ -428,14 +409,7 @@ def xlsx_archive_check(path: Path | str) -> None:
                         f"1; the limit is {max_ratio:,} to 1 (a spreadsheet's parts compress "
                         "5 to 20 to 1): it looks like a zip bomb."
                     )
-            sizes = {info.filename: info.file_size for info in infos}
-            for name in _shared_strings_parts(archive, names):
-                if sizes[name] > settings.IMPORT_MAX_SHARED_STRINGS_MB * _MB:
-                    raise _too_large(
-                        f"The workbook's shared strings (its text cells) unpack to "
-                        f"{sizes[name] / _MB:,.0f} MB; the limit is "
-                        f"{settings.IMPORT_MAX_SHARED_STRINGS_MB:,} MB."
-                    )
+            _parts_read_whole_check({info.filename: info.file_size for info in infos}, [_MANIFEST])
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
         if isinstance(exc, ImportFileError):
             raise
@@ -446,12 +420,92 @@ def xlsx_archive_check(path: Path | str) -> None:
         ) from None
 
 
-def _workbook(path: Path):
-    import openpyxl
+def _parts_read_whole_check(sizes: dict[str, int], names: list[str], strings: str = "") -> None:
+    """Each part loaded whole (manifest, workbook, its relationships, styles, shared strings)
+    may unpack to at most IMPORT_MAX_XLSX_PART_MB: parsing one builds it all in memory."""
+    limit = settings.IMPORT_MAX_XLSX_PART_MB
+    for name in names:
+        size = sizes.get(name, 0)
+        if size > limit * _MB:
+            what = "shared strings (its text cells)" if name == strings else f"part {name}"
+            raise _too_large(
+                f"The workbook's {what} unpack to {size / _MB:,.0f} MB; the limit is {limit:,} MB."
+            )
 
+
+@dataclass
+class _Workbook:
+    """What the reader needs of a workbook: its sheets (name -> part), shared strings, and the
+    styles that make a number a date.
+
+    openpyxl reads those small parts; its worksheet reader is never used, because it builds
+    each row, every section after the rows, and (without a <dimension>) the whole sheet as a
+    tree in memory: one row of 2,000,000 cells in a 7.8 MB file took 1.1 GB. Sheets are
+    streamed by _SheetReader instead.
+    """
+
+    archive: zipfile.ZipFile
+    sheets: dict[str, str]
+    shared_strings: list[str]
+    date_styles: frozenset[int]
+    timedelta_styles: frozenset[int]
+    epoch: dt.datetime
+
+    @property
+    def sheetnames(self) -> list[str]:
+        return list(self.sheets)
+
+    def rows(self, sheet: str, *, width: int) -> Iterator[tuple[int, list]]:
+        with self.archive.open(self.sheets[sheet]) as source:
+            yield from _SheetReader(self, width=width).read(source)
+
+    def close(self) -> None:
+        self.archive.close()
+
+
+def _workbook_read(path: Path) -> _Workbook:
+    from openpyxl.packaging.relationship import get_rels_path
+    from openpyxl.reader.excel import ExcelReader, _find_workbook_part
+    from openpyxl.styles.stylesheet import apply_stylesheet
+    from openpyxl.xml.constants import ARC_STYLE, SHARED_STRINGS
+
+    reader = ExcelReader(str(path), read_only=True, data_only=True, keep_links=False)
+    try:
+        reader.read_manifest()
+        part = _find_workbook_part(reader.package).PartName[1:]
+        strings = reader.package.find(SHARED_STRINGS)
+        strings = strings.PartName[1:] if strings is not None else ""
+        sizes = {info.filename: info.file_size for info in reader.archive.infolist()}
+        _parts_read_whole_check(
+            sizes, [part, get_rels_path(part), ARC_STYLE, strings], strings=strings
+        )
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        sheets = {
+            sheet.name: rel.target
+            for sheet, rel in reader.parser.find_sheets()
+            if rel.target in reader.valid_files and "chartsheet" not in rel.Type
+        }
+    except BaseException:
+        reader.archive.close()
+        raise
+    return _Workbook(
+        archive=reader.archive,
+        sheets=sheets,
+        shared_strings=reader.shared_strings,
+        date_styles=frozenset(getattr(reader.wb, "_date_formats", ())),
+        timedelta_styles=frozenset(getattr(reader.wb, "_timedelta_formats", ())),
+        epoch=reader.wb.epoch,
+    )
+
+
+def _workbook(path: Path) -> _Workbook:
     xlsx_archive_check(path)
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+        return _workbook_read(path)
+    except ImportFileError:
+        raise
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
         raise ImportFileError(
             "damaged_xlsx",
@@ -524,48 +578,247 @@ def _xlsx_errors() -> Iterator[None]:
         ) from None
 
 
-def _xlsx_header(worksheet) -> list[str] | None:
-    """Row 1, read one cell past the column limit so a wider header is seen (None: no rows).
-
-    openpyxl pads every row to the width and height the sheet's <dimension> declares (a few KB
-    of XML can declare A1:XFD1048576); with the dimension forgotten and the columns given, it
-    reads what is there.
-    """
-    worksheet.reset_dimensions()
-    for row in worksheet.iter_rows(
-        min_row=1, max_row=1, max_col=settings.IMPORT_MAX_COLUMNS + 1, values_only=True
-    ):
-        return [cell_text(v) for v in row]
+def _xlsx_header(workbook: _Workbook, sheet: str) -> list[str] | None:
+    """Row 1, read one cell past the column limit so a wider header is seen (None: no rows)."""
+    for row_number, values in workbook.rows(sheet, width=settings.IMPORT_MAX_COLUMNS + 1):
+        return [cell_text(v) for v in values] if row_number == 1 else []
     return None
 
 
 def _xlsx_rows(path: Path, options: ReaderOptions, width: int) -> Iterator[tuple[int, list[str]]]:
     """Data rows as (row_number, values), `width` cells each; empty rows are passed over.
 
-    Rows missing from the XML come from openpyxl as empty rows: they count toward
-    IMPORT_MAX_ROWS and the run of IMPORT_MAX_EMPTY_ROWS, so a sheet whose last row is
-    1,048,576 stops early instead of being walked row by row.
+    The rows a sheet leaves out (it only holds rows with something in them) are empty rows
+    too: they count toward IMPORT_MAX_ROWS and the run of IMPORT_MAX_EMPTY_ROWS, so a sheet
+    whose next row is 1,048,576 is refused at once, not walked row by row.
     """
     max_rows, max_empty = settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_EMPTY_ROWS
-    empty_from = 0
+    empty_from = 0  # first row of the current run of empty rows, 0 when not in one
+    last = 1  # the header
     workbook = _workbook(path)
     try:
         with _xlsx_errors():
-            worksheet = workbook[options.sheet] if options.sheet else workbook.worksheets[0]
-            worksheet.reset_dimensions()
-            rows = worksheet.iter_rows(min_row=2, max_col=width, values_only=True)
-            for row_number, row in enumerate(rows, start=2):
+            sheet = options.sheet or workbook.sheetnames[0]
+            for row_number, row in workbook.rows(sheet, width=width):
+                if row_number <= last:
+                    continue  # out of order or repeated: Excel never writes it; openpyxl skips it
+                if row_number > last + 1 and not empty_from:
+                    empty_from = last + 1
+                last = row_number
+                values = [cell_text(v) for v in row]
+                if any(values):
+                    if empty_from and row_number - empty_from >= max_empty:
+                        raise _too_many_empty_rows(empty_from, empty_from + max_empty - 1)
+                    if row_number > max_rows:
+                        raise _too_many_rows()
+                    empty_from = 0
+                    yield row_number, values
+                    continue
+                empty_from = empty_from or row_number
+                if row_number - empty_from + 1 >= max_empty:
+                    raise _too_many_empty_rows(empty_from, empty_from + max_empty - 1)
                 if row_number > max_rows:
                     raise _too_many_rows()
-                if row.count(None) != width:
-                    values = [cell_text(v) for v in row]
-                    if any(values):
-                        empty_from = 0
-                        yield row_number, values
-                        continue
-                if not empty_from:
-                    empty_from = row_number
-                if row_number - empty_from + 1 >= max_empty:
-                    raise _too_many_empty_rows(empty_from, row_number)
     finally:
         workbook.close()
+
+
+# --- Streaming a worksheet -----------------------------------------------------------------------
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main "
+_ROW, _CELL, _V, _IS, _T, _RPH, _DATA = (
+    _MAIN + name for name in ("row", "c", "v", "is", "t", "rPh", "sheetData")
+)
+_READ_BYTES = 64 * 1024
+_CELL_CHARS = 32_767  # the most Excel puts in one cell
+_MAX_COLUMN = 16_384  # XFD, Excel's last column
+_COLUMNS: dict[str, int] = {}
+
+
+def _damaged(detail: str) -> ImportFileError:
+    return ImportFileError("damaged_xlsx", f"The XLSX file is damaged: {detail}.")
+
+
+def _column_of(ref: str) -> int:
+    """'AB12' -> 28."""
+    letters = ref.rstrip("0123456789")
+    column = _COLUMNS.get(letters)
+    if column is None:
+        if not (0 < len(letters) <= 3 and letters.isascii() and letters.isalpha()):
+            raise _damaged(f"{ref[:20]!r} is not a cell reference")
+        column = 0
+        for char in letters.upper():
+            column = column * 26 + ord(char) - 64
+        if column > _MAX_COLUMN:
+            raise _damaged(f"{ref[:20]!r} is past Excel's last column")
+        _COLUMNS[letters] = column  # at most 16,384 references, in either case
+    return column
+
+
+def _row_of(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            number = float(text)
+        except ValueError:
+            number = 0.5
+        if not number.is_integer():
+            raise _damaged(f"{text[:20]!r} is not a row number") from None
+        return int(number)
+
+
+class _SheetReader:
+    """A worksheet's rows from its XML, streamed with expat: (row_number, values) for each row
+    the XML holds, `width` values each (None for an empty cell).
+
+    Memory does not grow with the sheet: only the current row's first `width` cells are kept,
+    a cell's text stops at 32,767 characters, and everything outside <sheetData> is skipped
+    unread. A DOCTYPE (entity expansion) is refused. Values are what openpyxl's read-only
+    reader gives with data_only (the differential test in tests/leads/imports holds it to
+    that): numbers, dates by the cell's style, booleans, shared and inline strings, the cached
+    result of a formula.
+    """
+
+    def __init__(self, workbook: _Workbook, *, width: int) -> None:
+        self.width = width
+        self.strings = workbook.shared_strings
+        self.dates = workbook.date_styles
+        self.timedeltas = workbook.timedelta_styles
+        self.epoch = workbook.epoch
+        self.ready: list[tuple[int, list]] = []
+        self.in_data = False
+        self.row_number = 0
+        self.values: list | None = None
+        self.column = 0
+        self.keep = False
+        self.kind = "n"
+        self.style = ""
+        self.ref = ""
+        self.value: str | None = None
+        self.inline: list[str] | None = None
+        self.text: list[str] | None = None
+        self.chars = 0
+        self.phonetic = 0
+
+    def read(self, source) -> Iterator[tuple[int, list]]:
+        from xml.parsers import expat
+
+        parser = expat.ParserCreate(namespace_separator=" ")
+        parser.buffer_text = True
+        parser.StartElementHandler = self._start
+        parser.EndElementHandler = self._end
+        parser.CharacterDataHandler = self._characters
+        parser.StartDoctypeDeclHandler = self._doctype
+        try:
+            while chunk := source.read(_READ_BYTES):
+                parser.Parse(chunk, False)
+                if self.ready:
+                    ready, self.ready = self.ready, []
+                    yield from ready
+            parser.Parse(b"", True)
+        except expat.ExpatError as exc:
+            raise _damaged(f"its sheet is not well-formed XML ({exc})") from None
+        yield from self.ready
+
+    def _doctype(self, *args) -> None:
+        raise _damaged("its sheet declares a DOCTYPE, which no spreadsheet does")
+
+    def _start(self, name: str, attrs: dict) -> None:
+        if name == _CELL:
+            if self.values is None:
+                return
+            ref = attrs.get("r")
+            self.column = _column_of(ref) if ref else self.column + 1
+            self.keep = self.column <= self.width
+            if self.keep:
+                self.kind = attrs.get("t", "n")
+                self.style = attrs.get("s", "")
+                self.ref = ref or f"row {self.row_number}, column {self.column}"
+                self.value = self.inline = None
+                self.chars = 0
+        elif name == _V:
+            if self.keep:
+                self.text = []
+        elif name == _T:
+            if self.keep and self.inline is not None and not self.phonetic:
+                self.text = []
+        elif name == _IS:
+            if self.keep:
+                self.inline = []
+        elif name == _RPH:
+            self.phonetic += 1
+        elif name == _ROW:
+            if self.in_data:
+                ref = attrs.get("r")
+                self.row_number = _row_of(ref) if ref else self.row_number + 1
+                self.values = [None] * self.width
+                self.column = 0
+        elif name == _DATA:
+            self.in_data = True
+
+    def _end(self, name: str) -> None:
+        if name == _V:
+            if self.text is not None:
+                self.value = "".join(self.text)
+                self.text = None
+        elif name == _CELL:
+            if self.keep and self.values is not None:
+                self.values[self.column - 1] = self._cell_value()
+            self.keep = False
+        elif name == _T:
+            if self.text is not None:
+                self.inline.append("".join(self.text))
+                self.text = None
+        elif name == _RPH:
+            self.phonetic -= 1
+        elif name == _ROW:
+            if self.values is not None:
+                self.ready.append((self.row_number, self.values))
+                self.values = None
+        elif name == _DATA:
+            self.in_data = False
+
+    def _characters(self, data: str) -> None:
+        if self.text is not None:
+            self.chars += len(data)
+            if self.chars > _CELL_CHARS:
+                raise _damaged(
+                    f"cell {self.ref} holds more than {_CELL_CHARS:,} characters, more than "
+                    "Excel puts in a cell"
+                )
+            self.text.append(data)
+
+    def _cell_value(self):
+        """The cell as openpyxl's WorkSheetParser.parse_cell reads it (data_only)."""
+        from openpyxl.utils.datetime import from_excel, from_ISO8601
+
+        kind = self.kind
+        if kind == "inlineStr":
+            return "".join(self.inline) if self.inline is not None else None
+        value = self.value or None
+        if value is None:
+            return None
+        try:
+            if kind == "n":
+                number = (
+                    float(value) if "." in value or "E" in value or "e" in value else int(value)
+                )
+                style = int(self.style) if self.style else 0
+                if style in self.dates:
+                    try:
+                        return from_excel(number, self.epoch, timedelta=style in self.timedeltas)
+                    except (OverflowError, ValueError):
+                        return "#VALUE!"  # a date style on a number no date has
+                return number
+            if kind == "s":
+                return self.strings[int(value)]
+            if kind == "b":
+                return bool(int(value))
+            if kind == "d":
+                return from_ISO8601(value)
+        except (ValueError, IndexError, OverflowError):
+            raise _damaged(
+                f"cell {self.ref} holds {value[:40]!r}, which is not a {kind!r}"
+            ) from None
+        return value  # "str" (a formula's text), "e" (#N/A...), and kinds Excel does not write

@@ -153,7 +153,7 @@ def test_a_zip_directory_too_long_for_its_parts_is_refused_before_it_is_parsed(t
 
 
 def test_shared_strings_beyond_their_own_limit_are_refused(tmp_path, settings):
-    settings.IMPORT_MAX_SHARED_STRINGS_MB = 1
+    settings.IMPORT_MAX_XLSX_PART_MB = 1
     rows = [["Name", "Cell"]] + [[f"Name number {i}", f"41555{i:05d}"] for i in range(40000)]
     data = workbook_bytes(rows)
     # openpyxl writes inline strings; move them into a shared strings part as Excel does.
