@@ -97,6 +97,62 @@ def test_a_workbook_declaring_a1_xfd200000_is_refused_fast_and_small(tmp_path):
     assert outcome["seconds"] < SECONDS and outcome["peak_mb"] < PEAK_MB, outcome
 
 
+def test_one_row_of_a_million_cells_is_read_in_flat_memory(tmp_path):
+    """openpyxl builds a row whole before handing it over: 1.1 GB for 2,000,000 cells."""
+    import random
+
+    rng = random.Random(1)  # varied values, so the sheet compresses like a real one (~5:1)
+    cells = "".join(f"<c><v>{rng.randint(0, 10**6)}</v></c>" for _ in range(1_000_000))
+    path = tmp_path / "wide.xlsx"
+    path.write_bytes(
+        dimension_bomb(
+            ref="A1:B2",
+            sheet_data=(
+                '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Name</t></is></c></row>'
+                f'<row r="2">{cells}</row></sheetData>'
+            ),
+        )
+    )
+    assert path.stat().st_size < 5 * 1024 * 1024
+    outcome = open_in_child(path)
+    assert (outcome.get("headers"), outcome.get("rows")) == (["Name"], 1), outcome
+    assert outcome["peak_mb"] < PEAK_MB, outcome
+    assert outcome["seconds"] < 3 * SECONDS, outcome  # expat's pace through 20 MB of XML
+
+
+def test_a_cell_longer_than_excel_allows_is_refused(tmp_path):
+    path = tmp_path / "long.xlsx"
+    path.write_bytes(
+        dimension_bomb(
+            ref="A1:B2",
+            sheet_data=(
+                '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Name</t></is></c></row>'
+                f'<row r="2"><c r="A2" t="inlineStr"><is><t>{"x" * 40_000}</t></is></c></row>'
+                "</sheetData>"
+            ),
+        )
+    )
+    with pytest.raises(ImportFileError, match="cell A2 holds more than 32,767 characters"):
+        table_open(path=path)
+
+
+def test_a_sheet_declaring_entities_is_refused(tmp_path):
+    path = tmp_path / "entities.xlsx"
+    data = dimension_bomb(ref="A1:B2", sheet_data=None)
+    from tests.leads.imports.workbooks import workbook_parts
+
+    parts = workbook_parts(data)
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    parts["xl/worksheets/sheet1.xml"] = (
+        '<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;">]>'
+        + xml.split("?>", 1)[-1]
+    ).encode()
+    path.write_bytes(zip_bytes(parts))
+    with pytest.raises(ImportFileError, match="DOCTYPE") as caught:
+        table_open(path=path)
+    assert caught.value.code == "damaged_xlsx"
+
+
 def _ratio_bomb() -> bytes:
     """A workbook with a 4 MiB part that compresses about 1000:1 (total well under the limit)."""
     return workbook_rewrite(
