@@ -67,6 +67,6 @@ def test_100000_lines_are_applied_end_to_end_in_seconds(admin_client):
     elapsed = time.perf_counter() - started
     assert b"100000 added to the opt-out list" in response.content
     assert OptOut.objects.count() == 100_000
-    # About 10 s on an idle 2-core machine (the consent service's writes, not the reading: see
-    # the test above); the bound leaves room for a CI machine shared with other builds.
+    # 15 s measured on a shared 2-core machine, nearly all of it the consent service's writes
+    # (the reading is the test above); the bound leaves room for a busier machine.
     assert elapsed < 60, f"{elapsed:.1f} s"
