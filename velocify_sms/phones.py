@@ -9,9 +9,16 @@ import phonenumbers
 from django.conf import settings
 from phonenumbers.phonemetadata import PhoneMetadata
 
-_LETTERS = re.compile(r"[A-Za-z]")
-# Extensions are legitimate in what people type ("415 555 2671 ext. 3") but never part of an SMS
-# address; phonenumbers handles them, so only letters outside an extension are refused up front.
+# What people type: digits, the separators they use (spaces of any kind, ( ) - . / and the
+# dashes word processors put in), one + at the start, and an extension at the end ("415 555 2671
+# ext. 3": legitimate, though never part of an SMS address; phonenumbers drops it). Anything
+# else is refused before phonenumbers sees it, because phonenumbers skips whatever comes before
+# the first digit it likes ("x4155552671", an emoji, "++1...") and would read the rest.
+_SEPARATOR_CHARS = "().-/\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+_TYPED = re.compile(
+    r"\+?[\d\s" + re.escape(_SEPARATOR_CHARS) + r"]+(?:(?:ext\.?|extension|x)\s*\d+\s*)?",
+    re.IGNORECASE,
+)
 _EXTENSION = re.compile(r"(ext\.?|x|extension)\s*\d+\s*$", re.IGNORECASE)
 
 
@@ -43,8 +50,8 @@ def phone_normalize(value: object, *, region: str | None = None) -> str:
         raise InvalidPhoneNumber(value, "it is empty")
     if len(text) > 40:
         raise InvalidPhoneNumber(text[:40] + "…", "it is too long")
-    if _LETTERS.search(_EXTENSION.sub("", text)):
-        raise InvalidPhoneNumber(value, "it contains letters")
+    if not _TYPED.fullmatch(text):
+        raise InvalidPhoneNumber(value, _untyped_reason(text))
     fast = _nanp_fast_path(text, region or settings.SMS_DEFAULT_REGION)
     if fast is not None:
         return fast
@@ -64,6 +71,17 @@ def phone_normalize(value: object, *, region: str | None = None) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def _untyped_reason(text: str) -> str:
+    """Why `text` is not something people type as a phone number (it failed _TYPED)."""
+    body = _EXTENSION.sub("", text)
+    if any(c.isalpha() for c in body):
+        return "it contains letters"
+    for char in body:
+        if not (char.isdecimal() or char.isspace() or char in _SEPARATOR_CHARS or char == "+"):
+            return f"it contains {char!r}, which is not a digit or one of ( ) - . /"
+    return "it does not look like a phone number"  # a + not at the start, or no digits
+
+
 # --- The fast path -----------------------------------------------------------------------------
 # phonenumbers.parse + is_valid_number cost ~200 µs a number (it tries every number type through
 # generic code); a big import normalises hundreds of thousands. For the common case, a 10-digit
@@ -73,9 +91,10 @@ def phone_normalize(value: object, *, region: str | None = None) -> str:
 # so the fast path can only ever say "valid" where libphonenumber says so for the same region.
 
 _SEPARATORS = re.compile(r"[\s().\-]")
+# Most common first: any() stops at the first match (in NANP fixed_line and mobile are one).
 _NUMBER_TYPES = (
-    "premium_rate", "toll_free", "shared_cost", "voip", "personal_number",
-    "pager", "uan", "voicemail", "fixed_line", "mobile",
+    "fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "voip",
+    "personal_number", "pager", "uan", "voicemail",
 )  # fmt: skip
 
 

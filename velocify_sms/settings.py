@@ -210,6 +210,27 @@ IMPORT_BATCH_SIZE = env_int("IMPORT_BATCH_SIZE", 5000, minimum=1)
 IMPORT_PREVIEW_SECONDS = env_int("IMPORT_PREVIEW_SECONDS", 20, minimum=1)
 # A running import with no committed batch for this long is offered for resume (dead worker).
 IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 300, minimum=10)
+# Reading limits (issue 13), the same for the admin, the API and import_leads, checked by the
+# readers. An XLSX file is a zip: its directory is checked before any part is unpacked.
+# Sum of the unpacked sizes of all parts of a workbook, in megabytes.
+IMPORT_MAX_UNCOMPRESSED_MB = env_int("IMPORT_MAX_UNCOMPRESSED_MB", 200, minimum=1)
+# Largest unpacked/packed ratio of any part over 1 MiB (real sheets: 5-20; zip bombs: ~1000).
+IMPORT_MAX_COMPRESSION_RATIO = env_int("IMPORT_MAX_COMPRESSION_RATIO", 100, minimum=2)
+# Parts in one workbook (a real one has 10-50).
+IMPORT_MAX_XLSX_PARTS = env_int("IMPORT_MAX_XLSX_PARTS", 1000, minimum=10)
+# Each part loaded whole (shared strings, styles, workbook, manifest; sheets are streamed): the
+# shared strings cost about 1 s and 7 MB of memory per unpacked MB.
+IMPORT_MAX_XLSX_PART_MB = env_int("IMPORT_MAX_XLSX_PART_MB", 20, minimum=1)
+# Rows read (header and empty rows included), whatever the file declares.
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 1_000_000, minimum=2)
+# Columns of the header row; cells right of the header are never read.
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 200, minimum=1)
+# A run of this many empty rows stops the reading with an error (a gap, or a sheet formatted
+# far below its data), so no stretch of rows goes unnoticed or unbounded.
+IMPORT_MAX_EMPTY_ROWS = env_int("IMPORT_MAX_EMPTY_ROWS", 10_000, minimum=1)
+# The opt-out list upload (report, "Import numbers"): one number per line, read whole.
+OPTOUT_LIST_MAX_UPLOAD_MB = env_int("OPTOUT_LIST_MAX_UPLOAD_MB", 5, minimum=1)
+OPTOUT_LIST_MAX_LINES = env_int("OPTOUT_LIST_MAX_LINES", 100_000, minimum=1)
 
 # --- SMS channel (issue 7) ----------------------------------------------------------------------
 # Extra keywords, added to the built-in lists in optouts/messaging/keywords.py (never replacing).

@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from leads.imports import views
+from leads.imports.forms import ImportMappingAdminForm
 from leads.imports.models import ImportJob, ImportMapping
 from leads.imports.permissions import user_can_import
 from leads.imports.selectors import import_job_list
@@ -87,6 +88,7 @@ class ImportJobAdmin(admin.ModelAdmin):
 
 @admin.register(ImportMapping)
 class ImportMappingAdmin(admin.ModelAdmin):
+    form = ImportMappingAdminForm
     list_display = ["name", "created_by", "updated_at"]
     readonly_fields = ["created_by", "created_at", "updated_at"]
     search_fields = ["name"]

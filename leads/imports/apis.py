@@ -5,8 +5,6 @@ Errors leave through velocify_sms.api_errors' handler as {"code", "detail"} (Api
 
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -15,7 +13,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from leads.imports.mapping import MappingError
+from leads.imports.mapping import MAPPING_MAX_CHARS, MappingError, mapping_from_json
 from leads.imports.models import ImportJob
 from leads.imports.permissions import CanImportLeads
 from leads.imports.readers import ImportFileError
@@ -38,7 +36,8 @@ class ImportJobCreateInput(serializers.Serializer):
         allow_blank=True,
         help_text='JSON object {"Header": "field"}; fields: external_id, first_name, last_name, '
         "email, company, status, phone:mobile|home|work|other, sms_opt_out, ignore. "
-        "Unlisted columns are ignored. Omit to guess from the headers.",
+        "Unlisted columns are ignored. Omit to guess from the headers. "
+        f"At most {MAPPING_MAX_CHARS:,} characters.",
     )
     mapping_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
     delimiter = serializers.ChoiceField(choices=[",", ";", "\t", ""], required=False)
@@ -50,14 +49,13 @@ class ImportJobCreateInput(serializers.Serializer):
         if not value:
             return None
         try:
-            mapping = json.loads(value)
-        except ValueError:
-            raise serializers.ValidationError("Must be a JSON object.") from None
-        if not isinstance(mapping, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
-        ):
-            raise serializers.ValidationError('Must be a JSON object {"Header": "field"}.')
-        return mapping
+            return mapping_from_json(value)
+        except MappingError as exc:
+            # The same code as a mapping that does not fit the file: one code for "fix the
+            # mapping", whatever is wrong with it.
+            raise ApiError(
+                code="invalid_mapping", detail=str(exc), errors={"mapping": exc.errors}
+            ) from None
 
 
 def job_output(job: ImportJob, *, errors: bool = True) -> dict:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from django import forms
 
-from leads.imports.mapping import TARGET_CHOICES
+from leads.imports.mapping import (
+    TARGET_CHOICES,
+    TARGETS,
+    MappingError,
+    mapping_from_json,
+    mapping_shape_check,
+)
+from leads.imports.models import ImportMapping
 from leads.imports.selectors import import_mapping_list
 
 DELIMITER_CHOICES = [("", "Detect"), (",", "Comma (,)"), (";", "Semicolon (;)"), ("\t", "Tab")]
@@ -66,3 +73,47 @@ class ImportMappingForm(forms.Form):
         return {
             header: self.cleaned_data[f"col_{index}"] for index, header in enumerate(self.headers)
         }
+
+
+class MappingColumnsField(forms.JSONField):
+    """A saved mapping's JSON, read by mapping_from_json: bounded, flat, checked.
+
+    Django's JSONField lets json.loads raise RecursionError (a 500) on deeply nested input, both
+    when it cleans the value and when it shows it again with the form's errors.
+    """
+
+    def to_python(self, value):
+        if value in self.empty_values or not isinstance(value, str):
+            return super().to_python(value)
+        try:
+            return mapping_from_json(value)
+        except MappingError as exc:
+            raise forms.ValidationError(exc.errors) from None
+
+    def bound_data(self, data, initial):
+        if self.disabled:
+            return initial
+        try:
+            return mapping_from_json(data) if isinstance(data, str) else data
+        except MappingError:
+            return forms.fields.InvalidJSONInput(data)
+
+    def validate(self, value):
+        super().validate(value)
+        if value not in self.empty_values:
+            try:
+                mapping_shape_check(value)
+            except MappingError as exc:
+                raise forms.ValidationError(exc.errors) from None
+
+
+class ImportMappingAdminForm(forms.ModelForm):
+    columns = MappingColumnsField(
+        label="Columns",
+        help_text='A JSON object {"Header": "field"}; headers match without case, spaces or '
+        f"punctuation. Fields: {', '.join(TARGETS)}.",
+    )
+
+    class Meta:
+        model = ImportMapping
+        fields = ["name", "columns"]

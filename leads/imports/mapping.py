@@ -7,9 +7,11 @@ the SMS opt-out field (`sms_opt_out`, at most one column) or `ignore`.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
@@ -99,12 +101,90 @@ ALIASES: dict[str, str] = {
 }
 
 
-def mapping_guess(*, headers: list[str], saved: dict[str, str] | None = None) -> dict[str, str]:
+class MappingError(ValueError):
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = errors
+        super().__init__(" ".join(errors))
+
+
+MAPPING_MAX_CHARS = 64 * 1024
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def mapping_shape_check(columns: object) -> dict[str, str]:
+    """`columns` if it is a mapping's JSON shape, {"Header": "field", ...}, else MappingError.
+
+    Every value must be a target, every header must have a letter or digit, and no two headers
+    may name the same column (headers match without case, spaces or punctuation). Used for a
+    saved mapping where it is written (admin form) and read (each upload), and for the API's
+    `mapping`, so a stored mapping can never make an upload fail other than with its errors.
+    """
+    if not isinstance(columns, dict):
+        kind = {list: "a list", str: "a string"}.get(type(columns), type(columns).__name__)
+        raise MappingError([f'A mapping must be a JSON object {{"Header": "field"}}, not {kind}.'])
+    errors: list[str] = []
+    limit = settings.IMPORT_MAX_COLUMNS
+    if len(columns) > limit:
+        raise MappingError(
+            [f"A mapping names at most {limit:,} columns; this one {len(columns):,}."]
+        )
+    seen: dict[str, str] = {}
+    for header, target in columns.items():
+        if not isinstance(target, str) or target not in TARGETS:
+            errors.append(
+                f'Column "{header}": {_shown(target)} is not a field (choose one of '
+                f"{', '.join(TARGETS)})."
+            )
+        key = header_key(header)
+        if not key:
+            errors.append(f"{_shown(header)} is not a column name (it has no letter or digit).")
+        elif key in seen:
+            errors.append(f'"{seen[key]}" and "{header}" name the same column.')
+        else:
+            seen[key] = header
+    if errors:
+        raise MappingError(errors)
+    return columns
+
+
+def mapping_from_json(text: str) -> dict[str, str]:
+    """A mapping typed as JSON text (API, admin), checked by mapping_shape_check."""
+    if len(text) > MAPPING_MAX_CHARS:
+        raise MappingError([f"A mapping is at most {MAPPING_MAX_CHARS:,} characters of JSON."])
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise MappingError(
+            ["The mapping is nested too deeply: it must be a flat object."]
+        ) from None
+    except ValueError as exc:
+        raise MappingError([f"The mapping is not valid JSON ({exc})."]) from None
+    return mapping_shape_check(value)
+
+
+def mapping_guess(*, headers: list[str], saved: object = None) -> dict[str, str]:
     """A target for every header: from a saved mapping (by header key), else the aliases.
 
     A lead field or the opt-out field is given to the first matching column only; later columns
-    with the same meaning are set to `ignore` (and so listed as unmapped).
+    with the same meaning are set to `ignore` (and so listed as unmapped). A saved mapping that
+    is not a mapping's shape (stored before it was checked, or edited in the database) raises
+    MappingError saying so, rather than failing half-way.
     """
+    if saved is not None:
+        try:
+            mapping_shape_check(saved)
+        except MappingError as exc:
+            raise MappingError(
+                [
+                    "The saved mapping cannot be used (fix it under Lead imports, Import "
+                    "mappings, or let the columns be guessed):",
+                    *exc.errors,
+                ]
+            ) from None
     saved = {header_key(k): v for k, v in (saved or {}).items()}
     result: dict[str, str] = {}
     taken: set[str] = set()
@@ -119,12 +199,6 @@ def mapping_guess(*, headers: list[str], saved: dict[str, str] | None = None) ->
             taken.add(target)
         result[header] = target
     return result
-
-
-class MappingError(ValueError):
-    def __init__(self, errors: list[str]) -> None:
-        self.errors = errors
-        super().__init__(" ".join(errors))
 
 
 def mapping_check(*, headers: list[str], mapping: dict[str, str]) -> dict[str, str]:

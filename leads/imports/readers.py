@@ -5,6 +5,12 @@ the detected CSV delimiter/encoding or XLSX sheet, and `rows()`, a generator of
 `(row_number, values)` where row_number is the spreadsheet row (the header is row 1) and values
 are strings ("" for empty cells). Everything that makes a file unreadable raises
 `ImportFileError` with a sentence a user can act on.
+
+Nothing in a file is trusted to be small (issue 13): an XLSX file's zip directory is checked
+before any part is unpacked and its sheets are streamed (leads/imports/xlsx_stream.py), and both
+readers stop at IMPORT_MAX_ROWS rows, IMPORT_MAX_COLUMNS header columns and a run of
+IMPORT_MAX_EMPTY_ROWS empty rows, whatever the file declares. The admin, the API and
+`import_leads` all read through `table_open`.
 """
 
 from __future__ import annotations
@@ -14,8 +20,23 @@ import csv
 import datetime as dt
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from django.conf import settings
+
+from leads.imports.errors import ImportFileError
+from leads.imports.xlsx_stream import Workbook, workbook_read, xlsx_archive_check
+
+__all__ = [
+    "ImportFileError",
+    "ReaderOptions",
+    "Table",
+    "cell_text",
+    "table_open",
+    "xlsx_archive_check",
+]
 
 ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1252": "Windows-1252"}
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -24,19 +45,6 @@ _CHUNK = 1024 * 1024
 
 # Big cells are legitimate (notes), but a CSV without line breaks is not a CSV.
 csv.field_size_limit(10 * 1024 * 1024)
-
-
-class ImportFileError(ValueError):
-    """The file cannot be imported at all; `code` is stable, `str()` is for people."""
-
-    def __init__(self, code: str, message: str) -> None:
-        self.code = code
-        self.message = message
-        super().__init__(message)
-
-    def __reduce__(self):
-        # Raised in the import's reader process and raised again in the writer: must pickle.
-        return type(self), (self.code, self.message)
 
 
 @dataclass
@@ -66,14 +74,16 @@ class Table:
     options: ReaderOptions = field(default_factory=ReaderOptions)
 
     def rows(self, *, skip: int = 0) -> Iterator[tuple[int, list[str]]]:
-        """Data rows after the header; `skip` data rows are passed over (resuming a job)."""
+        """Data rows after the header, each exactly as wide as the header (cells right of it
+        have no column to map to and are not kept); `skip` data rows are passed over (resuming
+        a job). Empty rows are not yielded, but count toward the row limits."""
         reader = _csv_rows if self.file_format == "csv" else _xlsx_rows
         width = len(self.headers)
-        for index, (row_number, values) in enumerate(reader(self.path, self.options)):
+        for index, (row_number, values) in enumerate(reader(self.path, self.options, width)):
             if index < skip:
                 continue
-            if len(values) < width:
-                values = values + [""] * (width - len(values))
+            if len(values) != width:
+                values = values[:width] + [""] * (width - len(values))
             yield row_number, values
 
     def count_rows(self) -> int:
@@ -123,19 +133,28 @@ def table_open(*, path: Path | str, name: str = "", options: ReaderOptions | Non
         options.delimiter = options.delimiter or _delimiter_detect(path, options.encoding)
         if options.delimiter not in DELIMITERS:
             raise ImportFileError("bad_option", f"Unknown delimiter {options.delimiter!r}.")
-        header_rows = _csv_rows(path, options, header=True)
+        first = _csv_header(path, options)
+        if first is None:
+            raise ImportFileError("empty_file", "The file has no rows: it is empty.")
+        headers = _headers_clean(first)
+        data_rows = _csv_rows(path, options, len(headers))
     else:
         options.delimiter = options.encoding = ""
-        options.sheet = _sheet_choose(path, options.sheet)
-        header_rows = _xlsx_rows(path, options, header=True)
+        workbook = _workbook(path)
+        try:
+            with _xlsx_errors():
+                options.sheet = _sheet_choose(workbook, options.sheet)
+                first = _xlsx_header(workbook, options.sheet)
+        finally:
+            workbook.close()
+        if first is None:
+            raise ImportFileError("empty_file", "The file has no rows: it is empty.")
+        headers = _headers_clean(first)
+        data_rows = _xlsx_rows(path, options, len(headers))
     try:
-        first = next(header_rows, None)
-        data = next(header_rows, None)
+        data = next(data_rows, None)
     finally:
-        header_rows.close()
-    if first is None:
-        raise ImportFileError("empty_file", "The file has no rows: it is empty.")
-    headers = _headers_clean(first[1])
+        data_rows.close()
     if data is None:
         raise ImportFileError(
             "no_data_rows",
@@ -144,12 +163,38 @@ def table_open(*, path: Path | str, name: str = "", options: ReaderOptions | Non
     return Table(path=path, file_format=file_format, headers=headers, options=options)
 
 
+# --- Limits --------------------------------------------------------------------------------------
+
+
+def _too_many_rows() -> ImportFileError:
+    return ImportFileError(
+        "too_many_rows",
+        f"The file has more than {settings.IMPORT_MAX_ROWS:,} rows, the most one import reads "
+        "(empty rows count). Split it into smaller files.",
+    )
+
+
+def _too_many_empty_rows(first: int, last: int) -> ImportFileError:
+    return ImportFileError(
+        "too_many_empty_rows",
+        f"Rows {first:,} to {last:,} are empty: {last - first + 1:,} empty rows in a row is the "
+        "most an import reads past. Delete the empty rows (in Excel: select them, right-click, "
+        "Delete) and upload the file again.",
+    )
+
+
 def _headers_clean(raw: list[str]) -> list[str]:
     headers = [h.strip() for h in raw]
     while headers and not headers[-1]:
         headers.pop()
     if not headers:
         raise ImportFileError("no_headers", "The first row is empty: it must hold column headers.")
+    if len(headers) > settings.IMPORT_MAX_COLUMNS:
+        raise ImportFileError(
+            "too_many_columns",
+            f"The header row has more than {settings.IMPORT_MAX_COLUMNS:,} columns, the most an "
+            "import reads. Delete the columns you do not import and upload the file again.",
+        )
     seen: dict[str, int] = {}
     duplicates = []
     for index, header in enumerate(headers):
@@ -243,19 +288,37 @@ def _delimiter_detect(path: Path, encoding: str) -> str:
         return max(DELIMITERS, key=header.count)
 
 
-def _csv_rows(
-    path: Path, options: ReaderOptions, *, header: bool = False
-) -> Iterator[tuple[int, list[str]]]:
-    """Rows as (row_number, values); the header row itself only when `header`."""
+def _csv_header(path: Path, options: ReaderOptions) -> list[str] | None:
+    """The first record of the file (None when there is none)."""
     with open(path, encoding=options.encoding, newline="") as handle:
         reader = csv.reader(handle, delimiter=options.delimiter)
         try:
-            for index, values in enumerate(reader):
-                if index == 0 and not header:
+            return next(reader, None)
+        except csv.Error as exc:
+            raise ImportFileError("bad_csv", f"Line 1 cannot be read as CSV: {exc}.") from None
+
+
+def _csv_rows(path: Path, options: ReaderOptions, width: int) -> Iterator[tuple[int, list[str]]]:
+    """Data rows as (row_number, values) cut to `width` cells; blank rows are passed over."""
+    max_rows, max_empty = settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_EMPTY_ROWS
+    empty_from = 0  # first row of the current run of empty rows, 0 when not in one
+    with open(path, encoding=options.encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=options.delimiter)
+        try:
+            next(reader, None)  # the header
+            for row_number, values in enumerate(reader, start=2):
+                if row_number > max_rows:
+                    raise _too_many_rows()
+                if len(values) > width:
+                    values = values[:width]
+                if not any(v.strip() for v in values):
+                    if not empty_from:
+                        empty_from = row_number
+                    if row_number - empty_from + 1 >= max_empty:
+                        raise _too_many_empty_rows(empty_from, row_number)
                     continue
-                if not header and not any(v.strip() for v in values):
-                    continue
-                yield index + 1, values
+                empty_from = 0
+                yield row_number, values
         except csv.Error as exc:
             raise ImportFileError(
                 "bad_csv", f"Line {reader.line_num} cannot be read as CSV: {exc}."
@@ -265,11 +328,12 @@ def _csv_rows(
 # --- XLSX ----------------------------------------------------------------------------------------
 
 
-def _workbook(path: Path):
-    import openpyxl
-
+def _workbook(path: Path) -> Workbook:
+    xlsx_archive_check(path)
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+        return workbook_read(path)
+    except ImportFileError:
+        raise
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
         raise ImportFileError(
             "damaged_xlsx",
@@ -286,12 +350,8 @@ def _workbook(path: Path):
         ) from None
 
 
-def _sheet_choose(path: Path, sheet: str) -> str:
-    workbook = _workbook(path)
-    try:
-        names = workbook.sheetnames
-    finally:
-        workbook.close()
+def _sheet_choose(workbook, sheet: str) -> str:
+    names = workbook.sheetnames
     if not names:
         raise ImportFileError("empty_file", "The workbook has no sheets.")
     if sheet and sheet not in names:
@@ -321,31 +381,63 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
-def _xlsx_rows(
-    path: Path, options: ReaderOptions, *, header: bool = False
-) -> Iterator[tuple[int, list[str]]]:
+@contextmanager
+def _xlsx_errors() -> Iterator[None]:
+    """openpyxl raises many kinds of error on a broken file: each becomes an ImportFileError."""
+    try:
+        yield
+    except (ImportFileError, GeneratorExit):
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError) as exc:
+        raise ImportFileError(
+            "damaged_xlsx", f"The XLSX file is damaged or incomplete ({exc})."
+        ) from None
+    except Exception as exc:
+        raise ImportFileError(
+            "damaged_xlsx", f"The XLSX file cannot be read: {type(exc).__name__}: {exc}."
+        ) from None
+
+
+def _xlsx_header(workbook: Workbook, sheet: str) -> list[str] | None:
+    """Row 1, read one cell past the column limit so a wider header is seen (None: no rows)."""
+    for row_number, values in workbook.rows(sheet, width=settings.IMPORT_MAX_COLUMNS + 1):
+        return [cell_text(v) for v in values] if row_number == 1 else []
+    return None
+
+
+def _xlsx_rows(path: Path, options: ReaderOptions, width: int) -> Iterator[tuple[int, list[str]]]:
+    """Data rows as (row_number, values), `width` cells each; empty rows are passed over.
+
+    The rows a sheet leaves out (it only holds rows with something in them) are empty rows
+    too: they count toward IMPORT_MAX_ROWS and the run of IMPORT_MAX_EMPTY_ROWS, so a sheet
+    whose next row is 1,048,576 is refused at once, not walked row by row.
+    """
+    max_rows, max_empty = settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_EMPTY_ROWS
+    empty_from = 0  # first row of the current run of empty rows, 0 when not in one
+    last = 1  # the header
     workbook = _workbook(path)
     try:
-        worksheet = workbook[options.sheet] if options.sheet else workbook.worksheets[0]
-        try:
-            for index, row in enumerate(worksheet.iter_rows(values_only=True)):
+        with _xlsx_errors():
+            sheet = options.sheet or workbook.sheetnames[0]
+            for row_number, row in workbook.rows(sheet, width=width):
+                if row_number <= last:
+                    continue  # out of order or repeated: Excel never writes it; openpyxl skips it
+                if row_number > last + 1 and not empty_from:
+                    empty_from = last + 1
+                last = row_number
                 values = [cell_text(v) for v in row]
-                if index == 0:
-                    if header:
-                        yield 1, values
+                if any(values):
+                    if empty_from and row_number - empty_from >= max_empty:
+                        raise _too_many_empty_rows(empty_from, empty_from + max_empty - 1)
+                    if row_number > max_rows:
+                        raise _too_many_rows()
+                    empty_from = 0
+                    yield row_number, values
                     continue
-                if not any(values):
-                    continue
-                yield index + 1, values
-        except (zipfile.BadZipFile, EOFError, OSError, KeyError) as exc:
-            raise ImportFileError(
-                "damaged_xlsx", f"The XLSX file is damaged or incomplete ({exc})."
-            ) from None
-        except Exception as exc:
-            if isinstance(exc, ImportFileError | GeneratorExit):
-                raise
-            raise ImportFileError(
-                "damaged_xlsx", f"The XLSX file cannot be read: {type(exc).__name__}: {exc}."
-            ) from None
+                empty_from = empty_from or row_number
+                if row_number - empty_from + 1 >= max_empty:
+                    raise _too_many_empty_rows(empty_from, empty_from + max_empty - 1)
+                if row_number > max_rows:
+                    raise _too_many_rows()
     finally:
         workbook.close()

@@ -123,7 +123,11 @@ def mapping_view(request, model_admin, job_id):
             mapping_errors = exc.errors
         else:
             return redirect(_url("preview", job))
-    samples = import_job_sample(job=job)
+    try:
+        samples = import_job_sample(job=job)
+    except ImportFileError as exc:  # a limit met in the first rows (issue 13): say it, no 500
+        samples = []
+        messages.error(request, str(exc))
     columns = [
         (header, field, [row[index] for row in samples if index < len(row)])
         for index, (header, field) in enumerate(form.columns())

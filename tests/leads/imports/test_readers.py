@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leads.imports.readers import ImportFileError, ReaderOptions, cell_text, table_open
 
@@ -145,3 +147,136 @@ def test_binary_data_is_not_a_csv(tmp_path):
     path.write_bytes(b"a,b\n\x00\x01,2\n")
     with pytest.raises(ImportFileError, match="NUL bytes"):
         table_open(path=path)
+
+
+def test_a_declared_dimension_is_not_trusted(tmp_path):
+    """<dimension ref="A1:XFD200000"> over two real rows: the rows read are the real ones."""
+    from tests.leads.imports.workbooks import dimension_bomb
+
+    path = tmp_path / "declared.xlsx"
+    path.write_bytes(dimension_bomb(sheet_data=None))
+    table = table_open(path=path)
+    assert table.headers == ["Name", "Cell"]
+    assert list(table.rows()) == [(2, ["Ann", "4155552671"])]
+
+
+def test_a_workbook_with_a_corrupt_manifest_is_a_damaged_xlsx(tmp_path):
+    """Found by the fuzz pass: the size check reads [Content_Types].xml, whose deflate data can
+    be broken (zlib.error, which is no OSError)."""
+    import io
+    import zipfile
+
+    from tests.leads.imports.workbooks import workbook_bytes
+
+    good = workbook_bytes([["Name"], ["Ann"]])
+    info = zipfile.ZipFile(io.BytesIO(good)).getinfo("[Content_Types].xml")
+    data = bytearray(good)
+    start = info.header_offset + 30 + len(info.filename)
+    data[start : start + 8] = b"\xff" * 8  # an invalid deflate block header
+    path = tmp_path / "manifest.xlsx"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ImportFileError) as caught:
+        table_open(path=path)
+    assert caught.value.code == "damaged_xlsx"
+
+
+# --- The streaming sheet reader gives what openpyxl's reader gives -----------------------------
+
+
+def _openpyxl_rows(path, width: int) -> dict[int, list[str]]:
+    import openpyxl
+
+    from leads.imports.readers import cell_text
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()
+        rows = {}
+        for number, row in enumerate(sheet.iter_rows(max_col=width, values_only=True), 1):
+            texts = [cell_text(v) for v in row]
+            if any(texts):
+                rows[number] = texts
+        return rows
+    finally:
+        workbook.close()
+
+
+def _streamed_rows(path, width: int) -> dict[int, list[str]]:
+    from leads.imports.readers import _workbook, cell_text
+
+    workbook = _workbook(path)
+    try:
+        rows = {}
+        for number, values in workbook.rows(workbook.sheetnames[0], width=width):
+            texts = [cell_text(v) for v in values]
+            if any(texts):
+                rows[number] = texts
+        return rows
+    finally:
+        workbook.close()
+
+
+@pytest.mark.parametrize("name", ["leads_openpyxl.xlsx", "leads_libreoffice.xlsx"])
+def test_the_streamed_sheet_reads_the_fixtures_as_openpyxl_does(fixture_path, name):
+    path = fixture_path(name)
+    assert _streamed_rows(path, 10) == _openpyxl_rows(path, 10)
+
+
+def test_inline_rich_text_reads_its_runs_but_not_its_phonetic_guide(tmp_path):
+    from tests.leads.imports.workbooks import dimension_bomb
+
+    path = tmp_path / "rich.xlsx"
+    path.write_bytes(
+        dimension_bomb(
+            ref="A1:B2",
+            sheet_data=(
+                '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Name</t></is></c></row>'
+                '<row r="2"><c r="A2" t="inlineStr"><is><r><t>Zo</t></r><r><rPr><b/></rPr>'
+                '<t>\u00eb</t></r><rPh sb="0" eb="2"><t>zo-e</t></rPh></is></c>'
+                '<c r="B2" t="str"><f>A2</f><v>cached</v></c></row></sheetData>'
+            ),
+        )
+    )
+    assert (
+        _streamed_rows(path, 2)
+        == _openpyxl_rows(path, 2)
+        == {1: ["Name", ""], 2: ["Zo\u00eb", "cached"]}
+    )
+
+
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**15), 10**15),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(2200, 1, 1)),
+    st.datetimes(min_value=dt.datetime(1900, 3, 1), max_value=dt.datetime(2200, 1, 1)),
+    st.text(
+        alphabet=st.characters(
+            blacklist_categories=("Cc", "Cs"), blacklist_characters="\ufffe\uffff"
+        ),
+        max_size=10,
+    ),
+)
+
+
+@settings(max_examples=40, deadline=None, database=None)
+@given(
+    rows=st.lists(st.lists(_VALUES, min_size=1, max_size=5), min_size=1, max_size=6),
+    write_only=st.booleans(),
+)
+def test_the_streamed_sheet_reads_any_workbook_as_openpyxl_does(rows, write_only):
+    import tempfile
+    from pathlib import Path
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=write_only)
+    sheet = workbook.create_sheet() if write_only else workbook.active
+    for row in rows:
+        sheet.append(row)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "random.xlsx"
+        workbook.save(path)
+        assert _streamed_rows(path, 6) == _openpyxl_rows(path, 6)
