@@ -147,14 +147,27 @@ def _page_number(request) -> int:
         return 1
 
 
+# A custom range may span the whole calendar (0001-01-02 to 9999-12-30): drawn as asked, that is
+# 120,000 empty monthly bars and a second of work for one page. Past a century the chart keeps to
+# the part the rows and today can fill.
+CHART_MAX_DAYS = 36_525
+
+
+def _first_day(queryset, default):
+    first = optout_first_opted_out_at(queryset=queryset)
+    return timezone.localtime(first, site_timezone()).date() if first else default
+
+
 def _chart(filterset, queryset):
     start, end = filterset.time_frame()
     today = site_today()
     if start is None:
-        first = optout_first_opted_out_at(queryset=queryset)
-        start = timezone.localtime(first, site_timezone()).date() if first else today
+        start = _first_day(queryset, today)
     if end is None:
         end = today + timedelta(days=1)
+    if (end - start).days > CHART_MAX_DAYS:
+        start = max(start, _first_day(queryset, today))
+        end = min(end, max(today + timedelta(days=1), start + timedelta(days=1)))
     frame = chart_frame(start=start, end=end)
     counts = optout_daily_counts(queryset=queryset, tzinfo=site_timezone(), by_month=frame.by_month)
     return optouts_chart_svg(frame=frame, counts=counts)
