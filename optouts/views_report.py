@@ -140,11 +140,18 @@ def _query_without(request, *names: str) -> str:
     return _urlencode_without(request.GET, *names)
 
 
-def _page_number(request) -> int:
-    try:
-        return max(int(request.GET.get("p", 1)), 1)
-    except ValueError:
-        return 1
+# 50 million rows, far past any list; it keeps the query's OFFSET inside a 64-bit integer.
+MAX_PAGE = 1_000_000
+
+
+def _page_number(request) -> tuple[int, str]:
+    """(page, error): `p` as a page from 1 to MAX_PAGE, else page 1 and a sentence."""
+    raw = request.GET.get("p", "").strip()
+    if not raw:
+        return 1, ""
+    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_PAGE:
+        return int(raw), ""
+    return 1, f"The page number must be a whole number from 1 to {MAX_PAGE:,}."
 
 
 # A custom range may span the whole calendar (0001-01-02 to 9999-12-30): drawn as asked, that is
@@ -193,7 +200,11 @@ def _report_filters(request):
 def report_view(request, *, site):
     data = _report_filters(request)
     filterset = optout_filterset(data=data)
-    page = _page_number(request)
+    page, page_error = _page_number(request)
+    valid = filterset.is_valid()
+    if page_error:
+        filterset.form.add_error(None, page_error)
+        valid = False
     context = {
         "title": "Opt-out report",
         "filter_form": filterset.form,
@@ -208,7 +219,7 @@ def report_view(request, *, site):
         "can_opt_in": user_can_opt_in(request.user),
         "can_import": user_can_opt_out(request.user),
     }
-    if filterset.is_valid():
+    if valid:
         queryset = filterset.qs
         rows, has_next = optout_report_page(queryset=queryset, page=page, per_page=PER_PAGE)
         counts = optout_counts_by_source(queryset=queryset)

@@ -171,6 +171,9 @@ def _throttle_rate(name: str, default: str) -> str:
 
 
 REST_FRAMEWORK["EXCEPTION_HANDLER"] = "velocify_sms.api.api_exception_handler"
+# JSON only, read through the checks of velocify_sms/parsers.py (huge exponents, lone surrogates,
+# NUL, deep nesting -> 400 naming the field); views taking files name their own parsers.
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["velocify_sms.parsers.JSONParser"]
 REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "velocify_sms.api.PagePagination"
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["velocify_sms.api.UserThrottle"]
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {

@@ -5,8 +5,6 @@ Errors leave through velocify_sms.api's handler as {"code", "detail"} (ApiError)
 
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -26,6 +24,7 @@ from leads.imports.services import (
     import_job_start,
 )
 from velocify_sms.api import ApiError, api_errors, api_write_errors
+from velocify_sms.parsers import JSONInputError, json_loads_checked
 
 ERRORS_SHOWN = 100
 
@@ -49,7 +48,11 @@ class ImportJobCreateInput(serializers.Serializer):
         if not value:
             return None
         try:
-            mapping = json.loads(value)
+            mapping = json_loads_checked(value)
+        except JSONInputError as exc:
+            raise serializers.ValidationError(
+                f'Must be a JSON object {{"Header": "field"}}: {exc}'
+            ) from None
         except ValueError:
             raise serializers.ValidationError("Must be a JSON object.") from None
         if not isinstance(mapping, dict) or not all(

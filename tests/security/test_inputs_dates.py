@@ -63,9 +63,7 @@ OUT_OF_RANGE_INSTANTS = [
 
 
 @pytest.mark.parametrize("params", OUT_OF_RANGE_DAYS + OUT_OF_RANGE_INSTANTS)
-def test_a_date_outside_the_calendar_is_a_form_error_on_the_report(
-    admin_client, site_zone, params
-):
+def test_a_date_outside_the_calendar_is_a_form_error_on_the_report(admin_client, site_zone, params):
     form = _page(admin_client, params)
 
     assert set(form.errors) & set(params), form.errors
@@ -110,9 +108,7 @@ ODD_INSTANTS = [
 
 
 @pytest.mark.parametrize("params", EDGE_DAYS + ODD_INSTANTS)
-def test_an_odd_date_inside_the_calendar_is_answered_by_the_report(
-    admin_client, site_zone, params
-):
+def test_an_odd_date_inside_the_calendar_is_answered_by_the_report(admin_client, site_zone, params):
     form = _page(admin_client, params)
 
     assert not form.errors
