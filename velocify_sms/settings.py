@@ -174,6 +174,11 @@ REST_FRAMEWORK["EXCEPTION_HANDLER"] = "velocify_sms.api.api_exception_handler"
 # JSON only, read through the checks of velocify_sms/parsers.py (huge exponents, lone surrogates,
 # NUL, deep nesting -> 400 naming the field); views taking files name their own parsers.
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["velocify_sms.parsers.JSONParser"]
+# An address with a NUL character is a 400 before any view (PostgreSQL refuses NUL in text).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+    "velocify_sms.request_guard.NulInAddressMiddleware",
+)
 REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = "velocify_sms.api.PagePagination"
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["velocify_sms.api.UserThrottle"]
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
