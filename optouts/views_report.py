@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import wraps
+from itertools import chain
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -394,11 +395,15 @@ def export_view(request, *, site):
         messages.error(request, "Fix the filters before exporting.")
         return redirect(f"{_report_url()}?{_query_without(request, 'p')}")
     tz = site_timezone()
+    # The query runs before the answer starts: a failure here (the database away) is an ordinary
+    # error answer, not a file with a header and nothing under it. A failure later, once rows
+    # are flowing, ends the file with a line saying it is incomplete (csv_rows_stream).
+    found = optout_export_rows(queryset=filterset.qs)
+    first = next(found, None)
+    found = found if first is None else chain([first], found)
 
     def rows():
-        for number, source, channel, at, username, note, leads in optout_export_rows(
-            queryset=filterset.qs
-        ):
+        for number, source, channel, at, username, note, leads in found:
             yield (
                 number,
                 phone_format_national(number),

@@ -174,6 +174,9 @@ REST_FRAMEWORK["EXCEPTION_HANDLER"] = "velocify_sms.api.api_exception_handler"
 # JSON only, read through the checks of velocify_sms/parsers.py (huge exponents, lone surrogates,
 # NUL, deep nesting -> 400 naming the field); views taking files name their own parsers.
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["velocify_sms.parsers.JSONParser"]
+# JSON answers only: DRF's browsable HTML renderer is off (docs/decisions.md); /api/docs/ is the
+# API's page for people. A client that accepts no JSON gets 406 `not_acceptable`.
+REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
 # An address with a NUL character is a 400 before any view (PostgreSQL refuses NUL in text).
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
