@@ -134,3 +134,33 @@ def test_a_decision_on_an_unknown_item_is_a_404(admin_client, action, item_id):
 
     assert response.status_code == 404, response.status_code
     assert not PossibleOptOut.objects.exists()
+
+
+# --- ids and numbers in the admin's own URLs ----------------------------------------------------
+ID_URLS = [
+    "/admin/leads/lead/{id}/change/",
+    "/admin/leads/lead/{id}/phones/{id}/opt-out/",
+    "/admin/leads/lead/{id}/phones/{id}/opt-in/",
+    "/admin/leads/importjob/{id}/",
+    "/admin/leads/importjob/{id}/mapping/",
+    "/admin/leads/importjob/{id}/preview/",
+    "/admin/leads/importjob/{id}/progress.json",
+    "/admin/leads/importjob/{id}/rejected.csv",
+    "/admin/optouts/optout/{id}/change/",
+    "/admin/optouts/report/number/{id}/",
+    "/admin/optouts/report/number/{id}/opt-in/",
+]
+
+
+@pytest.mark.parametrize("url", ID_URLS)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_unknown_or_huge_id_in_an_admin_url_is_never_a_500(client, superuser, url, method):
+    client.force_login(superuser)
+    client.raise_request_exception = False
+
+    statuses = {
+        value: getattr(client, method)(url.format(id=value)).status_code
+        for value in ["999999", HUGE, "abc", "%F0%9F%98%80", "9" * 100]
+    }
+
+    assert all(status < 500 for status in statuses.values()), statuses
