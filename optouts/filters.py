@@ -67,12 +67,6 @@ def day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=site_timezone())
 
 
-def utc_day_start(day: date) -> datetime:
-    """day_start in UTC: what reaches the database (PostgreSQL refuses offsets past 15:59, and
-    the site zone's offset before 1900 is local mean time, in seconds)."""
-    return day_start(day).astimezone(UTC)
-
-
 def _month_start(day: date, months_back: int = 0) -> date:
     month_index = day.year * 12 + (day.month - 1) - months_back
     return date(month_index // 12, month_index % 12 + 1, 1)
@@ -278,15 +272,13 @@ class OptOutFilter(django_filters.FilterSet):
         if value in (CUSTOM, ALL_TIME):
             return queryset  # the custom range is applied by date_from / date_to
         start, end = period_days(value)
-        return queryset.filter(
-            opted_out_at__gte=utc_day_start(start), opted_out_at__lt=utc_day_start(end)
-        )
+        return queryset.filter(opted_out_at__gte=day_start(start), opted_out_at__lt=day_start(end))
 
     def filter_date_from(self, queryset, name, value):
-        return queryset.filter(opted_out_at__gte=utc_day_start(value))
+        return queryset.filter(opted_out_at__gte=day_start(value))
 
     def filter_date_to(self, queryset, name, value):
-        return queryset.filter(opted_out_at__lt=utc_day_start(value + timedelta(days=1)))
+        return queryset.filter(opted_out_at__lt=day_start(value + timedelta(days=1)))
 
     def time_frame(self) -> tuple[date | None, date | None]:
         """(first day, day after the last) the valid filters select; None ends are open."""
