@@ -6,7 +6,6 @@
   OverflowError in a primary-key lookup; a CharField writes "inf");
 - lone UTF-16 surrogates: `"\\ud800"` is a str that cannot be encoded to UTF-8, so neither
   PostgreSQL, SQLite nor the JSON renderer (echoing the input back) can take it;
-- NUL characters: PostgreSQL text and jsonb refuse `\\u0000`;
 - deep nesting: the parser recurses once per level and raises RecursionError near 1,000 levels,
   and no field of ours goes deeper than a few.
 
@@ -51,8 +50,6 @@ def _refuse_constant(name: str):
 
 
 def _text_problem(text: str) -> str | None:
-    if "\x00" in text:
-        return "contains a NUL character (\\u0000)"
     match = _SURROGATE.search(text)
     if match:
         return (

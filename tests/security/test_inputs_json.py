@@ -1,7 +1,7 @@
 """JSON bodies a client can send that Python parses but nothing can store or answer: 400 naming
 the field. Huge exponents (1e999999 is float inf), lone UTF-16 surrogates ("\\ud800" cannot be
-encoded to UTF-8, so neither stored nor echoed back), NUL characters, deep nesting (Python's
-parser runs out of stack), and values of the wrong type anywhere in the body."""
+encoded to UTF-8, so neither stored nor echoed back), deep nesting (Python's parser, or the code
+answering, runs out of stack), NUL characters and values of the wrong type anywhere in the body."""
 
 from __future__ import annotations
 
@@ -71,12 +71,14 @@ CASES = [
     (LEADS, '{"phones": [{"number": "+14155552671", "\\udc00": 1}]}', "phones"),
     ("{lead}", '{"company": "a\\udbffb"}', "company"),
     (MESSAGES, '{"to": "+14155552671", "body": "\\ud800"}', "body"),
-    # NUL characters
+    # NUL characters (the fields refuse them)
     (OPT_OUT, '{"phone_numbers": ["+1415555267\\u0000"]}', "phone_numbers"),
     (LEADS, '{"first_name": "a\\u0000b"}', "first_name"),
     # deep nesting: past the parser's stack, and deeper than any field of ours goes
     (OPT_OUT, '{"phone_numbers": ' + _deep() + "}", "phone_numbers"),
     (OPT_OUT, '{"note": "x", "phone_numbers": ' + _deep(depth=500) + "}", "phone_numbers"),
+    # parsed, but deep enough that answering it runs out of stack
+    (LEADS, '{"phones": [{"number": ' + _deep('"1"', depth=900) + "}]}", "phones"),
     (LEADS, '{"first_name": "a", "phones": [' + _deep('{"a": 1}') + "]}", "phones"),
     ("{lead}", '{"phones": ' + _deep(depth=60) + "}", "phones"),
     (MESSAGES, '{"to": "+14155552671", "body": ' + _deep('"x"') + "}", "body"),
@@ -180,3 +182,12 @@ def test_a_mapping_nothing_can_store_is_a_400_naming_it(admin_api, mapping):
     response = admin_api.post(IMPORTS, {"file": upload, "mapping": mapping}, format="multipart")
 
     _is_400_naming(response, "mapping")
+
+
+@pytest.mark.parametrize("depth", [33, 60, 500])
+def test_nesting_past_32_levels_is_refused_as_such(admin_api, depth):
+    body = '{"first_name": "a", "phones": [{"number": ' + _deep('"1"', depth) + "}]}"
+
+    answer = _is_400_naming(_post(admin_api, LEADS, body), "phones")
+
+    assert "nested more than 32 levels deep" in answer["errors"]["phones"][0]
