@@ -32,6 +32,7 @@ from optouts.models import OptOut, Source
 from velocify_sms.phones import phone_prefix_to_e164
 
 CUSTOM = "custom"
+ALL_TIME = "all"
 
 # The days every layer can hold. Python's date and datetime stop at years 1 and 9999, and a day's
 # bounds are taken in the site's time zone and then in UTC (up to 14 hours either way), and the
@@ -39,7 +40,6 @@ CUSTOM = "custom"
 # inside the calendar. (The databases hold far more: PostgreSQL 4713 BC to AD 294276.)
 FIRST_DAY = date(1, 1, 2)
 LAST_DAY = date(9999, 12, 30)
-ALL_TIME = "all"
 
 PERIODS = [
     ("today", "Today"),
