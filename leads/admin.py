@@ -38,6 +38,7 @@ from optouts.services import (
     phones_opt_in_by_admin,
     phones_opt_out_by_staff,
 )
+from velocify_sms.admin_lists import InputSafeChangeListMixin
 from velocify_sms.csv_export import csv_streaming_response
 from velocify_sms.phones import phone_format_national
 
@@ -85,7 +86,7 @@ class LeadPhoneInline(admin.TabularInline):
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
     form = LeadForm
     inlines = [LeadPhoneInline]
     fieldsets = [

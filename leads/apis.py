@@ -14,7 +14,6 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
@@ -154,7 +153,6 @@ class LeadListCreateApi(generics.GenericAPIView):
     """GET: the leads, with their computed SMS Opt-Out. POST: add (or update) a lead."""
 
     permission_classes = [IsAuthenticated, CanWorkLeads]
-    parser_classes = [JSONParser]
     pagination_class = PagePagination
     serializer_class = LeadOutputSerializer
     filter_backends: list = []
@@ -247,7 +245,6 @@ class LeadDetailApi(generics.GenericAPIView):
     """GET one lead; PATCH some of its fields (and phones)."""
 
     permission_classes = [IsAuthenticated, CanWorkLeads]
-    parser_classes = [JSONParser]
     serializer_class = LeadOutputSerializer
 
     class LeadUpdateInputSerializer(LeadWriteSerializer):

@@ -15,7 +15,6 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import generics, serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -145,7 +144,6 @@ class OptOutApi(APIView):
     """Opt phone numbers out of SMS (source agent, channel api, actor: the caller)."""
 
     permission_classes = [IsAuthenticated, CanOptOut]
-    parser_classes = [JSONParser]
 
     class OptOutInputSerializer(PhoneNumbersInputSerializer):
         pass
@@ -208,7 +206,6 @@ class OptInApi(APIView):
     """Opt phone numbers back in (admins): only agent opt-outs; STOP and carrier are refused."""
 
     permission_classes = [IsAuthenticated, CanOptIn]
-    parser_classes = [JSONParser]
 
     class OptInInputSerializer(PhoneNumbersInputSerializer):
         note = serializers.CharField(

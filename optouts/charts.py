@@ -33,6 +33,8 @@ class Frame:
             days, day = [], self.start.replace(day=1)
             while day < self.end:
                 days.append(day)
+                if (day.year, day.month) == (9999, 12):
+                    break  # the calendar's last month: there is no next one to step to
                 day = (day + timedelta(days=32)).replace(day=1)
             return days
         return [self.start + timedelta(days=n) for n in range((self.end - self.start).days)]

@@ -9,14 +9,15 @@ It is the one place the list's filters are defined. Query parameters:
 - `phone_prefix`: the first digits of a number, at least 3 (see phone_prefix_to_e164).
 
 Bad input (a prefix under 3 digits, `date_from` after `date_to`, a preset together with a custom
-range) is a form error with a sentence, never an exception from a filter method.
+range, a date outside FIRST_DAY..LAST_DAY, an instant outside years 1-9999 once in UTC) is a form
+error with a sentence, never an exception from a filter method or the database.
 """
 
 from __future__ import annotations
 
 import copy
 import zoneinfo
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import django_filters
 from django import forms
@@ -25,12 +26,20 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils import timezone
+from django_filters.fields import IsoDateTimeField
 
 from optouts.models import OptOut, Source
 from velocify_sms.phones import phone_prefix_to_e164
 
 CUSTOM = "custom"
 ALL_TIME = "all"
+
+# The days every layer can hold. Python's date and datetime stop at years 1 and 9999, and a day's
+# bounds are taken in the site's time zone and then in UTC (up to 14 hours either way), and the
+# custom range's end is the day after `date_to`: one day of margin at each end keeps all of that
+# inside the calendar. (The databases hold far more: PostgreSQL 4713 BC to AD 294276.)
+FIRST_DAY = date(1, 1, 2)
+LAST_DAY = date(9999, 12, 30)
 
 PERIODS = [
     ("today", "Today"),
@@ -103,6 +112,48 @@ class PhonePrefixFilter(django_filters.CharFilter):
     field_class = PhonePrefixField
 
 
+class DayField(forms.DateField):
+    """A day of the custom range, within FIRST_DAY..LAST_DAY."""
+
+    def clean(self, value):
+        day = super().clean(value)
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise forms.ValidationError(
+                f"Enter a day between {FIRST_DAY:%Y-%m-%d} and {LAST_DAY:%Y-%m-%d}.",
+                code="out_of_range",
+            )
+        return day
+
+
+class DayFilter(django_filters.DateFilter):
+    field_class = DayField
+
+
+class InstantField(IsoDateTimeField):
+    """An ISO 8601 date-time, handed on in UTC.
+
+    Any UTC offset Python reads (up to 23:59) is accepted and converted here, so the database
+    never sees an offset (PostgreSQL refuses those past 15:59); an instant that falls outside
+    years 1-9999 once in UTC (`9999-12-31T23:00-05:00`) is a form error.
+    """
+
+    def clean(self, value):
+        instant = super().clean(value)
+        if instant is None:
+            return instant
+        try:
+            return instant.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError(
+                "Enter a date and time between the years 1 and 9999 once converted to UTC.",
+                code="out_of_range",
+            ) from None
+
+
+class InstantFilter(django_filters.IsoDateTimeFilter):
+    field_class = InstantField
+
+
 class OptOutFilterForm(forms.Form):
     """Checks that need more than one field: the custom range's order, preset vs custom range."""
 
@@ -172,20 +223,20 @@ class OptOutFilter(django_filters.FilterSet):
         label="Source",
         method="filter_source",
     )
-    since = django_filters.IsoDateTimeFilter(field_name="opted_out_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="opted_out_at", lookup_expr="lt")
+    since = InstantFilter(field_name="opted_out_at", lookup_expr="gte")
+    until = InstantFilter(field_name="opted_out_at", lookup_expr="lt")
     period = django_filters.ChoiceFilter(
         choices=[*PERIODS, (CUSTOM, "Custom range")],
         method="filter_period",
         label="Time frame",
         empty_label=None,
     )
-    date_from = django_filters.DateFilter(
+    date_from = DayFilter(
         method="filter_date_from",
         label="From",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    date_to = django_filters.DateFilter(
+    date_to = DayFilter(
         method="filter_date_to",
         label="To",
         widget=forms.DateInput(attrs={"type": "date"}),

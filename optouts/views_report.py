@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import wraps
+from itertools import chain
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -146,21 +147,41 @@ def _query_without(request, *names: str) -> str:
     return _urlencode_without(request.GET, *names)
 
 
-def _page_number(request) -> int:
-    try:
-        return max(int(request.GET.get("p", 1)), 1)
-    except ValueError:
-        return 1
+# 50 million rows, far past any list; it keeps the query's OFFSET inside a 64-bit integer.
+MAX_PAGE = 1_000_000
+
+
+def _page_number(request) -> tuple[int, str]:
+    """(page, error): `p` as a page from 1 to MAX_PAGE, else page 1 and a sentence."""
+    raw = request.GET.get("p", "").strip()
+    if not raw:
+        return 1, ""
+    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_PAGE:
+        return int(raw), ""
+    return 1, f"The page number must be a whole number from 1 to {MAX_PAGE:,}."
+
+
+# A custom range may span the whole calendar (0001-01-02 to 9999-12-30): drawn as asked, that is
+# 120,000 empty monthly bars and a second of work for one page. Past a century the chart keeps to
+# the part the rows and today can fill.
+CHART_MAX_DAYS = 36_525
+
+
+def _first_day(queryset, default):
+    first = optout_first_opted_out_at(queryset=queryset)
+    return timezone.localtime(first, site_timezone()).date() if first else default
 
 
 def _chart(filterset, queryset):
     start, end = filterset.time_frame()
     today = site_today()
     if start is None:
-        first = optout_first_opted_out_at(queryset=queryset)
-        start = timezone.localtime(first, site_timezone()).date() if first else today
+        start = _first_day(queryset, today)
     if end is None:
         end = today + timedelta(days=1)
+    if (end - start).days > CHART_MAX_DAYS:
+        start = max(start, _first_day(queryset, today))
+        end = min(end, max(today + timedelta(days=1), start + timedelta(days=1)))
     frame = chart_frame(start=start, end=end)
     counts = optout_daily_counts(queryset=queryset, tzinfo=site_timezone(), by_month=frame.by_month)
     return optouts_chart_svg(frame=frame, counts=counts)
@@ -186,7 +207,11 @@ def _report_filters(request):
 def report_view(request, *, site):
     data = _report_filters(request)
     filterset = optout_filterset(data=data)
-    page = _page_number(request)
+    page, page_error = _page_number(request)
+    valid = filterset.is_valid()
+    if page_error:
+        filterset.form.add_error(None, page_error)
+        valid = False
     context = {
         "title": "Opt-out report",
         "filter_form": filterset.form,
@@ -201,7 +226,7 @@ def report_view(request, *, site):
         "can_opt_in": user_can_opt_in(request.user),
         "can_import": user_can_opt_out(request.user),
     }
-    if filterset.is_valid():
+    if valid:
         queryset = filterset.qs
         rows, has_next = optout_report_page(queryset=queryset, page=page, per_page=PER_PAGE)
         counts = optout_counts_by_source(queryset=queryset)
@@ -371,11 +396,15 @@ def export_view(request, *, site):
         messages.error(request, "Fix the filters before exporting.")
         return redirect(f"{_report_url()}?{_query_without(request, 'p')}")
     tz = site_timezone()
+    # The query runs before the answer starts: a failure here (the database away) is an ordinary
+    # error answer, not a file with a header and nothing under it. A failure later, once rows
+    # are flowing, ends the file with a line saying it is incomplete (csv_rows_stream).
+    found = optout_export_rows(queryset=filterset.qs)
+    first = next(found, None)
+    found = found if first is None else chain([first], found)
 
     def rows():
-        for number, source, channel, at, actor_label, note, leads in optout_export_rows(
-            queryset=filterset.qs
-        ):
+        for number, source, channel, at, actor_label, note, leads in found:
             yield (
                 number,
                 phone_format_national(number),

@@ -6,7 +6,10 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"].
 
 from __future__ import annotations
 
-from rest_framework import pagination, throttling
+from datetime import UTC
+
+from django.utils.dateparse import parse_datetime
+from rest_framework import exceptions, pagination, throttling
 from rest_framework.settings import api_settings
 
 
@@ -26,6 +29,26 @@ class NewestFirstCursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 1000
     ordering = "-opted_out_at"
+
+    def decode_cursor(self, request):
+        """DRF's decoding, then the position checked: a cursor is the client's text, and its
+        position goes into the query as the ordering field's value (a date-time here). Anything
+        but a date-time Python holds is an invalid cursor (404), and it reaches the database in
+        UTC: PostgreSQL refuses offsets past 15:59, SQLite's adapter overflows near years 1/9999.
+        """
+        cursor = super().decode_cursor(request)
+        if cursor is None or cursor.position is None:
+            return cursor
+        try:
+            position = parse_datetime(cursor.position)
+            if position is None:
+                raise ValueError(cursor.position)
+            if position.tzinfo is None:
+                position = position.replace(tzinfo=UTC)
+            position = position.astimezone(UTC)
+        except (ValueError, OverflowError):
+            raise exceptions.NotFound(self.invalid_cursor_message) from None
+        return cursor._replace(position=position.isoformat())
 
 
 # --- throttling -------------------------------------------------------------------------------

@@ -9,12 +9,15 @@ are. Rows are produced one at a time, so an export of the whole table never sits
 from __future__ import annotations
 
 import csv
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
+
+logger = logging.getLogger(__name__)
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -43,12 +46,31 @@ class _Echo:
         return value
 
 
+INCOMPLETE = (
+    "EXPORT INCOMPLETE: an error stopped this file after {rows:,} rows. The rows above are "
+    "right, but more were due: download it again, and report the time if it fails again."
+)
+
+
 def csv_rows_stream(*, header: Sequence[object], rows: Iterable[Sequence[object]]) -> Iterator[str]:
-    """The CSV text of `header` and `rows`, line by line, every cell through csv_safe_cell."""
+    """The CSV text of `header` and `rows`, line by line, every cell through csv_safe_cell.
+
+    Once the first line has gone, the status (200) and headers are sent and an error can no
+    longer change them: a failure while reading `rows` (a dropped connection, a statement
+    timeout) is logged and ends the file with a line saying it is incomplete, instead of a
+    file cut short that looks whole.
+    """
     writer = csv.writer(_Echo())
     yield writer.writerow([csv_safe_cell(cell) for cell in header])
-    for row in rows:
-        yield writer.writerow([csv_safe_cell(cell) for cell in row])
+    written = 0
+    try:
+        for row in rows:
+            line = writer.writerow([csv_safe_cell(cell) for cell in row])
+            written += 1
+            yield line
+    except Exception:
+        logger.exception("CSV export stopped after %d rows", written)
+        yield writer.writerow([INCOMPLETE.format(rows=written)])
 
 
 def csv_streaming_response(

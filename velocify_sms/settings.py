@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # An address with a NUL character is a 400 before any view (PostgreSQL refuses NUL in text).
+    "velocify_sms.request_guard.NulInAddressMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -171,6 +173,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["velocify_sms.api_limits.UserThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env_rate("API_THROTTLE_USER", "1000/min")},
 }
+# JSON only, read through the checks of velocify_sms/parsers.py (huge exponents, lone surrogates,
+# NUL, deep nesting -> 400 naming the field); views taking files name their own parsers.
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["velocify_sms.parsers.JSONParser"]
+# JSON answers only: DRF's browsable HTML renderer is off (docs/decisions.md); /api/docs/ is the
+# API's page for people. A client that accepts no JSON gets 406 `not_acceptable`.
+REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
 # Requests with refused or no credentials, per client address, counted by
 # velocify_sms.throttling.ApiFailedAuthThrottleMiddleware (DRF's throttles run after
 # authentication, so they never see a bad token).

@@ -6,8 +6,11 @@ whose one-click buttons POST to views in optouts.messaging.views (each with its 
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import admin
 from django.db.models import OuterRef, Subquery
+from django.http import Http404
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -22,9 +25,10 @@ from optouts.messaging.models import (
     StatusCallbackEvent,
 )
 from optouts.models import OptOut
+from velocify_sms.admin_lists import InputSafeChangeListMixin
 
 
-class _ReadOnlyLogAdmin(admin.ModelAdmin):
+class _ReadOnlyLogAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
     """Logs are written by the services only."""
 
     show_full_result_count = False
@@ -103,6 +107,23 @@ class StatusCallbackEventAdmin(_ReadOnlyLogAdmin):
     raw_id_fields = ["message"]
 
 
+def _item_or_404(view):
+    """A decision on anything but an existing item is a 404. The URL takes any text (an `int`
+    pattern sent `abc/opt-out/` to the admin's catch-all, a redirect), and the services read the
+    item with .get(), whose DoesNotExist was a 500."""
+
+    @wraps(view)
+    def wrapped(request, item_id: str):
+        if not item_id.isascii() or not item_id.isdigit():
+            raise Http404("No such message in the inbox.")
+        try:
+            return view(request, item_id=int(item_id))
+        except PossibleOptOut.DoesNotExist:
+            raise Http404("No such message in the inbox.") from None
+
+    return wrapped
+
+
 class PossibleOptOutStatusFilter(admin.SimpleListFilter):
     """Open items by default: the inbox is what still needs a decision."""
 
@@ -129,7 +150,7 @@ class PossibleOptOutStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(PossibleOptOut)
-class PossibleOptOutAdmin(admin.ModelAdmin):
+class PossibleOptOutAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
     """The inbox: texts with a stop word among other words; opt out in one click, or dismiss."""
 
     list_display = [
@@ -189,13 +210,13 @@ class PossibleOptOutAdmin(admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path(
-                "<int:item_id>/opt-out/",
-                wrap(views.possible_opt_out_confirm_view),
+                "<str:item_id>/opt-out/",
+                wrap(_item_or_404(views.possible_opt_out_confirm_view)),
                 name="optouts_possibleoptout_confirm",
             ),
             path(
-                "<int:item_id>/dismiss/",
-                wrap(views.possible_opt_out_dismiss_view),
+                "<str:item_id>/dismiss/",
+                wrap(_item_or_404(views.possible_opt_out_dismiss_view)),
                 name="optouts_possibleoptout_dismiss",
             ),
             *super().get_urls(),

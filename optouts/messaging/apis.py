@@ -10,7 +10,6 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -76,7 +75,6 @@ class MessageOutputSerializer(serializers.ModelSerializer):
 
 class MessageSendApi(APIView):
     permission_classes = [CanSendSms]
-    parser_classes = [JSONParser]
 
     @extend_schema(
         request=MessageSendInputSerializer,
