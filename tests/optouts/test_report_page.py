@@ -289,7 +289,7 @@ def test_bulk_opt_in_of_two_numbers_asks_about_these_2_numbers(admin_client, lis
 def test_an_opt_out_with_no_recorded_user_is_not_blamed_on_an_agent(admin_client):
     # An import from the shell without --user records no actor: it is not "an agent".
     given_opt_out(number=AGENT_NUMBER, source=Source.AGENT, channel=Channel.IMPORT)
-    OptOut.objects.filter(phone_number=AGENT_NUMBER).update(actor=None)
+    OptOut.objects.filter(phone_number=AGENT_NUMBER).update(actor_id=None, actor_label="")
 
     html = admin_client.get(REPORT).content.decode()
 

@@ -106,7 +106,7 @@ def test_an_importer_who_may_not_opt_out_is_refused_too(fixture_path, importer_u
     assert ImportJob.objects.count() == 0
 
 
-def test_dry_run_counts_read_as_english_for_one(tmp_path):
+def test_dry_run_counts_read_as_english_for_one(tmp_path, admin_user):
     path = tmp_path / "x.csv"
     path.write_text("Who,Tel,SMS Opt Out\nAnn,4155552671,TRUE\nBo,12,\n")
 
@@ -116,6 +116,8 @@ def test_dry_run_counts_read_as_english_for_one(tmp_path):
             "import_leads",
             str(path),
             "--dry-run",
+            "--user",
+            "alice",
             "--map",
             "Who=first_name",
             "--map",
