@@ -25,6 +25,8 @@ LEAD_FIELDS = (
     "status",
     "assigned_agent",
     "external_id",
+    "state",
+    "time_zone",
 )
 
 
