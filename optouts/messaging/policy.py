@@ -37,7 +37,7 @@ from phonenumbers import geocoder
 from phonenumbers import timezone as phone_timezones
 from phonenumbers.tzdata import TIMEZONE_DATA
 
-from optouts.lead_directory import LeadLocation
+from optouts.lead_directory import LeadLocation, lead_location
 from optouts.messaging.models import ReasonCode
 from optouts.messaging.policy_rules import (
     FEDERAL,
@@ -355,3 +355,10 @@ def quiet_hours_hold_possible() -> bool:
         settings.SMS_QUIET_HOURS_ACTION == "hold"
         and message_deliver_task.get_backend().supports_defer
     )
+
+
+def send_policy_preview(*, number: str, lead_id: int | None, now: datetime) -> PolicyDecision:
+    """What the policy would answer for a text sent to `number` now, for the lead page's send
+    form (no lock: the guard decides again when the message is sent)."""
+    rules = send_rules_for(number=number, location=lead_location(lead_id))
+    return send_policy_decide(number=number, rules=rules, now=now)

@@ -56,11 +56,11 @@ STATE_RULES: dict[str, PolicyRule] = {
 }
 
 # Where phonenumbers cannot place a US-plan (+1) number in a time zone (toll-free and other
-# non-geographic area codes, an area code newer than its data): every US zone from Eastern to
-# Hawaii, so that the most restrictive reading holds wherever the recipient is. Their 8:00-21:00
-# windows overlap from 8:00 in Honolulu to 21:00 in New York. Source: the IANA zones of the 50
-# states (tz database); Atlantic territories and Guam are left out because no window is open in
-# Guam and Hawaii at once.
+# non-geographic area codes, an area code newer than its data): every zone of the 50 states from
+# Eastern to Hawaii, so that the most restrictive reading holds wherever the recipient is. Their
+# 8:00-21:00 windows overlap from 8:00 in Honolulu to 21:00 in New York. Source: the IANA tz
+# database's zones for the states; the territories (Puerto Rico, Guam, ...) have area codes of
+# their own, which phonenumbers places.
 UNPLACED_US_ZONES = (
     "America/New_York",
     "America/Chicago",
@@ -110,6 +110,7 @@ US_STATES = {
     "NC": "North Carolina",
     "ND": "North Dakota",
     "OH": "Ohio",
+    "OK": "Oklahoma",
     "OR": "Oregon",
     "PA": "Pennsylvania",
     "RI": "Rhode Island",
