@@ -127,10 +127,14 @@ def _place(number: str) -> Placement:
     return Placement(zones, "", bool(zones))
 
 
+def _placement_key(number: str) -> str:
+    # Time zones are given down to the exchange (+1 NPA NXX) for the +1 plan, never finer.
+    return number[:8] if number.startswith("+1") else number
+
+
 def number_placement(number: str) -> Placement:
     """Where an E.164 number is, by phonenumbers' data (cached per area code and exchange)."""
-    # Time zones are given down to the exchange (+1 NPA NXX) for the +1 plan, never finer.
-    key = number[:8] if number.startswith("+1") else number
+    key = _placement_key(number)
     placement = _PLACEMENT_CACHE.get(key)
     if placement is None:
         if len(_PLACEMENT_CACHE) >= _PLACEMENT_CACHE_MAX:
@@ -203,22 +207,33 @@ def send_rules_batch(
 ) -> dict[str, SendRules]:
     """{number: rules} for E.164 numbers; `locations` gives a lead's location per number."""
     locations = locations or {}
+    # Numbers of one exchange share their rules unless a lead says otherwise: the memo by the
+    # cache key keeps a big batch at a few dictionary look-ups per number.
+    by_key: dict[str, SendRules] = {}
     combined: dict[tuple, SendRules] = {}
     found: dict[str, SendRules] = {}
     for number in numbers:
+        location = locations.get(number)
+        key = _placement_key(number)
+        if location is None:
+            rules = by_key.get(key)
+            if rules is not None:
+                found[number] = rules
+                continue
         placement = number_placement(number)
         zones, zones_from = placement.zones, "number" if placement.placed else "fallback"
         states = frozenset((placement.state,)) if placement.state else frozenset()
-        location = locations.get(number)
         if location is not None:
             if location.time_zone and time_zone_valid(location.time_zone):
                 zones, zones_from = (location.time_zone,), "lead"
             if state_code(location.state):
                 states |= {state_code(location.state)}
-        key = (zones, zones_from, states)
-        rules = combined.get(key)
+        combination = (zones, zones_from, states)
+        rules = combined.get(combination)
         if rules is None:
-            rules = combined[key] = _combine(zones, zones_from, states)
+            rules = combined[combination] = _combine(zones, zones_from, states)
+        if location is None:
+            by_key[key] = rules
         found[number] = rules
     return found
 
@@ -321,16 +336,18 @@ def send_policy_decide_batch(
     """{number: decision} for texts to many numbers at `now`: the window per number, then the
     cap for those inside it, counted in one query."""
     decisions: dict[str, PolicyDecision] = {}
-    opens_memo: dict[tuple, datetime | None] = {}
+    # Many numbers share one SendRules object: the window is worked out once per object.
+    opens_memo: dict[int, datetime | None] = {}
     capped: list[str] = []
     for number, rule in rules.items():
         if _QUIET_HOURS_ENFORCED:
-            key = (rule.zones, rule.start, rule.end)
-            if key not in opens_memo:
-                opens_memo[key] = window_opens_at(
+            marker = id(rule)
+            if marker in opens_memo:
+                opens = opens_memo[marker]
+            else:
+                opens = opens_memo[marker] = window_opens_at(
                     zones=rule.zones, start=rule.start, end=rule.end, at=now
                 )
-            opens = opens_memo[key]
             if opens != now:
                 decisions[number] = _quiet_hours(number, rule, now, opens)
                 continue
