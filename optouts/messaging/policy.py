@@ -305,7 +305,9 @@ def _quiet_hours(number: str, rules: SendRules, now: datetime, opens: datetime |
         f"in {_zones_text(rules)}"
     )
     if opens is None:
-        reason = f"{head}, and no time of day is inside that window everywhere."
+        reason = (
+            f"{head}, and no time of day is inside it in all of them. Set the lead's time zone."
+        )
         if rules.zones_from == "fallback" or not rules.zones:
             reason = f"{head}; its time zone is not known. Set the lead's time zone."
         return PolicyDecision(ReasonCode.QUIET_HOURS, None, reason)
