@@ -177,7 +177,7 @@ def test_with_a_task_backend_that_cannot_wait_a_quiet_hours_send_is_refused():
 # --- The lead's time zone and state --------------------------------------------------------------
 
 
-def test_the_noon_zone_replaces_the_area_codes(settings):
+def test_the_lead_time_zone_replaces_the_area_codes(settings):
     settings.SMS_QUIET_HOURS_ACTION = "refuse"
     lead = LeadFactory(time_zone="America/Los_Angeles")
     # A New York number, a lead in California: 10:00 in New York is 7:00 where the lead is.
