@@ -69,15 +69,21 @@ class Lead(models.Model):
     # Where the lead is, when known: the SMS send policy (quiet hours, state rules) uses the time
     # zone instead of the one its number's area code gives, and the state's rules on top of the
     # area code's (optouts.lead_directory.LeadLocation).
+    # db_default: rows written without these columns (the lead import's COPY, a process still
+    # on the previous release during a deploy) get "" rather than a NOT NULL error.
     state = models.CharField(
         max_length=2,
         blank=True,
+        default="",
+        db_default="",
         choices=US_STATE_CHOICES,
         help_text="US state the lead lives in, if known: its texting rules apply too.",
     )
     time_zone = models.CharField(
         max_length=64,
         blank=True,
+        default="",
+        db_default="",
         validators=[validate_time_zone],
         help_text="IANA time zone (America/Chicago), if known: texts respect quiet hours there "
         "instead of in the time zone of the number's area code.",

@@ -57,7 +57,10 @@ class OutboundMessage(models.Model):
     # Why it failed, was blocked, refused or held, in a sentence; and as a code when blocked,
     # refused or held.
     reason = models.TextField(blank=True)
-    reason_code = models.CharField(max_length=20, choices=ReasonCode.choices, blank=True)
+    # db_default: a process still on the previous release (during a deploy) writes no reason_code.
+    reason_code = models.CharField(
+        max_length=20, choices=ReasonCode.choices, blank=True, default="", db_default=""
+    )
     # When a held message may go (the next allowed minute at the recipient).
     held_until = models.DateTimeField(null=True, blank=True)
     # The opt-out source that blocked it (empty unless blocked).

@@ -36,6 +36,8 @@ class Migration(migrations.Migration):
                     ("quiet_hours", "Outside allowed hours"),
                     ("frequency_cap", "Frequency cap reached"),
                 ],
+                db_default="",
+                default="",
                 max_length=20,
             ),
         ),
