@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import zoneinfo
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import django_filters
 from django import forms
@@ -121,6 +121,14 @@ class OptOutFilterForm(forms.Form):
                 "period",
                 "Choose either a preset time frame or a custom date range, not both.",
             )
+        for name in ("since", "until"):
+            # Python accepts UTC offsets up to 23:59, PostgreSQL up to 15:59: compare and query
+            # in UTC, and refuse an instant outside the calendar once moved there.
+            if data.get(name):
+                try:
+                    data[name] = data[name].astimezone(UTC)
+                except OverflowError:
+                    self.add_error(name, "This date-time is out of range.")
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
             self.add_error("since", "`since` is after `until`.")
