@@ -17,7 +17,14 @@ from rest_framework import generics, serializers, status
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from leads.models import Lead, LeadPhone, LeadStatus, PhoneKind
+from leads.models import (
+    US_STATE_CHOICES,
+    Lead,
+    LeadPhone,
+    LeadStatus,
+    PhoneKind,
+    validate_time_zone,
+)
 from leads.selectors import lead_list
 from leads.services import lead_create, lead_update, lead_upsert
 from optouts.models import Channel
@@ -65,6 +72,8 @@ class LeadOutputSerializer(serializers.Serializer):
     company = serializers.CharField(allow_blank=True)
     status = serializers.ChoiceField(choices=LeadStatus.choices)
     assigned_agent = serializers.IntegerField(source="assigned_agent_id", allow_null=True)
+    state = serializers.CharField(allow_blank=True)
+    time_zone = serializers.CharField(allow_blank=True)
     phones = LeadPhoneSerializer(many=True)
     sms_opt_out = serializers.BooleanField(
         help_text="Computed, read-only: true when any of the lead's numbers is on the opt-out list."
@@ -93,6 +102,20 @@ class LeadWriteSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         help_text="User id of the agent working the lead.",
+    )
+    state = serializers.ChoiceField(
+        choices=US_STATE_CHOICES,
+        required=False,
+        allow_blank=True,
+        help_text="USPS code of the US state the lead lives in: its SMS rules apply too.",
+    )
+    time_zone = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        validators=[validate_time_zone],
+        help_text="IANA time zone (America/Chicago): SMS quiet hours are kept there instead "
+        "of in the time zone of the number's area code.",
     )
     phones = LeadPhoneSerializer(
         many=True,

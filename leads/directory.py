@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from leads.models import Lead, LeadPhone
-from optouts.lead_directory import LeadRef
+from optouts.lead_directory import LeadLocation, LeadRef
 
 
 def lead_label(*, first_name: str, last_name: str, email: str, lead_id: int) -> str:
@@ -34,3 +34,11 @@ class LeadsDirectory:
             label = lead_label(first_name=first, last_name=last, email=email, lead_id=lead_id)
             found.setdefault(number, []).append(LeadRef(lead_id, label))
         return found
+
+    def locations(self, ids: Iterable[int]) -> dict[int, LeadLocation]:
+        rows = (
+            Lead.objects.filter(pk__in=list(set(ids)))
+            .exclude(state="", time_zone="")
+            .values_list("pk", "state", "time_zone")
+        )
+        return {pk: LeadLocation(state=state, time_zone=zone) for pk, state, zone in rows}

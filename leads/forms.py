@@ -11,7 +11,16 @@ from velocify_sms.phones import InvalidPhoneNumber, phone_format_national, phone
 
 # What the lead page edits. `sms_opt_out` is not here on purpose: it is computed from the opt-out
 # list, so a posted value for it (an old bookmark, a forged form) is simply ignored.
-LEAD_FORM_FIELDS = ["first_name", "last_name", "email", "company", "status", "assigned_agent"]
+LEAD_FORM_FIELDS = [
+    "first_name",
+    "last_name",
+    "email",
+    "company",
+    "status",
+    "assigned_agent",
+    "state",
+    "time_zone",
+]
 
 
 class LeadForm(forms.ModelForm):

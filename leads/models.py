@@ -1,12 +1,29 @@
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
 # Django imports only this models module of the app; importing the lead import's models here
 # registers them under the app label leads (they need nothing from this module).
 from leads.imports import models as import_models  # noqa: F401
+from optouts.messaging.policy_rules import US_STATES
+
+US_STATE_CHOICES = sorted(US_STATES.items(), key=lambda item: item[1])
+
+
+def validate_time_zone(value: str) -> None:
+    """An IANA time zone name such as America/Chicago."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            f"{value!r} is not a time zone; use an IANA name such as America/Chicago.",
+            code="invalid_time_zone",
+        ) from None
 
 
 class LeadQuerySet(models.QuerySet):
@@ -49,6 +66,28 @@ class Lead(models.Model):
     )
     # Lets a repeated import or API POST update the lead it made before instead of duplicating it.
     external_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    # Where the lead is, when known: the SMS send policy (quiet hours, state rules) uses the time
+    # zone instead of the one its number's area code gives, and the state's rules on top of the
+    # area code's (optouts.lead_directory.LeadLocation).
+    # db_default: rows written without these columns (the lead import's COPY, a process still
+    # on the previous release during a deploy) get "" rather than a NOT NULL error.
+    state = models.CharField(
+        max_length=2,
+        blank=True,
+        default="",
+        db_default="",
+        choices=US_STATE_CHOICES,
+        help_text="US state the lead lives in, if known: its texting rules apply too.",
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        db_default="",
+        validators=[validate_time_zone],
+        help_text="IANA time zone (America/Chicago), if known: texts respect quiet hours there "
+        "instead of in the time zone of the number's area code.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -59,6 +98,9 @@ class Lead(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=LeadStatus.values), name="lead_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["", *US_STATES]), name="lead_state_valid"
             ),
         ]
         indexes = [models.Index(fields=["last_name", "first_name"], name="lead_name_idx")]

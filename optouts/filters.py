@@ -172,6 +172,14 @@ class OptOutFilterForm(forms.Form):
                 "period",
                 "Choose either a preset time frame or a custom date range, not both.",
             )
+        for name in ("since", "until"):
+            # Python accepts UTC offsets up to 23:59, PostgreSQL up to 15:59: compare and query
+            # in UTC, and refuse an instant outside the calendar once moved there.
+            if data.get(name):
+                try:
+                    data[name] = data[name].astimezone(UTC)
+                except OverflowError:
+                    self.add_error(name, "This date-time is out of range.")
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
             self.add_error("since", "`since` is after `until`.")

@@ -21,6 +21,15 @@ class LeadRef:
     label: str
 
 
+@dataclass(frozen=True)
+class LeadLocation:
+    """Where a lead says they are, for the send policy (optouts.messaging.policy): a US state
+    (USPS code) and an IANA time zone, each "" when unknown."""
+
+    state: str = ""
+    time_zone: str = ""
+
+
 class LeadDirectory(Protocol):
     def labels(self, ids: Iterable[int]) -> dict[int, str]:
         """{lead id: label} for the ids that exist."""
@@ -28,12 +37,18 @@ class LeadDirectory(Protocol):
     def refs_by_number(self, numbers: Iterable[str]) -> dict[str, list[LeadRef]]:
         """{E.164 number: [leads carrying it, by id]}, in one query."""
 
+    def locations(self, ids: Iterable[int]) -> dict[int, LeadLocation]:
+        """{lead id: location} for the ids that exist and have a state or a time zone set."""
+
 
 class _NoLeads:
     def labels(self, ids: Iterable[int]) -> dict[int, str]:
         return {}
 
     def refs_by_number(self, numbers: Iterable[str]) -> dict[str, list[LeadRef]]:
+        return {}
+
+    def locations(self, ids: Iterable[int]) -> dict[int, LeadLocation]:
         return {}
 
 
@@ -52,6 +67,13 @@ def lead_directory() -> LeadDirectory:
 
 # The largest id a lead can have (a BigAutoField); a bigger one is refused before any query.
 LEAD_ID_MAX = 2**63 - 1
+
+
+def lead_location(lead_id: int | None) -> LeadLocation | None:
+    """The lead's state and time zone for the send policy, None when it has neither."""
+    if lead_id is None or not 0 < lead_id <= LEAD_ID_MAX:
+        return None
+    return _directory.locations([lead_id]).get(lead_id)
 
 
 def lead_exists(lead_id: int) -> bool:

@@ -23,6 +23,17 @@ def _fresh_counters():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _any_hour_unless_testing_the_send_window(request, monkeypatch):
+    """Sends in tests run at whatever hour the suite runs, so quiet hours (the recipient's local
+    time, optouts.messaging.policy) would hold or refuse them at night: only tests marked
+    `send_window` (which freeze the clock) enforce them. Caps are enforced everywhere."""
+    if request.node.get_closest_marker("send_window") is None:
+        from optouts.messaging import policy
+
+        monkeypatch.setattr(policy, "_QUIET_HOURS_ENFORCED", False)
+
+
 @pytest.fixture
 def groups(db):
     """The role groups; recreated because transactional tests flush what the migration made."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import time
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -53,6 +54,26 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
     if value not in choices:
         allowed = ", ".join(sorted(choices))
         raise ImproperlyConfigured(f"{name}={value!r} is not one of: {allowed}.")
+    return value
+
+
+def _clock_time(name: str, value: str) -> time:
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value.strip())
+    if not match:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a time of day like 08:00 or 20:30.")
+    return time(int(match[1]), int(match[2]))
+
+
+def env_time(name: str, default: str, *, earliest: str, latest: str, why: str = "") -> time:
+    """A time of day `HH:MM` between `earliest` and `latest` (inclusive); anything else refuses
+    to start (`why` says what the bounds protect)."""
+    value = _clock_time(name, os.environ.get(name) or default)
+    low, high = _clock_time(name, earliest), _clock_time(name, latest)
+    if not low <= value <= high:
+        raise ImproperlyConfigured(
+            f"{name}={value:%H:%M} is outside {low:%H:%M}-{high:%H:%M}"
+            + (f": {why}" if why else ".")
+        )
     return value
 
 

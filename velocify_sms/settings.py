@@ -21,6 +21,7 @@ from velocify_sms.env import (
     env_list,
     env_rate,
     env_str,
+    env_time,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -267,6 +268,42 @@ SMS_SYSTEM_OPT_OUT_ERROR_CODES = env_list(
 # Base URL of the Twilio REST API; only set it to point at a test double.
 TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL")
 TWILIO_HTTP_TIMEOUT = env_int("TWILIO_HTTP_TIMEOUT", 10, minimum=1)
+
+# --- Send policy (issue 15): quiet hours and frequency caps, docs/compliance.md -----------------
+# The window, in the recipient's local time, applies to every number on top of the state rows in
+# optouts/messaging/policy_rules.py. It may only narrow the federal window (8:00-21:00, the FEDERAL
+# row there: velocify_sms may not import optouts, so tests/optouts/messaging/test_policy_settings.py
+# keeps SMS_FEDERAL_WINDOW equal to it): anything wider refuses to start.
+SMS_FEDERAL_WINDOW = ("08:00", "21:00")
+_NARROW_ONLY = (
+    "it may only narrow the federal window (8:00-21:00 at the recipient), never widen it."
+)
+SMS_SEND_WINDOW_START = env_time(
+    "SMS_SEND_WINDOW_START",
+    SMS_FEDERAL_WINDOW[0],
+    earliest=SMS_FEDERAL_WINDOW[0],
+    latest=SMS_FEDERAL_WINDOW[1],
+    why=_NARROW_ONLY,
+)
+SMS_SEND_WINDOW_END = env_time(
+    "SMS_SEND_WINDOW_END",
+    SMS_FEDERAL_WINDOW[1],
+    earliest=SMS_FEDERAL_WINDOW[0],
+    latest=SMS_FEDERAL_WINDOW[1],
+    why=_NARROW_ONLY,
+)
+if SMS_SEND_WINDOW_START >= SMS_SEND_WINDOW_END:
+    raise ImproperlyConfigured(
+        f"SMS_SEND_WINDOW_START ({SMS_SEND_WINDOW_START:%H:%M}) must be before "
+        f"SMS_SEND_WINDOW_END ({SMS_SEND_WINDOW_END:%H:%M})."
+    )
+# hold: a send outside the window waits (status held) and the task worker sends it at the next
+# allowed minute; refuse: it is refused (409 quiet_hours). Holding needs a task backend that can
+# defer (database, rq); with the immediate backend a send outside the window is refused.
+SMS_QUIET_HOURS_ACTION = env_choice("SMS_QUIET_HOURS_ACTION", "hold", {"hold", "refuse"})
+# At most this many messages to one number in 24 hours, for every number (0: no cap beyond the
+# state rows). It can only add a cap or lower one: a state's cap still applies when it is lower.
+SMS_FREQUENCY_CAP = env_int("SMS_FREQUENCY_CAP", 0, minimum=0)
 
 # --- Production shape (issue 8) -----------------------------------------------------------------
 # Every value below is an environment variable (docs/operations.md). The defaults are the safe

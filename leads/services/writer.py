@@ -44,6 +44,8 @@ LEAD_FIELDS = (
     "status",
     "assigned_agent",
     "external_id",
+    "state",
+    "time_zone",
 )
 
 

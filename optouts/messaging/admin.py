@@ -46,8 +46,17 @@ class _ReadOnlyLogAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
 
 @admin.register(OutboundMessage)
 class OutboundMessageAdmin(_ReadOnlyLogAdmin):
-    list_display = ["to_number", "status", "short_body", "lead", "sender", "created_at", "why"]
-    list_filter = ["status", "backend"]
+    list_display = [
+        "to_number",
+        "status",
+        "short_body",
+        "lead",
+        "sender",
+        "created_at",
+        "reason_code",
+        "why",
+    ]
+    list_filter = ["status", "reason_code", "backend"]
     search_fields = ["to_number", "provider_id"]
     list_select_related = ["lead", "sender"]
     raw_id_fields = ["lead", "sender"]

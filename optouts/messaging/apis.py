@@ -1,7 +1,10 @@
 """POST /api/v1/sms/messages/: send an SMS (DESIGN.md section 4).
 
-201 with the recorded message (status `queued` when a worker sends it, `sent` when sent at once);
-409 `recipient_opted_out` when the number is on the opt-out list (the blocked attempt is recorded);
+201 with the recorded message (status `queued` when a worker sends it, `sent` when sent at once,
+`held` with `held_until` when it is outside the recipient's allowed hours and will go then);
+409 with the reason code when it may not be sent, the attempt recorded: `recipient_opted_out` (the
+number is on the opt-out list), `frequency_cap` (the 24-hour cap for the number is reached),
+`quiet_hours` (outside allowed hours, when SMS_QUIET_HOURS_ACTION=refuse);
 502 `provider_error` when the provider refused the message (recorded as failed).
 """
 
@@ -18,17 +21,12 @@ from optouts.messaging.models import MessageStatus, OutboundMessage
 from optouts.messaging.services import (
     MAX_BODY_LENGTH,
     MessageInvalid,
-    RecipientOptedOut,
+    SendRefused,
     message_send,
 )
 from optouts.permissions import CanSendSms
+from velocify_sms.api_errors import ApiError
 from velocify_sms.phones import InvalidPhoneNumber
-
-
-class RecipientOptedOutError(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "recipient_opted_out"
-    default_detail = "The recipient is on the opt-out list; nothing was sent."
 
 
 class ProviderRefusedError(APIException):
@@ -67,7 +65,9 @@ class MessageOutputSerializer(serializers.ModelSerializer):
             "status",
             "provider_id",
             "error_code",
+            "reason_code",
             "reason",
+            "held_until",
             "created_at",
             "sent_at",
         ]
@@ -81,10 +81,15 @@ class MessageSendApi(APIView):
         responses={
             201: MessageOutputSerializer,
             400: OpenApiResponse(description="Invalid `to`, `body` or `lead`."),
-            409: OpenApiResponse(description="`recipient_opted_out`: the number is opted out."),
+            409: OpenApiResponse(
+                description="Not sent, the attempt recorded; `code` says why: "
+                "`recipient_opted_out` (the number is on the opt-out list), `frequency_cap` "
+                "(24-hour cap for the number reached), `quiet_hours` (outside the recipient's "
+                "allowed hours and SMS_QUIET_HOURS_ACTION=refuse)."
+            ),
             502: OpenApiResponse(description="`provider_error`: the provider refused it."),
         },
-        summary="Send an SMS (never to an opted-out number)",
+        summary="Send an SMS (never to an opted-out number, never outside allowed hours)",
     )
     def post(self, request):
         serializer = MessageSendInputSerializer(data=request.data)
@@ -98,8 +103,10 @@ class MessageSendApi(APIView):
             raise serializers.ValidationError({"to": [str(exc)]}) from exc
         except MessageInvalid as exc:
             raise serializers.ValidationError({"body": [str(exc)]}) from exc
-        except RecipientOptedOut as exc:
-            raise RecipientOptedOutError(exc.message.reason) from exc
+        except SendRefused as exc:
+            raise ApiError(
+                code=exc.code, detail=exc.message.reason, status_code=status.HTTP_409_CONFLICT
+            ) from exc
         if message.status == MessageStatus.FAILED:
             raise ProviderRefusedError(
                 f"The SMS provider refused message {message.pk}: {message.reason}"

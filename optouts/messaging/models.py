@@ -12,10 +12,22 @@ from django.db.models import Q
 
 class MessageStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
+    # Outside the recipient's allowed hours: the task worker sends it at `held_until`.
+    HELD = "held", "Held (quiet hours)"
     SENT = "sent", "Sent"
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Failed"
     BLOCKED = "blocked", "Blocked (opted out)"
+    # The send policy refused it (reason_code says which rule); nothing was sent.
+    REFUSED = "refused", "Refused (send policy)"
+
+
+class ReasonCode(models.TextChoices):
+    """Why a message was not sent (or not yet): the API's 409 code, the form's and the log's."""
+
+    RECIPIENT_OPTED_OUT = "recipient_opted_out", "Recipient opted out"
+    QUIET_HOURS = "quiet_hours", "Outside allowed hours"
+    FREQUENCY_CAP = "frequency_cap", "Frequency cap reached"
 
 
 class OutboundMessage(models.Model):
@@ -42,8 +54,15 @@ class OutboundMessage(models.Model):
     provider_id = models.CharField("provider message id", max_length=64, blank=True)
     provider_status = models.CharField(max_length=20, blank=True)
     error_code = models.CharField(max_length=10, blank=True)
-    # Why it failed or was blocked, in a sentence.
+    # Why it failed, was blocked, refused or held, in a sentence; and as a code when blocked,
+    # refused or held.
     reason = models.TextField(blank=True)
+    # db_default: a process still on the previous release (during a deploy) writes no reason_code.
+    reason_code = models.CharField(
+        max_length=20, choices=ReasonCode.choices, blank=True, default="", db_default=""
+    )
+    # When a held message may go (the next allowed minute at the recipient).
+    held_until = models.DateTimeField(null=True, blank=True)
     # The opt-out source that blocked it (empty unless blocked).
     blocked_source = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(db_index=True)
@@ -57,6 +76,10 @@ class OutboundMessage(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=MessageStatus.values), name="sms_message_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(reason_code__in=["", *ReasonCode.values]),
+                name="sms_message_reason_code_valid",
             ),
         ]
         indexes = [

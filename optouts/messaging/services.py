@@ -7,7 +7,8 @@ The send guard: `message_deliver` checks the opt-out list and hands the message 
 inside one transaction that holds `phone_numbers_lock(shared=True)` on the number. Opt-out writers
 take that lock exclusively (optouts.services), so an opt-out either committed before the check
 (and the check sees it: the send is blocked) or waits until the hand-off is over. No message ever
-reaches the provider after an opt-out of its number has committed.
+reaches the provider after an opt-out of its number has committed. The send policy (quiet hours
+and frequency caps, optouts.messaging.policy) is checked in the same transaction, after the list.
 """
 
 from __future__ import annotations
@@ -18,12 +19,20 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from optouts.lead_directory import lead_location
 from optouts.messaging.backends import ProviderError, backend_get
 from optouts.messaging.models import (
     MessageStatus,
     OutboundMessage,
     PossibleOptOut,
     PossibleOptOutStatus,
+    ReasonCode,
+)
+from optouts.messaging.policy import (
+    PolicyDecision,
+    quiet_hours_hold_possible,
+    send_policy_decide,
+    send_rules_for,
 )
 from optouts.messaging.provider_callbacks import (  # noqa: F401 - re-exported
     InboundResult,
@@ -45,12 +54,17 @@ logger = logging.getLogger(__name__)
 MAX_BODY_LENGTH = 1600  # Twilio's limit for one (concatenated) message
 
 
-class RecipientOptedOut(Exception):
-    """The number is on the opt-out list; the message was recorded as blocked, nothing was sent."""
+class SendRefused(Exception):
+    """The message was recorded as blocked or refused (`code` says why); nothing was sent."""
 
     def __init__(self, message: OutboundMessage) -> None:
         self.message = message
+        self.code = message.reason_code
         super().__init__(message.reason)
+
+
+class RecipientOptedOut(SendRefused):
+    """The number is on the opt-out list; the message was recorded as blocked, nothing was sent."""
 
 
 class MessageInvalid(ValueError):
@@ -69,21 +83,77 @@ def _blocked_reason(number: str, source: str) -> str:
 def _mark_blocked(message: OutboundMessage, source: str) -> None:
     message.status = MessageStatus.BLOCKED
     message.blocked_source = source
+    message.reason_code = ReasonCode.RECIPIENT_OPTED_OUT
     message.reason = _blocked_reason(message.to_number, source)
+    message.held_until = None
     message.status_changed_at = timezone.now()
-    message.save(update_fields=["status", "blocked_source", "reason", "status_changed_at"])
+    message.save(
+        update_fields=[
+            "status",
+            "blocked_source",
+            "reason_code",
+            "reason",
+            "held_until",
+            "status_changed_at",
+        ]
+    )
+
+
+def _apply_policy(message: OutboundMessage, decision: PolicyDecision) -> None:
+    """Record a policy decision that stops the message now: held (quiet hours, when holding is
+    possible; the caller enqueues the task for `held_until`) or refused."""
+    hold = (
+        decision.code == ReasonCode.QUIET_HOURS
+        and decision.release_at is not None
+        and quiet_hours_hold_possible()
+    )
+    message.reason_code = decision.code
+    if hold:
+        message.status = MessageStatus.HELD
+        message.held_until = decision.release_at
+        message.reason = f"{decision.reason} Held until {decision.release_text}."
+    else:
+        message.status = MessageStatus.REFUSED
+        message.held_until = None
+        message.reason = f"{decision.reason} Nothing was sent."
+    message.status_changed_at = timezone.now()
+    message.save(
+        update_fields=["status", "reason_code", "reason", "held_until", "status_changed_at"]
+    )
+
+
+def _enqueue_held(message: OutboundMessage) -> None:
+    from optouts.messaging.tasks import message_deliver_task
+
+    message_deliver_task.using(run_after=message.held_until).enqueue(message_id=message.pk)
+
+
+def _policy_stop(message: OutboundMessage, *, lead_id: int | None, now) -> bool:
+    """Apply the send policy to a message that may otherwise go now; True when it stopped it
+    (held, with its task enqueued, or refused)."""
+    rules = send_rules_for(number=message.to_number, location=lead_location(lead_id))
+    decision = send_policy_decide(number=message.to_number, rules=rules, now=now)
+    if decision.allowed:
+        return False
+    _apply_policy(message, decision)
+    if message.status == MessageStatus.HELD:
+        _enqueue_held(message)
+    return True
 
 
 def message_send(*, to: str, body: str, lead_id: int | None = None, sender=None) -> OutboundMessage:
     """Record an SMS to `to` (any written form) and send it through the task queue.
 
-    Raises InvalidPhoneNumber or MessageInvalid before recording anything, and RecipientOptedOut
-    (after recording the message as blocked) when the number is on the list. With a queue worker
-    (TASKS_BACKEND=database or rq) the message is returned `queued` and the worker runs the
-    guarded hand-off (`message_deliver`); with the immediate backend it is returned `sent` or
+    Raises InvalidPhoneNumber or MessageInvalid before recording anything. Raises SendRefused
+    (after recording the message) when it may not be sent: RecipientOptedOut (blocked, the
+    number is on the list), or code `frequency_cap`, or `quiet_hours` when quiet-hours sends are
+    refused. Outside the recipient's allowed hours with SMS_QUIET_HOURS_ACTION=hold it is returned
+    `held` (held_until set; the task worker sends it then, after checking everything again). Else,
+    with a queue worker (TASKS_BACKEND=database or rq) it is returned `queued` and the worker runs
+    the guarded hand-off (`message_deliver`); with the immediate backend it is returned `sent` or
     `failed`. Call it outside a transaction: the worker must see the committed message.
     `lead_id` is the lead the message is about, if any: the form or serializer has checked that
-    it exists (optouts.lead_directory.lead_exists).
+    it exists (optouts.lead_directory.lead_exists); its state or time zone count in the policy.
     """
     from optouts.messaging.tasks import message_deliver_task
 
@@ -104,38 +174,60 @@ def message_send(*, to: str, body: str, lead_id: int | None = None, sender=None)
         created_at=now,
         status_changed_at=now,
     )
-    # An early answer for the caller; the check that guarantees the rule is in message_deliver.
+    # Early answers for the caller; the checks that guarantee the rules are in message_deliver.
     source = phones_opted_out(numbers=[number]).get(number)
     if source:
         _mark_blocked(message, source)
         raise RecipientOptedOut(message)
+    if _policy_stop(message, lead_id=lead_id, now=now):
+        if message.status == MessageStatus.HELD:
+            return message
+        raise SendRefused(message)
     result = message_deliver_task.enqueue(message_id=message.pk)
     if result.errors:
         logger.error("SMS %s: delivery task failed: %s", message.pk, result.errors[-1].traceback)
     message.refresh_from_db()
     if message.status == MessageStatus.BLOCKED:
         raise RecipientOptedOut(message)
+    if message.status == MessageStatus.REFUSED:
+        raise SendRefused(message)
     return message
 
 
 def message_deliver(*, message_id: int) -> OutboundMessage:
-    """The send guard and hand-off of one queued message (run by the task queue).
+    """The send guard and hand-off of one queued or held message (run by the task queue).
 
-    Idempotent: a message that is no longer `queued` is returned untouched, so a retried task
-    never sends twice. A provider error whose code is in SMS_SYSTEM_OPT_OUT_ERROR_CODES (21610:
-    the recipient replied STOP to the provider) puts the number on the list with source system.
+    Under the number's lock, in one transaction: the opt-out list, then the send policy (quiet
+    hours, the frequency cap counted under the lock), then the hand-off. A held message whose
+    time has come goes through all of it again. Idempotent: a message that is no longer queued
+    or held is returned untouched, so a retried task never sends twice. A provider error whose
+    code is in SMS_SYSTEM_OPT_OUT_ERROR_CODES (21610: the recipient replied STOP to the provider)
+    puts the number on the list with source system.
     """
     carrier_code = ""
     with transaction.atomic():
         message = OutboundMessage.objects.select_for_update().get(pk=message_id)
-        if message.status != MessageStatus.QUEUED:
+        if message.status not in (MessageStatus.QUEUED, MessageStatus.HELD):
             return message
         number = message.to_number
-        phone_numbers_lock(numbers=[number], shared=True)
-        # A fresh snapshot after the lock: every opt-out committed before now is visible.
+        rules = send_rules_for(number=number, location=lead_location(message.lead_id))
+        # Shared: sends to one number run side by side, and an opt-out (exclusive) waits for
+        # them or they for it. Exclusive when a cap applies: two sends to a capped number must
+        # not both count the messages before either has sent, or both take the last free slot.
+        phone_numbers_lock(numbers=[number], shared=rules.daily_cap is None)
+        # A fresh snapshot after the lock: every opt-out and every send committed before now is
+        # visible.
         source = phones_opted_out(numbers=[number]).get(number)
         if source:
             _mark_blocked(message, source)
+            return message
+        decision = send_policy_decide(number=number, rules=rules, now=timezone.now())
+        if not decision.allowed:
+            _apply_policy(message, decision)
+            if message.status == MessageStatus.HELD:
+                # Still (or again) outside the window: wait for the next opening. With the
+                # database backend the new task commits with this transaction.
+                _enqueue_held(message)
             return message
         backend = backend_get(message.backend or None)
         now = timezone.now()
@@ -152,6 +244,8 @@ def message_deliver(*, message_id: int) -> OutboundMessage:
             message.provider_id = receipt.provider_id
             message.provider_status = receipt.provider_status
             message.sent_at = now
+        message.reason_code = ""
+        message.held_until = None
         message.status_changed_at = timezone.now()
         message.save()
     if carrier_code:

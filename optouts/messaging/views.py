@@ -18,7 +18,7 @@ from optouts.messaging.models import MessageStatus
 from optouts.messaging.services import (
     MessageInvalid,
     PossibleOptOutResolved,
-    RecipientOptedOut,
+    SendRefused,
     message_send,
     possible_opt_out_confirm,
     possible_opt_out_dismiss,
@@ -57,10 +57,15 @@ def message_send_view(request):
             )
         except (InvalidPhoneNumber, MessageInvalid) as exc:
             messages.error(request, f"Not sent: {exc}")
-        except RecipientOptedOut as exc:
-            messages.error(request, f"Not sent: {exc.message.reason}")
+        except SendRefused as exc:
+            # The code as well as the sentence: agents quote it to support, tests look for it.
+            messages.error(request, f"Not sent ({exc.code}): {exc.message.reason}")
         else:
-            if message.status == MessageStatus.FAILED:
+            if message.status == MessageStatus.HELD:
+                messages.warning(
+                    request, f"Held ({message.reason_code}), not sent yet: {message.reason}"
+                )
+            elif message.status == MessageStatus.FAILED:
                 messages.error(
                     request,
                     f"The SMS provider refused the message to {message.to_number}: "

@@ -88,3 +88,13 @@ def test_agents_may_not_read_the_list(agent_api):
 
 def test_anonymous_gets_401(api_client):
     assert api_client.get(URL).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("since", "status"),
+    [("0391-01-29T07:38:04+23:49", 200), ("0001-01-01T00:00:00+23:59", 400)],
+)
+def test_an_offset_postgresql_cannot_store_is_read_in_utc_not_a_500(admin_api, since, status):
+    # Found by the schema fuzz (tests/velocify_sms/test_schema.py) on PostgreSQL.
+    response = admin_api.get(URL, {"since": since})
+    assert response.status_code == status, response.content
