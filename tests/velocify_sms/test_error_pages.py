@@ -248,3 +248,15 @@ def test_the_500_page_follows_site_header(settings):
     settings.SITE_HEADER = "Acme Mortgage"
     html = _html(error_pages.server_error_page(RequestFactory().get("/admin/")))
     assert '<a href="/admin/">Acme Mortgage</a>' in html
+
+
+urls_without_the_admin = type("urls_without_the_admin", (), {"urlpatterns": []})
+
+
+def test_the_500_template_renders_under_a_urlconf_without_the_admin(settings):
+    # Django's own server_error (a URLconf that sets no handler500) renders 500.html too.
+    settings.ROOT_URLCONF = urls_without_the_admin
+
+    response = error_pages.server_error_page(RequestFactory().get("/"))
+
+    assert '<div id="site-name"><a href="/">Velocify SMS</a></div>' in _html(response)
