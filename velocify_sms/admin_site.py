@@ -15,11 +15,26 @@ Set as `admin.site` by velocify_sms.apps.VelocifyAdminConfig (INSTALLED_APPS).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, reverse
 
 
 class VelocifyAdminSite(admin.AdminSite):
+    # The admin is the whole application: there is no other site to "view" (docs/decisions.md).
+    site_url = None
+    index_title = "Dashboard"
+
+    # Read from settings at each use rather than at import, so the name follows SITE_HEADER
+    # (and override_settings in tests).
+    @property
+    def site_header(self) -> str:
+        return settings.SITE_HEADER
+
+    @property
+    def site_title(self) -> str:
+        return settings.SITE_HEADER
+
     def _hooks(self, name: str) -> list:
         """The bound `name` hook of every registered ModelAdmin that defines it."""
         hooks = (getattr(model_admin, name, None) for model_admin in self._registry.values())

@@ -164,14 +164,16 @@ class LoginThrottleMiddleware:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: 503 for a database outage (JSON on API paths), else Django's 500 page."""
+    """handler500: 503 for a database outage (JSON on API paths), else the 500 page (JSON on
+    API paths) of velocify_sms.error_pages."""
     import sys
 
-    from django.views.defaults import server_error as django_server_error
+    # Imported here: error_pages imports this module's JSON_PREFIXES.
+    from velocify_sms.error_pages import server_error_page
 
     exc = sys.exc_info()[1]
     if exc is not None and is_database_outage(exc):
         if request.path.startswith(JSON_PREFIXES):
             return service_unavailable(request)
         return service_unavailable_page(request)
-    return django_server_error(request)
+    return server_error_page(request)

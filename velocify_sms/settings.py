@@ -139,6 +139,12 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "var" / "media")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "admin:login"
 
+# --- Branding and error pages (issue 14) ---------------------------------------------------------
+# The name in every page's header and browser tab (velocify_sms/admin_site.py); blank = default.
+SITE_HEADER = env_str("SITE_HEADER").strip() or "Velocify SMS"
+# A refused CSRF check gets the admin-styled 403 page (JSON under /api/ and /webhooks/).
+CSRF_FAILURE_VIEW = "velocify_sms.error_pages.csrf_failure"
+
 # --- SMS consent ----------------------------------------------------------------------
 SMS_DEFAULT_REGION = env_str("SMS_DEFAULT_REGION", "US").upper()
 SMS_BACKEND = env_choice("SMS_BACKEND", "local", {"local", "twilio"})

@@ -2,10 +2,14 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from velocify_sms import health
 
 urlpatterns = [
+    # The admin is the application: the bare address opens it (docs/decisions.md). Temporary,
+    # so browsers do not remember it if the root ever serves a page of its own.
+    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
     path("admin/", admin.site.urls),
     # REST API (DESIGN.md section 4)
     path("api/v1/sms/", include("optouts.urls_api")),
@@ -21,6 +25,10 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
 ]
 
-# An uncaught database outage outside a view (e.g. in a middleware) on /api/ or /webhooks/ still
-# answers 503 JSON; everything else gets Django's 500 page.
+# Error pages in the admin's look for people, JSON {"code", "detail"} under /api/ and /webhooks/
+# (velocify_sms/error_pages.py). An uncaught database outage outside a view (e.g. in a
+# middleware) still answers 503 (JSON for programs); any other uncaught error gets the 500 page.
+handler400 = "velocify_sms.error_pages.bad_request"
+handler403 = "velocify_sms.error_pages.permission_denied"
+handler404 = "velocify_sms.error_pages.page_not_found"
 handler500 = "velocify_sms.middleware.server_error"

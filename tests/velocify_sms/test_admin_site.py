@@ -93,3 +93,31 @@ def test_an_app_page_lists_only_its_own_entries(site):
         "add_url": None,
         "view_only": True,
     }
+
+
+# --- Branding (issue 14) ----------------------------------------------------------------------
+
+
+def test_the_header_and_tab_name_the_site(client):
+    html = client.get("/admin/login/").content.decode()
+
+    assert '<div id="site-name"><a href="/admin/">Velocify SMS</a></div>' in html
+    assert "<title>Log in | Velocify SMS</title>" in html
+    assert "Django administration" not in html
+
+
+def test_the_name_follows_site_header(client, settings):
+    settings.SITE_HEADER = "Acme Mortgage"
+
+    html = client.get("/admin/login/").content.decode()
+
+    assert '<div id="site-name"><a href="/admin/">Acme Mortgage</a></div>' in html
+    assert "<title>Log in | Acme Mortgage</title>" in html
+
+
+def test_the_index_is_the_dashboard_without_a_view_site_link(agent_client):
+    html = agent_client.get("/admin/").content.decode()
+
+    assert "<title>Dashboard | Velocify SMS</title>" in html
+    assert "<h1>Dashboard</h1>" in html
+    assert "View site" not in html

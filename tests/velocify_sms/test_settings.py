@@ -167,3 +167,27 @@ def test_the_env_file_is_git_ignored():
         ["git", "check-ignore", "-q", ".env"], cwd=ROOT, capture_output=True, check=False
     )
     assert ignored.returncode == 0
+
+
+def _site_header(env_overrides) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "SITE_HEADER"}
+    env.update({"DEBUG": "true", **env_overrides})
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'velocify_sms.settings'); "
+            "from django.conf import settings; print(settings.SITE_HEADER)",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_site_header_defaults_to_velocify_sms_and_reads_the_environment():
+    assert _site_header({}) == "Velocify SMS"
+    assert _site_header({"SITE_HEADER": "  "}) == "Velocify SMS"
+    assert _site_header({"SITE_HEADER": "Acme Mortgage CRM"}) == "Acme Mortgage CRM"
