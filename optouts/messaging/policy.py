@@ -33,7 +33,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from django.conf import settings
-from phonenumbers import geocoder
 from phonenumbers import timezone as phone_timezones
 from phonenumbers.tzdata import TIMEZONE_DATA
 
@@ -106,6 +105,10 @@ def _nanp_area(number: str, numobj: phonenumbers.PhoneNumber) -> tuple[str, bool
     if area is None:
         state = ""
         if phonenumbers.region_code_for_number(numobj) == "US":
+            # Imported on first use: the geocoder's data costs ~100 MB, which every process
+            # that never sends (an import worker, a management command) should not pay.
+            from phonenumbers import geocoder
+
             state = _state_from_description(geocoder.description_for_valid_number(numobj, "en"))
         area = _AREA_CACHE[key] = (state, phonenumbers.is_number_geographical(numobj))
     return area

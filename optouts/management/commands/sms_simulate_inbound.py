@@ -21,7 +21,6 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.test import Client
 from django.urls import reverse
-from phonenumbers import geocoder
 from twilio.request_validator import RequestValidator
 
 from optouts.selectors import phone_status
@@ -51,6 +50,8 @@ def _place(number: str) -> dict[str, str]:
     except phonenumbers.NumberParseException:
         return {"Country": "", "State": "", "City": "", "Zip": ""}
     country = phonenumbers.region_code_for_number(parsed) or ""
+    from phonenumbers import geocoder  # ~100 MB of data: only when this command runs
+
     described = geocoder.description_for_number(parsed, "en")
     city, _, state = described.rpartition(", ")
     return {"Country": country, "State": state, "City": city.upper(), "Zip": ""}
