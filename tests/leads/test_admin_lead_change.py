@@ -109,24 +109,24 @@ def test_posting_sms_opt_out_off_does_not_opt_an_opted_out_number_in(agent_clien
     assert OptOut.objects.filter(phone_number=phone.number).exists()
 
 
-def test_sms_opt_out_is_shown_read_only_as_yes_or_no(agent_client, agent_user):
+def test_sms_opt_out_is_shown_read_only_as_textable_or_opted_out(agent_client, agent_user):
     phone = LeadPhoneFactory(number="+14155552671")
     response = agent_client.get(change_url(phone.lead))
     assert "sms_opt_out" not in response.context["adminform"].form.fields
     assert response.context["adminform"].form.fields.keys().isdisjoint({"sms_opt_out"})
-    assert '<div class="readonly">No</div>' in response.content.decode()
+    assert '<div class="readonly"><span class="sms-status sms-status-textable">Textable</span></div>' in response.content.decode()
     assert 'name="sms_opt_out"' not in response.content.decode()
 
     given_opt_out(number=phone.number, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
     response = agent_client.get(change_url(phone.lead))
-    assert '<div class="readonly">Yes</div>' in response.content.decode()
+    assert '<div class="readonly"><span class="sms-status sms-status-opted-out">Opted out</span></div>' in response.content.decode()
 
 
-def test_add_page_shows_sms_opt_out_no_and_no_consent_section(agent_client):
+def test_add_page_shows_no_sms_status_and_no_consent_section(agent_client):
     response = agent_client.get(add_url())
     assert response.status_code == 200
     body = response.content.decode()
-    assert '<div class="readonly">No</div>' in body
+    assert '<div class="readonly">-</div>' in body
     assert "SMS consent by number" not in body
 
 
