@@ -10,6 +10,10 @@ from tests.leads._admin_helpers import change_url, opt_in_url, opt_out_url
 
 pytestmark = pytest.mark.django_db
 
+OPTED_OUT_HTML = (
+    '<div class="readonly"><span class="sms-status sms-status-opted-out">Opted out</span></div>'
+)
+
 
 @pytest.fixture
 def phone():
@@ -49,14 +53,14 @@ def test_confirming_opts_the_number_out_as_agent_from_the_lead_page(
     assert (event.action, event.actor_label, event.lead_id) == ("opt_out", "bob", phone.lead.pk)
     page = agent_client.get(change_url(phone.lead)).content.decode()
     assert "is opted out of SMS (source Agent)" in page
-    assert '<div class="readonly"><span class="sms-status sms-status-opted-out">Opted out</span></div>' in page
+    assert OPTED_OUT_HTML in page
 
 
 def test_a_second_lead_with_the_same_number_shows_opted_out(agent_client, phone):
     sharing = LeadPhoneFactory(number=phone.number)
     agent_client.post(opt_out_url(phone.lead, phone))
     page = agent_client.get(change_url(sharing.lead)).content.decode()
-    assert '<div class="readonly"><span class="sms-status sms-status-opted-out">Opted out</span></div>' in page
+    assert OPTED_OUT_HTML in page
 
 
 def test_opting_out_a_contact_opt_out_again_changes_nothing(agent_client, phone):
