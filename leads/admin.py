@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -24,11 +23,12 @@ from leads.imports import admin as imports_admin  # noqa: F401
 from leads.models import Lead, LeadPhone
 from leads.selectors import (
     lead_ids_existing,
-    lead_ids_with_phone_like,
     lead_list,
     lead_phones_consent,
+    lead_search,
 )
 from leads.services import lead_create, lead_update
+from optouts.display import OPTED_OUT, TEXTABLE, sms_status_html
 from optouts.models import Channel, Source
 from optouts.permissions import user_can_opt_in, user_can_opt_out
 from optouts.selectors import phone_history
@@ -40,7 +40,8 @@ from optouts.services import (
 )
 from velocify_sms.admin_lists import InputSafeChangeListMixin
 from velocify_sms.csv_export import csv_streaming_response
-from velocify_sms.phones import phone_format_national
+from velocify_sms.dates import datetime_display, datetime_header
+from velocify_sms.phones import phone_display, phone_display_for_csv
 
 HISTORY_LIMIT = 100
 CSV_HEADER = [
@@ -53,18 +54,18 @@ CSV_HEADER = [
     "Assigned agent",
     "Phones",
     "SMS Opt-Out",
-    "Created at",
 ]
 
 
 class SmsOptOutFilter(admin.SimpleListFilter):
-    """Yes: leads with at least one number on the opt-out list; No: leads with none."""
+    """Opted out: leads with at least one number on the opt-out list; Textable: leads with none."""
 
     title = "SMS Opt-Out"
     parameter_name = "sms_opt_out"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Yes"), ("no", "No")]
+        # The URL values stay yes/no (bookmarks, the CSV export link); only the words changed.
+        return [("yes", OPTED_OUT), ("no", TEXTABLE)]
 
     def queryset(self, request, queryset):
         # Filters the `sms_opt_out` EXISTS annotation that lead_list() puts on every row.
@@ -80,9 +81,15 @@ class LeadPhoneInline(admin.TabularInline):
     form = LeadPhoneForm
     formset = LeadPhoneFormSet
     fields = ["number", "kind"]
-    extra = 1
     verbose_name = "phone"
     verbose_name_plural = "Phones"
+
+    def get_extra(self, request, obj=None, **kwargs):
+        # One empty row to type the first number into; a lead that has numbers gets none (an
+        # always-empty row looked like a missing phone), "Add another phone" adds one.
+        if obj is not None and obj.pk and obj.phones.exists():
+            return 0
+        return 1
 
 
 @admin.register(Lead)
@@ -96,8 +103,9 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
             {
                 "fields": ["sms_opt_out_label"],
                 "description": (
-                    "Computed, never edited: Yes when any of this lead's numbers is on the "
-                    "opt-out list. Opt out per number in the table below the form."
+                    "Computed, never edited: Opted out when any of this lead's numbers is on "
+                    "the opt-out list. Opt out per number under SMS consent by number, below "
+                    "the phones."
                 ),
             },
         ),
@@ -109,8 +117,10 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
     list_filter = [SmsOptOutFilter, "status", ("assigned_agent", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["assigned_agent"]
     search_fields = ["first_name", "last_name", "email", "company"]
+    # The box shows because search_fields is set; get_search_results does the searching.
     search_help_text = (
-        "Name, email, company, or a phone number in any format (or its first digits)."
+        "Name, email or company; or a phone number in any format, its first 3 digits or "
+        "its last 4 (0142)."
     )
     show_full_result_count = False
     actions = ["export_selected_csv"]
@@ -128,27 +138,26 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
 
     @admin.display(description="Phones")
     def phone_numbers(self, obj: Lead) -> str:
-        return ", ".join(phone_format_national(p.number) for p in obj.phones.all()) or "-"
+        return ", ".join(phone_display(p.number) for p in obj.phones.all()) or "-"
 
     @admin.display(description="Assigned agent", ordering="assigned_agent__username")
     def agent(self, obj: Lead) -> str:
         return obj.assigned_agent.get_username() if obj.assigned_agent else "-"
 
-    @admin.display(description="SMS Opt-Out", boolean=True, ordering="sms_opt_out")
-    def sms_opt_out(self, obj: Lead) -> bool:
-        return obj.sms_opt_out
+    @admin.display(description="SMS Opt-Out", ordering="sms_opt_out")
+    def sms_opt_out(self, obj: Lead) -> str:
+        # obj.phones is prefetched by lead_list(): no query per row.
+        return sms_status_html(opted_out=obj.sms_opt_out, has_phone=bool(obj.phones.all()))
 
     @admin.display(description="SMS Opt-Out")
     def sms_opt_out_label(self, obj: Lead) -> str:
-        # A new, unsaved lead has no number on the list yet.
-        return "Yes" if getattr(obj, "sms_opt_out", False) else "No"
+        if obj.pk is None:
+            return "-"  # the add page: no number yet
+        return sms_status_html(opted_out=obj.sms_opt_out, has_phone=bool(obj.phones.all()))
 
     def get_search_results(self, request, queryset, search_term):
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        phone_matches = lead_ids_with_phone_like(term=search_term)
-        if phone_matches is not None:
-            results = queryset.filter(Q(pk__in=results.values("pk")) | Q(pk__in=phone_matches))
-        return results, may_have_duplicates
+        # The same search as the lead API (leads.selectors.lead_search): one set of rules.
+        return lead_search(queryset=queryset, term=search_term), False
 
     # --- saving: one service call for the lead and its phones ----------------------------
 
@@ -255,7 +264,7 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
         if not user_can_opt_out(request.user):
             raise PermissionDenied
         lead, phone = self._lead_and_phone(request, lead_id, phone_id)
-        display = phone_format_national(phone.number)
+        display = phone_display(phone.number)
         if request.method == "GET":
             return self._confirm_page(
                 request,
@@ -289,7 +298,7 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
         if not user_can_opt_in(request.user):
             raise PermissionDenied
         lead, phone = self._lead_and_phone(request, lead_id, phone_id)
-        display = phone_format_national(phone.number)
+        display = phone_display(phone.number)
         if request.method == "GET":
             return self._confirm_page(
                 request,
@@ -343,6 +352,9 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
 
 
 def _leads_csv_response(queryset):
+    """Phones and dates as on the pages: `(415) 555-2671`, `(+44) 2079460958` (never a `+` that
+    a spreadsheet would run as a formula), `2026-12-02 14:05` in the site's time zone."""
+
     def rows():
         # iterator() with a chunk size keeps the prefetch of phones, one batch per chunk.
         for lead in queryset.iterator(chunk_size=2000):
@@ -354,12 +366,13 @@ def _leads_csv_response(queryset):
                 lead.company,
                 lead.get_status_display(),
                 lead.assigned_agent.get_username() if lead.assigned_agent else "",
-                "; ".join(p.number for p in lead.phones.all()),
+                "; ".join(phone_display_for_csv(p.number) for p in lead.phones.all()),
                 lead.sms_opt_out,
-                lead.created_at,
+                datetime_display(lead.created_at),
             ]
 
-    return csv_streaming_response(filename="leads.csv", header=CSV_HEADER, rows=rows())
+    header = [*CSV_HEADER, datetime_header("Created at")]
+    return csv_streaming_response(filename="leads.csv", header=header, rows=rows())
 
 
 def _copy_saved_lead(*, target: Lead, saved: Lead) -> None:

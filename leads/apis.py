@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError
-from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -20,18 +19,16 @@ from rest_framework.response import Response
 from leads.models import (
     US_STATE_CHOICES,
     Lead,
-    LeadPhone,
     LeadStatus,
     PhoneKind,
     validate_time_zone,
 )
-from leads.selectors import lead_list
+from leads.selectors import lead_list, lead_search
 from leads.services import lead_create, lead_update, lead_upsert
 from optouts.models import Channel
 from optouts.permissions import user_can_opt_out
 from velocify_sms.api_errors import api_errors
 from velocify_sms.api_limits import PagePagination
-from velocify_sms.phones import InvalidPhoneNumber, phone_normalize
 
 MAX_PHONES = 20
 
@@ -147,28 +144,11 @@ class _LeadSearchFilterSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         max_length=100,
-        help_text="Name, email, company, external id, or phone number (any form).",
+        help_text=(
+            "Name, email or company (every word), an external id, or a phone number: a whole "
+            "number in any form, its first 3+ digits, or its last 4+ digits (`0142`)."
+        ),
     )
-
-
-def _lead_search(queryset, term: str):
-    """Narrow a lead queryset to a search term: a phone number matches exactly, text partly."""
-    term = term.strip()
-    if not term:
-        return queryset
-    text = (
-        Q(first_name__icontains=term)
-        | Q(last_name__icontains=term)
-        | Q(email__icontains=term)
-        | Q(company__icontains=term)
-        | Q(external_id=term)
-    )
-    try:
-        number = phone_normalize(term)
-    except InvalidPhoneNumber:
-        return queryset.filter(text)
-    has_number = LeadPhone.objects.filter(lead_id=OuterRef("pk"), number=number)
-    return queryset.filter(text | Q(Exists(has_number)))
 
 
 # --- /api/v1/leads/ ---------------------------------------------------------------------------
@@ -205,7 +185,7 @@ class LeadListCreateApi(generics.GenericAPIView):
         filters = self.LeadListFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         queryset = lead_list(sms_opt_out=filters.validated_data.get("sms_opt_out"))
-        queryset = _lead_search(queryset, filters.validated_data.get("search", ""))
+        queryset = lead_search(queryset=queryset, term=filters.validated_data.get("search", ""))
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(LeadOutputSerializer(page, many=True).data)
 

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from leads.models import Lead, LeadPhone
-from velocify_sms.phones import InvalidPhoneNumber, phone_format_national, phone_normalize
+from velocify_sms.phones import InvalidPhoneNumber, phone_display, phone_normalize
 
 # What the lead page edits. `sms_opt_out` is not here on purpose: it is computed from the opt-out
 # list, so a posted value for it (an old bookmark, a forged form) is simply ignored.
@@ -51,6 +51,12 @@ class LeadPhoneForm(forms.ModelForm):
         model = LeadPhone
         fields = ["number", "kind"]
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.number:
+            # The box shows the saved number as every page does; clean_number reads it back.
+            self.initial["number"] = phone_display(self.instance.number)
+
     def clean_number(self) -> str:
         try:
             return phone_normalize(self.cleaned_data["number"])
@@ -74,7 +80,7 @@ class LeadPhoneFormSet(forms.BaseInlineFormSet):
                 form.add_error(
                     "number",
                     ValidationError(
-                        f"{phone_format_national(number)} is already in row {seen[number] + 1}.",
+                        f"{phone_display(number)} is already in row {seen[number] + 1}.",
                         code="duplicate_phone",
                     ),
                 )

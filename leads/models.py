@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Reverse
 
 # Django imports only this models module of the app; importing the lead import's models here
 # registers them under the app label leads (they need nothing from this module).
@@ -127,9 +128,27 @@ class LeadPhone(models.Model):
     # E.164, normalised by velocify_sms.phones.phone_normalize before it gets here.
     number = models.CharField(max_length=16, db_index=True)
     kind = models.CharField(max_length=10, choices=PhoneKind.choices, default=PhoneKind.MOBILE)
+    # The number backwards (`+14155550142` -> `24105555141+`), computed and stored by the
+    # database on every insert and update, whoever writes the row (services, the import's COPY,
+    # the seeders): "ends with 0142" becomes "starts with 2410", which a b-tree index answers
+    # (leads.selectors.lead_search). Never written by the application.
+    number_reversed = models.GeneratedField(
+        expression=Reverse("number"),
+        output_field=models.CharField(max_length=16),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            # varchar_pattern_ops (PostgreSQL only; ignored elsewhere) lets LIKE 'digits%' use
+            # the index whatever the database's collation.
+            models.Index(
+                fields=["number_reversed"],
+                name="leadphone_number_reversed_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["lead", "number"], name="leadphone_unique_per_lead"),
             models.CheckConstraint(

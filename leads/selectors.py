@@ -6,14 +6,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.text import smart_split, unescape_string_literal
 
 from leads.models import Lead, LeadPhone
 from optouts.selectors import PhoneStatus, phones_status
 from optouts.services import opt_out_explanation
 from velocify_sms.phones import (
     InvalidPhoneNumber,
-    phone_format_national,
+    phone_display,
     phone_normalize,
     phone_prefix_to_e164,
 )
@@ -41,7 +42,7 @@ class LeadPhoneConsent:
 
     @property
     def number_display(self) -> str:
-        return phone_format_national(self.phone.number)
+        return phone_display(self.phone.number)
 
     @property
     def undo(self) -> str:
@@ -80,25 +81,66 @@ def lead_ids_existing(*, ids: Iterable[int | None]) -> set[int]:
     return set(Lead.objects.filter(pk__in=wanted).values_list("pk", flat=True))
 
 
-_PHONE_SEARCH = re.compile(r"^\+?[\d\s().\-/]+$")
+# What a phone number looks like when typed: digits and the usual separators, maybe a leading +.
+_PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]+$")
+PHONE_PREFIX_MIN_DIGITS = 3
+PHONE_SUFFIX_MIN_DIGITS = 4
+_TEXT_FIELDS = ("first_name", "last_name", "email", "company")
 
 
-def lead_ids_with_phone_like(*, term: str) -> QuerySet[LeadPhone] | None:
-    """Lead ids whose phone matches `term` typed in any format, or None if it is no phone.
+def lead_search(*, queryset: QuerySet[Lead], term: str) -> QuerySet[Lead]:
+    """Narrow `queryset` to the leads `term` finds: the one search of the lead list page and of
+    the lead API (`?search=`).
 
-    A whole number (`(415) 555-2671`, `+1 415 555 2671`, `4155552671`) matches exactly after
-    normalising to E.164; three or more digits that are not a whole number match the start of
-    the number (`415` finds `+1415...`). For a `pk__in` filter: no duplicates, no join.
+    A term that looks like a phone number (digits and separators, at least 3 digits) searches
+    phones only (see phones_matching), plus an external id equal to the term; it skips the name
+    columns so that it stays an index lookup at millions of leads. Any other term matches leads
+    whose name, email or company contains each of its words (quotes keep a phrase together, as
+    in the admin), or whose external id is the term.
     """
     text = term.strip()
-    if not _PHONE_SEARCH.match(text) or sum(c.isdigit() for c in text) < 3:
+    if not text:
+        return queryset
+    phones = phones_matching(term=text)
+    if phones is None:
+        return queryset.filter(_text_condition(text) | Q(external_id=text))
+    # Two IN lists rather than one OR inside the query: PostgreSQL turns `id IN (phones)` into
+    # an index join, but an OR with another condition into a scan of every lead.
+    by_external_id = list(Lead.objects.filter(external_id=text).values_list("pk", flat=True))
+    return queryset.filter(Q(pk__in=phones.values("lead_id")) | Q(pk__in=by_external_id))
+
+
+def phones_matching(*, term: str) -> QuerySet[LeadPhone] | None:
+    """The phones a typed `term` finds, or None if `term` is not a phone search.
+
+    Only the digits of the term count. A whole number in any format (`(415) 555-2671`,
+    `+1 415 555 2671`, `4155552671`) matches that number exactly. Otherwise, 3 digits or more
+    match the start of the number (`415` finds `+1415...`, `+44 20` finds `+4420...`), and 4 digits
+    or more also match its end (`0142`, `555-0142`: agents search by the last four). Both
+    lookups are index range scans: `number` and the reversed `number_reversed` (LIKE 'x%').
+    """
+    text = term.strip()
+    digits = re.sub(r"\D", "", text)
+    if not _PHONE_LIKE.match(text) or len(digits) < PHONE_PREFIX_MIN_DIGITS:
         return None
     try:
-        number = phone_normalize(text)
+        return LeadPhone.objects.filter(number=phone_normalize(text))
     except InvalidPhoneNumber:
-        try:
-            prefix = phone_prefix_to_e164(text)
-        except ValueError:
-            return None
-        return LeadPhone.objects.filter(number__startswith=prefix).values("lead_id")
-    return LeadPhone.objects.filter(number=number).values("lead_id")
+        pass
+    condition = Q(number__startswith=phone_prefix_to_e164(text))
+    if len(digits) >= PHONE_SUFFIX_MIN_DIGITS:
+        condition |= Q(number_reversed__startswith=digits[::-1])
+    return LeadPhone.objects.filter(condition)
+
+
+def _text_condition(text: str) -> Q:
+    """Each word (or "quoted phrase") in one of the text columns, as the admin's search does."""
+    condition = Q()
+    for word in smart_split(text):
+        if len(word) >= 2 and word[0] in "\"'" and word[-1] == word[0]:
+            word = unescape_string_literal(word)
+        either = Q()
+        for name in _TEXT_FIELDS:
+            either |= Q(**{f"{name}__icontains": word})
+        condition &= either
+    return condition

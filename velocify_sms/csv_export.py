@@ -3,7 +3,10 @@
 A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is read as a formula by
 Excel, LibreOffice and Google Sheets (`=HYPERLINK("http://evil", "click")`), so such text gets a
 leading `'` (OWASP "CSV injection"). Numbers, which cannot carry a formula, are written as they
-are. Rows are produced one at a time, so an export of the whole table never sits in memory.
+are. Phone numbers should be given as `velocify_sms.phones.phone_display_for_csv` writes them,
+which never starts with a formula character, so they get no `'`. Dates and times are written as
+the pages show them (`velocify_sms.dates.datetime_display`, the site's time zone). Rows are
+produced one at a time, so an export of the whole table never sits in memory.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from decimal import Decimal
 from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
+from velocify_sms.dates import datetime_display
+
 logger = logging.getLogger(__name__)
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -24,7 +29,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 def csv_safe_cell(value: object) -> str | int | float | Decimal:
     """One cell, safe to open in a spreadsheet: None is empty, booleans are Yes/No,
-    dates are ISO 8601, and text that a spreadsheet would run as a formula starts with `'`."""
+    dates and times are `2026-12-02 14:05` in the site's time zone, and text that a spreadsheet
+    would run as a formula starts with `'`."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -32,7 +38,7 @@ def csv_safe_cell(value: object) -> str | int | float | Decimal:
     if isinstance(value, int | float | Decimal):
         return value
     if isinstance(value, datetime | date):
-        return value.isoformat()
+        return datetime_display(value)
     text = str(value)
     if text.startswith(FORMULA_PREFIXES):
         return "'" + text

@@ -139,15 +139,48 @@ def phone_normalize_many(values: list[object]) -> tuple[list[str], list[dict]]:
     return numbers, errors
 
 
-def phone_format_national(number: str) -> str:
-    """A stored E.164 number in the readable form of its own country: (415) 555-2671."""
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
+def phone_display(number: str) -> str:
+    """How every page and export shows a stored E.164 number (one rule, issue 14 item 8).
+
+    A number of the site's region (SMS_DEFAULT_REGION) in its national format, `(415) 555-2671`;
+    any other number in E.164, `+442079460958`, so that a foreign number never reads like a local
+    one. Anything that is not a number comes back as it is.
+    """
+    parsed = _parsed_e164(number)
+    if parsed is None:
         return number
     if phonenumbers.region_code_for_number(parsed) == settings.SMS_DEFAULT_REGION:
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+# The name the callers used before phone_display existed (the report among them).
+phone_format_national = phone_display
+
+
+def phone_display_for_csv(number: str) -> str:
+    """phone_display for a CSV cell: the same text, except that E.164 is written `(+44) 2079460958`.
+
+    A cell that starts with `+` is a formula to Excel, LibreOffice and Google Sheets: the export
+    would have to prefix it with `'` (csv_export), and a spreadsheet turns `+442079460958` into
+    the number 442079460958. In parentheses the country code stays visible, the cell stays text,
+    and the lead import reads it back as the same number. National formats start with a digit
+    or `(`, never with a formula character (docs/decisions.md, "Phone numbers in CSV exports").
+    """
+    shown = phone_display(number)
+    parsed = _parsed_e164(number)
+    if parsed is None or not shown.startswith("+"):
+        return shown
+    return f"(+{parsed.country_code}) {phonenumbers.national_significant_number(parsed)}"
+
+
+def _parsed_e164(number: str) -> phonenumbers.PhoneNumber | None:
+    if not isinstance(number, str) or not number.startswith("+"):
+        return None
+    try:
+        return phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return None
 
 
 def phone_prefix_to_e164(digits: str, *, region: str | None = None) -> str:

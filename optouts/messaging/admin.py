@@ -1,7 +1,10 @@
 """Admin pages of the SMS channel; imported by optouts.admin.
 
-Read-only logs (outbound, inbound, status callbacks, local outbox) and the possible-opt-out inbox,
-whose one-click buttons POST to views in optouts.messaging.views (each with its own permission).
+Read-only logs (outbound, inbound, status callbacks, local outbox) and the possible-opt-out inbox.
+In the inbox, Opt out opens a confirmation page (GET) whose form POSTs to the same address, as on
+the lead page; Dismiss, which changes no consent, is one click. The POSTs go to views in
+optouts.messaging.views (each with its own permission). Numbers and times are shown as on every
+page (velocify_sms.phones.phone_display, velocify_sms.dates.datetime_display).
 """
 
 from __future__ import annotations
@@ -9,12 +12,17 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from optouts.display import SMS_STATUS_CSS, sms_status_html
+from optouts.lead_directory import lead_directory
 from optouts.messaging import views
 from optouts.messaging.models import (
     InboundMessage,
@@ -24,8 +32,16 @@ from optouts.messaging.models import (
     PossibleOptOutStatus,
     StatusCallbackEvent,
 )
-from optouts.models import OptOut
+from optouts.models import OptOut, Source
+from optouts.permissions import user_can_opt_out, user_can_resolve_possible_opt_outs
+from optouts.selectors import phones_status
 from velocify_sms.admin_lists import InputSafeChangeListMixin
+from velocify_sms.dates import datetime_display
+from velocify_sms.phones import phone_display
+
+
+def _number(value: str) -> str:
+    return phone_display(value) if value else "-"
 
 
 class _ReadOnlyLogAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
@@ -46,21 +62,20 @@ class _ReadOnlyLogAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
 
 @admin.register(OutboundMessage)
 class OutboundMessageAdmin(_ReadOnlyLogAdmin):
-    list_display = [
-        "to_number",
-        "status",
-        "short_body",
-        "lead",
-        "sender",
-        "created_at",
-        "reason_code",
-        "why",
-    ]
+    list_display = ["to", "status", "short_body", "lead", "sender", "created", "reason_code", "why"]
     list_filter = ["status", "reason_code", "backend"]
     search_fields = ["to_number", "provider_id"]
     list_select_related = ["lead", "sender"]
     raw_id_fields = ["lead", "sender"]
     date_hierarchy = "created_at"
+
+    @admin.display(description="to", ordering="to_number")
+    def to(self, obj):
+        return _number(obj.to_number)
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, obj):
+        return datetime_display(obj.created_at)
 
     @admin.display(description="message")
     def short_body(self, obj):
@@ -83,29 +98,42 @@ class OutboundMessageAdmin(_ReadOnlyLogAdmin):
 
 @admin.register(OutboxEntry)
 class OutboxEntryAdmin(_ReadOnlyLogAdmin):
-    list_display = ["to_number", "body", "handed_off_at", "message"]
+    list_display = ["to", "body", "handed_off", "message"]
     search_fields = ["to_number"]
     raw_id_fields = ["message"]
+
+    @admin.display(description="to", ordering="to_number")
+    def to(self, obj):
+        return _number(obj.to_number)
+
+    @admin.display(description="handed off at", ordering="handed_off_at")
+    def handed_off(self, obj):
+        return datetime_display(obj.handed_off_at)
 
 
 @admin.register(InboundMessage)
 class InboundMessageAdmin(_ReadOnlyLogAdmin):
-    list_display = ["received_at", "from_display", "body", "action", "outcome", "message_sid"]
+    list_display = ["received", "from_display", "body", "action", "outcome", "message_sid"]
     list_filter = ["action"]
     search_fields = ["phone_number", "from_raw", "message_sid"]
     date_hierarchy = "received_at"
 
+    @admin.display(description="received", ordering="received_at")
+    def received(self, obj):
+        return datetime_display(obj.received_at)
+
     @admin.display(description="from", ordering="phone_number")
     def from_display(self, obj):
-        return obj.phone_number or obj.from_raw
+        # A sender that is no valid number is kept as received (from_raw).
+        return phone_display(obj.phone_number) if obj.phone_number else obj.from_raw
 
 
 @admin.register(StatusCallbackEvent)
 class StatusCallbackEventAdmin(_ReadOnlyLogAdmin):
     list_display = [
-        "received_at",
+        "received",
         "message_sid",
-        "to_number",
+        "to",
         "provider_status",
         "error_code",
         "action",
@@ -114,6 +142,14 @@ class StatusCallbackEventAdmin(_ReadOnlyLogAdmin):
     list_filter = ["action", "provider_status"]
     search_fields = ["message_sid", "to_number"]
     raw_id_fields = ["message"]
+
+    @admin.display(description="received", ordering="received_at")
+    def received(self, obj):
+        return datetime_display(obj.received_at)
+
+    @admin.display(description="to", ordering="to_number")
+    def to(self, obj):
+        return _number(obj.to_number)
 
 
 def _item_or_404(view):
@@ -160,11 +196,12 @@ class PossibleOptOutStatusFilter(admin.SimpleListFilter):
 
 @admin.register(PossibleOptOut)
 class PossibleOptOutAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
-    """The inbox: texts with a stop word among other words; opt out in one click, or dismiss."""
+    """The inbox: texts with a stop word among other words; opt out (after a confirmation page),
+    or dismiss."""
 
     list_display = [
-        "created_at",
-        "phone_number",
+        "received",
+        "number",
         "message",
         "matched_word",
         "list_status",
@@ -176,6 +213,9 @@ class PossibleOptOutAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
     list_select_related = ["inbound", "resolved_by"]
     show_full_result_count = False
     actions = None
+
+    class Media:
+        css = {"all": [SMS_STATUS_CSS]}
 
     def get_queryset(self, request):
         # The number's current place on the list, in the same query (no lookup per row).
@@ -191,24 +231,34 @@ class PossibleOptOutAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    @admin.display(description="received", ordering="created_at")
+    def received(self, obj):
+        return datetime_display(obj.created_at)
+
+    @admin.display(description="number", ordering="phone_number")
+    def number(self, obj):
+        return phone_display(obj.phone_number)
+
     @admin.display(description="message")
     def message(self, obj):
         return obj.inbound.body
 
     @admin.display(description="number now")
     def list_status(self, obj):
-        return f"Opted out ({obj.current_source})" if obj.current_source else "Opted in"
+        # Never "Opted in": a number that is not on the list may never have given consent.
+        source = Source(obj.current_source).label if obj.current_source else ""
+        return sms_status_html(opted_out=bool(obj.current_source), source_label=source)
 
     @admin.display(description="decide")
     def decide(self, obj):
         if obj.status != PossibleOptOutStatus.OPEN:
             who = obj.resolved_by or "someone"
             return f"{obj.get_status_display()} by {who}"
-        # Buttons inside the changelist form (which carries the CSRF token) that post to the
-        # decision views: one click, no JavaScript, no nested forms.
+        # Opt out is a link to its confirmation page, as on the lead page. Dismiss changes no
+        # consent: a button inside the changelist form (which carries the CSRF token) that posts
+        # to its view in one click, with no JavaScript and no nested form.
         return format_html(
-            '<button type="submit" class="button sms-inbox-opt-out" formmethod="post" '
-            'formaction="{}">Opt out</button> '
+            '<a class="button sms-inbox-opt-out" href="{}">Opt out</a> '
             '<button type="submit" class="button sms-inbox-dismiss" formmethod="post" '
             'formaction="{}">Dismiss</button>',
             reverse("admin:optouts_possibleoptout_confirm", args=[obj.pk]),
@@ -220,7 +270,7 @@ class PossibleOptOutAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
         return [
             path(
                 "<str:item_id>/opt-out/",
-                wrap(_item_or_404(views.possible_opt_out_confirm_view)),
+                wrap(_item_or_404(self.opt_out_view)),
                 name="optouts_possibleoptout_confirm",
             ),
             path(
@@ -230,3 +280,33 @@ class PossibleOptOutAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def opt_out_view(self, request, item_id: int):
+        """GET: what opting this number out does, and a Confirm button. POST: do it (the view
+        in optouts.messaging.views, which checks its own permission)."""
+        if request.method == "POST":
+            return views.possible_opt_out_confirm_view(request, item_id)
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET", "POST"])
+        user = request.user
+        if not (user_can_opt_out(user) and user_can_resolve_possible_opt_outs(user)):
+            raise PermissionDenied("You do not have permission to opt phone numbers out.")
+        item = get_object_or_404(
+            PossibleOptOut.objects.select_related("inbound", "resolved_by"), pk=item_id
+        )
+        number = phone_display(item.phone_number)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Opt out {number}?",
+            "item": item,
+            "number": number,
+            "status": phones_status(numbers=[item.phone_number])[item.phone_number],
+            "leads": lead_directory()
+            .refs_by_number([item.phone_number])
+            .get(item.phone_number, []),
+            "inbox_url": reverse("admin:optouts_possibleoptout_changelist"),
+        }
+        return TemplateResponse(
+            request, "admin/optouts/messaging/possible_opt_out_confirm.html", context
+        )

@@ -1,6 +1,9 @@
 """The lead add/edit page: phones in any format, SMS Opt-Out read-only, per-number consent."""
 
+from datetime import UTC, datetime
+
 import pytest
+from freezegun import freeze_time
 
 from leads.models import Lead, LeadPhone
 from optouts.models import Channel, ConsentEvent, OptOut, Source
@@ -9,6 +12,13 @@ from tests.factories import LeadFactory, LeadPhoneFactory, given_opt_in, given_o
 from tests.leads._admin_helpers import add_url, change_url, lead_post, opt_in_url, opt_out_url
 
 pytestmark = pytest.mark.django_db
+
+TEXTABLE_HTML = (
+    '<div class="readonly"><span class="sms-status sms-status-textable">Textable</span></div>'
+)
+OPTED_OUT_HTML = (
+    '<div class="readonly"><span class="sms-status sms-status-opted-out">Opted out</span></div>'
+)
 
 
 def test_agent_adds_a_lead_with_numbers_typed_in_any_format_stored_as_e164(agent_client):
@@ -109,25 +119,25 @@ def test_posting_sms_opt_out_off_does_not_opt_an_opted_out_number_in(agent_clien
     assert OptOut.objects.filter(phone_number=phone.number).exists()
 
 
-def test_sms_opt_out_is_shown_read_only_as_yes_or_no(agent_client, agent_user):
+def test_sms_opt_out_is_shown_read_only_as_textable_or_opted_out(agent_client, agent_user):
     phone = LeadPhoneFactory(number="+14155552671")
     response = agent_client.get(change_url(phone.lead))
     assert "sms_opt_out" not in response.context["adminform"].form.fields
     assert response.context["adminform"].form.fields.keys().isdisjoint({"sms_opt_out"})
-    assert '<div class="readonly">No</div>' in response.content.decode()
+    assert TEXTABLE_HTML in response.content.decode()
     assert 'name="sms_opt_out"' not in response.content.decode()
 
     given_opt_out(number=phone.number, source=Source.AGENT, channel=Channel.UI, actor=agent_user)
     response = agent_client.get(change_url(phone.lead))
-    assert '<div class="readonly">Yes</div>' in response.content.decode()
+    assert OPTED_OUT_HTML in response.content.decode()
 
 
-def test_add_page_shows_sms_opt_out_no_and_no_consent_section(agent_client):
+def test_add_page_shows_no_sms_status_and_no_consent_section(agent_client):
     response = agent_client.get(add_url())
     assert response.status_code == 200
     body = response.content.decode()
-    assert '<div class="readonly">No</div>' in body
-    assert "SMS consent by number" not in body
+    assert '<div class="readonly">-</div>' in body
+    assert 'id="sms-consent"' not in body
 
 
 def test_an_opted_in_number_offers_an_opt_out_link_with_its_dialog(agent_client):
@@ -242,3 +252,84 @@ def test_the_opt_in_dialog_names_who_opted_out_and_ends_its_date_with_one_period
     assert "was opted out from the CRM (source Agent) by alice, import, on 20" in body
     assert "was opted out by an agent" not in body
     assert ".." not in body.split('id="opt-in-dialog-')[1].split("</p>")[0]
+
+
+# --- the page as people use it (issue 14 items 7 and 8) -----------------------------------------
+
+
+def _main_form(body: str) -> str:
+    """The lead's own <form> on the change page, from its tag to its end."""
+    start = body.index('id="lead_form"')
+    return body[start : body.index("</form>", start)]
+
+
+def test_opt_out_sits_with_the_phones_above_save_and_no_form_is_nested(agent_client):
+    phone = LeadPhoneFactory(number="+14155552671")
+    body = agent_client.get(change_url(phone.lead)).content.decode()
+    form = _main_form(body)
+    # Inside the lead's form: after the phones table, before the Save row.
+    assert form.index('id="phones-group"') < form.index('id="sms-consent"')
+    assert form.index(f'href="{opt_out_url(phone.lead, phone)}"') < form.index('name="_save"')
+    # The dialogs' and the SMS forms come after it: a <form> inside a <form> would be dropped
+    # by the browser and its fields would post to the lead's form.
+    assert "<form" not in form[1:]
+    assert body.index('class="sms-send-form"') > body.index("</form>", body.index('id="lead_form"'))
+
+
+def test_a_lead_with_numbers_has_no_empty_phone_row_and_a_new_lead_has_one(agent_client):
+    phone = LeadPhoneFactory(number="+14155552671")
+    LeadPhoneFactory(number="+14155552672", lead=phone.lead)
+    formset = agent_client.get(change_url(phone.lead)).context["inline_admin_formsets"][0].formset
+    assert formset.total_form_count() == 2
+    assert formset.initial_form_count() == 2
+
+    for url in (add_url(), change_url(LeadFactory())):
+        formset = agent_client.get(url).context["inline_admin_formsets"][0].formset
+        assert formset.total_form_count() == 1 and formset.initial_form_count() == 0
+
+
+def test_the_phone_box_shows_the_number_as_every_page_and_saving_keeps_it(agent_client):
+    phone = LeadPhoneFactory(number="+14155552671")
+    foreign = LeadPhoneFactory(number="+442079460958", lead=phone.lead)
+    body = agent_client.get(change_url(phone.lead)).content.decode()
+    assert 'value="(415) 555-2671"' in body
+    assert 'value="+442079460958"' in body
+    assert 'value="+14155552671"' not in body.split('id="phones-group"')[1].split("</fieldset>")[0]
+
+    # The browser posts back what the boxes show.
+    data = lead_post(
+        lead=phone.lead,
+        phones=[phone, foreign],
+        edits={phone.pk: "(415) 555-2671", foreign.pk: "+442079460958"},
+    )
+    assert agent_client.post(change_url(phone.lead), data).status_code == 302
+    assert sorted(phone.lead.phones.values_list("number", flat=True)) == [
+        "+14155552671",
+        "+442079460958",
+    ]
+    assert not ConsentEvent.objects.exists()
+
+
+def test_numbers_and_times_are_shown_in_one_format_in_the_site_time_zone(
+    agent_client, agent_user, settings
+):
+    settings.TIME_ZONE = "America/Chicago"
+    phone = LeadPhoneFactory(number="+14155552671")
+    with freeze_time(datetime(2026, 3, 2, 15, 4, 59, tzinfo=UTC)):
+        given_opt_out(
+            number=phone.number, source=Source.AGENT, channel=Channel.UI, actor=agent_user
+        )
+    body = agent_client.get(change_url(phone.lead)).content.decode()
+    assert '<td class="phone-since">2026-03-02 09:04</td>' in body
+    assert '<td class="event-when">2026-03-02 09:04</td>' in body
+    assert '<td class="event-number">(415) 555-2671</td>' in body
+    assert "Times are in the America/Chicago time zone." in body
+    assert ">+14155552671<" not in body
+
+
+def test_a_number_never_opted_out_reads_textable_not_opted_in(agent_client):
+    phone = LeadPhoneFactory(number="+14155552671")
+    body = agent_client.get(change_url(phone.lead)).content.decode()
+    status = '<td class="phone-status"><span class="sms-status sms-status-textable">Textable'
+    assert status in body
+    assert "Opted in" not in body

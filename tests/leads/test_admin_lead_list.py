@@ -2,12 +2,13 @@
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from leads.models import LeadPhone
+from leads.models import Lead, LeadPhone
 from optouts.models import Channel, Source
 from tests.factories import LeadFactory, LeadPhoneFactory, UserFactory, given_opt_out
 from tests.leads._admin_helpers import export_url, list_url
@@ -46,8 +47,27 @@ def test_list_has_name_phones_agent_and_sms_opt_out_columns(agent_client, two_le
     assert headers[1:5] == ["Name", "Phones", "Assigned agent", "SMS Opt-Out"]
     body = response.content.decode()
     assert "(415) 555-2671" in body
-    assert 'alt="True"' in body and 'alt="False"' in body
     assert "Export CSV" in body
+
+
+def test_sms_opt_out_reads_opted_out_in_red_or_textable_in_words_not_icons(agent_client, two_leads):
+    LeadFactory(first_name="Cy", last_name="Nophone")
+    body = agent_client.get(list_url()).content.decode()
+    assert '<span class="sms-status sms-status-opted-out">Opted out</span>' in body
+    assert '<span class="sms-status sms-status-textable">Textable</span>' in body
+    assert '<span class="sms-status sms-status-no-phone">No phone</span>' in body
+    assert 'alt="True"' not in body and 'alt="False"' not in body  # no check mark, no cross
+    assert "optouts/sms_status.css" in body  # where the red and the green come from
+
+
+def test_the_sms_opt_out_filter_offers_opted_out_and_textable(agent_client, two_leads):
+    response = agent_client.get(list_url())
+    (spec,) = [f for f in response.context["cl"].filter_specs if f.title == "SMS Opt-Out"]
+    assert [c["display"] for c in spec.choices(response.context["cl"])] == [
+        "All",
+        "Opted out",
+        "Textable",
+    ]
 
 
 @pytest.mark.parametrize(("value", "expected"), [("yes", {"Ana Garcia"}), ("no", {"Ben Nguyen"})])
@@ -104,7 +124,7 @@ def test_query_count_of_a_page_is_the_same_at_20_and_100_rows(client, agent_user
 def test_csv_export_has_the_sms_opt_out_column_and_respects_the_filter(agent_client, two_leads):
     rows = _csv(agent_client.get(export_url()))
     assert {(r["First name"], r["SMS Opt-Out"]) for r in rows} == {("Ana", "Yes"), ("Ben", "No")}
-    assert {r["Phones"] for r in rows} == {"'+14155552671", "'+12125550199"}
+    assert {r["Phones"] for r in rows} == {"(415) 555-2671", "(212) 555-0199"}
 
     rows = _csv(agent_client.get(export_url(), {"sms_opt_out": "no"}))
     assert [r["First name"] for r in rows] == ["Ben"]
@@ -145,3 +165,19 @@ def test_logged_out_visitors_go_to_login_for_list_and_export(client, two_leads):
 def test_staff_without_lead_permissions_cannot_export(client, two_leads):
     client.force_login(UserFactory(is_staff=True))
     assert client.get(export_url()).status_code == 403
+
+
+def test_csv_export_writes_phones_and_times_as_the_pages_do_without_a_quote(agent_client, settings):
+    settings.TIME_ZONE = "America/New_York"
+    lead = LeadFactory(first_name="Flo")
+    LeadPhoneFactory(lead=lead, number="+442079460958")
+    LeadPhoneFactory(lead=lead, number="+14155552671", kind="work")
+    Lead.objects.filter(pk=lead.pk).update(created_at=datetime(2026, 1, 5, 3, 30, tzinfo=UTC))
+
+    response = agent_client.get(export_url())
+    body = b"".join(response.streaming_content).decode()
+    (row,) = list(csv.DictReader(io.StringIO(body)))
+
+    # A foreign number first in the cell: still no `+` for a spreadsheet to run, no `'` shown.
+    assert row["Phones"] == "(+44) 2079460958; (415) 555-2671"
+    assert row["Created at (America/New_York)"] == "2026-01-04 22:30"

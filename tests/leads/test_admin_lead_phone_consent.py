@@ -10,6 +10,10 @@ from tests.leads._admin_helpers import change_url, opt_in_url, opt_out_url
 
 pytestmark = pytest.mark.django_db
 
+OPTED_OUT_HTML = (
+    '<div class="readonly"><span class="sms-status sms-status-opted-out">Opted out</span></div>'
+)
+
 
 @pytest.fixture
 def phone():
@@ -49,14 +53,14 @@ def test_confirming_opts_the_number_out_as_agent_from_the_lead_page(
     assert (event.action, event.actor_label, event.lead_id) == ("opt_out", "bob", phone.lead.pk)
     page = agent_client.get(change_url(phone.lead)).content.decode()
     assert "is opted out of SMS (source Agent)" in page
-    assert '<div class="readonly">Yes</div>' in page
+    assert OPTED_OUT_HTML in page
 
 
-def test_a_second_lead_with_the_same_number_shows_sms_opt_out_yes(agent_client, phone):
+def test_a_second_lead_with_the_same_number_shows_opted_out(agent_client, phone):
     sharing = LeadPhoneFactory(number=phone.number)
     agent_client.post(opt_out_url(phone.lead, phone))
     page = agent_client.get(change_url(sharing.lead)).content.decode()
-    assert '<div class="readonly">Yes</div>' in page
+    assert OPTED_OUT_HTML in page
 
 
 def test_opting_out_a_contact_opt_out_again_changes_nothing(agent_client, phone):
@@ -150,7 +154,7 @@ def test_lead_page_offers_an_sms_form_for_an_opted_in_number_only(agent_client, 
 
     assert page.count('class="sms-send-form"') == 1
     assert 'name="to" value="+14155552671"' in page
-    assert "Cannot text +12125550123" in page
+    assert "Cannot text (212) 555-0123" in page
 
 
 def test_admin_opt_in_without_a_reason_shows_the_form_again_and_changes_nothing(

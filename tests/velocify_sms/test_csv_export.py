@@ -1,6 +1,6 @@
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -33,11 +33,17 @@ def test_text_a_spreadsheet_would_run_as_a_formula_gets_a_leading_quote(value):
         (False, "No"),
         (-5, -5),
         (Decimal("-1.5"), Decimal("-1.5")),
-        (datetime(2024, 5, 1, 12, 0, tzinfo=UTC), "2024-05-01T12:00:00+00:00"),
+        (datetime(2024, 5, 1, 12, 0, tzinfo=UTC), "2024-05-01 12:00"),
     ],
 )
 def test_plain_values_are_written_as_they_are(value, expected):
     assert csv_safe_cell(value) == expected
+
+
+def test_times_are_written_in_the_site_time_zone_as_the_pages_show_them(settings):
+    settings.TIME_ZONE = "America/New_York"
+    assert csv_safe_cell(datetime(2024, 5, 1, 12, 0, tzinfo=UTC)) == "2024-05-01 08:00"
+    assert csv_safe_cell(date(2024, 5, 1)) == "2024-05-01"
 
 
 def test_an_e164_number_is_kept_as_text_not_as_a_formula():

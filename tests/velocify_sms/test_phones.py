@@ -1,7 +1,12 @@
+import phonenumbers
 import pytest
+from phonenumbers import PhoneNumberType
 
+from velocify_sms.csv_export import FORMULA_PREFIXES, csv_safe_cell
 from velocify_sms.phones import (
     InvalidPhoneNumber,
+    phone_display,
+    phone_display_for_csv,
     phone_format_national,
     phone_normalize,
     phone_prefix_to_e164,
@@ -58,9 +63,52 @@ def test_default_region_is_a_setting(settings):
     assert phone_normalize("020 7946 0958") == "+442079460958"
 
 
-def test_phone_format_national_for_the_default_region_and_international_otherwise():
-    assert phone_format_national("+14155552671") == "(415) 555-2671"
-    assert phone_format_national("+442079460958") == "+44 20 7946 0958"
+def test_phone_display_is_national_in_the_site_region_and_e164_otherwise():
+    assert phone_display("+14155552671") == "(415) 555-2671"
+    assert phone_display("+442079460958") == "+442079460958"
+    assert phone_display("+16045550142") == "+16045550142"  # Canada shares +1, not the region
+    assert phone_format_national is phone_display  # the old name, one rule
+
+
+def test_phone_display_follows_the_site_region(settings):
+    settings.SMS_DEFAULT_REGION = "GB"
+    assert phone_display("+442079460958") == "020 7946 0958"
+    assert phone_display("+14155552671") == "+14155552671"
+
+
+def test_phone_display_leaves_what_is_not_a_number_as_it_is():
+    assert phone_display("unknown") == "unknown"
+    assert phone_display("+999") == "+999"
+
+
+def test_a_foreign_number_in_a_csv_cell_keeps_its_country_code_in_parentheses():
+    assert phone_display_for_csv("+14155552671") == "(415) 555-2671"
+    assert phone_display_for_csv("+442079460958") == "(+44) 2079460958"
+    # The lead import reads both back as the same number.
+    assert phone_normalize("(+44) 2079460958") == "+442079460958"
+    assert phone_normalize("(415) 555-2671") == "+14155552671"
+
+
+@pytest.mark.parametrize("site_region", ["US", "GB", "DE", "FR", "IN", "BR", "JP", "AU"])
+def test_no_phone_number_of_any_country_starts_a_csv_cell_with_a_formula_character(
+    settings, site_region
+):
+    # Every country's example mobile and fixed line number, written as the exports write it,
+    # must need no `'` from csv_safe_cell: the formula characters never come first.
+    settings.SMS_DEFAULT_REGION = site_region
+    checked = 0
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        for kind in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            e164 = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+            cell = phone_display_for_csv(e164)
+            assert not cell.startswith(FORMULA_PREFIXES), (region, cell)
+            assert csv_safe_cell(cell) == cell
+            assert phone_normalize(cell, region=site_region) == e164, (region, cell)
+            checked += 1
+    assert checked > 400
 
 
 @pytest.mark.parametrize(

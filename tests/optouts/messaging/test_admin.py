@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
+from freezegun import freeze_time
 
 from optouts.messaging.models import (
     MessageStatus,
@@ -15,11 +18,12 @@ from optouts.messaging.models import (
 )
 from optouts.messaging.services import inbound_message_receive, message_send
 from optouts.models import Channel, ConsentEvent, OptOut, Source
-from tests.factories import LeadFactory, UserFactory, given_opt_out
+from tests.factories import LeadFactory, LeadPhoneFactory, UserFactory, given_opt_out
 
 pytestmark = pytest.mark.django_db
 
 NUMBER = "+14155550133"
+NUMBER_SHOWN = "(415) 555-0133"
 INBOX = reverse("admin:optouts_possibleoptout_changelist")
 SEND = reverse("admin:optouts_outboundmessage_send")
 
@@ -40,20 +44,67 @@ def _dismiss_url(item):
     return reverse("admin:optouts_possibleoptout_dismiss", args=[item.pk])
 
 
-def test_the_inbox_lists_open_flags_with_one_click_buttons_and_escapes_the_text(
+def test_the_inbox_lists_open_flags_with_an_opt_out_link_a_dismiss_button_and_escaped_text(
     agent_client, flagged
 ):
     page = agent_client.get(INBOX).content.decode()
-    assert NUMBER in page
+    assert NUMBER_SHOWN in page
     assert "&lt;script&gt;x&lt;/script&gt; please STOP" in page
     assert "<script>x</script>" not in page
-    assert f'formaction="{_confirm_url(flagged)}"' in page
+    # Opt out opens its confirmation page; it no longer posts from the list in one click.
+    assert f'<a class="button sms-inbox-opt-out" href="{_confirm_url(flagged)}">Opt out</a>' in page
+    assert f'formaction="{_confirm_url(flagged)}"' not in page
     assert f'formaction="{_dismiss_url(flagged)}"' in page
-    assert "csrfmiddlewaretoken" in page  # the changelist form carries it to the buttons
+    assert "csrfmiddlewaretoken" in page  # the changelist form carries it to Dismiss
 
 
-def test_one_click_opts_the_number_out_as_agent_from_the_ui(agent_client, agent_user, flagged):
-    response = agent_client.post(_confirm_url(flagged))
+def test_opt_out_from_the_inbox_asks_first_and_changes_nothing_until_confirmed(
+    agent_client, flagged
+):
+    response = agent_client.get(_confirm_url(flagged))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"Opt out {NUMBER_SHOWN}?" in page
+    assert "&lt;script&gt;x&lt;/script&gt; please STOP" in page
+    assert "Opt-out is <strong>by number</strong>" in page
+    assert '<input type="submit" class="default confirm-opt-out" value="Confirm opt-out">' in page
+    assert '<form method="post">' in page  # to this same address
+    assert f'href="{INBOX}">Cancel</a>' in page
+    assert not OptOut.objects.exists()
+    assert not ConsentEvent.objects.exists()
+    flagged.refresh_from_db()
+    assert flagged.status == PossibleOptOut.Status.OPEN
+
+
+def test_the_confirmation_names_the_leads_with_the_number_and_its_state(agent_client, flagged):
+    lead = LeadFactory(first_name="Ana", last_name="Garcia")
+    LeadPhoneFactory(lead=lead, number=NUMBER)
+    page = agent_client.get(_confirm_url(flagged)).content.decode()
+    assert f'<a href="/admin/leads/lead/{lead.pk}/change/">Ana Garcia</a>' in page
+    assert '<span class="sms-status sms-status-textable">Textable</span>' in page
+
+    given_opt_out(number=NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
+    page = agent_client.get(_confirm_url(flagged)).content.decode()
+    assert '<span class="sms-status sms-status-opted-out">Opted out</span> (source Contact)' in page
+
+
+def test_the_confirmation_of_a_handled_message_offers_nothing_to_confirm(admin_client, flagged):
+    admin_client.post(_dismiss_url(flagged))
+    page = admin_client.get(_confirm_url(flagged)).content.decode()
+    assert "This message was already handled: Dismissed by alice" in page
+    assert "confirm-opt-out" not in page
+
+
+def test_the_confirmation_of_an_unknown_message_is_a_404(agent_client, flagged):
+    assert (
+        agent_client.get(_confirm_url(flagged).replace(str(flagged.pk), "999999")).status_code
+        == 404
+    )
+
+
+def test_confirming_opts_the_number_out_as_agent_from_the_ui(agent_client, agent_user, flagged):
+    response = agent_client.post(_confirm_url(flagged), {"next": INBOX})
+    assert response["Location"] == INBOX
     assert response.status_code == 302
     row = OptOut.objects.get(phone_number=NUMBER)
     assert (row.source, row.channel, row.actor_id) == (Source.AGENT, Channel.UI, agent_user.pk)
@@ -78,10 +129,12 @@ def test_a_second_decision_on_the_same_flag_changes_nothing(admin_client, flagge
     assert not OptOut.objects.exists()
 
 
-def test_the_decision_buttons_need_post_and_the_permission(client, agent_client, flagged):
-    assert agent_client.get(_confirm_url(flagged)).status_code == 405
+def test_the_decisions_need_the_permission_and_the_right_method(client, agent_client, flagged):
+    assert agent_client.put(_confirm_url(flagged)).status_code == 405
+    assert agent_client.get(_dismiss_url(flagged)).status_code == 405
     staff = UserFactory(username="staff-only", is_staff=True)
     client.force_login(staff)
+    assert client.get(_confirm_url(flagged)).status_code == 403
     assert client.post(_confirm_url(flagged)).status_code == 403
     assert client.post(_dismiss_url(flagged)).status_code == 403
     assert not OptOut.objects.exists()
@@ -174,3 +227,25 @@ def test_the_send_view_refuses_other_sites_as_next_and_users_without_permission(
     client.force_login(UserFactory(username="staff2", is_staff=True))
     assert client.post(SEND, {"to": NUMBER, "body": "Hi"}).status_code == 403
     assert OutboundMessage.objects.count() == 1
+
+
+def test_the_inbox_says_textable_or_opted_out_never_opted_in(agent_client, flagged):
+    page = agent_client.get(INBOX).content.decode()
+    assert '<span class="sms-status sms-status-textable">Textable</span>' in page
+    assert "Opted in" not in page
+    assert "optouts/sms_status.css" in page
+    given_opt_out(number=NUMBER, source=Source.CONTACT, channel=Channel.KEYWORD)
+    page = agent_client.get(INBOX).content.decode()
+    assert '<span class="sms-status sms-status-opted-out">Opted out (Contact)</span>' in page
+
+
+def test_the_sms_pages_show_numbers_and_times_as_every_page_does(admin_client, settings):
+    settings.TIME_ZONE = "America/Denver"
+    with freeze_time(datetime(2026, 6, 1, 18, 30, tzinfo=UTC)):
+        inbound_message_receive(message_sid="SMtime", from_number=NUMBER, body="maybe stop it")
+        message_send(to="+442079460958", body="Hello")
+    for name in ["outboundmessage", "outboxentry", "inboundmessage", "possibleoptout"]:
+        page = admin_client.get(reverse(f"admin:optouts_{name}_changelist")).content.decode()
+        assert "2026-06-01 12:30" in page, name
+        assert NUMBER_SHOWN in page or "+442079460958" in page, name
+        assert ">+14155550133<" not in page, name
