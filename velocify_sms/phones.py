@@ -15,8 +15,12 @@ from phonenumbers.phonemetadata import PhoneMetadata
 # else is refused before phonenumbers sees it, because phonenumbers skips whatever comes before
 # the first digit it likes ("x4155552671", an emoji, "++1...") and would read the rest.
 _SEPARATOR_CHARS = "().-/\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+# "(+44) 20 7946 0958" is how the CSV exports write a foreign number (phone_display_for_csv), so
+# the + may also follow an opening parenthesis at the start.
 _TYPED = re.compile(
-    r"\+?[\d\s" + re.escape(_SEPARATOR_CHARS) + r"]+(?:(?:ext\.?|extension|x)\s*\d+\s*)?",
+    r"(?:\(\s*\+|\+)?[\d\s"
+    + re.escape(_SEPARATOR_CHARS)
+    + r"]+(?:(?:ext\.?|extension|x)\s*\d+\s*)?",
     re.IGNORECASE,
 )
 _EXTENSION = re.compile(r"(ext\.?|x|extension)\s*\d+\s*$", re.IGNORECASE)

@@ -10,6 +10,7 @@ swapping the machine.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -51,7 +52,11 @@ except ImportFileError as exc:
 except BaseException as exc:
     outcome["crash"] = repr(exc)[:500]
 outcome["seconds"] = time.monotonic() - started
-outcome["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM is this program's own peak: getrusage's ru_maxrss keeps the forking parent's (pytest's)
+# peak across exec on Linux, so it grew with the suite run before this test.
+with open("/proc/self/status") as status:
+    hwm = next(line for line in status if line.startswith("VmHWM:"))
+outcome["peak_mb"] = int(hwm.split()[1]) / 1024
 print(json.dumps(outcome))
 """
 
@@ -62,6 +67,9 @@ def open_in_child(path: Path) -> dict:
         done = subprocess.run(
             [sys.executable, "-c", _CHILD, str(path)],
             cwd=ROOT,
+            # A clean environment: what earlier tests put in os.environ must not change what
+            # the child loads (and so its memory).
+            env={"PATH": os.environ.get("PATH", ""), "DEBUG": "true", "ENV_FILE": ""},
             capture_output=True,
             text=True,
             timeout=60,

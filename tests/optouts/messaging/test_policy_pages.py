@@ -111,7 +111,7 @@ def test_the_form_is_replaced_by_the_reason_when_the_cap_is_reached(agent_user):
     with freeze_time(at("13:00")):
         html = _render_form(agent_user, FLORIDA)
     assert "<form" not in html
-    assert "Cannot text +13055550100 now (frequency_cap)" in html
+    assert "Cannot text (305) 555-0100 now (frequency_cap)" in html
 
 
 def test_a_refused_send_from_the_page_names_its_code(agent_client):
