@@ -6,7 +6,8 @@ introduced the chain (optouts 0006) to backfill. Anyone can recompute the chain 
 (docs/compliance.md, "Evidence"):
 
     canonical_i = JSON of the event's stored columns CANONICAL_FIELDS, keys sorted, no spaces
-                  (",", ":"), non-ASCII as is (UTF-8), created_at as UTC "YYYY-MM-DDTHH:MM:SS.ffffffZ"
+                  (",", ":"), non-ASCII as is (UTF-8), created_at in UTC as
+                  "YYYY-MM-DDTHH:MM:SS.ffffffZ"
     hash_0      = sha256(UTF-8 of the E.164 number), as 64 lowercase hex digits (the seed)
     hash_i      = sha256(hash_{i-1} as its 64 hex ASCII characters || UTF-8 of canonical_i)
 
@@ -176,7 +177,9 @@ class ChainVerification:
         )
 
 
-def chain_verify(*, number: str, events: Iterable[tuple[Mapping[str, Any], str]]) -> ChainVerification:
+def chain_verify(
+    *, number: str, events: Iterable[tuple[Mapping[str, Any], str]]
+) -> ChainVerification:
     """Check one number's events, given in id order as (canonical fields, stored chain hash).
 
     Each event is checked against the *stored* hash of the one before it, so every changed row

@@ -3,6 +3,7 @@
 Callers import from here; see each module for the why.
 """
 
+from optouts.services.chain import consent_events_insert, consent_events_seal
 from optouts.services.consent import (
     ADMIN_OPT_IN_CHANNELS,
     CONSENT_EVIDENCE_MAX,
@@ -16,7 +17,6 @@ from optouts.services.consent import (
     phones_opt_in_by_admin,
     phones_opt_out_by_staff,
 )
-from optouts.services.chain import consent_events_insert, consent_events_seal
 from optouts.services.list_import import ImportLine, OptOutImportError, optout_list_import
 from optouts.services.locks import phone_numbers_lock
 from optouts.services.rules import (

@@ -390,9 +390,9 @@ def phones_opt_in_by_admin(
     `note` (why the number may be texted again) is required: blank raises OptInNoteRequired and
     nothing is written. `evidence` (optional: how the contact gave consent, a URL or a document
     reference) goes into each event's details as `consent_evidence`; longer than
-    CONSENT_EVIDENCE_MAX raises OptInEvidenceTooLong, nothing written. A user without optouts.opt_in_phone is refused per number
-    (`not_permitted`); contact and system opt-outs are refused with their reason. Every refusal
-    writes an event. Results are sorted by number.
+    CONSENT_EVIDENCE_MAX raises OptInEvidenceTooLong, nothing written. A user without
+    optouts.opt_in_phone is refused per number (`not_permitted`); contact and system opt-outs are
+    refused with their reason. Every refusal writes an event. Results are sorted by number.
     """
     _check_channel(channel, ADMIN_OPT_IN_CHANNELS)
     note = (note or "").strip()
