@@ -89,6 +89,9 @@ class PhoneEvidenceApi(APIView):
         if wanted == "csv":
             return evidence_csv_response(bundle=bundle)
         if wanted == "html":
-            nonce = str(getattr(request._request, "csp_nonce", "") or "")
+            # str() generates the nonce (django-csp's lazy object is falsy until then), and the
+            # middleware then puts it in this response's policy header.
+            nonce = getattr(request._request, "csp_nonce", None)
+            nonce = str(nonce) if nonce is not None else ""
             return evidence_html_response(bundle=bundle, csp_nonce=nonce)
         return Response(bundle)
