@@ -33,6 +33,7 @@ from optouts.models import Channel, Source
 from optouts.permissions import user_can_opt_in, user_can_opt_out
 from optouts.selectors import phone_history
 from optouts.services import (
+    OptInEvidenceTooLong,
     OptInNoteRequired,
     Outcome,
     phones_opt_in_by_admin,
@@ -236,7 +237,9 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
     def _change_url(self, lead: Lead) -> str:
         return reverse("admin:leads_lead_change", args=[lead.pk])
 
-    def _confirm_page(self, request, *, lead, phone, direction, title, note="", note_error=""):
+    def _confirm_page(
+        self, request, *, lead, phone, direction, title, note="", evidence="", note_error=""
+    ):
         consent = next(c for c in lead_phones_consent(lead=lead) if c.phone.pk == phone.pk)
         context = {
             **self.admin_site.each_context(request),
@@ -248,6 +251,7 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
             "user_can_opt_out": user_can_opt_out(request.user),
             "user_can_opt_in": user_can_opt_in(request.user),
             "note": note,
+            "evidence": evidence,
             "note_error": note_error,
         }
         return TemplateResponse(
@@ -307,12 +311,17 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
                 direction="in",
                 title=f"Opt {display} back in?",
             )
-        note = request.POST.get("note", "")
+        note, evidence = request.POST.get("note", ""), request.POST.get("evidence", "")
         try:
             (result,) = phones_opt_in_by_admin(
-                numbers=[phone.number], user=request.user, channel=Channel.UI, note=note, lead=lead
+                numbers=[phone.number],
+                user=request.user,
+                channel=Channel.UI,
+                note=note,
+                evidence=evidence,
+                lead=lead,
             )
-        except OptInNoteRequired as exc:
+        except (OptInNoteRequired, OptInEvidenceTooLong) as exc:
             return self._confirm_page(
                 request,
                 lead=lead,
@@ -320,6 +329,7 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
                 direction="in",
                 title=f"Opt {display} back in?",
                 note=note,
+                evidence=evidence,
                 note_error=str(exc),
             )
         if result.outcome == Outcome.OPTED_IN:

@@ -23,6 +23,7 @@ from optouts.models import Channel, EventAction, Source
 from optouts.permissions import CanOptIn, CanOptOut, IsAdminForOptOutReport
 from optouts.selectors import optout_list, phone_history, phone_status
 from optouts.services import (
+    CONSENT_EVIDENCE_MAX,
     Outcome,
     RefusalReason,
     admin_may_opt_in,
@@ -216,6 +217,18 @@ class OptInApi(APIView):
                 "blank": "Give the reason for the opt-in in `note`.",
             },
         )
+        evidence = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=CONSENT_EVIDENCE_MAX,
+            default="",
+            help_text="Optional: how the contact gave consent (a URL or a document reference); "
+            "kept in the history and the evidence export.",
+        )
+
+        def validate(self, data):
+            evidence = data.get("evidence", "")
+            return {**super().validate(data), "evidence": evidence}
 
     class OptInOutputSerializer(serializers.Serializer):
         results = OptInResultSerializer(many=True)
@@ -254,6 +267,7 @@ class OptInApi(APIView):
             user=request.user,
             channel=Channel.API,
             note=data["note"],
+            evidence=data["evidence"],
             details=_api_details(request),
         )
         if data["single"] and results[0].outcome == Outcome.REFUSED:

@@ -137,6 +137,13 @@ class ConsentEvent(models.Model):
     lead_label = models.TextField("lead", blank=True, default="", db_default="")
     created_at = models.DateTimeField(db_index=True)
     details = models.JSONField(default=dict, blank=True)
+    # The evidence chain (optouts/chain.py): sha256 of the previous event's hash and this event's
+    # canonical form, written with the event by the services under the number's lock. Empty only
+    # for an event written without it (a process older than migration 0006, a raw bulk load)
+    # until `manage.py sms_evidence_seal` seals it; db_default so such inserts still work.
+    chain_hash = models.CharField(
+        "chain hash", max_length=64, blank=True, default="", db_default="", editable=False
+    )
 
     objects = ConsentEventQuerySet.as_manager()
 
@@ -153,7 +160,15 @@ class ConsentEvent(models.Model):
                 condition=Q(channel__in=Channel.values), name="event_channel_valid"
             ),
         ]
-        indexes = [models.Index(fields=["phone_number", "id"], name="event_number_idx")]
+        indexes = [
+            models.Index(fields=["phone_number", "id"], name="event_number_idx"),
+            # Only events still waiting for their chain hash: tiny, and what sealing looks for.
+            models.Index(
+                fields=["phone_number", "id"],
+                condition=Q(chain_hash=""),
+                name="event_unsealed_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.phone_number} {self.get_action_display()} ({self.created_at:%Y-%m-%d %H:%M})"

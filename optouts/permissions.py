@@ -55,6 +55,14 @@ class IsAdminForOptOutReport(BasePermission):
         return user_can_view_report(request.user)
 
 
+class IsAdminForEvidence(BasePermission):
+    message = "Only an admin can export the consent evidence of a number."
+
+    def has_permission(self, request, view):
+        # The evidence export is the history page's download: the same admins, the same check.
+        return user_can_view_report(request.user)
+
+
 class CanSendSms(BasePermission):
     message = "You do not have permission to send SMS messages."
 

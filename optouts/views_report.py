@@ -37,7 +37,9 @@ from optouts.selectors import (
     phone_history,
     phone_status,
 )
+from optouts.selectors_evidence import phone_chain_verification
 from optouts.services import (
+    OptInEvidenceTooLong,
     OptInNoteRequired,
     OptOutImportError,
     Outcome,
@@ -251,12 +253,17 @@ def opt_in_view(request, number, *, site):
     """GET: the confirmation page (works without JavaScript). POST: the opt-in itself."""
     e164 = _number_or_404(number)
     note, note_error = request.POST.get("note", ""), ""
+    evidence = request.POST.get("evidence", "")
     if request.method == "POST":
         try:
             (result,) = phones_opt_in_by_admin(
-                numbers=[e164], user=request.user, channel=Channel.REPORT, note=note
+                numbers=[e164],
+                user=request.user,
+                channel=Channel.REPORT,
+                note=note,
+                evidence=evidence,
             )
-        except OptInNoteRequired as exc:
+        except (OptInNoteRequired, OptInEvidenceTooLong) as exc:
             note_error = str(exc)
         else:
             national = phone_format_national(e164)
@@ -281,6 +288,7 @@ def opt_in_view(request, number, *, site):
             refusal=admin_opt_in_refusal(source=status.source) if status.source else "",
             next_url=_next_url(request),
             note=note,
+            evidence=evidence,
             note_error=note_error,
         ),
         status=400 if note_error else 200,
@@ -320,12 +328,17 @@ def bulk_opt_in_view(request, *, site):
         messages.error(request, f"Nothing was changed: {exc}")
         return redirect(_next_url(request))
     note, note_error = request.POST.get("note", ""), ""
+    evidence = request.POST.get("evidence", "")
     if request.POST.get("confirm") == "yes":
         try:
             results = phones_opt_in_by_admin(
-                numbers=normalised, user=request.user, channel=Channel.REPORT, note=note
+                numbers=normalised,
+                user=request.user,
+                channel=Channel.REPORT,
+                note=note,
+                evidence=evidence,
             )
-        except OptInNoteRequired as exc:
+        except (OptInNoteRequired, OptInEvidenceTooLong) as exc:
             note_error = str(exc)
         else:
             level, sentence = _bulk_message(results)
@@ -341,6 +354,7 @@ def bulk_opt_in_view(request, *, site):
             numbers=[{"number": n, "national": phone_format_national(n)} for n in normalised],
             next_url=_next_url(request),
             note=note,
+            evidence=evidence,
             note_error=note_error,
         ),
         status=400 if note_error else 200,
@@ -371,6 +385,7 @@ def history_view(request, number, *, site):
             can_opt_in=status.can_opt_in and user_can_opt_in(request.user),
             events=events,
             leads=_lead_links(lead_refs_by_number(numbers=[e164]).get(e164, [])),
+            chain=phone_chain_verification(number=e164),
             next_url=request.get_full_path(),
         ),
     )

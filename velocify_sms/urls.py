@@ -14,6 +14,7 @@ urlpatterns = [
     # REST API (DESIGN.md section 4)
     path("api/v1/sms/", include("optouts.urls_api")),
     path("api/v1/sms/", include("optouts.messaging.urls_api")),
+    path("api/v1/sms/", include("optouts.evidence.urls_api")),
     path("api/v1/leads/", include("leads.imports.urls_api")),
     path("api/v1/", include("leads.urls_api")),
     path("api/v1/", include("optouts.urls_account")),

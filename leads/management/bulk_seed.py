@@ -28,6 +28,7 @@ from django.utils import timezone
 from leads.directory import lead_label
 from leads.models import Lead, LeadPhone
 from optouts.models import Channel, ConsentEvent, OptOut, Source
+from optouts.services import consent_events_insert
 from velocify_sms.db_copy import copy_insert, copy_rows
 
 CHUNK = 100_000
@@ -155,8 +156,9 @@ def bulk_optouts_ensure(*, count: int, actor=None, progress: Progress | None = N
                     for number, source, channel, when, who in rows
                 ]
             )
-            copy_insert(
-                [
+            # With their evidence-chain hashes, as the services write them (one COPY still).
+            consent_events_insert(
+                events=[
                     ConsentEvent(
                         phone_number=number,
                         action=ConsentEvent.Action.OPT_OUT,

@@ -3,10 +3,13 @@
 Callers import from here; see each module for the why.
 """
 
+from optouts.services.chain import consent_events_insert, consent_events_seal
 from optouts.services.consent import (
     ADMIN_OPT_IN_CHANNELS,
+    CONSENT_EVIDENCE_MAX,
     STAFF_OPT_OUT_CHANNELS,
     ConsentNotPermitted,
+    OptInEvidenceTooLong,
     OptInNoteRequired,
     phone_opt_in_by_contact,
     phone_opt_out_by_carrier,
@@ -31,10 +34,12 @@ from optouts.services.rules import (
 
 __all__ = [
     "ADMIN_OPT_IN_CHANNELS",
+    "CONSENT_EVIDENCE_MAX",
     "STAFF_OPT_OUT_CHANNELS",
     "ConsentNotPermitted",
     "ConsentResult",
     "ImportLine",
+    "OptInEvidenceTooLong",
     "OptInNoteRequired",
     "OptOutImportError",
     "Outcome",
@@ -42,6 +47,8 @@ __all__ = [
     "Requester",
     "admin_may_opt_in",
     "admin_opt_in_refusal",
+    "consent_events_insert",
+    "consent_events_seal",
     "opt_in_decision",
     "opt_out_decision",
     "opt_out_explanation",

@@ -20,6 +20,7 @@ from django.utils import timezone
 from optouts.lead_directory import lead_directory
 from optouts.models import Channel, ConsentEvent, OptOut, Source
 from optouts.permissions import user_can_opt_in, user_can_opt_out
+from optouts.services.chain import consent_events_insert
 from optouts.services.locks import phone_numbers_lock
 from optouts.services.rules import (
     ConsentResult,
@@ -52,6 +53,22 @@ class OptInNoteRequired(InputError):
             "2 Dec); an admin opt-in needs a reason, and it is kept with the history."
         )
         super().__init__(detail, errors={"note": [detail]})
+
+
+CONSENT_EVIDENCE_MAX = 1000
+
+
+class OptInEvidenceTooLong(InputError):
+    """The consent evidence given with an admin opt-in is longer than it may be; nothing written."""
+
+    code = "evidence_too_long"
+
+    def __init__(self) -> None:
+        detail = (
+            f"The consent evidence is limited to {CONSENT_EVIDENCE_MAX:,} characters: give a "
+            "short description with a URL or a document reference."
+        )
+        super().__init__(detail, errors={"evidence": [detail]})
 
 
 @dataclass
@@ -194,7 +211,7 @@ def _opt_out_locked(
                 "note",
             ],
         )
-    copy_insert(events)
+    consent_events_insert(events=events)
     return results
 
 
@@ -279,7 +296,7 @@ def _opt_in_locked(numbers: list[str], by: str, permitted: bool, request: _Reque
         )
     if to_delete:
         OptOut.objects.filter(pk__in=to_delete).delete()
-    copy_insert(events)
+    consent_events_insert(events=events)
     return results
 
 
@@ -364,22 +381,31 @@ def phones_opt_in_by_admin(
     user,
     channel: str,
     note: str,
+    evidence: str = "",
     lead=None,
     details: dict | None = None,
 ) -> list[ConsentResult]:
     """An admin takes agent opt-outs off the list (lead page, report, API), with a reason.
 
     `note` (why the number may be texted again) is required: blank raises OptInNoteRequired and
-    nothing is written. A user without optouts.opt_in_phone is refused per number
-    (`not_permitted`); contact and system opt-outs are refused with their reason. Every refusal
-    writes an event. Results are sorted by number.
+    nothing is written. `evidence` (optional: how the contact gave consent, a URL or a document
+    reference) goes into each event's details as `consent_evidence`; longer than
+    CONSENT_EVIDENCE_MAX raises OptInEvidenceTooLong, nothing written. A user without
+    optouts.opt_in_phone is refused per number (`not_permitted`); contact and system opt-outs are
+    refused with their reason. Every refusal writes an event. Results are sorted by number.
     """
     _check_channel(channel, ADMIN_OPT_IN_CHANNELS)
     note = (note or "").strip()
     if not note:
         raise OptInNoteRequired()
+    evidence = (evidence or "").strip()
+    if len(evidence) > CONSENT_EVIDENCE_MAX:
+        raise OptInEvidenceTooLong()
     unique = _unique_numbers(numbers)
-    request = _Request(channel=channel, actor=user, lead=lead, note=note, details=details or {})
+    details = dict(details or {})
+    if evidence:
+        details["consent_evidence"] = evidence
+    request = _Request(channel=channel, actor=user, lead=lead, note=note, details=details)
     permitted = user_can_opt_in(user)
     with transaction.atomic():
         return _opt_in_locked(unique, Requester.ADMIN, permitted, request)

@@ -1,0 +1,222 @@
+"""The evidence chain over one number's consent events: a canonical form and a SHA-256 link.
+
+Pure functions, no database: the services use them to write each event's `chain_hash`, the
+evidence export and `manage.py sms_evidence_verify` to check it, and the migration that
+introduced the chain (optouts 0006) to backfill. Anyone can recompute the chain without this app
+(docs/compliance.md, "Evidence"):
+
+    canonical_i = JSON of the event's stored columns CANONICAL_FIELDS, keys sorted, no spaces
+                  (",", ":"), non-ASCII as is (UTF-8), created_at in UTC as
+                  "YYYY-MM-DDTHH:MM:SS.ffffffZ"
+    hash_0      = sha256(UTF-8 of the E.164 number), as 64 lowercase hex digits (the seed)
+    hash_i      = sha256(hash_{i-1} as its 64 hex ASCII characters || UTF-8 of canonical_i)
+
+over the number's events in id order. For the values events hold (strings, integers, booleans,
+null), that JSON is the RFC 8785 (JCS) form as well.
+
+Why the previous hash and not only the row: editing, removing or reordering any event changes
+every hash after it, so an export handed out earlier pins the whole history up to its head.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+CHAIN_VERSION = 1
+CHAIN_ALGORITHM = "sha256(previous hash hex || canonical event JSON), seed sha256(E.164 number)"
+CANONICAL_FIELDS = (
+    "id",
+    "phone_number",
+    "action",
+    "source",
+    "previous_source",
+    "channel",
+    "actor_id",
+    "actor_label",
+    "lead_id",
+    "lead_label",
+    "created_at",
+    "details",
+)
+_TEXT_FIELDS = frozenset(
+    {"phone_number", "action", "source", "previous_source", "channel", "actor_label", "lead_label"}
+)
+_INT_FIELDS = frozenset({"id", "actor_id", "lead_id"})
+
+
+def chain_seed(*, number: str) -> str:
+    """The hash before a number's first event: sha256 of its E.164 text."""
+    return hashlib.sha256(number.encode("utf-8")).hexdigest()
+
+
+def chain_time(value: datetime) -> str:
+    """An event time as the chain writes it: UTC, always six fraction digits, `Z`."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_canonical(*, fields: Mapping[str, Any]) -> str:
+    """The canonical JSON text of one event, from its stored column values.
+
+    `details` goes through a JSON round trip first, so the hash written from the Python dict at
+    insert equals the one computed from the value read back (tuples become lists, and so on).
+    """
+    values: dict[str, Any] = {}
+    for name in CANONICAL_FIELDS:
+        value = fields[name]
+        if name in _TEXT_FIELDS:
+            value = str(value or "")
+        elif name in _INT_FIELDS:
+            value = None if value is None else int(value)
+        elif name == "created_at":
+            value = chain_time(value)
+        elif name == "details":
+            value = json.loads(json.dumps(value if value is not None else {}))
+        values[name] = value
+    return _json(values)
+
+
+def chain_link(*, previous: str, canonical: str) -> str:
+    """hash_i from hash_{i-1} and canonical_i.
+
+    "surrogatepass": a lone surrogate that reached a note through a JSON body is hashed as
+    stored rather than failing the consent write (PostgreSQL refuses it earlier anyway).
+    """
+    data = previous.encode("ascii") + canonical.encode("utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()
+
+
+def event_fields(event: Any) -> dict[str, Any]:
+    """The canonical columns of a ConsentEvent instance (or any object with those attributes)."""
+    return {name: getattr(event, name) for name in CANONICAL_FIELDS}
+
+
+# --- Verification -------------------------------------------------------------------------------
+
+REASON_MISSING = "missing"
+REASON_MISMATCH = "mismatch"
+REASON_SENTENCES = {
+    REASON_MISSING: (
+        "No chain hash is stored for this event: it was written without one (by a process older "
+        "than the evidence chain, or a raw bulk load) and never sealed (manage.py "
+        "sms_evidence_seal)."
+    ),
+    REASON_MISMATCH: (
+        "The stored chain hash does not match this event's contents and the previous event's "
+        "hash: this event was changed, or the one before it, or an event between them was "
+        "removed."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class EventCheck:
+    """One event's place in the chain: its stored hash and whether it links to the one before."""
+
+    id: int
+    canonical: str
+    stored_hash: str
+    expected_hash: str
+
+    @property
+    def ok(self) -> bool:
+        return self.stored_hash == self.expected_hash
+
+    @property
+    def reason(self) -> str:
+        if self.ok:
+            return ""
+        return REASON_MISSING if not self.stored_hash else REASON_MISMATCH
+
+
+@dataclass(frozen=True)
+class ChainVerification:
+    """The verdict on one number's chain."""
+
+    phone_number: str
+    seed: str
+    checks: tuple[EventCheck, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+    @property
+    def broken(self) -> tuple[EventCheck, ...]:
+        return tuple(check for check in self.checks if not check.ok)
+
+    @property
+    def first_broken(self) -> EventCheck | None:
+        return next((check for check in self.checks if not check.ok), None)
+
+    @property
+    def head(self) -> str:
+        """The last event's stored hash (the seed for a number with no event)."""
+        return self.checks[-1].stored_hash if self.checks else self.seed
+
+    def summary(self) -> str:
+        """One line: OK with the head hash, or where the chain breaks and why."""
+        count = len(self.checks)
+        events = f"{count} event{'s' if count != 1 else ''}"
+        first = self.first_broken
+        if first is None:
+            return f"OK {self.phone_number}: {events}, head {self.head}"
+        others = len(self.broken) - 1
+        more = f" ({others} more broken event{'s' if others != 1 else ''})" if others else ""
+        return (
+            f"BROKEN {self.phone_number}: {events}, the chain breaks at event id {first.id}"
+            f"{more}. {REASON_SENTENCES[first.reason]}"
+        )
+
+
+def chain_verify(
+    *, number: str, events: Iterable[tuple[Mapping[str, Any], str]]
+) -> ChainVerification:
+    """Check one number's events, given in id order as (canonical fields, stored chain hash).
+
+    Each event is checked against the *stored* hash of the one before it, so every changed row
+    is named on its own (a changed event breaks itself; a removed one breaks the next), and the
+    first broken id is where the history stops being what was written.
+    """
+    seed = chain_seed(number=number)
+    previous = seed
+    checks = []
+    for fields, stored in events:
+        canonical = event_canonical(fields=fields)
+        expected = chain_link(previous=previous, canonical=canonical)
+        checks.append(
+            EventCheck(
+                id=int(fields["id"]),
+                canonical=canonical,
+                stored_hash=stored or "",
+                expected_hash=expected,
+            )
+        )
+        previous = stored or expected
+    return ChainVerification(phone_number=number, seed=seed, checks=tuple(checks))
+
+
+def chain_seal(rows: Iterable[tuple[Mapping[str, Any], str]]) -> Iterator[tuple[int, str]]:
+    """(id, hash) for each row without a stored hash, rows ordered by (phone_number, id).
+
+    A row that has a hash keeps it and is the base for the next: sealing vouches for rows as they
+    are now, it never rewrites one (the database allows setting an empty hash once, nothing else).
+    """
+    number, previous = None, ""
+    for fields, stored in rows:
+        if fields["phone_number"] != number:
+            number = fields["phone_number"]
+            previous = chain_seed(number=number)
+        if stored:
+            previous = stored
+            continue
+        previous = chain_link(previous=previous, canonical=event_canonical(fields=fields))
+        yield int(fields["id"]), previous
