@@ -20,6 +20,8 @@ def test_a_superuser_creates_a_token_and_sees_its_key_only_once(
     screenshot("api-token-created")
 
     page.click("text=Back to the tokens")
+    # Wait for the list itself: content() read mid-navigation holds only the new page's head.
+    page.wait_for_selector("#result_list")
     assert f"{key[:8]}…" in page.content()
     assert key not in page.content()
     screenshot("api-token-list")
