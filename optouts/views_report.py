@@ -22,7 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from optouts.charts import chart_frame, optouts_chart_svg
-from optouts.filters import site_timezone, site_today
+from optouts.filters import ALL_TIME, site_timezone, site_today
 from optouts.forms import OptOutImportForm
 from optouts.models import Channel, Source
 from optouts.permissions import user_can_opt_in, user_can_opt_out, user_can_view_report
@@ -201,7 +201,9 @@ def _report_filters(request):
     """
     data = request.GET.copy()
     if not any(data.get(name) for name in TIME_PARAMS):
-        data["period"] = DEFAULT_PERIOD
+        # A search for a number looks across all time: a number opted out 90 days ago must not
+        # look textable because of a default the admin never chose (issue 14).
+        data["period"] = ALL_TIME if data.get("phone_prefix", "").strip() else DEFAULT_PERIOD
     return data
 
 

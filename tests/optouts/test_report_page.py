@@ -295,3 +295,23 @@ def test_an_opt_out_with_no_recorded_user_is_not_blamed_on_an_agent(admin_client
 
     assert "a user not recorded" in html
     assert "an agent" not in html
+
+
+def test_a_phone_search_looks_across_all_time_unless_a_time_frame_is_chosen(admin_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    given_opt_out(number="+14155550199", source=Source.CONTACT, channel=Channel.KEYWORD)
+    OptOut.objects.filter(phone_number="+14155550199").update(
+        opted_out_at=timezone.now() - timedelta(days=90)
+    )
+
+    found = admin_client.get(REPORT, {"phone_prefix": "415555"}).content.decode()
+    assert 'data-number="+14155550199"' in found
+
+    hidden = admin_client.get(
+        REPORT, {"phone_prefix": "415555", "period": "last_30_days"}
+    ).content.decode()
+    assert 'data-number="+14155550199"' not in hidden
+    assert "a number opted out earlier is not shown" in hidden
