@@ -23,12 +23,6 @@ class ImportLine(NamedTuple):
     note: str = ""
 
 
-# Numbers per transaction. PostgreSQL's lock table has room for about 6,400 locks in all (64 per
-# connection by default), shared with every other session (a lead import's batch takes one per
-# number it opts out): 2,000 leaves room, and a 100,000-line list is 50 commits.
-LIST_IMPORT_BATCH = 2000
-
-
 class OptOutImportError(ValueError):
     """Lines without a valid number: `errors` is [{"line", "input", "detail"}]; nothing applied."""
 
@@ -47,14 +41,10 @@ def optout_list_import(
     """Add an uploaded list of numbers to the opt-out list as a staff opt-out (channel import).
 
     Every number is checked first; if any is malformed, OptOutImportError lists them all with
-    their line and nothing is written. Otherwise the list is applied in batches of
-    LIST_IMPORT_BATCH numbers, each one call of phones_opt_out_by_staff (one transaction, one lock
-    pass, each number with its own line's note; a number listed twice keeps its first note).
-    One transaction for the whole list cannot work on PostgreSQL: it holds an advisory lock per
-    number until it commits, and a server has room for about 6,400 in all (64 per connection by
-    default), so 100,000 numbers failed with "out of shared memory". A database failure part-way
-    leaves whole batches applied; opt-outs are idempotent, so uploading the file again completes
-    it without changing what was done.
+    their line and nothing is written. Otherwise the whole list is one call of
+    phones_opt_out_by_staff: one transaction, all or nothing (a list this big takes the global
+    lock instead of one per number: optouts/services/locks.py), each number with its own line's
+    note; a number listed twice keeps its first note.
     """
     errors, note_of = [], {}
     for item in lines:
@@ -66,15 +56,10 @@ def optout_list_import(
         note_of.setdefault(number, item.note.strip())
     if errors:
         raise OptOutImportError(errors)
-    numbers = list(note_of)
-    results: list[ConsentResult] = []
-    for start in range(0, len(numbers), LIST_IMPORT_BATCH):
-        batch = numbers[start : start + LIST_IMPORT_BATCH]
-        results += phones_opt_out_by_staff(
-            numbers=batch,
-            user=user,
-            channel=Channel.IMPORT,
-            note_of={number: note_of[number] for number in batch},
-            details=details,
-        )
-    return results
+    return phones_opt_out_by_staff(
+        numbers=list(note_of),
+        user=user,
+        channel=Channel.IMPORT,
+        note_of=note_of,
+        details=details,
+    )

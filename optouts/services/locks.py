@@ -4,6 +4,14 @@ Writers take it exclusively; the send guard takes it shared, so an opt-out eithe
 the guard looked (and the send is blocked) or waits until the hand-off is over. Keys are taken in
 one global order, so two batches never deadlock. SQLite serialises writers anyway.
 
+Escalation: a transaction holds its advisory locks until it ends, and PostgreSQL's lock table has
+room for about 6,400 in all (64 per connection by default), so one lock per number cannot cover a
+100,000-number upload ("out of shared memory"). Every caller therefore first takes one global key
+in shared mode, and a batch of more than ESCALATE_ABOVE numbers takes that global key in the
+caller's own mode instead of one key per number: an exclusive big batch waits for every in-flight
+request and holds off new ones (PostgreSQL queues them behind it), which keeps it one transaction,
+all or nothing.
+
 `_ENABLED` exists for one purpose: the race tests' meta-test (tests/optouts/test_race_meta.py)
 turns it off in a child pytest to prove those tests fail without the lock. No setting or
 environment variable reaches it.
@@ -15,6 +23,10 @@ from django.db import connection
 
 _ENABLED = True
 
+ESCALATE_ABOVE = 1000
+# The two-integer key space is apart from the per-number bigint keys (hashtextextended).
+_GLOBAL_KEY = (0x56534D53, 0)  # "VSMS"
+
 
 def phone_numbers_lock(*, numbers: list[str], shared: bool = False) -> None:
     """Serialise work on these E.164 numbers until the current transaction ends (PostgreSQL)."""
@@ -22,6 +34,10 @@ def phone_numbers_lock(*, numbers: list[str], shared: bool = False) -> None:
         return
     function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
     with connection.cursor() as cursor:
+        if len(numbers) > ESCALATE_ABOVE:
+            cursor.execute(f"SELECT {function}(%s, %s)", list(_GLOBAL_KEY))  # noqa: S608
+            return
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", list(_GLOBAL_KEY))
         cursor.execute(
             f"SELECT count({function}(k)) FROM ("  # noqa: S608 - function name is one of two
             "  SELECT DISTINCT hashtextextended(n, 0) AS k FROM unnest(%s::text[]) AS n ORDER BY k"
