@@ -19,11 +19,13 @@ from pathlib import Path
 
 from _common import RESULTS, ROOT, machine
 
-SKIP = {"_common.py", "run_all.py"}
+SKIP = {"run_all.py"}
 
 
 def benchmarks(words: list[str]) -> list[Path]:
-    files = sorted(p for p in (ROOT / "bench").glob("*.py") if p.name not in SKIP)
+    files = sorted(
+        p for p in (ROOT / "bench").glob("*.py") if p.name not in SKIP and not p.name.startswith("_")
+    )
     # The load/soak/fault run last: it is the longest and measures everything together.
     files.sort(key=lambda p: p.name == "soak.py")
     return [p for p in files if not words or any(w in p.stem for w in words)]
