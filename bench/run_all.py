@@ -24,7 +24,9 @@ SKIP = {"run_all.py"}
 
 def benchmarks(words: list[str]) -> list[Path]:
     files = sorted(
-        p for p in (ROOT / "bench").glob("*.py") if p.name not in SKIP and not p.name.startswith("_")
+        p
+        for p in (ROOT / "bench").glob("*.py")
+        if p.name not in SKIP and not p.name.startswith("_")
     )
     # The load/soak/fault run last: it is the longest and measures everything together.
     files.sort(key=lambda p: p.name == "soak.py")
