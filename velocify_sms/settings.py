@@ -255,19 +255,22 @@ SMS_HELP_KEYWORDS = env_list("SMS_HELP_KEYWORDS")
 # True when the provider (e.g. Twilio Advanced Opt-Out) already answers STOP/START/HELP itself,
 # so the webhook answers with an empty TwiML response instead of a second confirmation.
 SMS_PROVIDER_REPLIES_TO_KEYWORDS = env_bool("SMS_PROVIDER_REPLIES_TO_KEYWORDS", False)
+# The sender's name in the keyword confirmations (carriers require it): `{brand}` in the texts
+# below; a text without it gets "<brand>: " in front.
+SMS_BRAND_NAME = env_str("SMS_BRAND_NAME").strip() or SITE_HEADER
 SMS_STOP_REPLY = env_str(
     "SMS_STOP_REPLY",
-    "You have been unsubscribed and will receive no more messages. Reply START to resubscribe.",
+    "{brand}: You are unsubscribed and will get no more texts. Reply START to opt back in.",
 )
 SMS_START_REPLY = env_str(
-    "SMS_START_REPLY", "You have been resubscribed to messages. Reply STOP to unsubscribe."
+    "SMS_START_REPLY", "{brand}: You are subscribed to texts again. Reply STOP to opt out."
 )
 SMS_HELP_REPLY = env_str(
     "SMS_HELP_REPLY",
-    "Reply STOP to unsubscribe, START to resubscribe. Msg & data rates may apply.",
+    "{brand}: Reply STOP to unsubscribe, START to resubscribe. Msg & data rates may apply.",
 )
-# Provider error codes that put the number on the list with source system (channel carrier):
-# 21610 unsubscribed recipient, 30003 unreachable, 30005 unknown, 30006 landline.
+# Provider error codes that put the number on the list with source system (channel carrier);
+# the reason each is recorded with is in optouts/messaging/carrier_codes.py.
 SMS_SYSTEM_OPT_OUT_ERROR_CODES = env_list(
     "SMS_SYSTEM_OPT_OUT_ERROR_CODES", ["21610", "30003", "30005", "30006"]
 )

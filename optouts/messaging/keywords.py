@@ -1,7 +1,17 @@
 """Reading an inbound SMS: is it a stop, start or help keyword, or a possible opt-out?
 
-The default word lists are those of the FCC's 2024 revocation rule (plus Spanish ALTO and AYUDA);
-settings SMS_STOP_KEYWORDS / SMS_START_KEYWORDS / SMS_HELP_KEYWORDS add to them, never replace.
+The default word lists are those of the FCC's 2024 revocation rule (47 C.F.R. § 64.1200(a)(10):
+stop, quit, end, revoke, opt out, cancel, unsubscribe), the CTIA Messaging Principles' and
+carriers' usual ones (STOP ALL, REMOVE, UNSTOP), Spanish ALTO and AYUDA, and French ARRET (Canadian
+numbers share +1; ARRÊT reads as ARRET once accents are dropped). Settings SMS_STOP_KEYWORDS /
+SMS_START_KEYWORDS / SMS_HELP_KEYWORDS add to them, never replace.
+
+A body that is not a keyword on its own but BEGINS with one of LEADING_STOP_WORDS ("Stop. Thank
+you", "STOP texting me") is a stop: the FCC rule counts any reasonable means of revoking, and a
+message that opens with the word leaves no doubt. Only unambiguous words open such a message:
+CANCEL, END, QUIT and REMOVE alone open too many ordinary sentences ("Cancel my 3 pm call", "End of
+month works"), and "STOP BY" / "STOP IN" / "STOP OVER" are visits, so those stay possible opt-outs
+for a person to decide, like every other body that merely contains a stop word.
 """
 
 from __future__ import annotations
@@ -23,10 +33,30 @@ DEFAULT_STOP_WORDS = (
     "OPTOUT",
     "OPT OUT",
     "OPT-OUT",
+    "STOP ALL",
+    "REMOVE",
     "ALTO",
+    "ARRET",
 )
 DEFAULT_START_WORDS = ("START", "YES", "UNSTOP")
 DEFAULT_HELP_WORDS = ("HELP", "INFO", "AYUDA")
+
+# The words (normalised) that make a body a stop when it begins with them. Not extended by the
+# settings: a word added there for exact matches is not thereby safe to open a sentence with.
+LEADING_STOP_WORDS = (
+    "STOP",
+    "STOPALL",
+    "STOP ALL",
+    "UNSUBSCRIBE",
+    "REVOKE",
+    "OPTOUT",
+    "OPT OUT",  # also OPT-OUT, once normalised
+    "REMOVE ME",
+    "ALTO",
+    "ARRET",  # also ARRÊT
+)
+# Openings where STOP means a visit, not a revocation ("Stop by the branch at 3?").
+LEADING_STOP_EXCEPTIONS = ("STOP BY", "STOP IN", "STOP OVER")
 
 STOP, START, HELP = "stop", "start", "help"
 
@@ -67,13 +97,28 @@ _OPT_OUT_TYPES = {"STOP": STOP, "START": START, "HELP": HELP}
 class KeywordMatch:
     """What an inbound body means: `kind` is stop/start/help, or None.
 
-    `possible_stop_word` is set when the body is not a keyword on its own but contains a stop
-    word among other words ("please stop texting me"): a person must decide.
+    `leading_stop_word` is set (with kind stop) when the body is not a keyword on its own but
+    begins with one of LEADING_STOP_WORDS ("STOP texting me"). `possible_stop_word` is set when
+    it only contains a stop word among other words ("please stop texting me"): a person must
+    decide.
     """
 
     kind: str | None
     normalized: str
     possible_stop_word: str = ""
+    leading_stop_word: str = ""
+
+
+def leading_stop_word(normalized: str) -> str:
+    """The word of LEADING_STOP_WORDS that `normalized` begins with (the longest), or ""."""
+    padded = f"{normalized} "
+    if any(padded.startswith(f"{exception} ") for exception in LEADING_STOP_EXCEPTIONS):
+        return ""
+    # Longest first, so "STOP ALL ..." is reported as STOP ALL rather than STOP.
+    for word in sorted(LEADING_STOP_WORDS, key=len, reverse=True):
+        if padded.startswith(f"{word} "):
+            return word
+    return ""
 
 
 def keyword_match(*, body: str, opt_out_type: str = "") -> KeywordMatch:
@@ -88,6 +133,9 @@ def keyword_match(*, body: str, opt_out_type: str = "") -> KeywordMatch:
         return KeywordMatch(START, normalized)
     if normalized in help_words():
         return KeywordMatch(HELP, normalized)
+    leading = leading_stop_word(normalized)
+    if leading:
+        return KeywordMatch(STOP, normalized, leading_stop_word=leading)
     padded = f" {normalized} "
     # Longest first, so "OPT OUT" is reported rather than a shorter word inside the same text.
     for word in sorted(stop_words(), key=len, reverse=True):

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from optouts.messaging.backends import ProviderMessageNotFound, backend_get
+from optouts.messaging.carrier_codes import carrier_code_reason
 from optouts.messaging.keywords import HELP, START, STOP, keyword_match
 from optouts.messaging.models import (
     InboundAction,
@@ -34,6 +35,7 @@ from optouts.messaging.models import (
 )
 from optouts.services import (
     ConsentResult,
+    Outcome,
     phone_numbers_lock,
     phone_opt_in_by_contact,
     phone_opt_out_by_carrier,
@@ -71,8 +73,24 @@ LATER_STOP = "later_stop"
 NOT_AT_PROVIDER = "not_at_provider"
 
 
-def _keyword_reply(text: str) -> str:
-    return "" if settings.SMS_PROVIDER_REPLIES_TO_KEYWORDS else text
+def keyword_reply_text(template: str) -> str:
+    """A keyword answer with the brand in it: `{brand}` replaced by SMS_BRAND_NAME, else the
+    brand put in front (carriers require the sender's name in every confirmation)."""
+    brand = settings.SMS_BRAND_NAME
+    if "{brand}" in template:
+        return template.replace("{brand}", brand)
+    return f"{brand}: {template}" if brand else template
+
+
+def _keyword_reply(template: str, result: ConsentResult | None = None) -> str:
+    """The confirmation to answer with, or "" for none: none when the provider answers keywords
+    itself, and none for a stop or start that changed nothing (`result` given, outcome
+    already_opted_out / not_opted_out), so a repeated STOP never gets a second confirmation."""
+    if settings.SMS_PROVIDER_REPLIES_TO_KEYWORDS:
+        return ""
+    if result is not None and result.outcome not in (Outcome.OPTED_OUT, Outcome.OPTED_IN):
+        return ""
+    return keyword_reply_text(template)
 
 
 def _provider_view(message_sid: str) -> _ProviderView:
@@ -94,10 +112,13 @@ def inbound_message_receive(
 ) -> InboundResult:
     """Log an inbound SMS once per MessageSid and act on its keyword.
 
-    Stop word: opt out (source contact, channel keyword), always. Start word: opt in as the
-    contact, unless the provider's record contradicts it (see `_start_refusal`). Help word: the
-    help text. A stop word among other words: a possible opt-out for a person to decide. A
-    MessageSid seen before does nothing and answers nothing (`duplicate`).
+    Stop word, or a body that begins with one (keywords.LEADING_STOP_WORDS, kept in the event's
+    details as `leading_stop_word`): opt out (source contact, channel keyword), always. Start
+    word: opt in as the contact, unless the provider's record contradicts it (see
+    `_start_refusal`). The confirmation text goes only with a stop or start that changed the
+    list, so one revocation gets one confirmation. Help word: the help text. A stop word
+    elsewhere among other words: a possible opt-out for a person to decide. A MessageSid seen
+    before does nothing and answers nothing (`duplicate`).
 
     Values are stored cut to their fields; the webhook has already made control characters
     spaces, so every message is recorded, however odd its parts.
@@ -175,8 +196,10 @@ def _inbound_process(
     result: ConsentResult | None = None
     if match.kind == STOP:
         inbound.action = InboundAction.STOP
+        if match.leading_stop_word:
+            details["leading_stop_word"] = match.leading_stop_word
         result = phone_opt_out_by_contact(number=number, details=details)
-        reply = _keyword_reply(settings.SMS_STOP_REPLY)
+        reply = _keyword_reply(settings.SMS_STOP_REPLY, result)
     elif match.kind == START:
         phone_numbers_lock(numbers=[number])
         refusal = _start_refusal(number, provider)
@@ -188,7 +211,7 @@ def _inbound_process(
             return InboundResult(inbound, "")
         inbound.action = InboundAction.START
         result = phone_opt_in_by_contact(number=number, details=details)
-        reply = _keyword_reply(settings.SMS_START_REPLY)
+        reply = _keyword_reply(settings.SMS_START_REPLY, result)
     elif match.kind == HELP:
         inbound.action = InboundAction.HELP
         reply = _keyword_reply(settings.SMS_HELP_REPLY)
@@ -225,7 +248,8 @@ def message_status_record(
 ) -> StatusCallbackEvent:
     """Apply a provider status callback to the message this system sent with that id: update
     it, and for an error code in SMS_SYSTEM_OPT_OUT_ERROR_CODES put its number (the one it was
-    sent to, not the callback's To) on the list (source system, channel carrier).
+    sent to, not the callback's To) on the list (source system, channel carrier), with the
+    code's reason (unreachable, unknown, landline: optouts.messaging.carrier_codes).
 
     A callback for an id this system never sent changes nothing (action "unknown_message"):
     an opt-out must follow from a message we sent, never from a number someone names. Other
@@ -263,6 +287,7 @@ def message_status_record(
                     "message_sid": message_sid,
                     "provider_status": provider_status,
                 },
+                reason=carrier_code_reason(error_code=error_code),
             )
             action, outcome = "system_opt_out", result.outcome
         return StatusCallbackEvent.objects.create(

@@ -191,3 +191,21 @@ def test_site_header_defaults_to_velocify_sms_and_reads_the_environment():
     assert _site_header({}) == "Velocify SMS"
     assert _site_header({"SITE_HEADER": "  "}) == "Velocify SMS"
     assert _site_header({"SITE_HEADER": "Acme Mortgage CRM"}) == "Acme Mortgage CRM"
+
+
+def _brand(env_overrides) -> str:
+    env = dict(env_overrides)
+    for name in ("SITE_HEADER", "SMS_BRAND_NAME"):
+        env.setdefault(name, "")
+    result = _start(
+        {"DEBUG": "true", **env},
+        code="from django.conf import settings; print(settings.SMS_BRAND_NAME)",
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_sms_brand_name_defaults_to_the_site_header_and_reads_the_environment():
+    assert _brand({}) == "Velocify SMS"
+    assert _brand({"SITE_HEADER": "Acme Mortgage CRM"}) == "Acme Mortgage CRM"
+    assert _brand({"SITE_HEADER": "Acme CRM", "SMS_BRAND_NAME": " Acme Loans "}) == "Acme Loans"

@@ -28,6 +28,15 @@ from optouts.messaging.keywords import HELP, START, STOP, keyword_match, keyword
         ("OPT-OUT.", STOP),
         ("alto", STOP),
         ("Alto!", STOP),
+        ("STOP ALL", STOP),
+        ("stop all", STOP),
+        ("Stop-All", STOP),
+        ("REMOVE", STOP),
+        ("remove.", STOP),
+        ("OPTOUT", STOP),
+        ("ARRET", STOP),
+        ("arrêt", STOP),
+        ("Arrêt!", STOP),
         ("start", START),
         ("Yes", START),
         ("UNSTOP", START),
@@ -69,8 +78,17 @@ def test_the_providers_opt_out_type_decides_when_present(body, opt_out_type, kin
         ("please stop texting me", "STOP"),
         ("Can you STOP, thanks", "STOP"),
         ("I want to opt out of this", "OPT OUT"),
-        ("unsubscribe me please", "UNSUBSCRIBE"),
-        ("alto por favor", "ALTO"),
+        ("Hi, unsubscribe me please", "UNSUBSCRIBE"),
+        ("por favor alto", "ALTO"),
+        ("please don't stop", "STOP"),
+        ("can you stop by", "STOP"),
+        ("Cancel my 3pm appointment", "CANCEL"),
+        ("End of the month works", "END"),
+        ("quit texting me", "QUIT"),
+        ("Remove the late fee please", "REMOVE"),
+        ("Stop by the branch at 3?", "STOP"),
+        ("stop in tomorrow?", "STOP"),
+        ("Stop over on Friday", "STOP"),
     ],
 )
 def test_a_stop_word_among_other_words_is_only_a_possible_opt_out(body, word):
@@ -91,3 +109,70 @@ def test_settings_extend_the_word_lists_without_replacing_them(settings):
     assert keyword_match(body="STOP").kind == STOP
     assert keyword_match(body="resume").kind == START
     assert keyword_match(body="support").kind == HELP
+
+
+@pytest.mark.parametrize(
+    ("body", "word"),
+    [
+        ("Stop. Thank you", "STOP"),
+        ("STOP texting me", "STOP"),
+        ("stop!! wrong number", "STOP"),
+        ("...stop please", "STOP"),
+        ("STOPALL thanks", "STOPALL"),
+        ("stop all texts please", "STOP ALL"),
+        ("Stop-all of it", "STOP ALL"),
+        ("unsubscribe please", "UNSUBSCRIBE"),
+        ("Unsubscribe me from this list", "UNSUBSCRIBE"),
+        ("REVOKE my consent", "REVOKE"),
+        ("optout now", "OPTOUT"),
+        ("opt out please", "OPT OUT"),
+        ("Opt-out, thanks", "OPT OUT"),
+        ("OPT-OUT of everything", "OPT OUT"),
+        ("remove me from your list", "REMOVE ME"),
+        ("Remove me", "REMOVE ME"),
+        ("alto por favor", "ALTO"),
+        ("Arrêt s'il vous plaît", "ARRET"),
+        ("ARRET merci", "ARRET"),
+    ],
+)
+def test_a_body_that_begins_with_a_stop_word_is_a_stop(body, word):
+    match = keyword_match(body=body)
+    assert match.kind == STOP
+    assert match.leading_stop_word == word
+    assert match.possible_stop_word == ""
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Stopped by your office today",  # STOPPED is not STOP
+        "Stopping by later",
+        "Unsubscribed already?",
+        "Cancel my 3pm appointment",  # CANCEL, END, QUIT open ordinary sentences
+        "End of the month works",
+        "Quit calling my husband",
+        "Remove the late fee please",  # REMOVE without ME
+        "Stop by the branch at 3?",  # visits
+        "stop in tomorrow?",
+        "Stop over on Friday",
+        "Optional: call me",
+        "Starting Monday I can talk",
+    ],
+)
+def test_a_body_that_only_looks_like_it_begins_with_a_stop_word_is_not_a_stop(body):
+    assert keyword_match(body=body).kind is None
+
+
+def test_the_leading_word_is_read_after_an_exact_keyword_so_a_keyword_alone_has_none():
+    assert keyword_match(body="STOP").leading_stop_word == ""
+    assert keyword_match(body="remove").leading_stop_word == ""
+    # The provider's own reading still decides first.
+    match = keyword_match(body="STOP texting me", opt_out_type="START")
+    assert (match.kind, match.leading_stop_word) == (START, "")
+
+
+def test_settings_do_not_extend_the_leading_stop_words(settings):
+    settings.SMS_STOP_KEYWORDS = ["basta"]
+    match = keyword_match(body="basta ya por favor")
+    assert match.kind is None
+    assert match.possible_stop_word == "BASTA"

@@ -46,7 +46,7 @@ def test_a_stop_word_opts_the_number_out_as_the_contact_and_confirms_once(text_i
     assert event.details["text"] == body
     assert event.details["message_sid"] == SID_STOP
     assert reply.count("<Message>") == 1
-    assert settings.SMS_STOP_REPLY in reply
+    assert settings.SMS_STOP_REPLY.replace("{brand}", settings.SMS_BRAND_NAME) in reply
     assert InboundMessage.objects.get(message_sid=SID_STOP).action == InboundAction.STOP
 
 
@@ -69,7 +69,7 @@ def test_a_start_word_opts_the_number_back_in_from_any_source(text_in, settings,
     given_opt_out(number=NUMBER, source=source, channel=Channel.UI)
     reply = text_in("Start")
     assert _source() is None
-    assert settings.SMS_START_REPLY in reply
+    assert settings.SMS_START_REPLY.replace("{brand}", settings.SMS_BRAND_NAME) in reply
     event = ConsentEvent.objects.filter(phone_number=NUMBER).order_by("-id").first()
     assert event.action == ConsentEvent.Action.OPT_IN
     assert event.channel == Channel.KEYWORD
