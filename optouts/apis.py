@@ -19,7 +19,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from optouts.models import Channel, EventAction, Source
+from optouts.models import CarrierReason, Channel, EventAction, Source
 from optouts.permissions import CanOptIn, CanOptOut, IsAdminForOptOutReport
 from optouts.selectors import optout_list, phone_history, phone_status
 from optouts.services import (
@@ -280,6 +280,12 @@ class OptInApi(APIView):
 
 
 # --- GET /api/v1/sms/phone-numbers/<number>/ --------------------------------------------------
+REASON_HELP = (
+    "For a `system` opt-out, what the carrier reported: `unreachable`, `unknown` or `landline`; "
+    "null for a carrier-side STOP (error 21610) and for every other source."
+)
+
+
 class ConsentEventOutputSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=EventAction.choices)
     source = serializers.SerializerMethodField()
@@ -320,6 +326,9 @@ class PhoneNumberApi(APIView):
         phone_number = serializers.CharField(help_text="E.164.")
         sms_opted_out = serializers.BooleanField()
         source = serializers.ChoiceField(choices=Source.choices, allow_null=True)
+        reason = serializers.ChoiceField(
+            choices=CarrierReason.choices, allow_null=True, help_text=REASON_HELP
+        )
         opted_out_at = serializers.DateTimeField(allow_null=True)
         can_opt_in = serializers.BooleanField(
             help_text="Whether an admin could opt it in now (agent opt-outs only)."
@@ -351,6 +360,7 @@ class PhoneNumberApi(APIView):
             "phone_number": status.phone_number,
             "sms_opted_out": status.sms_opted_out,
             "source": status.source,
+            "reason": (status.optout.reason or None) if status.optout else None,
             "opted_out_at": status.opted_out_at,
             "can_opt_in": status.can_opt_in,
             "history": history,
@@ -369,6 +379,7 @@ class OptOutListApi(generics.ListAPIView):
     class OptOutListOutputSerializer(serializers.Serializer):
         phone_number = serializers.CharField()
         source = serializers.ChoiceField(choices=Source.choices)
+        reason = serializers.SerializerMethodField(help_text=REASON_HELP)
         channel = serializers.ChoiceField(choices=Channel.choices)
         opted_out_at = serializers.DateTimeField()
         actor = serializers.SerializerMethodField()
@@ -379,6 +390,12 @@ class OptOutListApi(generics.ListAPIView):
         @extend_schema_field(OpenApiTypes.STR)
         def get_actor(self, row) -> str | None:
             return row.actor_label or None
+
+        @extend_schema_field(
+            serializers.ChoiceField(choices=CarrierReason.choices, allow_null=True)
+        )
+        def get_reason(self, row) -> str | None:
+            return row.reason or None
 
         def get_can_opt_in(self, row) -> bool:
             return admin_may_opt_in(source=row.source)

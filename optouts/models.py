@@ -28,6 +28,16 @@ class Channel(models.TextChoices):
     CARRIER = "carrier", "Carrier / provider"
 
 
+class CarrierReason(models.TextChoices):
+    """Why the carrier or provider reported a number (system opt-outs only; blank for the rest,
+    and for a plain carrier-side opt-out such as Twilio's 21610). The codes that map to each are
+    in optouts/messaging/carrier_codes.py."""
+
+    UNREACHABLE = "unreachable", "unreachable"
+    UNKNOWN = "unknown", "unknown number"
+    LANDLINE = "landline", "landline"
+
+
 class OptOut(models.Model):
     """The opt-out list: one row per number; a number absent from it is opted in."""
 
@@ -44,6 +54,11 @@ class OptOut(models.Model):
     lead_id = models.BigIntegerField("lead id", null=True, blank=True)
     lead_label = models.TextField("lead", blank=True, default="", db_default="")
     note = models.TextField(blank=True)
+    # What the carrier said about a system opt-out, so an admin can tell "revoked" from
+    # "unreachable"; db_default for raw inserts that leave it out.
+    reason = models.CharField(
+        max_length=20, choices=CarrierReason.choices, blank=True, default="", db_default=""
+    )
 
     class Meta:
         ordering = ["-opted_out_at", "-id"]
@@ -54,6 +69,11 @@ class OptOut(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(channel__in=Channel.values), name="optout_channel_valid"
+            ),
+            # A reason only on a system row: a contact's STOP over a "landline" row clears it.
+            models.CheckConstraint(
+                condition=Q(reason="") | Q(source=Source.SYSTEM, reason__in=CarrierReason.values),
+                name="optout_reason_valid",
             ),
         ]
         indexes = [
@@ -75,6 +95,21 @@ class OptOut(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone_number} ({self.get_source_display()})"
+
+    @property
+    def source_label(self) -> str:
+        """The source in words, with the carrier's reason when there is one: "System · landline"."""
+        return source_label(source=self.source, reason=self.reason)
+
+
+def source_label(*, source: str, reason: str = "") -> str:
+    """ "Agent", "Contact", "System", or "System · landline" when the carrier gave a reason."""
+    label = Source(source).label if source in Source.values else source
+    if reason:
+        label = (
+            f"{label} · {CarrierReason(reason).label if reason in CarrierReason.values else reason}"
+        )
+    return label
 
 
 class EventAction(models.TextChoices):

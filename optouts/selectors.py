@@ -133,7 +133,16 @@ def optout_filterset(*, data=None):
     return OptOutFilter(data if data is not None else {}, queryset=optout_list())
 
 
-REPORT_FIELDS = ("id", "phone_number", "source", "channel", "opted_out_at", "actor_label", "note")
+REPORT_FIELDS = (
+    "id",
+    "phone_number",
+    "source",
+    "reason",
+    "channel",
+    "opted_out_at",
+    "actor_label",
+    "note",
+)
 
 
 def optout_report_page(*, queryset: QuerySet[OptOut], page: int, per_page: int):
@@ -194,7 +203,7 @@ def optout_export_rows(*, queryset: QuerySet[OptOut], chunk_size: int = 2000):
     never sit in memory; the leads of each chunk are read with one query per chunk.
     """
     rows = queryset.values_list(
-        "phone_number", "source", "channel", "opted_out_at", "actor_label", "note"
+        "phone_number", "source", "reason", "channel", "opted_out_at", "actor_label", "note"
     ).iterator(chunk_size=chunk_size)
     chunk: list[tuple] = []
     for row in rows:
@@ -208,9 +217,9 @@ def optout_export_rows(*, queryset: QuerySet[OptOut], chunk_size: int = 2000):
 
 def _export_chunk(chunk: list[tuple]):
     carriers = lead_refs_by_number(numbers=[row[0] for row in chunk])
-    for number, source, channel, opted_out_at, actor_label, note in chunk:
+    for number, source, reason, channel, opted_out_at, actor_label, note in chunk:
         leads = carriers.get(number, [])
-        yield number, source, channel, opted_out_at, actor_label, note, leads
+        yield number, source, reason, channel, opted_out_at, actor_label, note, leads
 
 
 def phones_status(*, numbers: Iterable[str]) -> dict[str, PhoneStatus]:

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from optouts.charts import chart_frame, optouts_chart_svg
 from optouts.filters import ALL_TIME, site_timezone, site_today
 from optouts.forms import OptOutImportForm
-from optouts.models import Channel, Source
+from optouts.models import Channel, Source, source_label
 from optouts.permissions import user_can_opt_in, user_can_opt_out, user_can_view_report
 from optouts.selectors import (
     lead_refs_by_number,
@@ -52,7 +52,6 @@ from velocify_sms.phones import InvalidPhoneNumber, phone_format_national, phone
 from velocify_sms.text import count_of
 
 PER_PAGE = 50
-SOURCE_LABELS = dict(Source.choices)
 CHANNEL_LABELS = dict(Channel.choices)
 
 
@@ -128,7 +127,7 @@ def _row(row: dict) -> dict:
         "number": row["phone_number"],
         "national": phone_format_national(row["phone_number"]),
         "source": source,
-        "source_label": SOURCE_LABELS.get(source, source),
+        "source_label": source_label(source=source, reason=row["reason"]),
         "opted_out_at": row["opted_out_at"],
         "by_whom": by_whom(source=source, actor_label=row["actor_label"]),
         "channel": CHANNEL_LABELS.get(row["channel"], row["channel"]),
@@ -421,11 +420,11 @@ def export_view(request, *, site):
     found = found if first is None else chain([first], found)
 
     def rows():
-        for number, source, channel, at, actor_label, note, leads in found:
+        for number, source, reason, channel, at, actor_label, note, leads in found:
             yield (
                 number,
                 phone_format_national(number),
-                SOURCE_LABELS.get(source, source),
+                source_label(source=source, reason=reason),
                 timezone.localtime(at, tz).isoformat(),
                 by_whom(source=source, actor_label=actor_label),
                 CHANNEL_LABELS.get(channel, channel),

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from optouts.lead_directory import lead_directory
-from optouts.models import Channel, ConsentEvent, OptOut, Source
+from optouts.models import CarrierReason, Channel, ConsentEvent, OptOut, Source
 from optouts.permissions import user_can_opt_in, user_can_opt_out
 from optouts.services.chain import consent_events_insert
 from optouts.services.locks import phone_numbers_lock
@@ -78,6 +78,8 @@ class _Request:
     lead: object = None
     note: str = ""
     details: dict = field(default_factory=dict)
+    # The carrier's reason for a system opt-out (OptOut.reason); "" for every other request.
+    reason: str = ""
     # {lead id: label} for the ids of an import's `lead_of`, read once before any lock is taken.
     lead_labels: Mapping[int, str] = field(default_factory=dict)
 
@@ -171,6 +173,7 @@ def _opt_out_locked(
             lead_id=lead_id,
             lead_label=lead_label,
             note=note,
+            reason=request.reason,
         )
         if row is None:
             to_create.append(OptOut(phone_number=number, **fields))
@@ -209,6 +212,7 @@ def _opt_out_locked(
                 "lead_id",
                 "lead_label",
                 "note",
+                "reason",
             ],
         )
     consent_events_insert(events=events)
@@ -361,13 +365,21 @@ def phone_opt_out_by_contact(*, number: str, details: dict | None = None) -> Con
 
 
 def phone_opt_out_by_carrier(
-    *, number: str, lead=None, details: dict | None = None
+    *, number: str, lead=None, details: dict | None = None, reason: str = ""
 ) -> ConsentResult:
     """The carrier or provider reported the number opted out or unreachable: source system.
 
     Upgrades an agent opt-out, never downgrades a contact one; an admin cannot undo it.
+    `reason` (a CarrierReason: unreachable, unknown, landline; "" for a plain opt-out) is kept
+    on the list row and in the event's details as `reason`. A number already opted out by the
+    system keeps the reason it was first reported with (nothing changes, no event).
     """
-    request = _Request(channel=Channel.CARRIER, lead=lead, details=details or {})
+    if reason and reason not in CarrierReason.values:
+        raise ValueError(f"{reason!r} is not a carrier reason.")
+    details = dict(details or {})
+    if reason:
+        details["reason"] = reason
+    request = _Request(channel=Channel.CARRIER, lead=lead, details=details, reason=reason)
     (result,) = _opt_out(_unique_numbers([number]), Source.SYSTEM, request)
     return result
 

@@ -34,6 +34,7 @@ def test_a_number_never_opted_out_is_opted_in_with_no_history(agent_api):
         "phone_number": NUMBER,
         "sms_opted_out": False,
         "source": None,
+        "reason": None,
         "opted_out_at": None,
         "can_opt_in": False,
         "history": [],
