@@ -44,7 +44,7 @@ def test_stop_then_start_opt_the_number_out_and_back_in_through_the_signed_webho
     out = _simulate("--from", "(415) 555-0123", "--body", "STOP")
 
     assert OptOut.objects.get(phone_number=NUMBER).source == Source.CONTACT
-    assert "Reply START to resubscribe" in out
+    assert "Reply START to opt back in" in out
     assert f"{NUMBER} is now opted out (source contact)." in out
 
     out = _simulate("--from", NUMBER, "--body", "START")
@@ -121,5 +121,5 @@ def test_it_posts_to_a_running_server_signed_for_that_server(live_server, settin
 
     out = _simulate("--from", NUMBER, "--body", "STOP", "--server", live_server.url)
 
-    assert "Reply to the contact: You have been unsubscribed" in out
+    assert f"Reply to the contact: {settings.SMS_BRAND_NAME}: You are unsubscribed" in out
     assert OptOut.objects.get(phone_number=NUMBER).source == Source.CONTACT
