@@ -208,6 +208,7 @@ SPECTACULAR_SETTINGS = {
         "SourceEnum": "optouts.models.Source",
         "ChannelEnum": "optouts.models.Channel",
         "ConsentActionEnum": "optouts.models.EventAction",
+        "CarrierReasonEnum": "optouts.models.CarrierReason",
         "LeadStatusEnum": "leads.models.LeadStatus",
         "PhoneKindEnum": "leads.models.PhoneKind",
     },
