@@ -66,7 +66,7 @@ test: $(STAMP) .env lint migrations-check check
 # per-number lock, then once without it, where every deterministic one must fail (the meta-test
 # runs them in a child pytest with VELOCIFY_TEST_LOCKS=off). docs/decisions.md says what each proves.
 RACE_TESTS := tests/optouts/test_services_race.py tests/optouts/messaging/test_send_race.py \
-  tests/optouts/messaging/test_policy_race.py
+  tests/optouts/messaging/test_policy_race.py tests/optouts/messaging/test_deadline_race.py
 RACE_RUNS ?= 20
 race-check: $(STAMP)
 	@case "$${DATABASE_URL:-}" in postgres*) ;; \
