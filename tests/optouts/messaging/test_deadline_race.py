@@ -53,26 +53,32 @@ def _overdue(number: str, sid: str) -> int:
     return item.pk
 
 
+def _waits_for_a_lock(worker) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted", [worker.pid])
+        return bool(cursor.fetchone()[0])
+
+
 def _wait_until_waiting_for_a_row(worker) -> None:
     """Return once `worker`'s backend waits for any lock (here: the item's row)."""
     deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted", [worker.pid]
-            )
-            if cursor.fetchone()[0]:
-                return
+    while not _waits_for_a_lock(worker):
         if worker.done.is_set():
             pytest.fail(f"{worker.name} finished without waiting for the item: {worker.result!r}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"{worker.name} did not wait for the item in time")
         time.sleep(0.005)
-    pytest.fail(f"{worker.name} did not wait for the item in time")
 
 
 def _finishes_while_held(worker) -> None:
-    assert worker.done.wait(WAIT_SECONDS / 2), (
-        f"{worker.name} waited for an item another transaction holds (no SKIP LOCKED)"
-    )
+    """`worker` finishes without ever waiting for a lock another transaction holds."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not worker.done.is_set():
+        if _waits_for_a_lock(worker):
+            pytest.fail(f"{worker.name} waits for a lock another transaction holds")
+        if time.monotonic() > deadline:
+            pytest.fail(f"{worker.name} did not finish in time")
+        time.sleep(0.005)
 
 
 def test_two_sweeps_at_once_apply_each_item_once_and_the_second_does_not_wait(interleaving):
