@@ -6,8 +6,9 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+DEADLINES_EVERY ?= 60
 
-.PHONY: run serve worker migrate test lint format migrations-check check race-check bench soak clean
+.PHONY: run serve worker deadlines migrate test lint format migrations-check check race-check bench soak clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,8 +27,9 @@ venv: $(STAMP) .env
 	@mv $@.tmp $@
 	@echo "Wrote $@: DEBUG=true, a generated SECRET_KEY and webhook token (development only)."
 
-# The web server and one task worker (lead imports run in it) together; Ctrl-C stops both.
-# A background job of a script ignores SIGINT, hence the trap that stops the worker with TERM.
+# The web server, one task worker (lead imports run in it) and the revocation deadline sweep
+# together; Ctrl-C stops all three. A background job of a script ignores SIGINT, hence the trap
+# that stops the others with TERM.
 run: $(STAMP) .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
@@ -37,7 +39,8 @@ run: $(STAMP) .env
 	  set -- $(PY) manage.py db_worker --no-reload --interval 1; \
 	fi; \
 	"$$@" & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py sms_revocation_deadlines --every $(DEADLINES_EVERY) & deadlines=$$!; \
+	trap 'kill $$worker $$deadlines 2>/dev/null; wait $$worker $$deadlines 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # lint-imports: the layering contracts in pyproject.toml ([tool.importlinter]).
@@ -63,7 +66,7 @@ test: $(STAMP) .env lint migrations-check check
 # per-number lock, then once without it, where every deterministic one must fail (the meta-test
 # runs them in a child pytest with VELOCIFY_TEST_LOCKS=off). docs/decisions.md says what each proves.
 RACE_TESTS := tests/optouts/test_services_race.py tests/optouts/messaging/test_send_race.py \
-  tests/optouts/messaging/test_policy_race.py
+  tests/optouts/messaging/test_policy_race.py tests/optouts/messaging/test_deadline_race.py
 RACE_RUNS ?= 20
 race-check: $(STAMP)
 	@case "$${DATABASE_URL:-}" in postgres*) ;; \
@@ -98,6 +101,11 @@ worker: $(STAMP)
 	else \
 	  exec $(PY) manage.py db_worker --no-reload --interval 1; \
 	fi
+
+# The revocation deadline sweep (docs/operations.md): possible opt-outs nobody decided by their
+# deadline become the contact's opt-out. Every DEADLINES_EVERY seconds; one or more per deploy.
+deadlines: $(STAMP)
+	exec $(PY) manage.py sms_revocation_deadlines --every $(DEADLINES_EVERY)
 
 # Every benchmark under bench/ (each rewrites its own section of docs/benchmarks.md), then the
 # machine line and date at the top. SOAK_SECONDS bounds the load/soak/fault run (bench/soak.py).

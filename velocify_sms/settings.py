@@ -314,6 +314,21 @@ SMS_QUIET_HOURS_ACTION = env_choice("SMS_QUIET_HOURS_ACTION", "hold", {"hold", "
 # At most this many messages to one number in 24 hours, for every number (0: no cap beyond the
 # state rows). It can only add a cap or lower one: a state's cap still applies when it is lower.
 SMS_FREQUENCY_CAP = env_int("SMS_FREQUENCY_CAP", 0, minimum=0)
+# A text that may revoke consent (a stop word among other words) waits in the possible-opt-out
+# inbox for a person; undecided by the end of this many business days after receipt (weekends and
+# US federal holidays do not count; days end at midnight in TIME_ZONE), the worker applies it as
+# the contact's opt-out (optouts.messaging.deadlines). The FCC gives 10 business days to honour a
+# revocation (47 CFR 64.1200(a)(10), 2024 order FCC 24-24): a setting may shorten it, never more.
+SMS_REVOCATION_DEADLINE_MAX_BUSINESS_DAYS = 10
+SMS_REVOCATION_DEADLINE_BUSINESS_DAYS = env_int(
+    "SMS_REVOCATION_DEADLINE_BUSINESS_DAYS", SMS_REVOCATION_DEADLINE_MAX_BUSINESS_DAYS, minimum=1
+)
+if SMS_REVOCATION_DEADLINE_BUSINESS_DAYS > SMS_REVOCATION_DEADLINE_MAX_BUSINESS_DAYS:
+    raise ImproperlyConfigured(
+        f"SMS_REVOCATION_DEADLINE_BUSINESS_DAYS={SMS_REVOCATION_DEADLINE_BUSINESS_DAYS} is above "
+        f"{SMS_REVOCATION_DEADLINE_MAX_BUSINESS_DAYS}: a revocation must be honoured within "
+        f"{SMS_REVOCATION_DEADLINE_MAX_BUSINESS_DAYS} business days (FCC, 47 CFR 64.1200(a)(10))."
+    )
 
 # --- Production shape (issue 8) -----------------------------------------------------------------
 # Every value below is an environment variable (docs/operations.md). The defaults are the safe

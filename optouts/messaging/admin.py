@@ -9,6 +9,7 @@ page (velocify_sms.phones.phone_display, velocify_sms.dates.datetime_display).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import wraps
 
 from django.contrib import admin
@@ -18,12 +19,15 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from django.utils.timesince import timesince
 
 from optouts.display import SMS_STATUS_CSS, sms_status_html
 from optouts.lead_directory import lead_directory
 from optouts.messaging import views
+from optouts.messaging.deadlines import business_days_between, revocation_deadline
 from optouts.messaging.models import (
     InboundMessage,
     OutboundMessage,
@@ -201,6 +205,8 @@ class PossibleOptOutAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
 
     list_display = [
         "received",
+        "age",
+        "deadline",
         "number",
         "message",
         "matched_word",
@@ -235,6 +241,27 @@ class PossibleOptOutAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
     def received(self, obj):
         return datetime_display(obj.created_at)
 
+    @admin.display(description="age", ordering="created_at")
+    def age(self, obj):
+        now = timezone.now()
+        days = business_days_between(start=obj.created_at, end=now)
+        unit = "business day" if days == 1 else "business days"
+        return f"{timesince(obj.created_at, now, depth=1)} ({days} {unit})"
+
+    @admin.display(description="deadline", ordering="created_at")
+    def deadline(self, obj):
+        """The revocation deadline of an open item: the end of its last business day."""
+        if obj.status != PossibleOptOutStatus.OPEN:
+            return "-"
+        deadline = revocation_deadline(received_at=obj.created_at)
+        text = f"end of {(deadline - timedelta(days=1)):%a %Y-%m-%d}"
+        if timezone.now() < deadline:
+            return text
+        return format_html(
+            '<strong class="sms-deadline-overdue">{}: overdue, the worker applies it</strong>',
+            text,
+        )
+
     @admin.display(description="number", ordering="phone_number")
     def number(self, obj):
         return phone_display(obj.phone_number)
@@ -251,6 +278,10 @@ class PossibleOptOutAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
 
     @admin.display(description="decide")
     def decide(self, obj):
+        if obj.resolved_by_system and obj.status == PossibleOptOutStatus.OPTED_OUT:
+            return "Opted out by the system at the deadline"
+        if obj.resolved_by_system:
+            return "Dismissed by the system: the contact texted a start word later"
         if obj.status != PossibleOptOutStatus.OPEN:
             who = obj.resolved_by or "someone"
             return f"{obj.get_status_display()} by {who}"

@@ -180,6 +180,10 @@ class PossibleOptOut(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Decided by the deadline sweep, not a person: opted out when the revocation deadline passed,
+    # or dismissed because the contact texted a start word after it (optouts.messaging.deadlines).
+    # db_default: a process still on the previous release (during a deploy) writes none.
+    resolved_by_system = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -188,6 +192,10 @@ class PossibleOptOut(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=PossibleOptOutStatus.values),
                 name="sms_possible_optout_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_by_system=False) | Q(resolved_by__isnull=True),
+                name="sms_possible_optout_one_decider",
             ),
         ]
         indexes = [models.Index(fields=["status", "created_at"], name="sms_possible_status_idx")]

@@ -1,4 +1,4 @@
-"""Writes of the SMS channel: the guarded send and the possible-opt-out inbox.
+"""Writes of the SMS channel: the guarded send, the possible-opt-out inbox and its deadline.
 
 Inbound keywords and status callbacks live in optouts.messaging.provider_callbacks and are
 re-exported here, so callers import every messaging service from this module.
@@ -14,6 +14,8 @@ and frequency caps, optouts.messaging.policy) is checked in the same transaction
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -21,7 +23,10 @@ from django.utils import timezone
 
 from optouts.lead_directory import lead_location
 from optouts.messaging.backends import ProviderError, backend_get
+from optouts.messaging.deadlines import revocation_deadline, revocation_overdue_before
 from optouts.messaging.models import (
+    InboundAction,
+    InboundMessage,
     MessageStatus,
     OutboundMessage,
     PossibleOptOut,
@@ -45,6 +50,7 @@ from optouts.services import (
     ConsentResult,
     phone_numbers_lock,
     phone_opt_out_by_carrier,
+    phone_opt_out_by_contact_at_deadline,
     phones_opt_out_by_staff,
 )
 from velocify_sms.phones import phone_normalize
@@ -302,3 +308,91 @@ def possible_opt_out_dismiss(*, item_id: int, actor) -> PossibleOptOut:
         item.resolved_by = actor
         item.save(update_fields=["status", "resolved_at", "resolved_by"])
     return item
+
+
+# --- The revocation deadline ---------------------------------------------------------------------
+
+
+@dataclass
+class DeadlineSweep:
+    """What one sweep did, by inbox item id."""
+
+    applied: list[int] = field(default_factory=list)  # opted out at the deadline
+    superseded: list[int] = field(default_factory=list)  # dismissed: a start word came later
+    failed: list[int] = field(default_factory=list)  # left open (logged); the next sweep retries
+
+
+def _next_overdue_locked(overdue_before: datetime, failed: list[int]) -> PossibleOptOut | None:
+    # SKIP LOCKED: an item another sweep is applying, or an agent is deciding, is theirs; this
+    # sweep takes the next one instead of queueing behind it (and finds it decided later).
+    return (
+        PossibleOptOut.objects.select_for_update(skip_locked=True)
+        .filter(status=PossibleOptOutStatus.OPEN, created_at__lt=overdue_before)
+        .exclude(pk__in=failed)
+        .order_by("created_at", "pk")
+        .first()
+    )
+
+
+def _decide_at_deadline(item: PossibleOptOut) -> str:
+    number = item.phone_number
+    # The number's lock before reading its inbound texts: a start word being received now is
+    # either committed (and seen here) or waits, and is applied after this opt-out. Without it,
+    # the start word could commit unseen between the read and the opt-out, and the number would
+    # end opted out although the contact's last word was START.
+    phone_numbers_lock(numbers=[number])
+    later_start = InboundMessage.objects.filter(
+        phone_number=number, action=InboundAction.START, received_at__gt=item.created_at
+    ).exists()
+    if later_start:
+        item.status = PossibleOptOutStatus.DISMISSED
+    else:
+        inbound = item.inbound
+        phone_opt_out_by_contact_at_deadline(
+            number=number,
+            deadline=revocation_deadline(received_at=item.created_at),
+            details={
+                "text": inbound.body,
+                "message_sid": inbound.message_sid,
+                "possible_opt_out": item.pk,
+            },
+        )
+        item.status = PossibleOptOutStatus.OPTED_OUT
+    item.resolved_at = timezone.now()
+    item.resolved_by = None
+    item.resolved_by_system = True
+    item.save(update_fields=["status", "resolved_at", "resolved_by", "resolved_by_system"])
+    return item.status
+
+
+def possible_opt_outs_apply_overdue(*, now: datetime | None = None) -> DeadlineSweep:
+    """Apply every possible opt-out still open after its revocation deadline as the contact's
+    opt-out (phone_opt_out_by_contact_at_deadline), and mark it decided by the system.
+
+    One transaction per item, so one failing item (logged, left open for the next sweep) does
+    not hold back the rest. Safe with several sweeps at once: each item is taken with
+    `FOR UPDATE SKIP LOCKED` and applied once; an item an agent is deciding at that moment is
+    skipped and stays the agent's. A start word received from the number after the flagged
+    text is the contact's last word: the item is dismissed by the system, consent unchanged.
+    """
+    overdue_before = revocation_overdue_before(now=now or timezone.now())
+    sweep = DeadlineSweep()
+    while True:
+        item_id = None
+        try:
+            with transaction.atomic():
+                item = _next_overdue_locked(overdue_before, sweep.failed)
+                if item is None:
+                    return sweep
+                item_id = item.pk
+                decided = _decide_at_deadline(item)
+        except Exception:
+            if item_id is None:
+                raise  # the database itself failed: nothing to skip
+            logger.exception("Possible opt-out %s: not applied at its deadline", item_id)
+            sweep.failed.append(item_id)
+            continue
+        if decided == PossibleOptOutStatus.OPTED_OUT:
+            sweep.applied.append(item_id)
+        else:
+            sweep.superseded.append(item_id)

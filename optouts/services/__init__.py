@@ -14,6 +14,7 @@ from optouts.services.consent import (
     phone_opt_in_by_contact,
     phone_opt_out_by_carrier,
     phone_opt_out_by_contact,
+    phone_opt_out_by_contact_at_deadline,
     phones_opt_in_by_admin,
     phones_opt_out_by_staff,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "phone_opt_in_by_contact",
     "phone_opt_out_by_carrier",
     "phone_opt_out_by_contact",
+    "phone_opt_out_by_contact_at_deadline",
     "phones_opt_in_by_admin",
     "phones_opt_out_by_staff",
     "refusal_sentence",

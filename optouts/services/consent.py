@@ -364,6 +364,24 @@ def phone_opt_out_by_contact(*, number: str, details: dict | None = None) -> Con
     return result
 
 
+def phone_opt_out_by_contact_at_deadline(
+    *, number: str, deadline, details: dict | None = None
+) -> ConsentResult:
+    """A text from the contact that may revoke consent was not decided by its revocation
+    deadline (optouts.messaging.deadlines): the system applies it as the contact's opt-out.
+
+    Source contact, channel keyword (the contact's own words, by SMS), no user; the event says it
+    was applied at the deadline, and when that was. Call it with the number's lock held when the
+    decision to apply read anything about the number (a later start word).
+    """
+    details = {**(details or {}), "applied": "at_revocation_deadline"}
+    details["deadline"] = deadline.isoformat()
+    note = "Not decided by its revocation deadline: applied as the contact's opt-out."
+    request = _Request(channel=Channel.KEYWORD, note=note, details=details)
+    (result,) = _opt_out(_unique_numbers([number]), Source.CONTACT, request)
+    return result
+
+
 def phone_opt_out_by_carrier(
     *, number: str, lead=None, details: dict | None = None, reason: str = ""
 ) -> ConsentResult:

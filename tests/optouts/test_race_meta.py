@@ -22,14 +22,14 @@ from django.db import connection
 
 from tests.optouts import test_services_race
 from tests.optouts.interleaving import LOCK_PHRASE
-from tests.optouts.messaging import test_policy_race, test_send_race
+from tests.optouts.messaging import test_deadline_race, test_policy_race, test_send_race
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql" or not os.environ.get("DATABASE_URL"),
     reason="the race tests run on PostgreSQL only",
 )
 
-RACE_MODULES = [test_services_race, test_send_race, test_policy_race]
+RACE_MODULES = [test_services_race, test_send_race, test_policy_race, test_deadline_race]
 
 
 def _interleaving_tests() -> set[str]:
