@@ -103,7 +103,10 @@ WSGI_APPLICATION = "velocify_sms.wsgi.application"
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
+        # Kept for 60 s, not opened per request: a new PostgreSQL connection (a forked backend,
+        # authentication, session set-up) cost more than the whole of a simple API request
+        # under load (docs/benchmarks.md, REST API). 0 opens one per request.
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
         # A restarted database leaves dead pooled connections; check them at each request's start.
         conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
     )
