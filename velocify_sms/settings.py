@@ -189,6 +189,15 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["velocify_sms.parsers.JSONParser"]
 # JSON answers only: DRF's browsable HTML renderer is off (docs/decisions.md); /api/docs/ is the
 # API's page for people. A client that accepts no JSON gets 406 `not_acceptable`.
 REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
+# Seconds a token's user and permissions stay in the cache (apitokens/authentication.py): every
+# change to tokens, users, groups or permissions made through Django invalidates them at once,
+# this bounds anything else (raw SQL). Only with a shared cache (Redis) by default: with local
+# memory another process would not see the invalidation. 0: looked up on every request.
+API_AUTH_CACHE_SECONDS = env_int(
+    "API_AUTH_CACHE_SECONDS",
+    60 if CACHES["default"]["BACKEND"].endswith("RedisCache") else 0,
+    minimum=0,
+)
 # Requests with refused or no credentials, per client address, counted by
 # velocify_sms.throttling.ApiFailedAuthThrottleMiddleware (DRF's throttles run after
 # authentication, so they never see a bad token).
