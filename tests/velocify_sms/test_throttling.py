@@ -108,7 +108,7 @@ def redis_cache(settings):
     except redis.RedisError:
         pytest.skip("no Redis on 127.0.0.1:6379")
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        "default": {"BACKEND": "velocify_sms.redis_cache.RedisCache", "LOCATION": url}
     }
     from django.core.cache import cache
 
