@@ -61,7 +61,11 @@ class ApiTokenAuthentication(authentication.TokenAuthentication):
             if entry is not None and entry[0] == generation:
                 return entry[1].user, entry[1]
         try:
-            token = ApiToken.objects.select_related("user").get(digest=digest)
+            # Without the password hash: the user may be stored in the cache, and the API
+            # never reads it (an access would load it from the database).
+            token = (
+                ApiToken.objects.select_related("user").defer("user__password").get(digest=digest)
+            )
         except ApiToken.DoesNotExist:
             raise exceptions.AuthenticationFailed("Invalid token.") from None
         if not token.user.is_active:

@@ -146,3 +146,18 @@ def test_without_a_shared_cache_every_request_looks_the_token_up(agent_user, set
     _auth_queries(client)
 
     assert len(_auth_queries(client)) == 3
+
+
+def test_the_cached_entry_holds_no_password_hash(agent_user, cached):
+    import pickle
+
+    from django.core.cache import cache
+
+    from apitokens.authentication import _entry_key
+
+    _, key = api_token_create(user=agent_user)
+    _client(key).get(ME)
+
+    entry = cache.get(_entry_key(hashlib.sha256(key.encode()).hexdigest()))
+    assert entry is not None
+    assert agent_user.password.encode() not in pickle.dumps(entry)
