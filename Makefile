@@ -85,14 +85,12 @@ race-check: $(STAMP)
 migrate: $(STAMP)
 	$(PY) manage.py migrate --noinput
 
-# gunicorn on $(HOST):$(PORT); WEB_CONCURRENCY processes (default 3) with GUNICORN_THREADS each.
-# The database is DATABASE_URL, the cache CACHE_URL (Redis); no state lives in a process.
+# gunicorn on $(HOST):$(PORT) with gunicorn.conf.py (WEB_CONCURRENCY processes, GUNICORN_THREADS
+# each; bench/api.py starts the same). The database is DATABASE_URL, the cache CACHE_URL (Redis);
+# no state lives in a process.
 serve: $(STAMP)
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	exec $(BIN)/gunicorn velocify_sms.wsgi:application --bind $(HOST):$(PORT) \
-	  --workers $${WEB_CONCURRENCY:-3} --threads $${GUNICORN_THREADS:-1} \
-	  --timeout $${GUNICORN_TIMEOUT:-60} --graceful-timeout 30 --max-requests 5000 \
-	  --max-requests-jitter 500 --access-logfile - --error-logfile -
+	HOST=$(HOST) PORT=$(PORT) exec $(BIN)/gunicorn velocify_sms.wsgi:application --config gunicorn.conf.py
 
 # One task worker; run as many as needed, on as many machines (TASKS_BACKEND picks the kind).
 worker: $(STAMP)
@@ -107,8 +105,9 @@ worker: $(STAMP)
 deadlines: $(STAMP)
 	exec $(PY) manage.py sms_revocation_deadlines --every $(DEADLINES_EVERY)
 
-# Every benchmark under bench/ (each rewrites its own section of docs/benchmarks.md), then the
-# machine line and date at the top. SOAK_SECONDS bounds the load/soak/fault run (bench/soak.py).
+# Every benchmark under bench/ (each rewrites its own section of docs/benchmarks.md), then one
+# table of every target (figure, before, floor, ratio, met) with the machine, printed and written
+# at the top. The load/soak/fault run (bench/soak.py) only with BENCH_SOAK=1; SOAK_SECONDS bounds it.
 bench: $(STAMP) .env
 	$(PY) bench/run_all.py
 

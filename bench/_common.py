@@ -2,10 +2,13 @@
 
 Each benchmark prints its figures and writes its own section of docs/benchmarks.md (between
 `<!-- bench:NAME -->` markers), so `make bench` can rerun all of them and rewrite the file.
+Each also calls `result_record` once per target it checks: bench/run_all.py collects those
+lines from its children and prints one table of every target at the end.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
@@ -70,7 +73,57 @@ def timed(fn, *, repeat: int = 5, warmup: int = 1) -> dict:
     }
 
 
-def machine() -> str:
+RESULT_PREFIX = "BENCH-RESULT "
+
+
+def result_record(
+    *,
+    target: str,
+    figure: float,
+    unit: str,
+    floor: float | str | None,
+    ratio: float | None,
+    met: bool,
+    before: float | None = None,
+) -> dict:
+    """Print one checked target as a `BENCH-RESULT {json}` line for bench/run_all.py's table.
+
+    target: what is promised ("import rows/s >= 12,000"); figure: what this run measured, in
+    `unit`; floor: the baseline the figure is compared with in the same run (a COPY, a raw query,
+    a trivial endpoint), or a plain limit; ratio: figure against that floor; met: whether the
+    target holds; before: the same figure for the code before the work, when the run measured it.
+    """
+    record = {
+        "target": target,
+        "figure": figure,
+        "unit": unit,
+        "floor": floor,
+        "ratio": ratio,
+        "met": bool(met),
+        "before": before,
+        "bench": Path(sys.argv[0]).name,
+    }
+    print(RESULT_PREFIX + json.dumps(record), flush=True)
+    return record
+
+
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+def cpu_model() -> str:
+    try:
+        match = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
+    except OSError:
+        match = None
+    return match.group(1).strip() if match else platform.processor() or "?"
+
+
+def machine(*, load: bool = False) -> str:
+    """One line: architecture, cores and CPU model, RAM, Python, PostgreSQL (and load average)."""
     cores = os.cpu_count()
     try:
         mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
@@ -87,10 +140,11 @@ def machine() -> str:
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         pg = "?"
-    return (
-        f"{platform.machine()}, {cores} cores, {mem} RAM, Python {platform.python_version()}, "
-        f"PostgreSQL {pg or '?'}"
+    line = (
+        f"{platform.machine()}, {cores} cores ({cpu_model()}), {mem} RAM, "
+        f"Python {platform.python_version()}, PostgreSQL {pg or '?'}"
     )
+    return f"{line}, load average {load_average()}" if load else line
 
 
 @contextmanager
@@ -99,7 +153,7 @@ def section(name: str, title: str):
     lines: list[str] = []
     yield lines
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    body = "\n".join([f"## {title}", "", f"_Run {stamp} on {machine()}._", "", *lines, ""])
+    body = "\n".join([f"## {title}", "", f"_Run {stamp} on {machine(load=True)}._", "", *lines, ""])
     print(body)
     write_section(name, body)
 

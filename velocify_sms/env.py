@@ -90,7 +90,7 @@ def cache_from_url(url: str) -> dict:
     if not url or url.startswith("locmem://"):
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+        return {"BACKEND": "velocify_sms.redis_cache.RedisCache", "LOCATION": url}
     raise ImproperlyConfigured(
         f"CACHE_URL={url!r} is not supported: use redis://host:port/db or locmem://."
     )

@@ -103,7 +103,10 @@ WSGI_APPLICATION = "velocify_sms.wsgi.application"
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
+        # Kept for 60 s, not opened per request: a new PostgreSQL connection (a forked backend,
+        # authentication, session set-up) cost more than the whole of a simple API request
+        # under load (docs/benchmarks.md, REST API). 0 opens one per request.
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
         # A restarted database leaves dead pooled connections; check them at each request's start.
         conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
     )
@@ -186,6 +189,15 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["velocify_sms.parsers.JSONParser"]
 # JSON answers only: DRF's browsable HTML renderer is off (docs/decisions.md); /api/docs/ is the
 # API's page for people. A client that accepts no JSON gets 406 `not_acceptable`.
 REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = ["rest_framework.renderers.JSONRenderer"]
+# Seconds a token's user and permissions stay in the cache (apitokens/authentication.py): every
+# change to tokens, users, groups or permissions made through Django invalidates them at once,
+# this bounds anything else (raw SQL). Only with a shared cache (Redis) by default: with local
+# memory another process would not see the invalidation. 0: looked up on every request.
+API_AUTH_CACHE_SECONDS = env_int(
+    "API_AUTH_CACHE_SECONDS",
+    60 if CACHES["default"]["BACKEND"].endswith("RedisCache") else 0,
+    minimum=0,
+)
 # Requests with refused or no credentials, per client address, counted by
 # velocify_sms.throttling.ApiFailedAuthThrottleMiddleware (DRF's throttles run after
 # authentication, so they never see a bad token).

@@ -96,3 +96,34 @@ def test_a_token_clients_typo_in_an_address_does_not_count(agent_api, api_client
         assert agent_api.get(f"/api/v1/typo-{n}/", REMOTE_ADDR="10.9.9.9").status_code == 404
 
     assert agent_api.get(ME, REMOTE_ADDR="10.9.9.9").status_code == 200
+
+
+@pytest.fixture
+def redis_cache(settings):
+    import redis
+
+    url = "redis://127.0.0.1:6379/9"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    settings.CACHES = {
+        "default": {"BACKEND": "velocify_sms.redis_cache.RedisCache", "LOCATION": url}
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+    yield cache, redis.Redis.from_url(url)
+    cache.clear()
+
+
+def test_a_redis_counter_counts_from_one_and_expires_with_its_window(redis_cache):
+    from velocify_sms.throttling import counter_increment
+
+    cache, client = redis_cache
+
+    counts = [counter_increment("test-counter", timeout=30) for _ in range(3)]
+
+    assert counts == [1, 2, 3]
+    assert cache.get("test-counter") == 3
+    assert 0 < client.ttl(cache.make_key("test-counter")) <= 30
