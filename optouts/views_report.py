@@ -22,6 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from optouts.charts import chart_frame, optouts_chart_svg
+from optouts.display import SOURCE_ORDER, source_label
 from optouts.filters import ALL_TIME, site_timezone, site_today
 from optouts.forms import OptOutImportForm
 from optouts.models import Channel, Source
@@ -48,11 +49,16 @@ from optouts.services import (
     phones_opt_in_by_admin,
 )
 from velocify_sms.csv_export import csv_streaming_response
-from velocify_sms.phones import InvalidPhoneNumber, phone_format_national, phone_normalize
+from velocify_sms.dates import datetime_display, datetime_header
+from velocify_sms.phones import (
+    InvalidPhoneNumber,
+    phone_display,
+    phone_display_for_csv,
+    phone_normalize,
+)
 from velocify_sms.text import count_of
 
 PER_PAGE = 50
-SOURCE_LABELS = dict(Source.choices)
 CHANNEL_LABELS = dict(Channel.choices)
 
 
@@ -126,9 +132,9 @@ def _row(row: dict) -> dict:
     source = row["source"]
     return {
         "number": row["phone_number"],
-        "national": phone_format_national(row["phone_number"]),
+        "display": phone_display(row["phone_number"]),
         "source": source,
-        "source_label": SOURCE_LABELS.get(source, source),
+        "source_label": source_label(source=source),
         "opted_out_at": row["opted_out_at"],
         "by_whom": by_whom(source=source, actor_label=row["actor_label"]),
         "channel": CHANNEL_LABELS.get(row["channel"], row["channel"]),
@@ -238,8 +244,7 @@ def report_view(request, *, site):
             rows=[_row(r) for r in rows],
             has_next=has_next,
             counts=[
-                {"source": s.value, "label": s.label, "n": counts[s.value]}
-                for s in (Source.AGENT, Source.CONTACT, Source.SYSTEM)
+                {"source": s.value, "label": s.label, "n": counts[s.value]} for s in SOURCE_ORDER
             ],
             total=sum(counts.values()),
             chart=_chart(filterset, queryset),
@@ -268,13 +273,13 @@ def opt_in_view(request, number, *, site):
         except (OptInNoteRequired, OptInEvidenceTooLong) as exc:
             note_error = str(exc)
         else:
-            national = phone_format_national(e164)
+            shown = phone_display(e164)
             if result.outcome == Outcome.OPTED_IN:
-                messages.success(request, f"{national} was opted back in to SMS.")
+                messages.success(request, f"{shown} was opted back in to SMS.")
             elif result.outcome == Outcome.REFUSED:
-                messages.error(request, f"{national} was not opted in. {result.detail}")
+                messages.error(request, f"{shown} was not opted in. {result.detail}")
             else:
-                messages.warning(request, f"{national} is not on the opt-out list.")
+                messages.warning(request, f"{shown} is not on the opt-out list.")
             return redirect(_next_url(request))
     status = phone_status(number=e164)
     return TemplateResponse(
@@ -285,7 +290,7 @@ def opt_in_view(request, number, *, site):
             site,
             title="Opt this number back in?",
             number=e164,
-            national=phone_format_national(e164),
+            display=phone_display(e164),
             status=status,
             refusal=admin_opt_in_refusal(source=status.source) if status.source else "",
             next_url=_next_url(request),
@@ -353,7 +358,7 @@ def bulk_opt_in_view(request, *, site):
             request,
             site,
             title="Opt the selected numbers back in?",
-            numbers=[{"number": n, "national": phone_format_national(n)} for n in normalised],
+            numbers=[{"number": n, "display": phone_display(n)} for n in normalised],
             next_url=_next_url(request),
             note=note,
             evidence=evidence,
@@ -374,9 +379,9 @@ def history_view(request, number, *, site):
         _context(
             request,
             site,
-            title=f"Consent history of {phone_format_national(e164)}",
+            title=f"Consent history of {phone_display(e164)}",
             number=e164,
-            national=phone_format_national(e164),
+            display=phone_display(e164),
             status=status,
             by_whom=(
                 by_whom(source=status.source, actor_label=status.optout.actor_label)
@@ -393,16 +398,19 @@ def history_view(request, number, *, site):
     )
 
 
-EXPORT_HEADER = [
-    "Phone number (E.164)",
-    "National format",
-    "Source",
-    "Opted out at",
-    "By whom",
-    "Channel",
-    "Note",
-    "Lead IDs",
-]
+def export_header() -> list[str]:
+    """The export's columns. One "Phone number" column, written as pages show it (national in the
+    site's region, the country code in parentheses otherwise): a spreadsheet keeps it as text,
+    and "Import numbers" reads the file back as it is. The time column names the site's zone."""
+    return [
+        "Phone number",
+        "Source",
+        datetime_header("Opted out at"),
+        "By whom",
+        "Channel",
+        "Note",
+        "Lead IDs",
+    ]
 
 
 @admins_only
@@ -423,10 +431,9 @@ def export_view(request, *, site):
     def rows():
         for number, source, channel, at, actor_label, note, leads in found:
             yield (
-                number,
-                phone_format_national(number),
-                SOURCE_LABELS.get(source, source),
-                timezone.localtime(at, tz).isoformat(),
+                phone_display_for_csv(number),
+                source_label(source=source),
+                datetime_display(at),
                 by_whom(source=source, actor_label=actor_label),
                 CHANNEL_LABELS.get(channel, channel),
                 note,
@@ -435,7 +442,7 @@ def export_view(request, *, site):
 
     stamp = timezone.localtime(timezone.now(), tz).strftime("%Y%m%d-%H%M")
     return csv_streaming_response(
-        filename=f"opt-outs-{stamp}.csv", header=EXPORT_HEADER, rows=rows()
+        filename=f"opt-outs-{stamp}.csv", header=export_header(), rows=rows()
     )
 
 
