@@ -1,0 +1,108 @@
+"""How the opt-out report shows things (issue 14 items 6 and 8): one order of sources, numbers
+and times in the one format of every page, a chart that draws one day as one narrow bar."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from datetime import UTC, date, datetime
+
+import pytest
+
+from optouts.charts import MAX_BAR_WIDTH, chart_frame, optouts_chart_svg
+from optouts.display import SOURCE_ORDER, source_label
+from optouts.models import Channel, ConsentEvent, OptOut, Source
+from tests.factories import given_opt_out
+
+REPORT = "/admin/optouts/report/"
+ORDER = ["agent", "system", "contact"]
+
+
+def _order_of(html: str, pattern: str) -> list[str]:
+    """The sources in the order `pattern` (with one group, the source) finds them in `html`."""
+    return [m for m in re.findall(pattern, html) if m in ORDER]
+
+
+def test_the_one_order_of_sources_is_agent_system_contact():
+    assert [s.value for s in SOURCE_ORDER] == ORDER
+    assert [source_label(source=s) for s in ORDER] == ["Agent", "System", "Contact"]
+
+
+@pytest.mark.django_db
+def test_checkboxes_counts_and_chart_list_the_sources_in_the_same_order(admin_client):
+    given_opt_out(number="+14155550101", source=Source.CONTACT, channel=Channel.KEYWORD)
+    given_opt_out(number="+14155550102", source=Source.SYSTEM, channel=Channel.CARRIER)
+    given_opt_out(number="+14155550103", source=Source.AGENT, channel=Channel.UI)
+
+    html = admin_client.get(REPORT).content.decode()
+    filters, summary = html.split('class="report-summary"', 1)
+    counts, chart = summary.split('class="chart"', 1)
+    legend = chart.split("</title>", 1)[1]  # past the chart's own title, which names no source
+
+    assert _order_of(filters, r'name="source" value="(\w+)"') == ORDER
+    assert _order_of(counts, r'class="count count-(\w+)"') == ORDER
+    assert _order_of(legend, r'<rect class="bar bar-(\w+)" x="[\d.]+" y="[\d.]+" width="10"') == (
+        ORDER
+    )
+
+
+@pytest.mark.django_db
+def test_rows_show_a_number_once_as_pages_do_and_the_time_in_the_site_zone(admin_client, settings):
+    settings.TIME_ZONE = "America/Chicago"
+    given_opt_out(number="+14155550101", source=Source.AGENT, channel=Channel.UI)
+    given_opt_out(number="+442079460958", source=Source.CONTACT, channel=Channel.KEYWORD)
+    OptOut.objects.update(opted_out_at=datetime(2026, 3, 1, 17, 5, tzinfo=UTC))
+
+    html = admin_client.get(REPORT, {"period": "all"}).content.decode()
+
+    # National in the site's region, E.164 otherwise, each once (no second E.164 line).
+    assert ">(415) 555-0101</a>" in html and "+14155550101</span>" not in html
+    assert ">+442079460958</a>" in html
+    assert html.count('<td class="when">2026-03-01 11:05</td>') == 2
+    assert "Opted out at (America/Chicago)" in html
+
+
+@pytest.mark.django_db
+def test_history_shows_times_in_the_one_format_with_the_zone_in_the_header(admin_client, settings):
+    settings.TIME_ZONE = "America/Chicago"
+    given_opt_out(number="+14155550101", source=Source.AGENT, channel=Channel.UI)
+    created = ConsentEvent.objects.get().created_at
+
+    html = admin_client.get(f"{REPORT}number/+14155550101/").content.decode()
+
+    shown = created.astimezone(zoneinfo.ZoneInfo("America/Chicago"))
+    assert f'<td class="when">{shown:%Y-%m-%d %H:%M}</td>' in html
+    assert "When (America/Chicago)" in html
+    assert '<strong class="phone">(415) 555-0101</strong>' in html
+
+
+def _bars(svg: str) -> list[tuple[float, float]]:
+    """(x, width) of every data bar (those with a <title>), not the legend's swatches."""
+    return [
+        (float(x), float(w))
+        for x, w in re.findall(
+            r'<rect class="bar bar-\w+" x="([\d.]+)" y="[\d.]+" '
+            r'width="([\d.]+)" height="[\d.]+"><title>',
+            svg,
+        )
+    ]
+
+
+def test_one_day_of_data_is_one_narrow_bar_in_the_middle_of_the_plot():
+    frame = chart_frame(start=date(2026, 12, 2), end=date(2026, 12, 3))
+    svg = optouts_chart_svg(frame=frame, counts={(date(2026, 12, 2), "agent"): 4})
+
+    ((x, width),) = _bars(svg)
+    assert width <= MAX_BAR_WIDTH == 60
+    plot_middle = (48 + (900 - 12)) / 2
+    assert abs(x + width / 2 - plot_middle) < 0.01
+    assert 'text-anchor="middle">2026-12-02</text>' in svg  # the day's label under it
+
+
+def test_a_week_of_data_keeps_bars_no_wider_than_the_cap():
+    frame = chart_frame(start=date(2026, 12, 1), end=date(2026, 12, 8))
+    counts = {(date(2026, 12, d), "contact"): d for d in range(1, 8)}
+
+    assert all(
+        width <= MAX_BAR_WIDTH for _x, width in _bars(optouts_chart_svg(frame=frame, counts=counts))
+    )
