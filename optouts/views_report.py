@@ -7,7 +7,7 @@ Every view checks the report permission itself, because admin_view only checks i
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import wraps
 from itertools import chain
 
@@ -170,27 +170,30 @@ def _page_number(request) -> tuple[int, str]:
 
 
 # A custom range may span the whole calendar (0001-01-02 to 9999-12-30): drawn as asked, that is
-# 120,000 empty monthly bars and a second of work for one page. Past a century the chart keeps to
-# the part the rows and today can fill.
+# 120,000 empty monthly bars and a second of work for one page.
 CHART_MAX_DAYS = 36_525
 
 
-def _first_day(queryset, default):
+def _first_day(queryset) -> date | None:
     first = optout_first_opted_out_at(queryset=queryset)
-    return timezone.localtime(first, site_timezone()).date() if first else default
+    return timezone.localtime(first, site_timezone()).date() if first else None
 
 
 def _chart(filterset, queryset):
+    """The chart over the time frame, from the first opt-out it holds to today at the latest.
+
+    Days before the first opt-out of the selection and days still to come hold no bar: drawn,
+    they pushed the one bar of a new list to the edge of the chart (issue 14 item 6). An empty
+    selection keeps the frame as chosen, axes only.
+    """
     start, end = filterset.time_frame()
-    today = site_today()
-    if start is None:
-        start = _first_day(queryset, today)
-    if end is None:
-        end = today + timedelta(days=1)
-    if (end - start).days > CHART_MAX_DAYS:
-        start = max(start, _first_day(queryset, today))
-        end = min(end, max(today + timedelta(days=1), start + timedelta(days=1)))
-    frame = chart_frame(start=start, end=end)
+    tomorrow = site_today() + timedelta(days=1)
+    first = _first_day(queryset)
+    start = max(start, first) if start and first else start or first or site_today()
+    end = min(end, tomorrow) if end else tomorrow
+    if first is None and (end - start).days > CHART_MAX_DAYS:
+        start = end - timedelta(days=1)  # nothing to draw across the calendar: today alone
+    frame = chart_frame(start=start, end=max(end, start + timedelta(days=1)))
     counts = optout_daily_counts(queryset=queryset, tzinfo=site_timezone(), by_month=frame.by_month)
     return optouts_chart_svg(frame=frame, counts=counts)
 

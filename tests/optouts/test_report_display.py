@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from optouts.charts import MAX_BAR_WIDTH, chart_frame, optouts_chart_svg
 from optouts.display import SOURCE_ORDER, source_label
@@ -106,3 +107,37 @@ def test_a_week_of_data_keeps_bars_no_wider_than_the_cap():
     assert all(
         width <= MAX_BAR_WIDTH for _x, width in _bars(optouts_chart_svg(frame=frame, counts=counts))
     )
+
+
+@pytest.mark.django_db
+def test_the_default_chart_of_a_new_list_is_its_one_day_not_thirty_empty_ones(admin_client):
+    given_opt_out(number="+14155550101", source=Source.AGENT, channel=Channel.UI)
+    today = f"{timezone.localdate():%Y-%m-%d}"
+
+    chart = str(admin_client.get(REPORT).context["chart"])  # the default: last 30 days
+
+    assert f"Opt-outs per day by source, {today} to {today}</title>" in chart
+    ((x, width),) = _bars(chart)
+    assert width <= MAX_BAR_WIDTH
+
+
+@pytest.mark.django_db
+def test_the_chart_starts_at_the_first_opt_out_of_the_time_frame_and_ends_today(admin_client):
+    given_opt_out(number="+14155550101", source=Source.AGENT, channel=Channel.UI)
+    given_opt_out(number="+14155550102", source=Source.AGENT, channel=Channel.UI)
+    first = timezone.localdate() - timedelta(days=9)
+    OptOut.objects.filter(phone_number="+14155550101").update(
+        opted_out_at=timezone.now() - timedelta(days=9)
+    )
+
+    chart = str(admin_client.get(REPORT, {"period": "last_30_days"}).context["chart"])
+
+    assert f", {first:%Y-%m-%d} to {timezone.localdate():%Y-%m-%d}</title>" in chart
+
+
+@pytest.mark.django_db
+def test_an_empty_selection_keeps_the_time_frame_it_was_given(admin_client):
+    chart = str(admin_client.get(REPORT, {"period": "last_7_days"}).context["chart"])
+
+    today = timezone.localdate()
+    assert f", {today - timedelta(days=6):%Y-%m-%d} to {today:%Y-%m-%d}</title>" in chart
