@@ -42,22 +42,23 @@ def test_a_filter_error_does_not_move_the_filters(page, login, live_server, admi
 def test_numbers_and_times_stay_on_one_line_in_a_narrow_window(
     page, login, live_server, admin_user, screenshot
 ):
-    for n in range(3):
+    for n in range(4):
         given_opt_out(
             number=f"+1415555010{n}",
             source=Source.AGENT,
             channel=Channel.UI,
             note="Customer asked by phone not to be texted again, twice, and wrote it down " * 2,
         )
-    given_opt_out(number="+442079460958", source=Source.CONTACT, channel=Channel.KEYWORD)
     page.set_viewport_size({"width": 760, "height": 900})
     login("alice")
     page.goto(f"{live_server.url}{REPORT}")
     screenshot("report-narrow")
 
-    for selector in ("td.number a", "td.when"):
+    for selector in ("td.number a", "td.when"):  # checked each, so each can fail alone
         cells = page.locator(f"tr.optout-row {selector}")
         assert cells.count() == 4
+        # The narrowest the table can make the column: only the content's own rule keeps it whole.
+        cells.evaluate_all("els => els.forEach(el => { el.closest('td').style.width = '1px'; })")
         lines = cells.evaluate_all(
             "els => els.map(el => { const r = document.createRange(); r.selectNodeContents(el);"
             " return new Set([...r.getClientRects()].map(c => Math.round(c.top))).size; })"
