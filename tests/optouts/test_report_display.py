@@ -141,3 +141,24 @@ def test_an_empty_selection_keeps_the_time_frame_it_was_given(admin_client):
 
     today = timezone.localdate()
     assert f", {today - timedelta(days=6):%Y-%m-%d} to {today:%Y-%m-%d}</title>" in chart
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/admin/optouts/optout/", "/admin/optouts/consentevent/"], ids=["list", "events"]
+)
+def test_the_admin_lists_of_the_opt_out_list_and_events_use_the_one_format(
+    admin_client, settings, url
+):
+    settings.TIME_ZONE = "America/Chicago"
+    given_opt_out(number="+14155550101", source=Source.AGENT, channel=Channel.UI)
+    OptOut.objects.update(opted_out_at=datetime(2026, 3, 1, 17, 5, tzinfo=UTC))
+    created = ConsentEvent.objects.get().created_at.astimezone(zoneinfo.ZoneInfo("America/Chicago"))
+    shown = "2026-03-01 11:05" if "optout/" in url else f"{created:%Y-%m-%d %H:%M}"
+
+    response = admin_client.get(url)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "(415) 555-0101" in html and ">+14155550101<" not in html
+    assert shown in html
