@@ -6,7 +6,9 @@ import csv
 import gc
 import io
 import re
+import sys
 from contextlib import contextmanager
+from itertools import chain
 
 from django import forms
 from django.conf import settings
@@ -100,39 +102,51 @@ def _collector_paused():
             gc.enable()
 
 
+def _number_unmarked(number: str, *, line: int) -> str:
+    """A number cell without its text mark (`'+14155550101`); a cut-short export refused."""
+    if number.startswith("'"):
+        number = number[1:].lstrip()
+    if number.startswith(INCOMPLETE_MARKER):
+        raise forms.ValidationError(
+            f"Line {line} says the export was cut short: {number[:200]} Nothing was imported. "
+            "Export the list again and upload the whole file."
+        )
+    return number
+
+
+_NO_COLUMN = sys.maxsize
+
+
 def _lines_read(text: str, *, max_lines: int) -> list[ImportLine]:
     """(line, number, note) per non-blank line, the header line skipped.
 
     The hot loop of a 100,000-line list: two cells are taken as they are, with no per-cell list,
-    and the line number is csv's own count (a quoted note may span lines).
+    and the line number is csv's own count (a quoted note may span lines). The header is dealt
+    with before the loop, and the loop looks for text marks (`'`) and the cut-short line only in
+    a file that has them: one scan of the text instead of two checks per line.
     """
     lines: list[ImportLine] = []
     append = lines.append
     reader = csv.reader(io.StringIO(text, newline=""))
-    phone_at, note_at = 0, 1
+    marked = "'" in text or INCOMPLETE_MARKER in text
     with _collector_paused():
         try:
-            for row in reader:
+            first = next(reader, None)
+            columns = _columns(first) if first else None
+            phone_at, note_at = (0, 1) if columns is None else columns
+            note_at = _NO_COLUMN if note_at is None else note_at
+            rows = reader if columns is not None or first is None else chain([first], reader)
+            for row in rows:
                 if not row:
                     continue
-                if not lines and reader.line_num == 1:
-                    columns = _columns(row)
-                    if columns is not None:
-                        phone_at, note_at = columns
-                        continue
                 number = row[phone_at].strip() if len(row) > phone_at else ""
-                note = row[note_at].strip() if note_at is not None and len(row) > note_at else ""
-                if number.startswith("'"):
-                    number = number[1:].lstrip()
-                if note.startswith("'"):
-                    note = note[1:]  # the export's guard against formulas, not the note's text
+                note = row[note_at].strip() if len(row) > note_at else ""
+                if marked:
+                    number = _number_unmarked(number, line=reader.line_num)
+                    if note.startswith("'"):
+                        note = note[1:]  # the export's guard against formulas, not the note
                 if not number and not note and not any(cell.strip() for cell in row):
                     continue
-                if number.startswith(INCOMPLETE_MARKER):
-                    raise forms.ValidationError(
-                        f"Line {reader.line_num} says the export was cut short: {number[:200]} "
-                        "Nothing was imported. Export the list again and upload the whole file."
-                    )
                 if len(lines) >= max_lines:
                     raise forms.ValidationError(
                         f"The file has more than {max_lines:,} numbers; split it."
