@@ -251,6 +251,10 @@ def report_view(request, *, site):
             ],
             total=sum(counts.values()),
             chart=_chart(filterset, queryset),
+            # The empty state names the time frame in words ("Last 30 days"), not its URL value.
+            period_label=dict(filterset.form.fields["period"].choices).get(
+                filterset.form.cleaned_data.get("period"), ""
+            ),
         )
     return TemplateResponse(
         request, "admin/optouts/report.html", _context(request, site, **context)

@@ -162,3 +162,11 @@ def test_the_admin_lists_of_the_opt_out_list_and_events_use_the_one_format(
     html = response.content.decode()
     assert "(415) 555-0101" in html and ">+14155550101<" not in html
     assert shown in html
+
+
+@pytest.mark.django_db
+def test_the_empty_state_names_the_time_frame_in_words(admin_client):
+    html = admin_client.get(REPORT).content.decode()
+
+    assert "in the chosen time frame (Last 30 days)" in html
+    assert "last_30_days)" not in html
