@@ -9,6 +9,8 @@ from optouts import views_report
 from optouts.messaging import admin as messaging_admin  # noqa: F401
 from optouts.models import ConsentEvent, OptOut
 from optouts.permissions import user_can_view_report
+from velocify_sms.dates import datetime_display
+from velocify_sms.phones import phone_display
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -23,13 +25,22 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    # Numbers and times as every page shows them (issue 14 item 8), sorted by the stored value.
+    @admin.display(description="phone number", ordering="phone_number")
+    def number(self, obj):
+        return phone_display(obj.phone_number)
+
 
 @admin.register(OptOut)
 class OptOutAdmin(ReadOnlyAdmin):
-    list_display = ["phone_number", "source", "channel", "opted_out_at", "actor_label"]
+    list_display = ["number", "source", "channel", "when", "actor_label"]
     list_filter = ["source", "channel"]
     search_fields = ["phone_number"]
     show_full_result_count = False
+
+    @admin.display(description="opted out at", ordering="opted_out_at")
+    def when(self, obj):
+        return datetime_display(obj.opted_out_at)
 
     # --- the opt-out report: extra admin pages (velocify_sms/admin_site.py hooks) -------------
 
@@ -84,7 +95,11 @@ class OptOutAdmin(ReadOnlyAdmin):
 
 @admin.register(ConsentEvent)
 class ConsentEventAdmin(ReadOnlyAdmin):
-    list_display = ["phone_number", "action", "source", "channel", "actor_label", "created_at"]
+    list_display = ["number", "action", "source", "channel", "actor_label", "when"]
     list_filter = ["action", "source", "channel"]
     search_fields = ["phone_number"]
     show_full_result_count = False
+
+    @admin.display(description="created at", ordering="created_at")
+    def when(self, obj):
+        return datetime_display(obj.created_at)

@@ -13,13 +13,17 @@ from datetime import date, timedelta
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from optouts.models import Source
+from optouts.display import SOURCE_ORDER
 
 WIDTH, HEIGHT = 900, 240
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 36
 # Beyond this many days the bars are months: a bar per day would be thinner than a pixel.
 MAX_DAILY_BARS = 400
-STACK = [Source.CONTACT, Source.SYSTEM, Source.AGENT]
+# Stacked from the axis up and listed in the legend in the page's one order of sources.
+STACK = SOURCE_ORDER
+# However few the buckets, a bar is at most this wide (viewBox units, about pixels at full
+# width): one day of data was a single bar filling the plot (issue 14 item 6).
+MAX_BAR_WIDTH = 60
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,7 @@ def optouts_chart_svg(*, frame: Frame, counts: dict[tuple, int]) -> SafeString:
     peak = max(totals, default=0) or 1
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_w / max(len(buckets), 1)
-    bar_w = max(step * 0.8, 0.5)
+    bar_w = min(max(step * 0.8, 0.5), MAX_BAR_WIDTH)
     unit = "month" if frame.by_month else "day"
 
     bars = []
@@ -90,7 +94,10 @@ def optouts_chart_svg(*, frame: Frame, counts: dict[tuple, int]) -> SafeString:
     if buckets:
         for index in sorted({0, len(buckets) // 2, len(buckets) - 1}):
             x = LEFT + index * step + step / 2
-            anchor = "start" if index == 0 else "end" if index == len(buckets) - 1 else "middle"
+            if len(buckets) == 1:
+                anchor = "middle"  # under the one bar, in the middle of the plot
+            else:
+                anchor = "start" if index == 0 else "end" if index == len(buckets) - 1 else "middle"
             ticks.append(
                 format_html(
                     '<text class="tick" x="{}" y="{}" text-anchor="{}">{}</text>',

@@ -11,9 +11,27 @@ from __future__ import annotations
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from optouts.models import Source
+from optouts.models import source_label as _model_source_label
+
 OPTED_OUT = "Opted out"
 TEXTABLE = "Textable"
 NO_PHONE = "No phone"
+
+# One order for the sources wherever a page or an export lists them (the report's checkboxes,
+# counts, chart legend and stack): the model's own, Agent, System, Contact, which is also their
+# strength, weakest first. Issue 14 item 6 found three different orders on one page.
+SOURCE_ORDER: tuple[Source, ...] = tuple(Source)
+
+
+def source_label(*, source: str, reason: str = "") -> str:
+    """The word for a source on pages and in CSV exports: `Agent`, `System`, `Contact`.
+
+    The one place the report's Source cell and its export column are written, so that anything
+    said next to the source (a System opt-out's reason) is added once for both.
+    """
+    return _model_source_label(source=source, reason=reason)
+
 
 # The stylesheet that colours them; admin pages add it to their Media or extrastyle.
 SMS_STATUS_CSS = "optouts/sms_status.css"

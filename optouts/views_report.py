@@ -7,7 +7,7 @@ Every view checks the report permission itself, because admin_view only checks i
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import wraps
 from itertools import chain
 
@@ -22,9 +22,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from optouts.charts import chart_frame, optouts_chart_svg
+from optouts.display import SOURCE_ORDER, source_label
 from optouts.filters import ALL_TIME, site_timezone, site_today
 from optouts.forms import OptOutImportForm
-from optouts.models import Channel, Source, source_label
+from optouts.models import Channel, Source
 from optouts.permissions import user_can_opt_in, user_can_opt_out, user_can_view_report
 from optouts.selectors import (
     lead_refs_by_number,
@@ -48,7 +49,13 @@ from optouts.services import (
     phones_opt_in_by_admin,
 )
 from velocify_sms.csv_export import csv_streaming_response
-from velocify_sms.phones import InvalidPhoneNumber, phone_format_national, phone_normalize
+from velocify_sms.dates import datetime_display, datetime_header
+from velocify_sms.phones import (
+    InvalidPhoneNumber,
+    phone_display,
+    phone_display_for_csv,
+    phone_normalize,
+)
 from velocify_sms.text import count_of
 
 PER_PAGE = 50
@@ -125,7 +132,7 @@ def _row(row: dict) -> dict:
     source = row["source"]
     return {
         "number": row["phone_number"],
-        "national": phone_format_national(row["phone_number"]),
+        "display": phone_display(row["phone_number"]),
         "source": source,
         "source_label": source_label(source=source, reason=row["reason"]),
         "opted_out_at": row["opted_out_at"],
@@ -163,27 +170,30 @@ def _page_number(request) -> tuple[int, str]:
 
 
 # A custom range may span the whole calendar (0001-01-02 to 9999-12-30): drawn as asked, that is
-# 120,000 empty monthly bars and a second of work for one page. Past a century the chart keeps to
-# the part the rows and today can fill.
+# 120,000 empty monthly bars and a second of work for one page.
 CHART_MAX_DAYS = 36_525
 
 
-def _first_day(queryset, default):
+def _first_day(queryset) -> date | None:
     first = optout_first_opted_out_at(queryset=queryset)
-    return timezone.localtime(first, site_timezone()).date() if first else default
+    return timezone.localtime(first, site_timezone()).date() if first else None
 
 
 def _chart(filterset, queryset):
+    """The chart over the time frame, from the first opt-out it holds to today at the latest.
+
+    Days before the first opt-out of the selection and days still to come hold no bar: drawn,
+    they pushed the one bar of a new list to the edge of the chart (issue 14 item 6). An empty
+    selection keeps the frame as chosen, axes only.
+    """
     start, end = filterset.time_frame()
-    today = site_today()
-    if start is None:
-        start = _first_day(queryset, today)
-    if end is None:
-        end = today + timedelta(days=1)
-    if (end - start).days > CHART_MAX_DAYS:
-        start = max(start, _first_day(queryset, today))
-        end = min(end, max(today + timedelta(days=1), start + timedelta(days=1)))
-    frame = chart_frame(start=start, end=end)
+    tomorrow = site_today() + timedelta(days=1)
+    first = _first_day(queryset)
+    start = max(start, first) if start and first else start or first or site_today()
+    end = min(end, tomorrow) if end else tomorrow
+    if first is None and (end - start).days > CHART_MAX_DAYS:
+        start = end - timedelta(days=1)  # nothing to draw across the calendar: today alone
+    frame = chart_frame(start=start, end=max(end, start + timedelta(days=1)))
     counts = optout_daily_counts(queryset=queryset, tzinfo=site_timezone(), by_month=frame.by_month)
     return optouts_chart_svg(frame=frame, counts=counts)
 
@@ -237,11 +247,14 @@ def report_view(request, *, site):
             rows=[_row(r) for r in rows],
             has_next=has_next,
             counts=[
-                {"source": s.value, "label": s.label, "n": counts[s.value]}
-                for s in (Source.AGENT, Source.CONTACT, Source.SYSTEM)
+                {"source": s.value, "label": s.label, "n": counts[s.value]} for s in SOURCE_ORDER
             ],
             total=sum(counts.values()),
             chart=_chart(filterset, queryset),
+            # The empty state names the time frame in words ("Last 30 days"), not its URL value.
+            period_label=dict(filterset.form.fields["period"].choices).get(
+                filterset.form.cleaned_data.get("period"), ""
+            ),
         )
     return TemplateResponse(
         request, "admin/optouts/report.html", _context(request, site, **context)
@@ -267,13 +280,13 @@ def opt_in_view(request, number, *, site):
         except (OptInNoteRequired, OptInEvidenceTooLong) as exc:
             note_error = str(exc)
         else:
-            national = phone_format_national(e164)
+            shown = phone_display(e164)
             if result.outcome == Outcome.OPTED_IN:
-                messages.success(request, f"{national} was opted back in to SMS.")
+                messages.success(request, f"{shown} was opted back in to SMS.")
             elif result.outcome == Outcome.REFUSED:
-                messages.error(request, f"{national} was not opted in. {result.detail}")
+                messages.error(request, f"{shown} was not opted in. {result.detail}")
             else:
-                messages.warning(request, f"{national} is not on the opt-out list.")
+                messages.warning(request, f"{shown} is not on the opt-out list.")
             return redirect(_next_url(request))
     status = phone_status(number=e164)
     return TemplateResponse(
@@ -284,7 +297,7 @@ def opt_in_view(request, number, *, site):
             site,
             title="Opt this number back in?",
             number=e164,
-            national=phone_format_national(e164),
+            display=phone_display(e164),
             status=status,
             refusal=admin_opt_in_refusal(source=status.source) if status.source else "",
             next_url=_next_url(request),
@@ -352,7 +365,7 @@ def bulk_opt_in_view(request, *, site):
             request,
             site,
             title="Opt the selected numbers back in?",
-            numbers=[{"number": n, "national": phone_format_national(n)} for n in normalised],
+            numbers=[{"number": n, "display": phone_display(n)} for n in normalised],
             next_url=_next_url(request),
             note=note,
             evidence=evidence,
@@ -373,9 +386,9 @@ def history_view(request, number, *, site):
         _context(
             request,
             site,
-            title=f"Consent history of {phone_format_national(e164)}",
+            title=f"Consent history of {phone_display(e164)}",
             number=e164,
-            national=phone_format_national(e164),
+            display=phone_display(e164),
             status=status,
             by_whom=(
                 by_whom(source=status.source, actor_label=status.optout.actor_label)
@@ -392,16 +405,19 @@ def history_view(request, number, *, site):
     )
 
 
-EXPORT_HEADER = [
-    "Phone number (E.164)",
-    "National format",
-    "Source",
-    "Opted out at",
-    "By whom",
-    "Channel",
-    "Note",
-    "Lead IDs",
-]
+def export_header() -> list[str]:
+    """The export's columns. One "Phone number" column, written as pages show it (national in the
+    site's region, the country code in parentheses otherwise): a spreadsheet keeps it as text,
+    and "Import numbers" reads the file back as it is. The time column names the site's zone."""
+    return [
+        "Phone number",
+        "Source",
+        datetime_header("Opted out at"),
+        "By whom",
+        "Channel",
+        "Note",
+        "Lead IDs",
+    ]
 
 
 @admins_only
@@ -422,10 +438,9 @@ def export_view(request, *, site):
     def rows():
         for number, source, reason, channel, at, actor_label, note, leads in found:
             yield (
-                number,
-                phone_format_national(number),
+                phone_display_for_csv(number),
                 source_label(source=source, reason=reason),
-                timezone.localtime(at, tz).isoformat(),
+                datetime_display(at),
                 by_whom(source=source, actor_label=actor_label),
                 CHANNEL_LABELS.get(channel, channel),
                 note,
@@ -434,7 +449,7 @@ def export_view(request, *, site):
 
     stamp = timezone.localtime(timezone.now(), tz).strftime("%Y%m%d-%H%M")
     return csv_streaming_response(
-        filename=f"opt-outs-{stamp}.csv", header=EXPORT_HEADER, rows=rows()
+        filename=f"opt-outs-{stamp}.csv", header=export_header(), rows=rows()
     )
 
 

@@ -52,8 +52,11 @@ class _Echo:
         return value
 
 
+# The first words of the line that ends an export cut short: an import that reads files back
+# (the opt-out list's "Import numbers") looks for them and refuses the file.
+INCOMPLETE_MARKER = "EXPORT INCOMPLETE"
 INCOMPLETE = (
-    "EXPORT INCOMPLETE: an error stopped this file after {rows:,} rows. The rows above are "
+    INCOMPLETE_MARKER + ": an error stopped this file after {rows:,} rows. The rows above are "
     "right, but more were due: download it again, and report the time if it fails again."
 )
 

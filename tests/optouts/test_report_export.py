@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
 
-from optouts.models import Channel, Source
+from optouts.models import Channel, OptOut, Source
 from tests.factories import LeadPhoneFactory, given_opt_out
 
 pytestmark = pytest.mark.django_db
 
-EXPORT = "/admin/optouts/report/export.csv"
+REPORT = "/admin/optouts/report/"
+EXPORT = REPORT + "export.csv"
 
 
 def read(response) -> list[list[str]]:
@@ -32,18 +34,51 @@ def test_export_streams_the_filtered_list(admin_client, agent_user):
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
     header, *rows = read(response)
-    assert header[0] == "Phone number (E.164)"
+    assert header == [
+        "Phone number",
+        "Source",
+        "Opted out at (UTC)",
+        "By whom",
+        "Channel",
+        "Note",
+        "Lead IDs",
+    ]
     assert len(rows) == 1
-    number, national, source, _at, who, channel, _note, leads = rows[0]
-    # E.164 starts with "+", which a spreadsheet reads as a formula: neutralised.
-    assert number == "'+14155550101"
-    assert (national, source, who, channel, leads) == (
-        "(415) 555-0101",
-        "Agent",
-        "bob",
-        "Lead page",
-        str(lead.pk),
+    number, source, _at, who, channel, _note, leads = rows[0]
+    # As the pages show it, and no `'`: a national number never starts like a formula.
+    assert number == "(415) 555-0101"
+    assert (source, who, channel, leads) == ("Agent", "bob", "Lead page", str(lead.pk))
+
+
+@pytest.mark.parametrize(
+    ("zone", "shown"),
+    [("UTC", "2026-03-01 17:05"), ("America/New_York", "2026-03-01 12:05")],
+)
+def test_export_writes_times_as_the_pages_do_in_the_site_zone_named_in_the_header(
+    admin_client, settings, zone, shown
+):
+    settings.TIME_ZONE = zone
+    given_opt_out(number="+14155550101", source=Source.AGENT, channel=Channel.UI)
+    OptOut.objects.filter(phone_number="+14155550101").update(
+        opted_out_at=datetime(2026, 3, 1, 17, 5, 30, tzinfo=UTC)
     )
+
+    header, row = read(admin_client.get(EXPORT, {"period": "all"}))
+    page = admin_client.get(REPORT, {"period": "all"}).content.decode()
+
+    assert header[2] == f"Opted out at ({zone})"
+    assert row[2] == shown
+    assert f'<td class="when">{shown}</td>' in page
+    assert f"Opted out at ({zone})" in page
+
+
+def test_export_writes_a_foreign_number_with_its_country_code_and_no_quote(admin_client):
+    given_opt_out(number="+442079460958", source=Source.CONTACT, channel=Channel.KEYWORD)
+
+    _header, row = read(admin_client.get(EXPORT))
+
+    assert row[0] == "(+44) 2079460958"
+    assert row[1] == "Contact"
 
 
 def test_export_neutralises_formula_injection(admin_client):
@@ -56,7 +91,7 @@ def test_export_neutralises_formula_injection(admin_client):
     given_opt_out(number="+14155550102", source=Source.AGENT, channel=Channel.UI, note="@SUM(A1)")
     given_opt_out(number="+14155550103", source=Source.AGENT, channel=Channel.UI, note="-2+3")
     rows = read(admin_client.get(EXPORT))[1:]
-    notes = sorted(row[6] for row in rows)
+    notes = sorted(row[5] for row in rows)
     assert notes == sorted(['\'=HYPERLINK("http://evil.example","click")', "'@SUM(A1)", "'-2+3"])
 
 

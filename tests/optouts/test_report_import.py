@@ -100,3 +100,27 @@ def test_the_import_error_counts_its_lines_in_english():
 
     assert str(OptOutImportError([{}])) == "1 line of the file is not a valid phone number."
     assert str(OptOutImportError([{}, {}])) == "2 lines of the file are not valid phone numbers."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A header names the columns: numbers and notes are read from them, wherever they are.
+        ("Lead,Phone number,Note\nAda,(415) 555-0101,asked\n", [("(415) 555-0101", "asked")]),
+        ("'Phone number (E.164),Note\n'+14155550101,x\n", [("+14155550101", "x")]),
+        ("phone,comment\n4155550101,by email\n", [("4155550101", "by email")]),
+        # No header: the number first, the note second, as before.
+        ("4155550101,phone\n", [("4155550101", "phone")]),
+        (
+            "(415) 555-0101\n'+442079460958,'=1+1\n",
+            [("(415) 555-0101", ""), ("+442079460958", "=1+1")],
+        ),
+    ],
+)
+def test_the_upload_reads_numbers_and_notes_by_column_name_and_drops_the_text_quote(text, expected):
+    from optouts.forms import OptOutImportForm
+
+    form = OptOutImportForm(files={"file": upload(text)})
+
+    assert form.is_valid(), form.errors
+    assert [(line.number, line.note) for line in form.cleaned_data["file"]] == expected
