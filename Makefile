@@ -8,7 +8,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEADLINES_EVERY ?= 60
 
-.PHONY: run serve worker deadlines migrate test lint format migrations-check check race-check bench soak clean
+.PHONY: run serve worker deadlines migrate test lint format migrations-check check race-check bench \
+  soak screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -79,6 +80,15 @@ race-check: $(STAMP)
 	done
 	@echo "== race tests without the locks: every deterministic one must fail"
 	$(BIN)/pytest -q -p no:cacheprovider tests/optouts/test_race_meta.py
+
+# The README's pictures (docs/img/*.png): the agent and admin journeys in chromium at 1280x800, on
+# a fresh SQLite test database with the journeys' own fixed leads and numbers. Only the dates on
+# the pages move with the day they are taken.
+JOURNEYS := tests/browser/test_journey_agent.py tests/browser/test_journey_admin.py
+screenshots: $(STAMP) .env
+	rm -f docs/img/*.png
+	VELOCIFY_SCREENSHOTS=$(CURDIR)/docs/img DATABASE_URL= $(BIN)/pytest -q -p no:cacheprovider $(JOURNEYS)
+	@ls -l docs/img
 
 # --- Production shape (issue 8): docs/operations.md ---------------------------------------------
 # Run once per deploy, from one machine, before the new code serves traffic.

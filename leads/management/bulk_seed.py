@@ -67,6 +67,8 @@ def bulk_leads_ensure(*, count: int, agent=None, progress: Progress | None = Non
     now = timezone.now()
     rng = random.Random(8)
     added = 0
+    if progress and existing < count:
+        progress("leads", existing, count)  # the bar (and its clock) starts before the work
     for start in range(existing, count, CHUNK):
         stop = min(start + CHUNK, count)
         n = stop - start
@@ -107,6 +109,8 @@ def bulk_optouts_ensure(*, count: int, actor=None, progress: Progress | None = N
     now = timezone.now()
     rng = random.Random(9)
     added = 0
+    if progress and count:
+        progress("opt-outs", 0, count)  # the bar (and its clock) starts before the work
     for start in range(0, count, CHUNK):
         stop = min(start + CHUNK, count)
         # A range on the unique external_id index (the ids are zero-padded, so they sort).

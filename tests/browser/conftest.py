@@ -86,3 +86,33 @@ def login(page, live_server):
         page.wait_for_url(f"{live_server.url}/admin/")
 
     return do
+
+
+# The journeys' pictures for README.md: `make screenshots` sets this to docs/img.
+DOCS_SCREENSHOTS = os.environ.get("VELOCIFY_SCREENSHOTS", "")
+DOCS_VIEWPORT = {"width": 1280, "height": 800}
+
+
+@pytest.fixture
+def docs_screenshot(page):
+    """docs_screenshot("name") saves the visible 1280x800 window as VELOCIFY_SCREENSHOTS/name.png.
+
+    The journeys always run at that size, so a run with the variable set (`make screenshots`) and
+    one without click through the same layout; without it nothing is written.
+    """
+    page.set_viewport_size(DOCS_VIEWPORT)
+    # The admin's side menu closed (it remembers that in localStorage): the pictures are about
+    # the page, and at 1280 pixels the menu squeezes tables until numbers wrap.
+    page.add_init_script("localStorage.setItem('django.admin.navSidebarIsOpen', 'false')")
+
+    def take(name: str) -> Path | None:
+        if not DOCS_SCREENSHOTS:
+            return None
+        folder = Path(DOCS_SCREENSHOTS)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.png"
+        # No caret blinking in a focused box: the same page gives the same picture.
+        page.screenshot(path=str(path), full_page=False, caret="hide", animations="disabled")
+        return path
+
+    return take

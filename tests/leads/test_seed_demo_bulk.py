@@ -75,6 +75,27 @@ def test_bulk_seeding_draws_a_progress_bar_per_step_on_a_terminal(groups):
     assert "bulk opt-outs: 100%" in err.getvalue()
 
 
+def test_each_bulk_bar_starts_at_zero_before_its_first_chunk_is_written(groups, monkeypatch):
+    # A bar first drawn once a chunk (100,000 rows) is written would show its rows done in no
+    # time: a rate of millions of rows a second and no estimate worth reading.
+    from leads.management import bulk_seed
+
+    seen = []
+    real_copy_insert = bulk_seed.copy_insert
+
+    def copy_insert(rows):
+        seen.append(err.getvalue())
+        return real_copy_insert(rows)
+
+    monkeypatch.setattr(bulk_seed, "copy_insert", copy_insert)
+    err = _Terminal()
+
+    call_command("seed_demo", leads=1_100, stdout=StringIO(), stderr=err)
+
+    assert "bulk leads:   0%" in seen[0]
+    assert "0/1050" in seen[0]
+
+
 @pytest.mark.parametrize(
     ("stream", "args"), [(StringIO, []), (_Terminal, ["--no-progress"])], ids=["pipe", "flag"]
 )
