@@ -7,7 +7,8 @@ Every view checks the report permission itself, because admin_view only checks i
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from itertools import chain
 
@@ -27,12 +28,11 @@ from optouts.forms import OptOutImportForm
 from optouts.models import Channel, Source
 from optouts.permissions import user_can_opt_in, user_can_opt_out, user_can_view_report
 from optouts.selectors import (
+    PageCursor,
     lead_refs_by_number,
-    optout_counts_by_source,
-    optout_daily_counts,
     optout_export_rows,
     optout_filterset,
-    optout_first_opted_out_at,
+    optout_report_aggregates,
     optout_report_page,
     phone_history,
     phone_status,
@@ -149,18 +149,45 @@ def _query_without(request, *names: str) -> str:
     return _urlencode_without(request.GET, *names)
 
 
-# 50 million rows, far past any list; it keeps the query's OFFSET inside a 64-bit integer.
-MAX_PAGE = 1_000_000
+# The page links carry the place they start from, never a page number: `older` (the page after
+# a row) or `newer` (the page before one), as `<opted_out_at in UTC>_<id>`, e.g.
+# `20261202T143000.123456Z_981`. Readable, and nothing in it needs escaping in a URL.
+CURSOR_PARAMS = ("older", "newer")
+_CURSOR = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})\.(\d{6})Z_(\d{1,19})", re.ASCII)
+BAD_CURSOR = "This page link is not valid (edited or cut short): start again from the first page."
 
 
-def _page_number(request) -> tuple[int, str]:
-    """(page, error): `p` as a page from 1 to MAX_PAGE, else page 1 and a sentence."""
-    raw = request.GET.get("p", "").strip()
-    if not raw:
-        return 1, ""
-    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_PAGE:
-        return int(raw), ""
-    return 1, f"The page number must be a whole number from 1 to {MAX_PAGE:,}."
+def cursor_text(*, opted_out_at: datetime, id: int) -> str:
+    t = opted_out_at.astimezone(UTC)
+    return (
+        f"{t.year:04d}{t.month:02d}{t.day:02d}T{t.hour:02d}{t.minute:02d}{t.second:02d}"
+        f".{t.microsecond:06d}Z_{id}"
+    )
+
+
+def cursor_parse(text: str) -> PageCursor | None:
+    """The cursor a page link carries, None if it is not one (never an exception)."""
+    match = _CURSOR.fullmatch(text)
+    if match is None:
+        return None
+    *parts, pk = (int(g) for g in match.groups())
+    if not 1 <= pk < 2**63:
+        return None
+    try:
+        return PageCursor(opted_out_at=datetime(*parts, tzinfo=UTC), id=pk)
+    except ValueError:
+        return None
+
+
+def _page_cursors(request) -> tuple[PageCursor | None, PageCursor | None, str]:
+    """(older_than, newer_than, error) from the query string; both None means the first page."""
+    raw = {name: request.GET.get(name, "").strip() for name in CURSOR_PARAMS}
+    if raw["older"] and raw["newer"]:
+        return None, None, BAD_CURSOR
+    cursors = {name: cursor_parse(text) if text else None for name, text in raw.items()}
+    if any(text and cursors[name] is None for name, text in raw.items()):
+        return None, None, BAD_CURSOR
+    return cursors["older"], cursors["newer"], ""
 
 
 # A custom range may span the whole calendar (0001-01-02 to 9999-12-30): drawn as asked, that is
@@ -169,23 +196,19 @@ def _page_number(request) -> tuple[int, str]:
 CHART_MAX_DAYS = 36_525
 
 
-def _first_day(queryset, default):
-    first = optout_first_opted_out_at(queryset=queryset)
-    return timezone.localtime(first, site_timezone()).date() if first else default
-
-
-def _chart(filterset, queryset):
+def _chart(filterset, aggregates):
+    tz = site_timezone()
     start, end = filterset.time_frame()
     today = site_today()
     if start is None:
-        start = _first_day(queryset, today)
+        start = aggregates.first_day(tzinfo=tz) or today
     if end is None:
         end = today + timedelta(days=1)
     if (end - start).days > CHART_MAX_DAYS:
-        start = max(start, _first_day(queryset, today))
+        start = max(start, aggregates.first_day(tzinfo=tz) or today)
         end = min(end, max(today + timedelta(days=1), start + timedelta(days=1)))
     frame = chart_frame(start=start, end=end)
-    counts = optout_daily_counts(queryset=queryset, tzinfo=site_timezone(), by_month=frame.by_month)
+    counts = aggregates.daily_counts(tzinfo=tz, by_month=frame.by_month)
     return optouts_chart_svg(frame=frame, counts=counts)
 
 
@@ -211,7 +234,7 @@ def _report_filters(request):
 def report_view(request, *, site):
     data = _report_filters(request)
     filterset = optout_filterset(data=data)
-    page, page_error = _page_number(request)
+    older_than, newer_than, page_error = _page_cursors(request)
     valid = filterset.is_valid()
     if page_error:
         filterset.form.add_error(None, page_error)
@@ -220,29 +243,43 @@ def report_view(request, *, site):
         "title": "Opt-out report",
         "filter_form": filterset.form,
         "rows": [],
-        "page": page,
         "has_next": False,
+        "has_previous": False,
+        # Any page but the first links back to the newest rows, even one left empty.
+        "deep": bool(older_than or newer_than),
+        "older": "",
+        "newer": "",
         "counts": [],
         "total": 0,
         "chart": "",
-        "query": _urlencode_without(data, "p"),
+        "query": _urlencode_without(data, *CURSOR_PARAMS),
         "next_url": request.get_full_path(),
         "can_opt_in": user_can_opt_in(request.user),
         "can_import": user_can_opt_out(request.user),
     }
     if valid:
-        queryset = filterset.qs
-        rows, has_next = optout_report_page(queryset=queryset, page=page, per_page=PER_PAGE)
-        counts = optout_counts_by_source(queryset=queryset)
+        rows, has_previous, has_next = optout_report_page(
+            queryset=filterset.qs, per_page=PER_PAGE, older_than=older_than, newer_than=newer_than
+        )
+        aggregates = optout_report_aggregates(filterset=filterset)
+        counts = aggregates.counts_by_source()
         context.update(
             rows=[_row(r) for r in rows],
-            has_next=has_next,
+            has_next=has_next and bool(rows),
+            has_previous=has_previous,
+            # The first page's link is the plain query; a cursor needs a row to start from.
+            older=cursor_text(opted_out_at=rows[-1]["opted_out_at"], id=rows[-1]["id"])
+            if rows
+            else "",
+            newer=cursor_text(opted_out_at=rows[0]["opted_out_at"], id=rows[0]["id"])
+            if rows
+            else "",
             counts=[
                 {"source": s.value, "label": s.label, "n": counts[s.value]}
                 for s in (Source.AGENT, Source.CONTACT, Source.SYSTEM)
             ],
             total=sum(counts.values()),
-            chart=_chart(filterset, queryset),
+            chart=_chart(filterset, aggregates),
         )
     return TemplateResponse(
         request, "admin/optouts/report.html", _context(request, site, **context)
@@ -411,7 +448,7 @@ def export_view(request, *, site):
     filterset = optout_filterset(data=_report_filters(request))
     if not filterset.is_valid():
         messages.error(request, "Fix the filters before exporting.")
-        return redirect(f"{_report_url()}?{_query_without(request, 'p')}")
+        return redirect(f"{_report_url()}?{_query_without(request, *CURSOR_PARAMS)}")
     tz = site_timezone()
     # The query runs before the answer starts: a failure here (the database away) is an ordinary
     # error answer, not a file with a header and nothing under it. A failure later, once rows
