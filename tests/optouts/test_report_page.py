@@ -353,3 +353,15 @@ def test_a_phone_search_looks_across_all_time_unless_a_time_frame_is_chosen(admi
     ).content.decode()
     assert 'data-number="+14155550199"' not in hidden
     assert "a number opted out earlier is not shown" in hidden
+
+
+def test_row_links_are_the_urls_reverse_gives(admin_client):
+    lead = LeadPhoneFactory(number="+14155550199").lead
+    given_opt_out(number="+14155550199", source=Source.AGENT, channel=Channel.UI)
+    html = admin_client.get(REPORT).content.decode()
+
+    history = reverse("admin:optouts_report_history", args=["+14155550199"])
+    opt_in = reverse("admin:optouts_report_opt_in", args=["+14155550199"])
+    assert f'<a href="{history}" title="Consent history">' in html
+    assert f'data-action="{opt_in}"' in html and f'href="{opt_in}?next=' in html
+    assert f'<a href="{reverse("admin:leads_lead_change", args=[lead.pk])}">' in html
