@@ -412,7 +412,27 @@ def whole_page_before_after(connection, client) -> list[str]:
         lines.append(f"| {name} | {old} | {after[name]:.1f} | {'yes' if ok else '**no**'} |")
     if not isinstance(before, dict):
         lines += ["", f"Before not measured: {before}."]
+    lines += ["", "EXPLAIN ANALYZE of the deep page's rows (the Older link's cursor):", "", "```"]
+    lines += [_deep_page_plan(above), "```"]
     return lines
+
+
+def _deep_page_plan(above: dict) -> str:
+    """The plan of the deep page's list query, captured from optout_report_page itself."""
+    from django.db import connection
+    from django.http import QueryDict
+    from django.test.utils import CaptureQueriesContext
+
+    from optouts.selectors import PageCursor, optout_filterset, optout_report_page
+
+    filterset = optout_filterset(data=QueryDict("period=all"))
+    assert filterset.is_valid()
+    cursor = PageCursor(opted_out_at=above["opted_out_at"], id=above["id"])
+    with CaptureQueriesContext(connection) as queries:
+        optout_report_page(queryset=filterset.qs, per_page=PER_PAGE, older_than=cursor)
+    with connection.cursor() as db:
+        db.execute("EXPLAIN ANALYZE " + queries.captured_queries[0]["sql"])
+        return "\n".join(row[0] for row in db.fetchall())
 
 
 NOTES = [

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import connection
-from django.db.models import BooleanField, F, Q, QuerySet, Sum
+from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from optouts.lead_directory import LeadRef, lead_directory
@@ -280,28 +279,38 @@ class ReportAggregates:
             if data.get("source"):
                 days = days.filter(source__in=data["source"])
             self._days = days.order_by()
+        self._rows: list[tuple[date, str, int]] | None = None
+
+    def _day_rows(self) -> list[tuple[date, str, int]]:
+        # One read of the selected roll-up rows (about 3 a day of data, ~3,300 for three years)
+        # serves the counts, the chart and the first day: one round trip instead of three.
+        if self._rows is None:
+            self._rows = list(self._days.values_list("day", "source", "count"))
+        return self._rows
 
     def counts_by_source(self) -> dict[str, int]:
         """{source: count} for every source, zeros included."""
         if not self.from_rollup:
             return optout_counts_by_source(queryset=self._live)
         counts = {s.value: 0 for s in Source}
-        for row in self._days.values("source").annotate(n=Sum("count")):
-            counts[row["source"]] = row["n"]
+        for _, source, n in self._day_rows():
+            counts[source] = counts.get(source, 0) + n
         return counts
 
     def daily_counts(self, *, tzinfo, by_month: bool = False) -> dict[tuple, int]:
         """{(day or first day of month, source): count}, as optout_daily_counts gives them."""
         if not self.from_rollup:
             return optout_daily_counts(queryset=self._live, tzinfo=tzinfo, by_month=by_month)
-        bucket = TruncMonth("day") if by_month else F("day")
-        rows = self._days.annotate(bucket=bucket).values("bucket", "source")
-        return {(r["bucket"], r["source"]): r["n"] for r in rows.annotate(n=Sum("count"))}
+        counts: dict[tuple, int] = {}
+        for day, source, n in self._day_rows():
+            key = (day.replace(day=1) if by_month else day, source)
+            counts[key] = counts.get(key, 0) + n
+        return counts
 
     def first_day(self, *, tzinfo) -> date | None:
         """The site day of the oldest selected opt-out, None when nothing is selected."""
         if self.from_rollup:
-            return self._days.order_by("day").values_list("day", flat=True).first()
+            return min((day for day, _, _ in self._day_rows()), default=None)
         first = optout_first_opted_out_at(queryset=self._live)
         return timezone.localtime(first, tzinfo).date() if first else None
 
