@@ -112,6 +112,31 @@ def source_label(*, source: str, reason: str = "") -> str:
     return label
 
 
+class OptOutDay(models.Model):
+    """The list's daily roll-up: how many numbers now on it were opted out on `day` by `source`.
+
+    `day` is the calendar day of `opted_out_at` in the site's time zone (TIME_ZONE). The consent
+    services keep it in the same transaction as each change (optouts.services.rollup), so the
+    report's summary and chart read a few thousand rows instead of the whole list. A writer that
+    loads OptOut rows itself must call optout_rollup_add or optout_rollup_rebuild; after a change
+    of TIME_ZONE, run `manage.py optout_rollup_rebuild`.
+    """
+
+    day = models.DateField()
+    source = models.CharField(max_length=10, choices=Source.choices)
+    # Zero once every number of the day and source left the list; readers skip such rows.
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "opt-outs of a day"
+        constraints = [
+            models.UniqueConstraint(fields=["day", "source"], name="optoutday_day_source_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.source}: {self.count}"
+
+
 class EventAction(models.TextChoices):
     OPT_OUT = "opt_out", "Opted out"
     OPT_IN = "opt_in", "Opted in"

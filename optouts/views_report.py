@@ -7,7 +7,8 @@ Every view checks the report permission itself, because admin_view only checks i
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import re
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from itertools import chain
 
@@ -28,12 +29,11 @@ from optouts.forms import OptOutImportForm
 from optouts.models import Channel, Source
 from optouts.permissions import user_can_opt_in, user_can_opt_out, user_can_view_report
 from optouts.selectors import (
+    PageCursor,
     lead_refs_by_number,
-    optout_counts_by_source,
-    optout_daily_counts,
     optout_export_rows,
     optout_filterset,
-    optout_first_opted_out_at,
+    optout_report_aggregates,
     optout_report_page,
     phone_history,
     phone_status,
@@ -113,32 +113,54 @@ def _number_or_404(number: str) -> str:
         raise Http404("No such phone number.") from None
 
 
-def _lead_links(leads) -> list[dict]:
+# reverse() once per page with this stand-in, then the row's own value in its place: 50 rows of
+# three or four links each were ~200 reverse() calls a page. Digits only, which reverse() keeps
+# as they are, as it keeps an E.164 number's "+" and a lead's integer id.
+_URL_MARK = "9876543210"
+
+
+def _url_pattern(name: str) -> str | None:
+    """The URL of `name` for the stand-in argument, None if that URL is not mounted."""
     try:
-        reverse("admin:leads_lead_change", args=[0])
-    except NoReverseMatch:  # the lead admin is not mounted: names without links
-        return [{"url": "", "label": lead.label, "id": lead.id} for lead in leads]
+        return reverse(name, args=[_URL_MARK])
+    except NoReverseMatch:
+        return None
+
+
+def _url_for(pattern: str | None, value) -> str:
+    return pattern.replace(_URL_MARK, str(value), 1) if pattern else ""
+
+
+def _lead_links(leads, pattern: str | None = None) -> list[dict]:
+    if pattern is None:
+        pattern = _url_pattern("admin:leads_lead_change")
+    # Without the lead admin mounted, pattern stays None: names without links.
     return [
-        {
-            "url": reverse("admin:leads_lead_change", args=[lead.id]),
-            "label": lead.label,
-            "id": lead.id,
-        }
-        for lead in leads
+        {"url": _url_for(pattern, lead.id), "label": lead.label, "id": lead.id} for lead in leads
     ]
 
 
-def _row(row: dict) -> dict:
+def _row_urls() -> dict[str, str | None]:
+    return {
+        "lead": _url_pattern("admin:leads_lead_change"),
+        "history": _url_pattern("admin:optouts_report_history"),
+        "opt_in": _url_pattern("admin:optouts_report_opt_in"),
+    }
+
+
+def _row(row: dict, urls: dict[str, str | None]) -> dict:
     source = row["source"]
     return {
         "number": row["phone_number"],
         "display": phone_display(row["phone_number"]),
+        "history_url": _url_for(urls["history"], row["phone_number"]),
+        "opt_in_url": _url_for(urls["opt_in"], row["phone_number"]),
         "source": source,
         "source_label": source_label(source=source, reason=row["reason"]),
         "opted_out_at": row["opted_out_at"],
         "by_whom": by_whom(source=source, actor_label=row["actor_label"]),
         "channel": CHANNEL_LABELS.get(row["channel"], row["channel"]),
-        "leads": _lead_links(row["leads"]),
+        "leads": _lead_links(row["leads"], urls["lead"]),
         "note": row["note"],
         "refusal": admin_opt_in_refusal(source=source),
     }
@@ -155,18 +177,45 @@ def _query_without(request, *names: str) -> str:
     return _urlencode_without(request.GET, *names)
 
 
-# 50 million rows, far past any list; it keeps the query's OFFSET inside a 64-bit integer.
-MAX_PAGE = 1_000_000
+# The page links carry the place they start from, never a page number: `older` (the page after
+# a row) or `newer` (the page before one), as `<opted_out_at in UTC>_<id>`, e.g.
+# `20261202T143000.123456Z_981`. Readable, and nothing in it needs escaping in a URL.
+CURSOR_PARAMS = ("older", "newer")
+_CURSOR = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})\.(\d{6})Z_(\d{1,19})", re.ASCII)
+BAD_CURSOR = "This page link is not valid (edited or cut short): start again from the first page."
 
 
-def _page_number(request) -> tuple[int, str]:
-    """(page, error): `p` as a page from 1 to MAX_PAGE, else page 1 and a sentence."""
-    raw = request.GET.get("p", "").strip()
-    if not raw:
-        return 1, ""
-    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_PAGE:
-        return int(raw), ""
-    return 1, f"The page number must be a whole number from 1 to {MAX_PAGE:,}."
+def cursor_text(*, opted_out_at: datetime, id: int) -> str:
+    t = opted_out_at.astimezone(UTC)
+    return (
+        f"{t.year:04d}{t.month:02d}{t.day:02d}T{t.hour:02d}{t.minute:02d}{t.second:02d}"
+        f".{t.microsecond:06d}Z_{id}"
+    )
+
+
+def cursor_parse(text: str) -> PageCursor | None:
+    """The cursor a page link carries, None if it is not one (never an exception)."""
+    match = _CURSOR.fullmatch(text)
+    if match is None:
+        return None
+    *parts, pk = (int(g) for g in match.groups())
+    if not 1 <= pk < 2**63:
+        return None
+    try:
+        return PageCursor(opted_out_at=datetime(*parts, tzinfo=UTC), id=pk)
+    except ValueError:
+        return None
+
+
+def _page_cursors(request) -> tuple[PageCursor | None, PageCursor | None, str]:
+    """(older_than, newer_than, error) from the query string; both None means the first page."""
+    raw = {name: request.GET.get(name, "").strip() for name in CURSOR_PARAMS}
+    if raw["older"] and raw["newer"]:
+        return None, None, BAD_CURSOR
+    cursors = {name: cursor_parse(text) if text else None for name, text in raw.items()}
+    if any(text and cursors[name] is None for name, text in raw.items()):
+        return None, None, BAD_CURSOR
+    return cursors["older"], cursors["newer"], ""
 
 
 # A custom range may span the whole calendar (0001-01-02 to 9999-12-30): drawn as asked, that is
@@ -174,27 +223,23 @@ def _page_number(request) -> tuple[int, str]:
 CHART_MAX_DAYS = 36_525
 
 
-def _first_day(queryset) -> date | None:
-    first = optout_first_opted_out_at(queryset=queryset)
-    return timezone.localtime(first, site_timezone()).date() if first else None
-
-
-def _chart(filterset, queryset):
+def _chart(filterset, aggregates):
     """The chart over the time frame, from the first opt-out it holds to today at the latest.
 
     Days before the first opt-out of the selection and days still to come hold no bar: drawn,
     they pushed the one bar of a new list to the edge of the chart (issue 14 item 6). An empty
     selection keeps the frame as chosen, axes only.
     """
+    tz = site_timezone()
     start, end = filterset.time_frame()
     tomorrow = site_today() + timedelta(days=1)
-    first = _first_day(queryset)
+    first = aggregates.first_day(tzinfo=tz)
     start = max(start, first) if start and first else start or first or site_today()
     end = min(end, tomorrow) if end else tomorrow
     if first is None and (end - start).days > CHART_MAX_DAYS:
         start = end - timedelta(days=1)  # nothing to draw across the calendar: today alone
     frame = chart_frame(start=start, end=max(end, start + timedelta(days=1)))
-    counts = optout_daily_counts(queryset=queryset, tzinfo=site_timezone(), by_month=frame.by_month)
+    counts = aggregates.daily_counts(tzinfo=tz, by_month=frame.by_month)
     return optouts_chart_svg(frame=frame, counts=counts)
 
 
@@ -220,7 +265,7 @@ def _report_filters(request):
 def report_view(request, *, site):
     data = _report_filters(request)
     filterset = optout_filterset(data=data)
-    page, page_error = _page_number(request)
+    older_than, newer_than, page_error = _page_cursors(request)
     valid = filterset.is_valid()
     if page_error:
         filterset.form.add_error(None, page_error)
@@ -229,28 +274,43 @@ def report_view(request, *, site):
         "title": "Opt-out report",
         "filter_form": filterset.form,
         "rows": [],
-        "page": page,
         "has_next": False,
+        "has_previous": False,
+        # Any page but the first links back to the newest rows, even one left empty.
+        "deep": bool(older_than or newer_than),
+        "older": "",
+        "newer": "",
         "counts": [],
         "total": 0,
         "chart": "",
-        "query": _urlencode_without(data, "p"),
+        "query": _urlencode_without(data, *CURSOR_PARAMS),
         "next_url": request.get_full_path(),
         "can_opt_in": user_can_opt_in(request.user),
         "can_import": user_can_opt_out(request.user),
     }
     if valid:
-        queryset = filterset.qs
-        rows, has_next = optout_report_page(queryset=queryset, page=page, per_page=PER_PAGE)
-        counts = optout_counts_by_source(queryset=queryset)
+        rows, has_previous, has_next = optout_report_page(
+            queryset=filterset.qs, per_page=PER_PAGE, older_than=older_than, newer_than=newer_than
+        )
+        aggregates = optout_report_aggregates(filterset=filterset)
+        row_urls = _row_urls()
+        counts = aggregates.counts_by_source()
         context.update(
-            rows=[_row(r) for r in rows],
-            has_next=has_next,
+            rows=[_row(r, row_urls) for r in rows],
+            has_next=has_next and bool(rows),
+            has_previous=has_previous,
+            # The first page's link is the plain query; a cursor needs a row to start from.
+            older=cursor_text(opted_out_at=rows[-1]["opted_out_at"], id=rows[-1]["id"])
+            if rows
+            else "",
+            newer=cursor_text(opted_out_at=rows[0]["opted_out_at"], id=rows[0]["id"])
+            if rows
+            else "",
             counts=[
                 {"source": s.value, "label": s.label, "n": counts[s.value]} for s in SOURCE_ORDER
             ],
             total=sum(counts.values()),
-            chart=_chart(filterset, queryset),
+            chart=_chart(filterset, aggregates),
             # The empty state names the time frame in words ("Last 30 days"), not its URL value.
             period_label=dict(filterset.form.fields["period"].choices).get(
                 filterset.form.cleaned_data.get("period"), ""
@@ -426,7 +486,7 @@ def export_view(request, *, site):
     filterset = optout_filterset(data=_report_filters(request))
     if not filterset.is_valid():
         messages.error(request, "Fix the filters before exporting.")
-        return redirect(f"{_report_url()}?{_query_without(request, 'p')}")
+        return redirect(f"{_report_url()}?{_query_without(request, *CURSOR_PARAMS)}")
     tz = site_timezone()
     # The query runs before the answer starts: a failure here (the database away) is an ordinary
     # error answer, not a file with a header and nothing under it. A failure later, once rows

@@ -28,7 +28,7 @@ from django.utils import timezone
 from leads.directory import lead_label
 from leads.models import Lead, LeadPhone
 from optouts.models import Channel, ConsentEvent, OptOut, Source
-from optouts.services import consent_events_insert
+from optouts.services import consent_events_insert, optout_rollup_add, optout_rollup_of_rows
 from velocify_sms.db_copy import copy_insert, copy_rows
 
 CHUNK = 100_000
@@ -159,6 +159,12 @@ def bulk_optouts_ensure(*, count: int, actor=None, progress: Progress | None = N
                     )
                     for number, source, channel, when, who in rows
                 ]
+            )
+            # Counted in the report's roll-up in the same transaction, as the services do.
+            optout_rollup_add(
+                change=optout_rollup_of_rows(
+                    rows=[(when, source) for _, source, _, when, _ in rows]
+                )
             )
             # With their evidence-chain hashes, as the services write them (one COPY still).
             consent_events_insert(

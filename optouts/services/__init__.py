@@ -20,6 +20,12 @@ from optouts.services.consent import (
 )
 from optouts.services.list_import import ImportLine, OptOutImportError, optout_list_import
 from optouts.services.locks import phone_numbers_lock
+from optouts.services.rollup import (
+    optout_rollup_add,
+    optout_rollup_live,
+    optout_rollup_of_rows,
+    optout_rollup_rebuild,
+)
 from optouts.services.rules import (
     ConsentResult,
     Outcome,
@@ -54,6 +60,10 @@ __all__ = [
     "opt_out_decision",
     "opt_out_explanation",
     "optout_list_import",
+    "optout_rollup_add",
+    "optout_rollup_live",
+    "optout_rollup_of_rows",
+    "optout_rollup_rebuild",
     "phone_numbers_lock",
     "phone_opt_in_by_contact",
     "phone_opt_out_by_carrier",

@@ -22,6 +22,7 @@ from optouts.models import CarrierReason, Channel, ConsentEvent, OptOut, Source
 from optouts.permissions import user_can_opt_in, user_can_opt_out
 from optouts.services.chain import consent_events_insert
 from optouts.services.locks import phone_numbers_lock
+from optouts.services.rollup import RollupChange, optout_rollup_add
 from optouts.services.rules import (
     ConsentResult,
     Outcome,
@@ -151,6 +152,7 @@ def _opt_out_locked(
     now = timezone.now()
     existing = _locked_rows(numbers)
     results, events, to_create, to_update = [], [], [], []
+    rollup = RollupChange()
     for number in numbers:
         row = existing.get(number)
         current = row.source if row else None
@@ -178,9 +180,12 @@ def _opt_out_locked(
         if row is None:
             to_create.append(OptOut(phone_number=number, **fields))
         else:
+            # The number moves from the day and source it was counted under to today's.
+            rollup.removed(at=row.opted_out_at, source=row.source)
             for name, value in fields.items():
                 setattr(row, name, value)
             to_update.append(row)
+        rollup.added(at=now, source=new_source)
         events.append(
             _event(
                 number=number,
@@ -215,6 +220,8 @@ def _opt_out_locked(
                 "reason",
             ],
         )
+    # Inside the caller's savepoint: a lost insert race rolls the counts back with the rows.
+    optout_rollup_add(change=rollup)
     consent_events_insert(events=events)
     return results
 
@@ -260,12 +267,14 @@ def _opt_in_locked(numbers: list[str], by: str, permitted: bool, request: _Reque
     now = timezone.now()
     existing = _locked_rows(numbers)
     results, events, to_delete = [], [], []
+    rollup = RollupChange()
     for number in numbers:
         row = existing.get(number)
         current = row.source if row else None
         outcome, reason = opt_in_decision(current=current, by=by, permitted=permitted)
         if outcome == Outcome.OPTED_IN:
             to_delete.append(row.pk)
+            rollup.removed(at=row.opted_out_at, source=row.source)
             action = ConsentEvent.Action.OPT_IN
             results.append(ConsentResult(number, outcome, None, current))
         elif outcome == Outcome.REFUSED:
@@ -300,6 +309,7 @@ def _opt_in_locked(numbers: list[str], by: str, permitted: bool, request: _Reque
         )
     if to_delete:
         OptOut.objects.filter(pk__in=to_delete).delete()
+    optout_rollup_add(change=rollup)
     consent_events_insert(events=events)
     return results
 

@@ -34,6 +34,17 @@ def test_seed_demo_scale_options_add_bulk_leads_and_opt_outs_once(groups):
     assert Lead.objects.with_sms_opt_out().filter(sms_opt_out=True).count() >= 1_200
 
 
+def test_bulk_opt_outs_are_counted_in_the_report_rollup(groups):
+    from optouts.models import OptOutDay
+    from optouts.services import optout_rollup_live
+
+    call_command("seed_demo", leads=1_100, optouts=300, stdout=StringIO())
+    rollup = {(r.day, r.source): r.count for r in OptOutDay.objects.all() if r.count}
+
+    assert rollup == optout_rollup_live()
+    assert sum(rollup.values()) == OptOut.objects.count() >= 300
+
+
 def test_bulk_opt_outs_replay_from_their_events_to_the_list(groups):
     call_command("seed_demo", leads=1_100, optouts=300, stdout=StringIO())
     events = {}

@@ -203,20 +203,58 @@ def test_page_has_no_inline_script_or_style(admin_client, listed):
     assert "<script>" not in html and "style=" not in html and "onclick" not in html
 
 
-def test_pages_without_count_of_the_whole_list(admin_client, agent_user, settings):
-    from optouts import views_report
+@pytest.fixture
+def two_per_page(monkeypatch):
+    monkeypatch.setattr("optouts.views_report.PER_PAGE", 2)
 
-    views_report_per_page = views_report.PER_PAGE
-    views_report.PER_PAGE = 2
-    try:
-        for n in range(5):
-            given_opt_out(number=f"+1415555020{n}", source=Source.AGENT, channel=Channel.UI)
-        first = admin_client.get(REPORT)
-        assert len(first.context["rows"]) == 2 and first.context["has_next"]
-        last = admin_client.get(REPORT, {"p": 3})
-        assert len(last.context["rows"]) == 1 and not last.context["has_next"]
-    finally:
-        views_report.PER_PAGE = views_report_per_page
+
+def _numbers(response) -> list[str]:
+    return [row["number"] for row in response.context["rows"]]
+
+
+def test_pages_follow_a_cursor_older_and_back_newer_without_count(admin_client, two_per_page):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import OptOutFactory
+
+    # Five rows, three of them at the same instant: the cursor breaks ties by id.
+    now = timezone.now()
+    for n in range(5):
+        at = now if n < 3 else now - timedelta(minutes=n)
+        OptOutFactory(phone_number=f"+1415555020{n}", opted_out_at=at)
+    newest_first = list(
+        OptOut.objects.order_by("-opted_out_at", "-id").values_list("phone_number", flat=True)
+    )
+
+    first = admin_client.get(REPORT)
+    assert _numbers(first) == newest_first[:2] and first.context["has_next"]
+    assert b"older=" in first.content and b'class="first-page"' not in first.content
+    second = admin_client.get(REPORT, {"older": first.context["older"]})
+    assert _numbers(second) == newest_first[2:4] and second.context["has_next"]
+    last = admin_client.get(REPORT, {"older": second.context["older"]})
+    assert _numbers(last) == newest_first[4:] and not last.context["has_next"]
+    back = admin_client.get(REPORT, {"newer": last.context["newer"]})
+    assert _numbers(back) == newest_first[2:4] and back.context["has_previous"]
+    top = admin_client.get(REPORT, {"newer": back.context["newer"]})
+    assert _numbers(top) == newest_first[:2] and not top.context["has_previous"]
+
+
+def test_page_links_keep_the_filters_and_drop_the_old_cursor(admin_client, two_per_page):
+    for n in range(5):
+        given_opt_out(number=f"+1415555020{n}", source=Source.AGENT, channel=Channel.UI)
+    first = admin_client.get(REPORT, {"source": "agent", "period": "all"})
+    second = admin_client.get(
+        REPORT, {"source": "agent", "period": "all", "older": first.context["older"]}
+    )
+    html = second.content.decode()
+    paginator = html[html.index('<p class="paginator">') :]
+    paginator = paginator[: paginator.index("</p>")]
+
+    assert "source=agent&amp;period=all&amp;older=" in paginator
+    assert "source=agent&amp;period=all&amp;newer=" in paginator
+    assert paginator.count("older=") == 1  # the next link's own cursor only
 
 
 def test_bad_filter_is_a_form_error_not_a_crash(admin_client, listed):
@@ -315,3 +353,15 @@ def test_a_phone_search_looks_across_all_time_unless_a_time_frame_is_chosen(admi
     ).content.decode()
     assert 'data-number="+14155550199"' not in hidden
     assert "a number opted out earlier is not shown" in hidden
+
+
+def test_row_links_are_the_urls_reverse_gives(admin_client):
+    lead = LeadPhoneFactory(number="+14155550199").lead
+    given_opt_out(number="+14155550199", source=Source.AGENT, channel=Channel.UI)
+    html = admin_client.get(REPORT).content.decode()
+
+    history = reverse("admin:optouts_report_history", args=["+14155550199"])
+    opt_in = reverse("admin:optouts_report_opt_in", args=["+14155550199"])
+    assert f'<a href="{history}" title="Consent history">' in html
+    assert f'data-action="{opt_in}"' in html and f'href="{opt_in}?next=' in html
+    assert f'<a href="{reverse("admin:leads_lead_change", args=[lead.pk])}">' in html

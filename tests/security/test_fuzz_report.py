@@ -85,9 +85,11 @@ prefixes = st.one_of(
     st.sampled_from(["41", "415", "+44 20", "+1", "+999", "0", "１２３"]),
     any_text,
 )
-pages = st.one_of(
+# The report's page links: `<UTC instant>_<id>` cursors, well-formed or nearly so.
+cursors = st.one_of(
+    st.from_regex(r"\A[0-9]{8}T[0-9]{6}\.[0-9]{6}Z_[0-9]{1,21}\Z"),
     st.integers(min_value=-(10**40), max_value=10**40).map(str),
-    st.sampled_from(["", "1e3", "2.5", "0x10", " 2", "٣"]),
+    st.sampled_from(["", "99991231T235959.999999Z_1", "00010101T000000.000000Z_1", "٣"]),
     any_text,
 )
 
@@ -104,7 +106,8 @@ def report_queries(draw) -> list[tuple[str, str]]:
         ("since", instants),
         ("until", instants),
         ("phone_prefix", prefixes),
-        ("p", pages),
+        ("older", cursors),
+        ("newer", cursors),
     ):
         if draw(st.booleans()):
             pairs.append((name, draw(values)))

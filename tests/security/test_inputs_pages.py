@@ -29,24 +29,47 @@ def _rows_and_fresh_throttle(db):
     cache.clear()
 
 
-# --- the report's page number -------------------------------------------------------------------
-@pytest.mark.parametrize("page", [HUGE, str(2**63), "0", "-1", "abc", "1e3", "2.5", "٣"])
-def test_a_page_number_that_is_not_a_page_is_a_form_error_on_the_report(admin_client, page):
+# --- the report's page cursor -------------------------------------------------------------------
+BAD_CURSORS = [
+    HUGE,
+    "abc",
+    "3",
+    "20261302T000000.000000Z_1",  # month 13
+    "20260230T000000.000000Z_1",  # 30 February
+    "00000101T000000.000000Z_1",  # year 0
+    "20260101T000000.000000Z_0",
+    f"20260101T000000.000000Z_{2**63}",
+    "20260101T000000Z_1",
+    "٢٠٢٦0101T000000.000000Z_1",
+]
+
+
+@pytest.mark.parametrize("name", ["older", "newer"])
+@pytest.mark.parametrize("cursor", BAD_CURSORS)
+def test_a_page_link_that_is_not_a_cursor_is_a_form_error_on_the_report(admin_client, name, cursor):
     admin_client.raise_request_exception = False
-    response = admin_client.get(REPORT, {"p": page})
+    response = admin_client.get(REPORT, {name: cursor})
 
     assert response.status_code == 200, response.status_code
     form = response.context["filter_form"]
-    assert "page" in " ".join(form.non_field_errors()).lower(), form.errors
+    assert "page link" in " ".join(form.non_field_errors()).lower(), form.errors
     assert response.context["rows"] == []
 
 
-def test_a_page_past_the_last_row_is_an_empty_page(admin_client):
-    response = admin_client.get(REPORT, {"p": "1000"})
+def test_both_directions_at_once_is_a_form_error_on_the_report(admin_client):
+    cursor = "20260101T000000.000000Z_1"
+    response = admin_client.get(REPORT, {"older": cursor, "newer": cursor})
+
+    assert "page link" in " ".join(response.context["filter_form"].non_field_errors()).lower()
+
+
+def test_a_cursor_past_the_last_row_is_an_empty_page_with_a_way_back(admin_client):
+    response = admin_client.get(REPORT, {"older": "00010102T000000.000000Z_1"})
 
     assert response.status_code == 200
     assert not response.context["filter_form"].errors
     assert response.context["rows"] == [] and not response.context["has_next"]
+    assert b'class="first-page"' in response.content
 
 
 # --- the API list's cursor and page size --------------------------------------------------------
