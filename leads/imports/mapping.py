@@ -305,7 +305,7 @@ class CellError:
     detail: str
 
 
-@dataclass
+@dataclass(slots=True)
 class CleanRow:
     """A row as it will be stored."""
 

@@ -30,6 +30,7 @@ from optouts.services.rules import (
     opt_out_decision,
     refusal_sentence,
 )
+from velocify_sms.db_arrays import in_values
 from velocify_sms.db_copy import copy_insert
 from velocify_sms.errors import InputError
 from velocify_sms.phones import phone_normalize
@@ -134,7 +135,9 @@ def _event(
 def _locked_rows(numbers: list[str]) -> dict[str, OptOut]:
     phone_numbers_lock(numbers=numbers)
     rows = (
-        OptOut.objects.select_for_update().filter(phone_number__in=numbers).order_by("phone_number")
+        OptOut.objects.select_for_update()
+        .filter(in_values("phone_number", numbers))
+        .order_by("phone_number")
     )
     return {row.phone_number: row for row in rows}
 
