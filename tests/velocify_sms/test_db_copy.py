@@ -61,3 +61,26 @@ def test_a_unique_violation_raises_integrity_error():
     ]
     with pytest.raises(IntegrityError), transaction.atomic():
         copy_insert(rows)
+
+
+def test_copied_times_are_the_same_instants_whatever_their_zone():
+    """Times go into COPY as text worked out once per value: the instant must survive."""
+    import zoneinfo
+    from datetime import datetime
+
+    utc_now = timezone.now().replace(microsecond=123456)
+    paris = datetime(2026, 3, 29, 3, 30, 1, 7, tzinfo=zoneinfo.ZoneInfo("Europe/Paris"))
+    times = [utc_now, paris]
+    leads = [
+        Lead(first_name=f"T{i}", created_at=times[i % 2], updated_at=times[(i + 1) % 2])
+        for i in range(N)
+    ]
+    copy_insert(leads)
+    stored = {
+        first: (created, updated)
+        for first, created, updated in Lead.objects.values_list(
+            "first_name", "created_at", "updated_at"
+        )
+    }
+    for i in range(N):
+        assert stored[f"T{i}"] == (times[i % 2], times[(i + 1) % 2])
