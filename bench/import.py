@@ -342,8 +342,11 @@ def main() -> None:
                 write_csv(big, args.memory_rows)
                 from django.test import override_settings
 
-                # A million rows is about 94 MB of CSV, more than the default upload limit.
-                with override_settings(IMPORT_MAX_UPLOAD_MB=1024):
+                # A million rows is about 94 MB of CSV, more than the default upload limit, and
+                # IMPORT_MAX_ROWS counts the header row too.
+                with override_settings(
+                    IMPORT_MAX_UPLOAD_MB=1024, IMPORT_MAX_ROWS=args.memory_rows + 1
+                ):
                     big_s, big_job = import_run(big, user)
                 big_peak = peak_rss_mb()
                 big_reader = reader_peak_rss_mb()
