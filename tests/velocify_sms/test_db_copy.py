@@ -71,16 +71,10 @@ def test_copied_times_are_the_same_instants_whatever_their_zone():
     utc_now = timezone.now().replace(microsecond=123456)
     paris = datetime(2026, 3, 29, 3, 30, 1, 7, tzinfo=zoneinfo.ZoneInfo("Europe/Paris"))
     times = [utc_now, paris]
-    leads = [
-        Lead(first_name=f"T{i}", created_at=times[i % 2], updated_at=times[(i + 1) % 2])
-        for i in range(N)
-    ]
-    copy_insert(leads)
-    stored = {
-        first: (created, updated)
-        for first, created, updated in Lead.objects.values_list(
-            "first_name", "created_at", "updated_at"
-        )
-    }
-    for i in range(N):
-        assert stored[f"T{i}"] == (times[i % 2], times[(i + 1) % 2])
+    copy_rows(
+        OptOut,
+        ["phone_number", "source", "channel", "opted_out_at", "note"],
+        [(f"+1415555{i:04d}", "agent", "ui", times[i % 2], "") for i in range(N)],
+    )
+    stored = dict(OptOut.objects.values_list("phone_number", "opted_out_at"))
+    assert stored == {f"+1415555{i:04d}": times[i % 2] for i in range(N)}
