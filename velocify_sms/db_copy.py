@@ -18,7 +18,32 @@ def _adapter(field: models.Field):
     """How a field's Python value goes into COPY: as it is, except where Django must adapt it."""
     if isinstance(field, models.JSONField):
         return lambda value: field.get_db_prep_save(value, connection)
+    if isinstance(field, models.DateTimeField):
+        return _time_as_text()
     return None
+
+
+def _time_as_text():
+    """A datetime as the text psycopg would send, worked out once per distinct value.
+
+    psycopg picks and runs a dumper for every datetime it copies (~7 µs each, two per lead), yet
+    a batch's rows share one `now`: the text of that one value, remembered, is ~20x cheaper.
+    The text is the ISO form PostgreSQL reads back to the same instant (with its offset when
+    the value has one, as psycopg's own dumper writes it).
+    """
+    seen: dict[object, str] = {}
+
+    def adapt(value):
+        if value is None or isinstance(value, str):
+            return value
+        text = seen.get(value)
+        if text is None:
+            if len(seen) > 1000:  # distinct times (not this module's callers): do not hoard
+                seen.clear()
+            text = seen[value] = value.isoformat()
+        return text
+
+    return adapt
 
 
 def copy_rows(

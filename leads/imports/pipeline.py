@@ -23,30 +23,36 @@ _BATCH, _END, _ERROR = "batch", "end", "error"
 
 
 def _pack(row: CleanRow, values: list[str]) -> tuple:
-    # Plain tuples pickle and unpickle faster than dataclass instances. The raw values are only
-    # kept for rejected rows (their report shows them); the writer needs nothing else of them.
+    # Plain tuples pickle and unpickle faster than dataclass instances, and a valid row (nearly
+    # all of them) travels as four values: the writer unpickles every one of them, and it is
+    # the busier process. The raw values are only kept for rejected rows (their report shows
+    # them); phones_mapped is the cleaner's, the same for every row.
+    if not row.errors:
+        return (row.row_number, row.fields, row.phones, row.sms_opt_out)
     return (
         row.row_number,
         row.fields,
         row.phones,
         row.sms_opt_out,
-        row.phones_mapped,
         [(e.column, e.value, e.detail) for e in row.errors],
-        values if row.errors else [],
+        values,
     )
 
 
-def _unpack(item: tuple) -> tuple[CleanRow, list[str]]:
-    number, fields, phones, opt_out, phones_mapped, errors, values = item
-    row = CleanRow(
-        row_number=number,
-        fields=fields,
-        phones=phones,
-        sms_opt_out=opt_out,
-        phones_mapped=phones_mapped,
-        errors=[CellError(*error) for error in errors],
-    )
-    return row, values
+def _unpacker(phones_mapped: bool):
+    def unpack(item: tuple) -> tuple[CleanRow, list[str]]:
+        if len(item) == 4:
+            number, fields, phones, opt_out = item
+            return CleanRow(number, fields, phones, opt_out, phones_mapped, []), _NO_VALUES
+        number, fields, phones, opt_out, errors, values = item
+        errors = [CellError(*error) for error in errors]
+        return CleanRow(number, fields, phones, opt_out, phones_mapped, errors), values
+
+    return unpack
+
+
+# Shared by every valid row; nothing appends to it.
+_NO_VALUES: list[str] = []
 
 
 def _produce(rows, cleaner: RowCleaner, batch_size: int, conn, parent_end) -> None:
@@ -97,6 +103,8 @@ def batches_cleaned(
     child.start()
     send.close()
 
+    unpack = _unpacker(cleaner.phones_mapped)
+
     def consume() -> Iterator[Batch]:
         while True:
             try:
@@ -111,7 +119,7 @@ def batches_cleaned(
                 return
             if kind == _ERROR:
                 raise payload
-            yield [_unpack(item) for item in payload]
+            yield list(map(unpack, payload))
 
     try:
         yield consume()

@@ -87,11 +87,7 @@ def import_rows_write(
     """
     written = leads_write(
         rows=[
-            LeadRow(
-                fields=row.fields,
-                phones=row.phones if row.phones_mapped else None,
-                sms_opt_out=row.sms_opt_out,
-            )
+            LeadRow(row.fields, row.phones if row.phones_mapped else None, row.sms_opt_out)
             for row in rows
         ],
         actor=actor,

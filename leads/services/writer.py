@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from leads.models import Lead, LeadPhone
 from optouts.services import ConsentResult, Outcome, phones_opt_out_by_staff
+from velocify_sms.db_arrays import in_values
 from velocify_sms.db_copy import copy_rows
 
 # What a row may set, by field name (`assigned_agent` takes a user or a user id).
@@ -97,7 +98,8 @@ _NEW_LEAD_COLUMNS = [
     for name in LEAD_FIELDS
 ]
 _NEW_LEAD_ATTNAMES = [attname for _, attname, _ in _NEW_LEAD_COLUMNS] + ["created_at", "updated_at"]
-_NEW_LEAD_DEFAULTS = [(attname, default) for _, attname, default in _NEW_LEAD_COLUMNS]
+_NEW_LEAD_NAMES = [attname for _, attname, _ in _NEW_LEAD_COLUMNS]
+_NEW_LEAD_DEFAULTS = [default for _, _, default in _NEW_LEAD_COLUMNS]
 
 
 def leads_write(
@@ -150,7 +152,8 @@ def leads_write(
                 result.created.append(False)
             elif external_id and not row.create_only and external_id in made:
                 index = made[external_id]
-                new_leads[index].update(_attnames(row.fields))
+                # A new dict: the first row's may be that row's own `fields` (see _attnames).
+                new_leads[index] = {**new_leads[index], **_attnames(row.fields)}
                 if validate:
                     Lead(**new_leads[index]).full_clean(exclude=["external_id"])
                 row_refs.append((row, index, True))
@@ -168,7 +171,7 @@ def leads_write(
             Lead,
             _NEW_LEAD_ATTNAMES,
             [
-                (*(values.get(name, default) for name, default in _NEW_LEAD_DEFAULTS), now, now)
+                (*map(values.get, _NEW_LEAD_NAMES, _NEW_LEAD_DEFAULTS), now, now)
                 for values in new_leads
             ],
             returning_ids=True,
@@ -211,9 +214,9 @@ def _leads_locked(rows: list[LeadRow]) -> tuple[dict[int, Lead], dict[str, Lead]
         return {}, {}
     condition = Q()
     if ids:
-        condition |= Q(pk__in=ids)
+        condition |= Q(in_values("id", ids, sql_type="bigint"))
     if external_ids:
-        condition |= Q(external_id__in=external_ids)
+        condition |= Q(in_values("external_id", external_ids))
     leads = list(Lead.objects.select_for_update().filter(condition))
     return (
         {lead.pk: lead for lead in leads},
@@ -222,9 +225,12 @@ def _leads_locked(rows: list[LeadRow]) -> tuple[dict[int, Lead], dict[str, Lead]
 
 
 def _attnames(fields: dict[str, object]) -> dict[str, object]:
-    """A row's fields keyed by column attname (`assigned_agent` -> `assigned_agent_id`)."""
+    """A row's fields keyed by column attname (`assigned_agent` -> `assigned_agent_id`).
+
+    Not a copy when nothing is renamed (the import's rows): callers never change the result.
+    """
     if "assigned_agent" not in fields:
-        return dict(fields)
+        return fields
     values = dict(fields)
     agent = values.pop("assigned_agent")
     values["assigned_agent_id"] = getattr(agent, "pk", agent)

@@ -18,6 +18,7 @@ from optouts.chain import CANONICAL_FIELDS, chain_link, chain_seal, chain_seed, 
 from optouts.chain import event_fields as _fields
 from optouts.models import ConsentEvent
 from optouts.services.locks import phone_numbers_lock
+from velocify_sms.db_arrays import in_values
 from velocify_sms.db_copy import copy_rows
 
 # Numbers per query when reading chain heads or sealing (well below SQLite's variable limit).
@@ -61,7 +62,7 @@ def _seal_rows(numbers: list[str]) -> tuple[dict[str, str], int]:
     sealed: list[tuple[str, int]] = []
     for chunk in _chunks(numbers):
         rows = (
-            ConsentEvent.objects.filter(phone_number__in=chunk)
+            ConsentEvent.objects.filter(in_values("phone_number", chunk))
             .order_by("phone_number", "id")
             .values_list(*CANONICAL_FIELDS, "chain_hash")
         )
@@ -96,15 +97,15 @@ def _chain_heads(numbers: list[str]) -> dict[str, str]:
     unsealed: list[str] = []
     for chunk in _chunks(numbers):
         last_ids = (
-            ConsentEvent.objects.filter(phone_number__in=chunk)
+            ConsentEvent.objects.filter(in_values("phone_number", chunk))
             .values("phone_number")
             .annotate(last=Max("id"))
             .values_list("last", flat=True)
         )
         last_ids = list(last_ids)
-        for number, digest in ConsentEvent.objects.filter(id__in=last_ids).values_list(
-            "phone_number", "chain_hash"
-        ):
+        for number, digest in ConsentEvent.objects.filter(
+            in_values("id", last_ids, sql_type="bigint")
+        ).values_list("phone_number", "chain_hash"):
             if digest:
                 heads[number] = digest
             else:

@@ -61,3 +61,20 @@ def test_a_unique_violation_raises_integrity_error():
     ]
     with pytest.raises(IntegrityError), transaction.atomic():
         copy_insert(rows)
+
+
+def test_copied_times_are_the_same_instants_whatever_their_zone():
+    """Times go into COPY as text worked out once per value: the instant must survive."""
+    import zoneinfo
+    from datetime import datetime
+
+    utc_now = timezone.now().replace(microsecond=123456)
+    paris = datetime(2026, 3, 29, 3, 30, 1, 7, tzinfo=zoneinfo.ZoneInfo("Europe/Paris"))
+    times = [utc_now, paris]
+    copy_rows(
+        OptOut,
+        ["phone_number", "source", "channel", "opted_out_at", "note"],
+        [(f"+1415555{i:04d}", "agent", "ui", times[i % 2], "") for i in range(N)],
+    )
+    stored = dict(OptOut.objects.values_list("phone_number", "opted_out_at"))
+    assert stored == {f"+1415555{i:04d}": times[i % 2] for i in range(N)}

@@ -1,10 +1,17 @@
 import phonenumbers
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from phonenumbers import PhoneNumberType
 
 from velocify_sms.csv_export import FORMULA_PREFIXES, csv_safe_cell
 from velocify_sms.phones import (
+    _TYPED,
+    PARSED_CACHE_SIZE,
     InvalidPhoneNumber,
+    _nanp_fast_path,
+    _text_normalize,
     phone_display,
     phone_display_for_csv,
     phone_format_national,
@@ -155,3 +162,55 @@ def test_fast_path_agrees_with_libphonenumber_on_random_north_american_numbers()
         assert got == expected, text
         checked += expected is not None
     assert checked > 1000  # the sample covers plenty of valid numbers too
+
+
+_SEPARATOR = st.sampled_from(["", " ", "-", ".", "(", ")", "  ", "\u2013"])
+
+
+@st.composite
+def _typed_nanp_like(draw) -> str:
+    """Digits that look North American, typed with any mix of separators and prefixes."""
+    digits = draw(st.text(alphabet="0123456789", min_size=9, max_size=12))
+    prefix = draw(st.sampled_from(["", "+1", "1", "+1 ", "1-", "+", "+44 "]))
+    parts = [prefix]
+    for digit in digits:
+        parts.append(draw(_SEPARATOR) if draw(st.booleans()) else "")
+        parts.append(digit)
+    return "".join(parts)
+
+
+@given(text=_typed_nanp_like())
+@hypothesis_settings(max_examples=500, deadline=None)
+def test_fast_path_equals_libphonenumber_for_random_input(text):
+    """The NANP fast path (and the cache in front of it) never answers differently from
+    phonenumbers: valid exactly when it is valid, with the same E.164."""
+    fast = _nanp_fast_path(text, "US")
+    expected = _reference(text)
+    if fast is not None:
+        assert fast == expected, text
+    try:
+        got = phone_normalize(text)
+    except InvalidPhoneNumber:
+        got = None
+    if expected is not None and _TYPED.fullmatch(text.strip()):
+        assert got == expected, text
+    if got is not None:
+        assert got == expected, text
+    # Asked again, the cached answer is the same.
+    try:
+        again = phone_normalize(text)
+    except InvalidPhoneNumber:
+        again = None
+    assert again == got
+
+
+def test_parsed_number_cache_is_bounded_and_keyed_by_region():
+    phone_normalize("(415) 555-2671")
+    hits = _text_normalize.cache_info().hits
+    assert phone_normalize("(415) 555-2671") == "+14155552671"
+    assert _text_normalize.cache_info().hits == hits + 1
+    assert _text_normalize.cache_info().maxsize == PARSED_CACHE_SIZE
+    # The same digits read in another region are another number, not the cached one.
+    assert phone_normalize("020 7946 0958", region="GB") == "+442079460958"
+    with pytest.raises(InvalidPhoneNumber):
+        phone_normalize("020 7946 0958", region="US")

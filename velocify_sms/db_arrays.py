@@ -1,0 +1,36 @@
+"""`column IN (big list)` as one array parameter on PostgreSQL; a plain `__in` elsewhere.
+
+Django turns `filter(x__in=values)` into one placeholder per value, and psycopg (client-side
+binding) then splits and quotes the whole statement in Python: for the 5,000 external ids of an
+import batch that cost more than running the query. One array parameter is one placeholder. It
+sits behind `ARRAY(SELECT unnest(...))` so that the planner, not seeing the values, probes the
+unique index once per value rather than expecting thousands of matches and scanning the table
+(optouts.selectors.phones_opted_out measured that, bench/send_guard.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
+
+# Below this many values the IN list is as cheap, and reads better in the query log.
+ARRAY_ABOVE = 100
+_SQL_TYPES = frozenset({"text", "bigint"})
+
+
+def in_values(column: str, values: Iterable, *, sql_type: str = "text") -> Q | RawSQL:
+    """A filter for `column` (a column name of the queried table) being one of `values`."""
+    if sql_type not in _SQL_TYPES:
+        raise ValueError(f"Unsupported array type {sql_type!r}.")
+    wanted = sorted(set(values))
+    if connection.vendor != "postgresql" or len(wanted) <= ARRAY_ABOVE:
+        return Q(**{f"{column}__in": wanted})
+    name = connection.ops.quote_name(column)
+    return RawSQL(  # noqa: S611 - the column is quoted and the type one of _SQL_TYPES
+        f"{name} = ANY(ARRAY(SELECT unnest(%s::{sql_type}[])))",
+        [wanted],
+        output_field=BooleanField(),
+    )
