@@ -247,23 +247,34 @@ DEFAULT_PERIOD = "last_30_days"
 TIME_PARAMS = ("period", "date_from", "date_to", "since", "until")
 
 
+# A hidden field the page adds while its time frame is the default nobody chose: pressing Filter
+# sends the select's "Last 30 days" back, and without it a number typed into the form was still
+# searched in 30 days only (issue 14 item 2, found by the admin journey).
+PERIOD_DEFAULT_PARAM = "period_default"
+
+
 def _report_filters(request):
     """The page's filters: the query string, opening on the last 30 days when it names no time.
 
     "All time" is one click away; the default keeps the summary and chart (aggregates over the
-    selected rows) cheap on a list of a million numbers.
+    selected rows) cheap on a list of a million numbers. A search for a number looks across all
+    time unless a time frame was chosen: a number opted out 90 days ago must not look textable
+    because of a default the admin never chose (issue 14).
     """
     data = request.GET.copy()
+    defaulted = data.pop(PERIOD_DEFAULT_PARAM, None)
+    others = [name for name in TIME_PARAMS if name != "period"]
+    if defaulted and data.get("period") == DEFAULT_PERIOD and not any(data.get(n) for n in others):
+        del data["period"]
     if not any(data.get(name) for name in TIME_PARAMS):
-        # A search for a number looks across all time: a number opted out 90 days ago must not
-        # look textable because of a default the admin never chose (issue 14).
         data["period"] = ALL_TIME if data.get("phone_prefix", "").strip() else DEFAULT_PERIOD
-    return data
+        return data, data["period"] == DEFAULT_PERIOD
+    return data, False
 
 
 @admins_only
 def report_view(request, *, site):
-    data = _report_filters(request)
+    data, period_defaulted = _report_filters(request)
     filterset = optout_filterset(data=data)
     older_than, newer_than, page_error = _page_cursors(request)
     valid = filterset.is_valid()
@@ -272,6 +283,8 @@ def report_view(request, *, site):
         valid = False
     context = {
         "title": "Opt-out report",
+        "period_defaulted": period_defaulted,
+        "period_default_param": PERIOD_DEFAULT_PARAM,
         "filter_form": filterset.form,
         "rows": [],
         "has_next": False,
@@ -483,7 +496,7 @@ def export_header() -> list[str]:
 @admins_only
 def export_view(request, *, site):
     """The filtered list as CSV, streamed: a million rows never sit in memory."""
-    filterset = optout_filterset(data=_report_filters(request))
+    filterset = optout_filterset(data=_report_filters(request)[0])
     if not filterset.is_valid():
         messages.error(request, "Fix the filters before exporting.")
         return redirect(f"{_report_url()}?{_query_without(request, *CURSOR_PARAMS)}")

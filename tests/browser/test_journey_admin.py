@@ -174,12 +174,6 @@ def test_admin_works_the_opt_out_report_from_filters_to_import(
     assert errors == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known bug (issue 14 item 2, left to the report's owner): the page shows the default "
-    "'Last 30 days' selected in the Time frame box, so the form submits period=last_30_days "
-    "with the number and the all-time search only happens for a URL without `period`.",
-)
 def test_a_number_typed_in_the_report_form_is_found_across_all_time(
     page, login, live_server, admin_user, agent_user, demo_list
 ):

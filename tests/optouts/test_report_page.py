@@ -355,6 +355,31 @@ def test_a_phone_search_looks_across_all_time_unless_a_time_frame_is_chosen(admi
     assert "a number opted out earlier is not shown" in hidden
 
 
+def test_a_number_typed_into_the_default_page_form_is_searched_across_all_time(admin_client):
+    """The form sends the select's default "Last 30 days" back with the number: the page's hidden
+    marker says nobody chose it, so the search still looks across all time."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    given_opt_out(number="+14155550199", source=Source.CONTACT, channel=Channel.KEYWORD)
+    OptOut.objects.filter(phone_number="+14155550199").update(
+        opted_out_at=timezone.now() - timedelta(days=90)
+    )
+    opening = admin_client.get(REPORT).content.decode()
+    assert '<input type="hidden" name="period_default" value="1">' in opening
+
+    submitted = admin_client.get(
+        REPORT, {"phone_prefix": "415555", "period": "last_30_days", "period_default": "1"}
+    )
+    assert 'data-number="+14155550199"' in submitted.content.decode()
+    assert submitted.context["filter_form"]["period"].value() == "all"
+
+    chosen = admin_client.get(REPORT, {"period": "last_7_days", "period_default": "1"})
+    assert chosen.context["filter_form"]["period"].value() == "last_7_days"
+    assert 'name="period_default"' not in chosen.content.decode()
+
+
 def test_row_links_are_the_urls_reverse_gives(admin_client):
     lead = LeadPhoneFactory(number="+14155550199").lead
     given_opt_out(number="+14155550199", source=Source.AGENT, channel=Channel.UI)
