@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DEADLINES_EVERY ?= 60
 
-.PHONY: run serve worker deadlines migrate test lint format migrations-check check race-check bench \
+.PHONY: run serve worker deadlines migrate test lint format migrations-check check race-check bench bench-tools \
   soak screenshots clean
 
 $(STAMP): pyproject.toml
@@ -118,8 +118,14 @@ deadlines: $(STAMP)
 # Every benchmark under bench/ (each rewrites its own section of docs/benchmarks.md), then one
 # table of every target (figure, before, floor, ratio, met) with the machine, printed and written
 # at the top. The load/soak/fault run (bench/soak.py) only with BENCH_SOAK=1; SOAK_SECONDS bounds it.
-bench: $(STAMP) .env
+bench: $(STAMP) .env bench-tools
 	$(PY) bench/run_all.py
+
+# bench/api.py's load generator: Debian's wrk, installed here (as .ci/run installs chromium).
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	@wrk --version 2>&1 | head -1
 
 soak: $(STAMP) .env
 	$(PY) bench/soak.py --seconds $${SOAK_SECONDS:-600}
