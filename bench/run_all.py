@@ -26,6 +26,9 @@ from pathlib import Path
 from _common import RESULT_PREFIX, RESULTS, ROOT, machine
 
 SKIP = {"run_all.py"}
+# Arguments a benchmark gets from `make bench`: the import also runs its 1,000,000-row memory
+# check (about three minutes more; BENCH_IMPORT_MEMORY_ROWS=0 leaves it out).
+ARGS = {"import.py": ["--memory-rows", os.environ.get("BENCH_IMPORT_MEMORY_ROWS", "1000000")]}
 # Rows of the summary table keep the benchmark's file name in their first cell, so a run of
 # some benchmarks keeps the rows of the others (marked with their own date).
 ROW = re.compile(r"^\| `(?P<bench>[\w.]+)`\s*\|")
@@ -84,7 +87,7 @@ def run_one(path: Path) -> tuple[int, list[dict]]:
     """Run one benchmark, echoing its output, and return its exit code and result records."""
     records = []
     with subprocess.Popen(
-        [sys.executable, str(path)],
+        [sys.executable, str(path), *ARGS.get(path.name, [])],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
