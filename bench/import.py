@@ -276,6 +276,10 @@ def main() -> None:
     args = parser.parse_args()
 
     os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="bench-import-media-")
+    # The production shape, as bench/api.py runs its servers: DEBUG off, so no SQL log is kept
+    # per query. The before-run's process inherits the same environment.
+    os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
     django_setup("bench_h6")
     from django.conf import settings
     from django.contrib.auth import get_user_model
@@ -393,7 +397,7 @@ def main() -> None:
         met = n / import_s >= TARGET_ROWS_S and ratio <= TARGET_RATIO
         lines += [
             f"{n:,}-row CSV ({size_mb:.1f} MB), 2-3 phones per row in national formats, 10% with "
-            "SMS Opt Out = TRUE; batch size "
+            "SMS Opt Out = TRUE; DEBUG off; batch size "
             f"{settings.IMPORT_BATCH_SIZE:,}. Median of {len(rounds)} rounds of before, floor, "
             f"after (after rows/s per round: {spread}). Before = the same job code at "
             f"{BASELINE_REV} (bench/_baseline.py), in its own process on the same database.",

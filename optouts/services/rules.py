@@ -1,7 +1,8 @@
 """The consent rules of DESIGN.md section 2 as pure functions of (current state, request).
 
-Nothing here reads or writes the database: the services in `optouts.services.consent` apply these
-decisions under the number's lock, and the tests replay them against the audit log. Every sentence
+Nothing here reads or writes the database: the services in `optouts.services.consent` apply
+these decisions under the number's lock (through `optouts.services.apply`), and the tests replay
+them against the audit log. Every sentence
 that explains a refusal or an opt-out to a person is built here, once.
 """
 

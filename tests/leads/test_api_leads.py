@@ -152,8 +152,10 @@ def test_a_bad_sms_opt_out_filter_is_a_400(agent_api):
 
 
 def test_search_by_name_and_by_number_in_any_form(agent_api):
-    ada = LeadPhoneFactory(number=NUMBER, lead=LeadFactory(first_name="Ada")).lead
-    LeadFactory(first_name="Grace")
+    # Every searched field fixed: a random surname or email (Adams, ...) would also match "ada".
+    fields = {"last_name": "Lovelace", "email": "", "company": "", "external_id": None}
+    ada = LeadPhoneFactory(number=NUMBER, lead=LeadFactory(first_name="Ada", **fields)).lead
+    LeadFactory(first_name="Grace", last_name="Hopper", email="", company="", external_id=None)
 
     by_name = agent_api.get(URL, {"search": "ada"}).json()["results"]
     by_number = agent_api.get(URL, {"search": "(415) 555-2671"}).json()["results"]

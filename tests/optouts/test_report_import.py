@@ -44,7 +44,7 @@ def test_bad_numbers_are_listed_with_their_line_and_nothing_is_applied(admin_cli
 
 
 def test_import_is_all_or_nothing_across_notes(admin_user, monkeypatch):
-    from optouts.services import consent
+    from optouts.services import apply
 
     calls = []
 
@@ -54,7 +54,7 @@ def test_import_is_all_or_nothing_across_notes(admin_user, monkeypatch):
         calls.append(events)
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(consent, "consent_events_insert", fail_on_the_events)
+    monkeypatch.setattr(apply, "consent_events_insert", fail_on_the_events)
     lines = [ImportLine(1, "4155550101", "a"), ImportLine(2, "4155550102", "b")]
     with pytest.raises(RuntimeError):
         optout_list_import(lines=lines, user=admin_user)

@@ -125,9 +125,9 @@ def test_a_rolled_back_change_leaves_the_rollup_as_it_was(admin_user):
 
 def test_a_batch_redone_number_by_number_is_counted_once(admin_user, monkeypatch):
     """The race retry: the batch's savepoint rolls back, roll-up included, then each number runs."""
-    from optouts.services import consent
+    from optouts.services import apply
 
-    real_insert, failed = consent.consent_events_insert, []
+    real_insert, failed = apply.consent_events_insert, []
 
     def insert_failing_once(*, events):
         if not failed:
@@ -135,7 +135,7 @@ def test_a_batch_redone_number_by_number_is_counted_once(admin_user, monkeypatch
             raise IntegrityError("a concurrent writer won a number")
         return real_insert(events=events)
 
-    monkeypatch.setattr(consent, "consent_events_insert", insert_failing_once)
+    monkeypatch.setattr(apply, "consent_events_insert", insert_failing_once)
     phones_opt_out_by_staff(numbers=NUMBERS[:5], user=admin_user, channel=Channel.UI)
 
     assert failed and OptOut.objects.count() == 5

@@ -1,0 +1,293 @@
+"""Applying a consent request under its numbers' locks: list rows, day roll-up, audit events.
+
+The intent-named services (optouts.services.consent) check who may ask for what and through
+which channel, then call `opt_out_apply` or `opt_in_apply`; nothing else does. Here the rules of
+optouts.services.rules decide each number on its current row, read under the number's lock
+(optouts.services.locks), and the list change, its roll-up count and its chained event are
+written in one transaction. The unique constraint on the list's number stays the last guard: if
+a writer that skipped the lock inserts a number first, the IntegrityError is caught and the
+batch redone number by number after re-reading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from optouts.models import ConsentEvent, OptOut
+from optouts.services.chain import consent_events_insert
+from optouts.services.locks import phone_numbers_lock
+from optouts.services.rollup import RollupChange, optout_rollup_add
+from optouts.services.rules import (
+    ConsentResult,
+    Outcome,
+    opt_in_decision,
+    opt_out_decision,
+    refusal_sentence,
+)
+from velocify_sms.db_arrays import in_values
+from velocify_sms.db_copy import copy_rows
+from velocify_sms.phones import phone_normalize
+
+
+@dataclass
+class ConsentRequest:
+    """What a consent service was asked, by whom and through which channel."""
+
+    channel: str
+    actor: object = None
+    lead: object = None
+    note: str = ""
+    details: dict = field(default_factory=dict)
+    # The carrier's reason for a system opt-out (OptOut.reason); "" for every other request.
+    reason: str = ""
+    # {lead id: label} for the ids of an import's `lead_of`, read once before any lock is taken.
+    lead_labels: Mapping[int, str] = field(default_factory=dict)
+
+    @property
+    def actor_label(self) -> str:
+        return self.actor.get_username() if self.actor is not None else ""
+
+    @property
+    def lead_label(self) -> str:
+        return str(self.lead) if self.lead is not None else ""
+
+
+def phone_numbers_unique(*, numbers: Iterable[str]) -> list[str]:
+    """The distinct E.164 forms of `numbers`, sorted (the lock order)."""
+    return sorted({phone_normalize(n) for n in numbers})
+
+
+def _actor_id(actor) -> int | None:
+    return getattr(actor, "pk", None) if actor is not None else None
+
+
+def _event(
+    *,
+    number,
+    action,
+    source,
+    previous,
+    request: ConsentRequest,
+    now,
+    note,
+    lead_id,
+    lead_label,
+    extra=None,
+):
+    details = dict(request.details)
+    if note:
+        details["note"] = note
+    if extra:
+        details.update(extra)
+    return ConsentEvent(
+        phone_number=number,
+        action=action,
+        source=source or "",
+        previous_source=previous or "",
+        channel=request.channel,
+        actor_id=_actor_id(request.actor),
+        actor_label=request.actor_label,
+        lead_id=lead_id,
+        lead_label=lead_label,
+        created_at=now,
+        details=details,
+    )
+
+
+def _locked_rows(numbers: list[str]) -> dict[str, OptOut]:
+    phone_numbers_lock(numbers=numbers)
+    rows = (
+        OptOut.objects.select_for_update()
+        .filter(in_values("phone_number", numbers))
+        .order_by("phone_number")
+    )
+    return {row.phone_number: row for row in rows}
+
+
+# What an opt-out sets on the list's row (besides the number).
+_OPT_OUT_FIELDS = [
+    "source",
+    "channel",
+    "opted_out_at",
+    "actor_id",
+    "actor_label",
+    "lead_id",
+    "lead_label",
+    "note",
+    "reason",
+]
+
+
+def _opt_out_locked(
+    numbers: list[str],
+    source: str,
+    request: ConsentRequest,
+    lead_of: Mapping[str, int | None] | None = None,
+    note_of: Mapping[str, str] | None = None,
+) -> list[ConsentResult]:
+    now = timezone.now()
+    existing = _locked_rows(numbers)
+    results, events, to_create, to_update = [], [], [], []
+    rollup = RollupChange()
+    for number in numbers:
+        row = existing.get(number)
+        current = row.source if row else None
+        new_source = opt_out_decision(current=current, requested=source)
+        if new_source is None:
+            results.append(ConsentResult(number, Outcome.ALREADY_OPTED_OUT, current, current))
+            continue
+        if lead_of:
+            lead_id = lead_of.get(number)
+            lead_label = request.lead_labels.get(lead_id, "") if lead_id is not None else ""
+        else:
+            lead_id, lead_label = getattr(request.lead, "pk", None), request.lead_label
+        note = note_of.get(number, "") if note_of is not None else request.note
+        fields = dict(
+            source=new_source,
+            channel=request.channel,
+            opted_out_at=now,
+            actor_id=_actor_id(request.actor),
+            actor_label=request.actor_label,
+            lead_id=lead_id,
+            lead_label=lead_label,
+            note=note,
+            reason=request.reason,
+        )
+        if row is None:
+            # Plain values, not a model instance per number: a batch of an import has
+            # thousands, and Model.__init__ was the largest cost of this function.
+            to_create.append((number, *(fields[name] for name in _OPT_OUT_FIELDS)))
+        else:
+            # The number moves from the day and source it was counted under to today's.
+            rollup.removed(at=row.opted_out_at, source=row.source)
+            for name, value in fields.items():
+                setattr(row, name, value)
+            to_update.append(row)
+        rollup.added(at=now, source=new_source)
+        events.append(
+            _event(
+                number=number,
+                action=ConsentEvent.Action.OPT_OUT,
+                source=new_source,
+                previous=current,
+                request=request,
+                now=now,
+                note=note,
+                lead_id=lead_id,
+                lead_label=lead_label,
+            )
+        )
+        results.append(ConsentResult(number, Outcome.OPTED_OUT, new_source, current))
+    if to_create:
+        # A savepoint, so a lost insert race rolls back only this statement and the caller
+        # can retry number by number after re-reading.
+        with transaction.atomic():
+            copy_rows(OptOut, ["phone_number", *_OPT_OUT_FIELDS], to_create)
+    if to_update:
+        OptOut.objects.bulk_update(to_update, _OPT_OUT_FIELDS)
+    # Inside the caller's savepoint: a lost insert race rolls the counts back with the rows.
+    optout_rollup_add(change=rollup)
+    consent_events_insert(events=events)
+    return results
+
+
+def _run_with_race_retry(numbers: list[str], apply) -> list[ConsentResult]:
+    """Apply to the whole batch; if a concurrent insert wins a number, redo one by one.
+
+    The retry happens after the IntegrityError's savepoint rolled back, within the caller's
+    transaction; by then the winning row is committed (PostgreSQL makes the loser wait for it), so
+    the re-read locks it and the rules decide on the real current state.
+    """
+    try:
+        with transaction.atomic():
+            return apply(numbers)
+    except IntegrityError:
+        results = []
+        for number in numbers:
+            for attempt in range(3):
+                try:
+                    with transaction.atomic():
+                        results.extend(apply([number]))
+                    break
+                except IntegrityError:
+                    if attempt == 2:
+                        raise
+        return results
+
+
+def opt_out_apply(
+    *,
+    numbers: list[str],
+    source: str,
+    request: ConsentRequest,
+    lead_of: Mapping[str, int | None] | None = None,
+    note_of: Mapping[str, str] | None = None,
+) -> list[ConsentResult]:
+    """Put `numbers` (unique, E.164, sorted) on the list with `source`, as the rules allow."""
+    with transaction.atomic():
+        return _run_with_race_retry(
+            numbers, lambda batch: _opt_out_locked(batch, source, request, lead_of, note_of)
+        )
+
+
+def opt_in_apply(
+    *, numbers: list[str], by: str, permitted: bool, request: ConsentRequest
+) -> list[ConsentResult]:
+    """Take `numbers` (unique, E.164, sorted) off the list where the rules let `by` do it."""
+    with transaction.atomic():
+        return _opt_in_locked(numbers, by, permitted, request)
+
+
+def _opt_in_locked(numbers: list[str], by: str, permitted: bool, request: ConsentRequest):
+    now = timezone.now()
+    existing = _locked_rows(numbers)
+    results, events, to_delete = [], [], []
+    rollup = RollupChange()
+    for number in numbers:
+        row = existing.get(number)
+        current = row.source if row else None
+        outcome, reason = opt_in_decision(current=current, by=by, permitted=permitted)
+        if outcome == Outcome.OPTED_IN:
+            to_delete.append(row.pk)
+            rollup.removed(at=row.opted_out_at, source=row.source)
+            action = ConsentEvent.Action.OPT_IN
+            results.append(ConsentResult(number, outcome, None, current))
+        elif outcome == Outcome.REFUSED:
+            action = ConsentEvent.Action.OPT_IN_REFUSED
+            results.append(
+                ConsentResult(
+                    number,
+                    outcome,
+                    current,
+                    current,
+                    reason=reason,
+                    detail=refusal_sentence(reason=reason),
+                )
+            )
+        else:
+            results.append(ConsentResult(number, outcome, None, None))
+            continue
+        extra = {"reason": reason, "requested_by": by} if reason else {"requested_by": by}
+        events.append(
+            _event(
+                number=number,
+                action=action,
+                source=current,
+                previous=current,
+                request=request,
+                now=now,
+                note=request.note,
+                extra=extra,
+                lead_id=getattr(request.lead, "pk", None),
+                lead_label=request.lead_label,
+            )
+        )
+    if to_delete:
+        OptOut.objects.filter(pk__in=to_delete).delete()
+    optout_rollup_add(change=rollup)
+    consent_events_insert(events=events)
+    return results
