@@ -5,7 +5,7 @@ from django.urls import path, reverse
 
 # Django's autodiscover imports only this admin module of the app: the SMS channel's admin
 # (messaging.admin) registers when imported here.
-from optouts import views_report
+from optouts import views_report, views_report_actions
 from optouts.messaging import admin as messaging_admin  # noqa: F401
 from optouts.models import ConsentEvent, OptOut
 from optouts.permissions import user_can_view_report
@@ -45,8 +45,9 @@ class OptOutAdmin(ReadOnlyAdmin):
     # --- the opt-out report: extra admin pages (velocify_sms/admin_site.py hooks) -------------
 
     def site_urls(self) -> list:
-        """The opt-out report's pages (optouts/views_report.py), mounted at /admin/optouts/report/
-        rather than under /admin/optouts/optout/, so the URL stays short and stable.
+        """The opt-out report's pages (optouts/views_report.py, views_report_actions.py), mounted
+        at /admin/optouts/report/ rather than under /admin/optouts/optout/, so the URL stays
+        short and stable.
 
         Each is wrapped in admin_view (login, staff, CSRF, never cached) and checks the report
         permission itself, since admin_view only checks is_staff.
@@ -60,17 +61,17 @@ class OptOutAdmin(ReadOnlyAdmin):
             path("optouts/report/", view(views_report.report_view), name="optouts_report"),
             path(
                 "optouts/report/export.csv",
-                view(views_report.export_view),
+                view(views_report_actions.export_view),
                 name="optouts_report_export",
             ),
             path(
                 "optouts/report/import/",
-                view(views_report.import_view),
+                view(views_report_actions.import_view),
                 name="optouts_report_import",
             ),
             path(
                 "optouts/report/opt-in/",
-                view(views_report.bulk_opt_in_view),
+                view(views_report_actions.bulk_opt_in_view),
                 name="optouts_report_bulk_opt_in",
             ),
             path(
@@ -80,7 +81,7 @@ class OptOutAdmin(ReadOnlyAdmin):
             ),
             path(
                 "optouts/report/number/<str:number>/opt-in/",
-                view(views_report.opt_in_view),
+                view(views_report_actions.opt_in_view),
                 name="optouts_report_opt_in",
             ),
         ]

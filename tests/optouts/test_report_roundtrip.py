@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError
 
-from optouts import views_report
+from optouts import views_report_actions
 from optouts.models import Channel, OptOut, Source
 from optouts.services import phones_opt_in_by_admin
 from tests.factories import given_opt_out
@@ -79,7 +79,7 @@ def test_an_export_cut_short_is_refused_whole_with_a_sentence_saying_so(
 ):
     for number in NUMBERS:
         given_opt_out(number=number, source=Source.AGENT)
-    real = views_report.optout_export_rows
+    real = views_report_actions.optout_export_rows
 
     def breaks_after_two(**kwargs):
         rows = real(**kwargs)
@@ -87,7 +87,7 @@ def test_an_export_cut_short_is_refused_whole_with_a_sentence_saying_so(
         yield next(rows)
         raise DatabaseError("canceling statement due to statement timeout")
 
-    monkeypatch.setattr(views_report, "optout_export_rows", breaks_after_two)
+    monkeypatch.setattr(views_report_actions, "optout_export_rows", breaks_after_two)
     cut_short = _export(admin_client)
     phones_opt_in_by_admin(
         numbers=NUMBERS, user=admin_user, channel=Channel.REPORT, note="to test the upload"

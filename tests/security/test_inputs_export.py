@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.db import DatabaseError
 
-from optouts import views_report
+from optouts import views_report_actions
 from optouts.models import Source
 from tests.factories import given_opt_out
 
@@ -63,7 +63,7 @@ def test_a_query_that_fails_before_the_first_row_is_an_error_answer_not_a_file(
         raise DatabaseError("could not connect: connection refused")
         yield  # pragma: no cover - a generator, like the real one
 
-    monkeypatch.setattr(views_report, "optout_export_rows", broken)
+    monkeypatch.setattr(views_report_actions, "optout_export_rows", broken)
     admin_client.raise_request_exception = False
 
     response = admin_client.get(EXPORT)
@@ -75,7 +75,7 @@ def test_a_query_that_fails_before_the_first_row_is_an_error_answer_not_a_file(
 def test_a_failure_after_rows_have_gone_ends_the_file_with_a_line_saying_so(
     admin_client, listed, monkeypatch, caplog
 ):
-    real = views_report.optout_export_rows
+    real = views_report_actions.optout_export_rows
 
     def breaks_after_two(**kwargs):
         rows = real(**kwargs)
@@ -83,7 +83,7 @@ def test_a_failure_after_rows_have_gone_ends_the_file_with_a_line_saying_so(
         yield next(rows)
         raise DatabaseError("canceling statement due to statement timeout")
 
-    monkeypatch.setattr(views_report, "optout_export_rows", breaks_after_two)
+    monkeypatch.setattr(views_report_actions, "optout_export_rows", breaks_after_two)
 
     response = admin_client.get(EXPORT)
 
