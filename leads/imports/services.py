@@ -1,20 +1,15 @@
-"""Writes of the lead import: jobs, the batch that stores rows, the job run and its resume.
+"""Writes of the lead import: jobs, their mapping, the job run and its resume.
 
-The preview (a dry run) lives in leads.imports.preview and who may import what in
-leads.imports.permissions; both are re-exported here for the pages, the API and the command.
-
-Rows become leads through leads.services.writer.leads_write, the one lead writer that the lead
-page and the API call with one row (match by external_id, the phone set becomes exactly the
-row's phones when phone columns are mapped); opt-outs go through optouts.services (source agent,
-channel import, actor the importing user, the job in the details), in the transaction of their
-batch. FALSE or blank never takes a number off the list.
+The preview (a dry run) lives in leads.imports.preview, who may import what in
+leads.imports.permissions, and the batches that store the rows in leads.imports.batches; all are
+re-exported here for the pages, the API and the command. FALSE or blank never takes a number
+off the list.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -22,14 +17,19 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
+from leads.imports.batches import (
+    BatchResult,
+    ImportConflict,
+    import_batches_commit,
+    import_rows_write,
+)
 from leads.imports.mapping import (
-    CleanRow,
     MappingError,
     RowCleaner,
     mapping_check,
     mapping_guess,
 )
-from leads.imports.models import ImportJob, ImportJobStatus, ImportMapping, ImportRowError
+from leads.imports.models import ImportJob, ImportJobStatus, ImportMapping
 from leads.imports.permissions import (
     ImportOptOutNotPermitted,
     import_mapping_opt_out_check,
@@ -38,8 +38,6 @@ from leads.imports.permissions import (
 from leads.imports.pipeline import batches_cleaned
 from leads.imports.preview import Preview, import_job_preview, import_job_table
 from leads.imports.readers import ImportFileError, ReaderOptions, table_open
-from leads.services.writer import LeadRow, leads_write
-from optouts.models import Channel
 
 __all__ = [
     "BatchResult",
@@ -58,47 +56,6 @@ __all__ = [
     "import_mapping_save",
     "import_rows_write",
 ]
-
-
-class ImportConflict(RuntimeError):
-    """Another worker committed a batch of this job first; this run stops without writing."""
-
-
-@dataclass
-class BatchResult:
-    created: int = 0
-    updated: int = 0
-    opted_out: int = 0
-
-
-# --- The batch ------------------------------------------------------------------------------------
-
-
-def import_rows_write(
-    *, rows: list[CleanRow], actor=None, details: dict | None = None
-) -> BatchResult:
-    """Store valid rows as leads with their phones and opt-outs, in one transaction.
-
-    The batch goes to leads.services.writer.leads_write, the one lead writer (the lead page and
-    the API call it with one row): match by external_id, a later row with the same external_id
-    as an earlier one updates the lead that row made, the phone set becomes exactly the row's
-    phones when phone columns are mapped, and every number of every TRUE row is opted out by one
-    call of the consent service (channel import, the job in the details).
-    """
-    written = leads_write(
-        rows=[
-            LeadRow(row.fields, row.phones if row.phones_mapped else None, row.sms_opt_out)
-            for row in rows
-        ],
-        actor=actor,
-        channel=Channel.IMPORT,
-        details=details,
-    )
-    return BatchResult(
-        created=written.created_count,
-        updated=written.updated_count,
-        opted_out=written.opted_out_count,
-    )
 
 
 # --- Jobs -----------------------------------------------------------------------------------------
@@ -275,14 +232,10 @@ def import_job_run(
             job.total_rows = table.count_rows()
             ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
         cleaner = RowCleaner(headers=job.headers, mapping=job.mapping)
-        actor = job.created_by
         with batches_cleaned(
             rows=table.rows(skip=job.rows_done), cleaner=cleaner, batch_size=batch_size
         ) as batches:
-            for batch in batches:
-                _batch_commit(job, batch, actor)
-                if progress:
-                    progress(job)
+            import_batches_commit(job=job, batches=batches, progress=progress)
     except ImportConflict:
         job.refresh_from_db()
         return job
@@ -299,45 +252,3 @@ def import_job_run(
     )
     job.refresh_from_db()
     return job
-
-
-def _batch_commit(job: ImportJob, batch: list[tuple[CleanRow, list[str]]], actor) -> None:
-    rows = [row for row, _ in batch]
-    valid = [row for row in rows if not row.errors]
-    errors = []
-    for row, values in batch:
-        for index, error in enumerate(row.errors):
-            errors.append(
-                ImportRowError(
-                    job_id=job.pk,
-                    row_number=row.row_number,
-                    column=error.column[:255],
-                    value=error.value,
-                    detail=error.detail,
-                    values=values if index == 0 else [],
-                )
-            )
-    rejected = len(rows) - len(valid)
-    with transaction.atomic():
-        locked = ImportJob.objects.select_for_update().only("rows_done", "status").get(pk=job.pk)
-        if locked.rows_done != job.rows_done or locked.status != ImportJobStatus.RUNNING:
-            raise ImportConflict(f"Import #{job.pk} moved on in another worker.")
-        result = import_rows_write(rows=valid, actor=actor, details={"import_job": job.pk})
-        if errors:
-            ImportRowError.objects.bulk_create(errors)
-        job.rows_done += len(rows)
-        job.created_count += result.created
-        job.updated_count += result.updated
-        job.opted_out_count += result.opted_out
-        job.rejected_count += rejected
-        job.heartbeat_at = timezone.now()
-        job.save(
-            update_fields=[
-                "rows_done",
-                "created_count",
-                "updated_count",
-                "opted_out_count",
-                "rejected_count",
-                "heartbeat_at",
-            ]
-        )

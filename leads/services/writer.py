@@ -109,6 +109,7 @@ def leads_write(
     channel: str,
     details: dict | None = None,
     validate: bool = False,
+    before_opt_outs: Callable[[], None] | None = None,
 ) -> LeadsWriteResult:
     """Write `rows` (see the module docstring for the rules) in one transaction.
 
@@ -117,6 +118,10 @@ def leads_write(
     ValidationError, writing nothing: the single-lead calls use it. The import does not: its
     RowCleaner has already checked every cell, and a model instance per new row would cost more
     than writing the row.
+
+    `before_opt_outs` is called once the leads and phones are written and before any consent
+    lock is taken: the import's overlapped batches wait there for the batch before them to
+    commit (leads.imports.lanes), so opt-outs and their events are applied in file order.
     """
     result = LeadsWriteResult()
     if not rows:
@@ -191,6 +196,8 @@ def leads_write(
                 numbers = [n for n, _ in row.phones] if row.phones is not None else None
                 for number in numbers if numbers is not None else phones_of(lead_id):
                     lead_of.setdefault(number, lead_id)
+        if before_opt_outs is not None:
+            before_opt_outs()
         if lead_of:
             result.opt_outs = phones_opt_out_by_staff(
                 numbers=list(lead_of),

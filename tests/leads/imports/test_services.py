@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from leads.imports import services
+from leads.imports import batches, services
 from leads.imports.models import ImportJob, ImportMapping
 from leads.imports.services import (
     ImportFileError,
@@ -208,7 +208,7 @@ def test_resume_after_a_killed_batch_continues_without_duplicating(upload, admin
         f"N{i},41555526{i:02d},{'TRUE' if i % 3 == 0 else ''}\n" for i in range(10)
     )
     job = job_from(upload, admin_user, content)
-    real = services.import_rows_write
+    real = batches.import_rows_write
     calls = {"n": 0}
 
     def dies_on_third_batch(**kwargs):
@@ -217,7 +217,7 @@ def test_resume_after_a_killed_batch_continues_without_duplicating(upload, admin
             raise SystemExit("worker killed")  # like a SIGKILL mid-batch: the batch rolls back
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "import_rows_write", dies_on_third_batch)
+    monkeypatch.setattr(batches, "import_rows_write", dies_on_third_batch)
     with pytest.raises(SystemExit):
         import_job_run(job_id=job.pk, batch_size=3)
     job.refresh_from_db()
@@ -225,7 +225,7 @@ def test_resume_after_a_killed_batch_continues_without_duplicating(upload, admin
     assert (job.status, job.rows_done, job.created_count) == ("running", 6, 6)
     assert Lead.objects.count() == 6
 
-    monkeypatch.setattr(services, "import_rows_write", real)
+    monkeypatch.setattr(batches, "import_rows_write", real)
     job.heartbeat_at = job.heartbeat_at.replace(year=2000)
     job.save()
     job = import_job_resume(job=job)
@@ -251,7 +251,13 @@ def test_a_second_worker_on_the_same_batch_writes_nothing(upload, admin_user):
     with pytest.raises(services.ImportConflict), transaction.atomic():
         cleaner = services.RowCleaner(headers=job.headers, mapping=job.mapping)
         values = ["E1", "A", "B", "4155552671", "", ""]
-        services._batch_commit(job, [(cleaner.clean(2, values), values)], None)
+        batches._batch_commit(
+            job_id=job.pk,
+            rows_before=0,
+            batch=[(cleaner.clean(2, values), values)],
+            actor=None,
+            wait_previous=lambda: None,
+        )
     assert Lead.objects.count() == 0
 
 

@@ -1,0 +1,212 @@
+"""An import's batches: each one's leads, phones, opt-outs, rejected rows and progress, committed
+in one transaction, in file order.
+
+Rows become leads through leads.services.writer.leads_write, the one lead writer that the lead
+page and the API call with one row; opt-outs go through optouts.services (source agent, channel
+import, actor the importing user, the job in the details). On PostgreSQL two batches are in
+flight at once, on two connections (leads.imports.lanes): the next one writes its leads and
+phones while the one before applies its opt-outs and commits. Each batch checks, under the job's
+row lock and after the one before it has committed, that the job's committed row count is the
+one it starts from: so progress is what is stored, and a run that dies resumes after the last
+committed batch without writing a row twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from leads.imports.lanes import in_order
+from leads.imports.mapping import CleanRow
+from leads.imports.models import ImportJob, ImportJobStatus, ImportRowError
+from leads.services.writer import LeadRow, leads_write
+from optouts.models import Channel
+
+Batch = list[tuple[CleanRow, list[str]]]
+
+
+class ImportConflict(RuntimeError):
+    """Another worker committed a batch of this job first; this run stops without writing."""
+
+
+@dataclass
+class BatchResult:
+    created: int = 0
+    updated: int = 0
+    opted_out: int = 0
+
+
+def import_rows_write(
+    *,
+    rows: list[CleanRow],
+    actor=None,
+    details: dict | None = None,
+    before_opt_outs: Callable[[], None] | None = None,
+) -> BatchResult:
+    """Store valid rows as leads with their phones and opt-outs, in one transaction.
+
+    The batch goes to leads.services.writer.leads_write, the one lead writer (the lead page and
+    the API call it with one row): match by external_id, a later row with the same external_id
+    as an earlier one updates the lead that row made, the phone set becomes exactly the row's
+    phones when phone columns are mapped, and every number of every TRUE row is opted out by one
+    call of the consent service (channel import, the job in the details).
+    """
+    written = leads_write(
+        rows=[
+            LeadRow(row.fields, row.phones if row.phones_mapped else None, row.sms_opt_out)
+            for row in rows
+        ],
+        actor=actor,
+        channel=Channel.IMPORT,
+        details=details,
+        before_opt_outs=before_opt_outs,
+    )
+    return BatchResult(
+        created=written.created_count,
+        updated=written.updated_count,
+        opted_out=written.opted_out_count,
+    )
+
+
+def import_batches_commit(
+    *,
+    job: ImportJob,
+    batches: Iterable[Batch],
+    progress: Callable[[ImportJob], None] | None = None,
+) -> None:
+    """Commit `batches` (the rows after job.rows_done) one by one, in order, adding each one's
+    counts to `job` and calling `progress(job)` once it has committed."""
+    actor = job.created_by
+    for counts in in_order(
+        items=_batches_numbered(batches, start=job.rows_done),
+        work=lambda item, wait_previous: _batch_commit(
+            job_id=job.pk,
+            rows_before=item.rows_before,
+            batch=item.batch,
+            actor=actor,
+            wait_previous=wait_previous,
+        ),
+        # Other connections cannot see the rows of a transaction the caller holds open.
+        overlap=connection.vendor == "postgresql" and not connection.in_atomic_block,
+        independent=_BatchItem.independent,
+    ):
+        counts.add_to(job)
+        if progress:
+            progress(job)
+
+
+@dataclass(frozen=True)
+class _BatchItem:
+    rows_before: int  # the job's rows_done once every earlier batch has committed
+    batch: Batch
+    external_ids: frozenset[str]
+
+    @staticmethod
+    def independent(earlier: _BatchItem, later: _BatchItem) -> bool:
+        # A later row with an earlier batch's external id updates the lead that batch made, so
+        # it must see that batch committed.
+        return earlier.external_ids.isdisjoint(later.external_ids)
+
+
+def _batches_numbered(batches, *, start: int):
+    rows_before = start
+    for batch in batches:
+        external_ids = frozenset(
+            row.fields["external_id"] for row, _ in batch if row.fields.get("external_id")
+        )
+        yield _BatchItem(rows_before, batch, external_ids)
+        rows_before += len(batch)
+
+
+@dataclass
+class _BatchCounts:
+    rows: int
+    created: int
+    updated: int
+    opted_out: int
+    rejected: int
+
+    def add_to(self, job: ImportJob) -> None:
+        job.rows_done += self.rows
+        job.created_count += self.created
+        job.updated_count += self.updated
+        job.opted_out_count += self.opted_out
+        job.rejected_count += self.rejected
+
+
+def _job_check(*, job_id: int, rows_before: int, lock: bool) -> None:
+    """ImportConflict unless the job is running with exactly `rows_before` rows committed.
+
+    Unlocked, it only catches a worker that has already moved past this batch (the earlier
+    batch of this run may still be committing).
+    """
+    jobs = ImportJob.objects.only("rows_done", "status")
+    job = (jobs.select_for_update(no_key=True) if lock else jobs).get(pk=job_id)
+    moved_on = job.rows_done != rows_before if lock else job.rows_done > rows_before
+    if moved_on or job.status != ImportJobStatus.RUNNING:
+        raise ImportConflict(f"Import #{job_id} moved on in another worker.")
+
+
+def _batch_commit(
+    *,
+    job_id: int,
+    rows_before: int,
+    batch: Batch,
+    actor,
+    wait_previous: Callable[[], None],
+) -> _BatchCounts:
+    """Write one batch and the job's progress in one transaction (see leads.imports.lanes)."""
+    rows = [row for row, _ in batch]
+    valid = [row for row in rows if not row.errors]
+    errors = []
+    for row, values in batch:
+        for index, error in enumerate(row.errors):
+            errors.append(
+                ImportRowError(
+                    job_id=job_id,
+                    row_number=row.row_number,
+                    column=error.column[:255],
+                    value=error.value,
+                    detail=error.detail,
+                    values=values if index == 0 else [],
+                )
+            )
+    try:
+        with transaction.atomic():
+            _job_check(job_id=job_id, rows_before=rows_before, lock=False)
+            result = import_rows_write(
+                rows=valid,
+                actor=actor,
+                details={"import_job": job_id},
+                before_opt_outs=wait_previous,
+            )
+            if errors:
+                ImportRowError.objects.bulk_create(errors)
+            wait_previous()
+            _job_check(job_id=job_id, rows_before=rows_before, lock=True)
+            counts = _BatchCounts(
+                rows=len(rows),
+                created=result.created,
+                updated=result.updated,
+                opted_out=result.opted_out,
+                rejected=len(rows) - len(valid),
+            )
+            ImportJob.objects.filter(pk=job_id).update(
+                rows_done=rows_before + counts.rows,
+                created_count=F("created_count") + counts.created,
+                updated_count=F("updated_count") + counts.updated,
+                opted_out_count=F("opted_out_count") + counts.opted_out,
+                rejected_count=F("rejected_count") + counts.rejected,
+                heartbeat_at=timezone.now(),
+            )
+    except IntegrityError as exc:
+        # A second worker on this job (a stalled run resumed while the first still wrote) can
+        # make this batch's new leads clash with its own before the progress check is reached.
+        if ImportJob.objects.filter(pk=job_id, rows_done__gt=rows_before).exists():
+            raise ImportConflict(f"Import #{job_id} moved on in another worker.") from exc
+        raise
+    return counts
