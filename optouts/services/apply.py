@@ -182,11 +182,9 @@ def _opt_out_locked(
             )
         )
         results.append(ConsentResult(number, Outcome.OPTED_OUT, new_source, current))
-    if to_create:
-        # A savepoint, so a lost insert race rolls back only this statement and the caller
-        # can retry number by number after re-reading.
-        with transaction.atomic():
-            copy_rows(OptOut, ["phone_number", *_OPT_OUT_FIELDS], to_create)
+    # No savepoint of its own: a lost insert race raises IntegrityError out of the savepoint of
+    # _run_with_race_retry, which rolls back this whole attempt before it retries.
+    copy_rows(OptOut, ["phone_number", *_OPT_OUT_FIELDS], to_create)
     if to_update:
         OptOut.objects.bulk_update(to_update, _OPT_OUT_FIELDS)
     # Inside the caller's savepoint: a lost insert race rolls the counts back with the rows.
