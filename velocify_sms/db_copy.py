@@ -1,4 +1,4 @@
-"""Bulk inserts through PostgreSQL's COPY, with bulk_create as the fallback elsewhere.
+"""Bulk inserts through PostgreSQL's COPY (one plain INSERT for a few rows), bulk_create elsewhere.
 
 Django's bulk_create on PostgreSQL builds one big parameterised statement and adapts every value
 in Python; for the hundreds of thousands of rows of a lead import that is most of the time spent.
@@ -61,13 +61,15 @@ def copy_rows(
     """
     if not rows:
         return [] if returning_ids else None
-    if connection.vendor != "postgresql" or len(rows) < COPY_MIN_ROWS:
+    if connection.vendor != "postgresql":
         objs = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
         model.objects.bulk_create(objs)
         return [obj.pk for obj in objs] if returning_ids else None
     meta = model._meta
     fields = [meta.get_field(name) for name in attnames]
     adapters = [(i, a) for i, a in enumerate(map(_adapter, fields)) if a is not None]
+    if len(rows) < COPY_MIN_ROWS:
+        return _insert_rows(meta, fields, adapters, rows, returning_ids)
     ids = None
     with connection.cursor() as cursor, connection.wrap_database_errors:
         if returning_ids:
@@ -90,6 +92,31 @@ def copy_rows(
                         row[column] = adapt(row[column])
                 copy.write_row(row)
     return ids
+
+
+def _insert_rows(meta, fields, adapters, rows, returning_ids) -> list[int] | None:
+    """A few rows as one INSERT: a single opt-out's list row and event (an API request).
+
+    Written out rather than through bulk_create, whose model instances and statement compiling
+    cost more than the round trip (0.4 ms a call, two calls per opt-out request).
+    """
+    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(meta.db_table)
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    returning = f" RETURNING {connection.ops.quote_name(meta.pk.column)}" if returning_ids else ""
+    params = []
+    for row in rows:
+        if adapters:
+            row = list(row)
+            for column, adapt in adapters:
+                row[column] = adapt(row[column])
+        params.extend(row)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(rows))}{returning}",  # noqa: S608
+            params,
+        )
+        return [pk for (pk,) in cursor.fetchall()] if returning_ids else None
 
 
 def copy_insert(objs: list[models.Model]) -> None:

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
-from optouts.models import Channel, OptOut, OptOutDay, Source
+from optouts.models import Channel, ConsentEvent, OptOut, OptOutDay, Source
 from optouts.services import (
     ImportLine,
     optout_list_import,
@@ -123,8 +123,16 @@ def test_a_rolled_back_change_leaves_the_rollup_as_it_was(admin_user):
     assert rollup() == before == optout_rollup_live()
 
 
-def test_a_batch_redone_number_by_number_is_counted_once(admin_user, monkeypatch):
-    """The race retry: the batch's savepoint rolls back, roll-up included, then each number runs."""
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("in_callers_transaction", [False, True], ids=["own", "callers"])
+def test_a_batch_redone_number_by_number_is_counted_once(
+    admin_user, monkeypatch, in_callers_transaction
+):
+    """The race retry: the attempt rolls back, roll-up included, then each number runs.
+
+    On its own (an API request) the attempt is a whole transaction and the redo a new one; in a
+    caller's transaction (an import batch) both are savepoints and the caller's work stays.
+    """
     from optouts.services import apply
 
     real_insert, failed = apply.consent_events_insert, []
@@ -136,9 +144,18 @@ def test_a_batch_redone_number_by_number_is_counted_once(admin_user, monkeypatch
         return real_insert(events=events)
 
     monkeypatch.setattr(apply, "consent_events_insert", insert_failing_once)
-    phones_opt_out_by_staff(numbers=NUMBERS[:5], user=admin_user, channel=Channel.UI)
+    if in_callers_transaction:
+        with transaction.atomic():
+            OptOutFactory(phone_number=NUMBERS[10], source=Source.AGENT)  # the caller's own work
+            phones_opt_out_by_staff(numbers=NUMBERS[:5], user=admin_user, channel=Channel.UI)
+        # The caller's row survived the attempt's rollback; it is not the services', so it goes
+        # before the counts are compared.
+        assert OptOut.objects.filter(phone_number=NUMBERS[10]).delete()[0] == 1
+    else:
+        phones_opt_out_by_staff(numbers=NUMBERS[:5], user=admin_user, channel=Channel.UI)
 
     assert failed and OptOut.objects.count() == 5
+    assert ConsentEvent.objects.count() == 5
     assert (
         rollup()
         == optout_rollup_live()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from leads.services import lead_create, lead_update
 from optouts.models import Channel, ConsentEvent, OptOut, Source
@@ -336,3 +338,17 @@ def test_consent_events_are_append_only():
         event.save()
     with pytest.raises(ValueError, match="append-only"):
         event.delete()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_opt_out_on_its_own_takes_no_savepoint_and_updates_the_day_count_last(agent_user):
+    """An API opt-out is one transaction, and the day's roll-up row (which every opt-out of the
+    day updates, so concurrent requests queue on its lock) is its last write before the commit."""
+    with CaptureQueriesContext(connection) as queries:
+        phones_opt_out_by_staff(numbers=[NUMBER], user=agent_user, channel=Channel.API)
+
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert not [s for s in statements if s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+    writes = [s for s in statements if s.startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert "optouts_optoutday" in writes[-1]
+    assert OptOut.objects.filter(phone_number=NUMBER).exists()
