@@ -21,6 +21,14 @@ ARRAY_ABOVE = 100
 _SQL_TYPES = frozenset({"text", "bigint"})
 
 
+def any_of_sql(column: str, *, sql_type: str = "text") -> str:
+    """`column = ANY(...)` of one array parameter, in the form the planner probes an index with
+    (PostgreSQL; for callers writing the whole statement out, where a queryset costs too much)."""
+    if sql_type not in _SQL_TYPES:
+        raise ValueError(f"Unsupported array type {sql_type!r}.")
+    return f"{connection.ops.quote_name(column)} = ANY(ARRAY(SELECT unnest(%s::{sql_type}[])))"
+
+
 def in_values(column: str, values: Iterable, *, sql_type: str = "text") -> Q | RawSQL:
     """A filter for `column` (a column name of the queried table) being one of `values`."""
     if sql_type not in _SQL_TYPES:
@@ -28,9 +36,6 @@ def in_values(column: str, values: Iterable, *, sql_type: str = "text") -> Q | R
     wanted = sorted(set(values))
     if connection.vendor != "postgresql" or len(wanted) <= ARRAY_ABOVE:
         return Q(**{f"{column}__in": wanted})
-    name = connection.ops.quote_name(column)
     return RawSQL(  # noqa: S611 - the column is quoted and the type one of _SQL_TYPES
-        f"{name} = ANY(ARRAY(SELECT unnest(%s::{sql_type}[])))",
-        [wanted],
-        output_field=BooleanField(),
+        any_of_sql(column, sql_type=sql_type), [wanted], output_field=BooleanField()
     )

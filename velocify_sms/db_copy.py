@@ -46,6 +46,16 @@ def _time_as_text():
     return adapt
 
 
+def _adapted(row, adapters):
+    """`row` with each (column, adapter) of `adapters` applied; `row` itself if there are none."""
+    if not adapters:
+        return row
+    row = list(row)
+    for column, adapt in adapters:
+        row[column] = adapt(row[column])
+    return row
+
+
 def copy_rows(
     model: type[models.Model],
     attnames: list[str],
@@ -86,11 +96,7 @@ def copy_rows(
             for index, row in enumerate(rows):
                 if ids is not None:
                     row = (ids[index], *row)
-                if adapters:
-                    row = list(row)
-                    for column, adapt in adapters:
-                        row[column] = adapt(row[column])
-                copy.write_row(row)
+                copy.write_row(_adapted(row, adapters))
     return ids
 
 
@@ -104,13 +110,7 @@ def _insert_rows(meta, fields, adapters, rows, returning_ids) -> list[int] | Non
     table = connection.ops.quote_name(meta.db_table)
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     returning = f" RETURNING {connection.ops.quote_name(meta.pk.column)}" if returning_ids else ""
-    params = []
-    for row in rows:
-        if adapters:
-            row = list(row)
-            for column, adapt in adapters:
-                row[column] = adapt(row[column])
-        params.extend(row)
+    params = [value for row in rows for value in _adapted(row, adapters)]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(rows))}{returning}",  # noqa: S608

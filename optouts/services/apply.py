@@ -28,7 +28,7 @@ from optouts.services.rules import (
     opt_out_decision,
     refusal_sentence,
 )
-from velocify_sms.db_arrays import in_values
+from velocify_sms.db_arrays import any_of_sql, in_values
 from velocify_sms.db_copy import copy_rows
 from velocify_sms.phones import phone_normalize
 
@@ -102,10 +102,10 @@ def _locked_rows(numbers: list[str]) -> dict[str, OptOut]:
     phone_numbers_lock(numbers=numbers)
     if connection.vendor == "postgresql":
         # Written out: compiling the queryset below took longer than PostgreSQL runs it, on
-        # every API opt-out. The array form is db_arrays.in_values' (one index probe a number).
+        # every API opt-out.
         table = connection.ops.quote_name(OptOut._meta.db_table)
         rows = OptOut.objects.raw(
-            f"SELECT * FROM {table} WHERE phone_number = ANY(ARRAY(SELECT unnest(%s::text[])))"  # noqa: S608
+            f"SELECT * FROM {table} WHERE {any_of_sql('phone_number')}"  # noqa: S608
             " ORDER BY phone_number FOR UPDATE",
             [numbers],
         )
@@ -210,23 +210,16 @@ def _run_with_race_retry(numbers: list[str], apply) -> list[ConsentResult]:
 
     The retry happens after the IntegrityError rolled the attempt back; by then the winning row is
     committed (PostgreSQL makes the loser wait for it), so the re-read locks it and the rules
-    decide on the real current state. Called outside any transaction (an API request, a webhook),
-    the attempt is the transaction itself and the retry a new one: two statements (SAVEPOINT,
-    RELEASE) fewer on the common path. Inside a caller's transaction (an import batch, an
-    admin action), a savepoint keeps the caller's work when the attempt is rolled back.
+    decide on the real current state. `atomic` makes the attempt the transaction itself when
+    called outside one (an API request, a webhook: no SAVEPOINT and RELEASE on the common path)
+    and a savepoint inside a caller's (an import batch, an admin action), which keeps the
+    caller's work when the attempt is rolled back. So nothing may wrap this in another `atomic`.
     """
-    if not transaction.get_connection().in_atomic_block:
-        try:
-            with transaction.atomic():
-                return apply(numbers)
-        except IntegrityError:
-            with transaction.atomic():
-                return _redo_one_by_one(numbers, apply)
     try:
         with transaction.atomic():
             return apply(numbers)
     except IntegrityError:
-        with transaction.atomic():  # all or nothing for the caller, as the attempt was
+        with transaction.atomic():  # all or nothing, as the attempt was
             return _redo_one_by_one(numbers, apply)
 
 

@@ -162,6 +162,16 @@ def _locks_of(pid: int) -> list[tuple[str, str, bool, int | None]]:
         return cursor.fetchall()
 
 
+def _keep_polling(worker: Worker, deadline: float, what: str) -> None:
+    """Sleep one poll, or fail if `worker` finished or the deadline passed without waiting."""
+    if worker.done.is_set():
+        outcome = f"raised {worker.error!r}" if worker.error else f"answered {worker.result!r}"
+        pytest.fail(f"{worker.name} never waited {what}: {outcome}")
+    if time.monotonic() > deadline:
+        pytest.fail(f"{worker.name} did not wait {what} in time")
+    time.sleep(POLL_SECONDS)
+
+
 def wait_until_blocked_on_number_lock(worker: Worker, numbers: Iterable[str] | str) -> str:
     """Return once `worker`'s backend waits for the advisory lock of one of `numbers`.
 
@@ -180,12 +190,24 @@ def wait_until_blocked_on_number_lock(worker: Worker, numbers: Iterable[str] | s
         if waiting:
             kinds = ", ".join(f"{locktype} {mode}" for locktype, mode, _, _ in waiting)
             pytest.fail(f"{worker.name} waits for {kinds}, not for {LOCK_PHRASE} {wanted}")
-        if worker.done.is_set():
-            outcome = f"raised {worker.error!r}" if worker.error else f"answered {worker.result!r}"
-            pytest.fail(f"{worker.name} never waited for {LOCK_PHRASE} {wanted}: {outcome}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"{worker.name} did not wait for {LOCK_PHRASE} {wanted} in time")
-        time.sleep(POLL_SECONDS)
+        _keep_polling(worker, deadline, f"for {LOCK_PHRASE} {wanted}")
+
+
+def wait_until_blocked_in(worker: Worker, statement: str) -> None:
+    """Return once `worker`'s backend waits for a lock (a row, a transaction id) inside a
+    statement starting with `statement`; fail if it finishes first or waits in another one."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT wait_event_type, query FROM pg_stat_activity WHERE pid = %s", [worker.pid]
+            )
+            row = cursor.fetchone()
+        if row and row[0] == "Lock":
+            if not row[1].lstrip().startswith(statement):
+                pytest.fail(f"{worker.name} waits in {row[1][:120]!r}, not in {statement!r}")
+            return
+        _keep_polling(worker, deadline, f"in {statement!r}")
 
 
 def assert_holds_number_lock(worker: Worker, number: str, *, shared: bool) -> None:

@@ -30,7 +30,7 @@ from optouts.services import (
     phones_opt_out_by_staff,
 )
 from tests.factories import given_opt_in, given_opt_out
-from tests.optouts.interleaving import wait_until_blocked_on_number_lock
+from tests.optouts.interleaving import wait_until_blocked_in, wait_until_blocked_on_number_lock
 from tests.optouts.rules_oracle import assert_list_agrees_with_log
 
 pytestmark = [
@@ -121,6 +121,27 @@ def test_an_admin_opt_in_waits_for_a_stop_and_is_refused(interleaving, admin_use
         (ConsentEvent.Action.OPT_IN_REFUSED, Source.CONTACT, Source.CONTACT),
     ]
     assert_list_agrees_with_log(numbers=[NUMBER])
+
+
+def test_the_list_row_is_read_under_a_row_lock_against_a_writer_that_skips_the_number_lock(
+    interleaving, admin_user
+):
+    """The number's lock serialises the services; the row lock of the locked read is what makes
+    a consent decision wait for any other writer of the row (a raw update, a data fix). Without
+    it the opt-in would decide on the agent row it read, then delete the row A made a STOP."""
+    given_opt_out(number=NUMBER, source=Source.AGENT)
+
+    def stop_without_the_number_lock():
+        return OptOut.objects.filter(phone_number=NUMBER).update(source=Source.CONTACT)
+
+    _, commit = interleaving.hold_commit("A", stop_without_the_number_lock)
+    opt_in = interleaving.start("B", lambda: _admin_opt_in(NUMBER, admin_user))
+
+    wait_until_blocked_in(opt_in, "SELECT")
+    commit.open()
+
+    assert opt_in.join().outcome == Outcome.REFUSED
+    assert OptOut.objects.get(phone_number=NUMBER).source == Source.CONTACT
 
 
 @pytest.mark.interleaving
