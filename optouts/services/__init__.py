@@ -6,6 +6,9 @@ Callers import from here; see each module for the why.
 from optouts.services.chain import consent_events_insert, consent_events_seal
 from optouts.services.consent import (
     ADMIN_OPT_IN_CHANNELS,
+    ASKED_BY_AGENT,
+    ASKED_BY_CHANNELS,
+    ASKED_BY_CHOICES,
     CONSENT_EVIDENCE_MAX,
     STAFF_OPT_OUT_CHANNELS,
     ConsentNotPermitted,
@@ -19,6 +22,7 @@ from optouts.services.consent import (
     phone_revocation_pending_record,
     phone_unreachable_record,
     phones_opt_in_by_admin,
+    phones_opt_out_as_asked,
     phones_opt_out_by_contact,
     phones_opt_out_by_staff,
 )
@@ -45,6 +49,9 @@ from optouts.services.rules import (
 
 __all__ = [
     "ADMIN_OPT_IN_CHANNELS",
+    "ASKED_BY_AGENT",
+    "ASKED_BY_CHANNELS",
+    "ASKED_BY_CHOICES",
     "CONSENT_EVIDENCE_MAX",
     "STAFF_OPT_OUT_CHANNELS",
     "ConsentNotPermitted",
@@ -78,6 +85,7 @@ __all__ = [
     "phone_unreachable_record",
     "phones_opt_out_by_contact",
     "phones_opt_in_by_admin",
+    "phones_opt_out_as_asked",
     "phones_opt_out_by_staff",
     "refusal_sentence",
 ]

@@ -192,6 +192,53 @@ def phone_opt_out_by_contact(
     return result
 
 
+# Who asked, as staff say it on the lead page and in the API: the agent's own decision, or the
+# contact's request said to a person (docs/rules.md, "Who asked").
+ASKED_BY_AGENT = "agent"
+ASKED_BY_CHANNELS = {
+    "contact_call": Channel.CALL,
+    "contact_email": Channel.EMAIL,
+    "contact_in_person": Channel.IN_PERSON,
+}
+ASKED_BY_CHOICES = (
+    ("contact_call", "The contact asked, on a phone call"),
+    ("contact_email", "The contact asked, by email"),
+    ("contact_in_person", "The contact asked, in person"),
+    (ASKED_BY_AGENT, "Agent decision (an admin can undo it)"),
+)
+
+
+def phones_opt_out_as_asked(
+    *,
+    numbers: Iterable[str],
+    user,
+    asked_by: str,
+    channel: str,
+    lead=None,
+    note: str = "",
+    details: dict | None = None,
+) -> list[ConsentResult]:
+    """Staff opt numbers out and say who asked: `asked_by` "agent" is the agent's decision
+    (phones_opt_out_by_staff through `channel`: source agent, an admin may undo it); one of
+    ASKED_BY_CHANNELS is the contact's own request taken down by `user`
+    (phones_opt_out_by_contact: source contact through that channel, only the contact's START
+    undoes it). Raises ValueError for any other `asked_by`, before writing anything."""
+    if asked_by == ASKED_BY_AGENT:
+        return phones_opt_out_by_staff(
+            numbers=numbers, user=user, channel=channel, lead=lead, note=note, details=details
+        )
+    if asked_by not in ASKED_BY_CHANNELS:
+        raise ValueError(f"{asked_by!r} is not who may ask for an opt-out.")
+    return phones_opt_out_by_contact(
+        numbers=numbers,
+        channel=ASKED_BY_CHANNELS[asked_by],
+        recorded_by=user,
+        lead=lead,
+        note=note,
+        details={**(details or {}), "recorded_through": channel},
+    )
+
+
 def phone_opt_out_by_carrier(
     *, number: str, lead=None, details: dict | None = None, reason: str = ""
 ) -> ConsentResult:

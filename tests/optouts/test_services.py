@@ -11,6 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from leads.services import lead_create, lead_update
+from optouts.messaging.inbox import possible_opt_out_confirm
+from optouts.messaging.models import PossibleOptOut
+from optouts.messaging.provider_callbacks import inbound_message_receive
 from optouts.models import Channel, ConsentEvent, OptOut, Source
 from optouts.selectors import phone_status
 from optouts.services import (
@@ -24,9 +27,6 @@ from optouts.services import (
     phones_opt_in_by_admin,
     phones_opt_out_by_staff,
 )
-from optouts.messaging.inbox import possible_opt_out_confirm
-from optouts.messaging.models import PossibleOptOut
-from optouts.messaging.provider_callbacks import inbound_message_receive
 from tests.factories import LeadFactory, UserFactory
 from tests.optouts.rules_oracle import state_from_log
 from velocify_sms.phones import InvalidPhoneNumber
