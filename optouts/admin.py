@@ -7,6 +7,7 @@ from django.urls import path, reverse
 # (messaging.admin) registers when imported here.
 from optouts import views_report, views_report_actions
 from optouts.messaging import admin as messaging_admin  # noqa: F401
+from optouts.messaging import admin_holds  # noqa: F401
 from optouts.models import ConsentEvent, OptOut
 from optouts.permissions import user_can_view_report
 from velocify_sms.dates import datetime_display
