@@ -26,7 +26,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    # Numbers and times as every page shows them (issue 14 item 8), sorted by the stored value.
+    # Numbers and times as every page shows them, sorted by the stored value.
     @admin.display(description="phone number", ordering="phone_number")
     def number(self, obj):
         return phone_display(obj.phone_number)
