@@ -6,8 +6,8 @@ who may read the opt-out report: the Admins group and superusers, the same check
 a number's history page and its evidence export). A consent event's `details` is read by
 everyone except for the keys the pages keep for admins (EVENT_DETAIL_KEYS): the reason an admin
 gave for an opt-in, done or refused (`note` on those events), the contact's consent evidence
-(`consent_evidence`) and who asked for the opt-in (`requested_by`). The lead page's consent
-history applies the same key rule.
+(`consent_evidence`) and who asked (`requested_by`, on opt-ins and on the contact's requests
+staff recorded). The lead page's consent history applies the same key rule.
 
 Unclassified fields and keys are for admins only (fail closed), and
 tests/velocify_sms/test_api_field_access.py fails for every field of an answer not classified
@@ -32,7 +32,8 @@ class Access(StrEnum):
     # for admins.
     EVENT_DETAILS = "event_details"
     # A key of `details` only admins read on an admin's opt-in event (done or refused) and
-    # everyone on the other events: there `note` is the agent's, the import's or the system's.
+    # everyone on the other events: there `note` is the agent's, the import's or the system's,
+    # or why an admin dismissed a possible revocation (its inbox item shows agents that too).
     ADMIN_ON_OPT_IN = "admin_on_opt_in"
 
 
@@ -122,26 +123,32 @@ EVENT_DETAIL_KEYS: dict[str, Access] = {
     "reason": Access.EVERYONE,
     # The API client (optouts.apis).
     **_everyone("api_auth", "user_agent"),
-    # The contact's text (inbound keyword, possible opt-out, revocation deadline).
+    # How staff recorded the contact's own request (the lead page, the API).
+    "recorded_through": Access.EVERYONE,
+    # The contact's text (inbound keyword, possible revocation, its review or deadline).
     **_everyone(
         "text",
         "message_sid",
         "opt_out_type",
         "leading_stop_word",
+        "possible_stop_word",
         "possible_opt_out",
+        "decided",
         "applied",
         "deadline",
         "keyword",
     ),
-    # The carrier's report and the message it was about.
+    # The carrier's report and the message it was about; an unreachable hold and its end.
     **_everyone("error_code", "provider_status", "message_id", "on"),
+    **_everyone("at", "failures", "renewed", "why"),
     # Imports of numbers and leads, and the demo data.
     **_everyone("import_file", "import_job", "demo"),
 }
 ADMIN_OPT_IN_ACTIONS = frozenset({EventAction.OPT_IN, EventAction.OPT_IN_REFUSED})
 EVENT_DETAILS_ADMIN_SENTENCE = (
-    "Only admins receive `consent_evidence`, `requested_by`, and `note` on `opt_in` and "
-    "`opt_in_refused` events (the admin's reason); other callers get the other keys."
+    "Only admins receive `consent_evidence`, `requested_by` (who asked), and `note` on "
+    "`opt_in` and `opt_in_refused` events (the admin's reason); other callers get the other "
+    "keys, and a key not listed in the app reaches admins only."
 )
 
 

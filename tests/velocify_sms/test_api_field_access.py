@@ -266,7 +266,8 @@ def test_each_role_reads_the_details_keys_of_its_role(role, action):
     assert "consent_evidence" not in shown
     assert "requested_by" not in shown
     assert "a_new_key" not in shown  # not classified: admins only
-    assert ("note" in shown) is (action == EventAction.OPT_OUT)
+    admins_opt_in = action in ("opt_in", "opt_in_refused") or action not in EventAction.values
+    assert ("note" in shown) is not admins_opt_in
     assert {"text", "api_auth", "user_agent", "error_code", "reason"} <= set(shown)
 
 
@@ -313,6 +314,20 @@ def test_the_look_up_gives_only_admins_the_opt_in_reason_evidence_and_requester(
         for text in ADMIN_ONLY_TEXTS:
             assert text not in body, (role.name, text)
         assert {"note", "consent_evidence", "requested_by"}.isdisjoint({*opt_in, *refused})
+
+
+def test_who_asked_for_an_opt_out_staff_took_down_is_for_admins(role, agent_user):
+    number = "+14155550188"
+    body = {"phone_number": number, "asked_by": "contact_call", "note": AGENT_NOTE}
+    assert _post(agent_user, "opt-out", body)["source"] == "contact"
+
+    response = role.client().get(f"/api/v1/sms/phone-numbers/{quote(number, safe='+')}/")
+
+    (event,) = response.json()["history"]
+    assert (event["source"], event["channel"], event["actor"]) == ("contact", "call", "bob")
+    assert event["details"]["recorded_through"] == "api"
+    assert event["details"]["note"] == AGENT_NOTE
+    assert ("requested_by" in event["details"]) is role.is_admin
 
 
 def test_no_answer_an_agent_can_get_carries_an_admin_only_value(role, history):
