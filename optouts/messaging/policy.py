@@ -259,7 +259,7 @@ def _blamed(rules: SendRules, now: datetime) -> Constraint:
         opening = next_open(constraint, now)
         zone, rule = constraint
         closed_all_day = window_on(rule, now.astimezone(zone_info(zone)).date()) is None
-        return (opening or _NEVER, closed_all_day, rule.key)
+        return (opening or _NEVER, closed_all_day, rule.key not in ("federal", "settings"))
 
     closed = [c for c in rules.constraints if next_open(c, now) != now]
     return max(closed, key=weight) if closed else rules.constraints[0]
