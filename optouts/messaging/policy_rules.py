@@ -123,7 +123,8 @@ STATE_RULES: dict[str, PolicyRule] = {
         None,
         source="Ala. Admin. Code r. 770-X-5-.17(1)(b) (Public Service Commission telephone rules)",
         holiday_calendar="US-AL",
-        note="The rule is written for automated solicitation calls; applied to every text.",
+        note="The rule is written for automated solicitation calls by providers the PSC "
+        "regulates; applied to every text.",
     ),
     "CT": every_day(
         "CT",

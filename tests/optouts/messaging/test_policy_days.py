@@ -12,6 +12,7 @@ a Sunday and (for rows with a holiday calendar) the row's first legal holiday fr
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -211,3 +212,11 @@ def test_mississippi_counts_central_standard_time_in_summer_too(worker_queue):
         message.reason
     )
     assert "it is 7:30 am by that clock" in message.reason
+
+
+def test_the_compliance_doc_lists_every_row_with_its_source_and_what_is_unverified():
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "compliance.md").read_text()
+    for row in ROWS:
+        lines = [line for line in doc.splitlines() if line.startswith("| ") and row.source in line]
+        assert len(lines) == 1, row.key
+        assert ("**unverified**" in lines[0]) is bool(row.unverified), row.key
