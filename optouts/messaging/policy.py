@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import cache
 
 from django.conf import settings
 
@@ -95,6 +96,7 @@ class SendRules:
     cap_basis: str
 
 
+@cache  # one object per window: policy_window memoises windows by the rule's identity
 def _settings_rule(start: time, end: time) -> PolicyRule | None:
     # Settings may only narrow (velocify_sms/settings.py refuses a wider window at start-up); the
     # clamp keeps that true for values set any other way, e.g. in tests.
