@@ -24,13 +24,13 @@ from django.utils import timezone
 
 from optouts.messaging.backends import ProviderMessageNotFound, backend_get
 from optouts.messaging.carrier_codes import carrier_code_reason
+from optouts.messaging.inbox import possible_opt_out_open, possible_opt_outs_close_for_start
 from optouts.messaging.keywords import HELP, START, STOP, keyword_match
 from optouts.messaging.models import (
     InboundAction,
     InboundMessage,
     MessageStatus,
     OutboundMessage,
-    PossibleOptOut,
     StatusCallbackEvent,
 )
 from optouts.services import (
@@ -211,17 +211,19 @@ def _inbound_process(
             return InboundResult(inbound, "")
         inbound.action = InboundAction.START
         result = phone_opt_in_by_contact(number=number, details=details)
+        # The contact's newest word: texts waiting for review before it no longer hold sends.
+        possible_opt_outs_close_for_start(number=number)
         reply = _keyword_reply(settings.SMS_START_REPLY, result)
     elif match.kind == HELP:
         inbound.action = InboundAction.HELP
         reply = _keyword_reply(settings.SMS_HELP_REPLY)
     elif match.possible_stop_word:
         inbound.action = InboundAction.POSSIBLE_OPT_OUT
-        PossibleOptOut.objects.create(
+        possible_opt_out_open(
             inbound=inbound,
-            phone_number=number,
-            matched_word=match.possible_stop_word,
-            created_at=now,
+            number=number,
+            matched=match.possible_stop_word,
+            details={"possible_stop_word": match.possible_stop_word},
         )
     inbound.outcome = result.outcome if result else ""
     inbound.save(update_fields=["phone_number", "action", "outcome"])
