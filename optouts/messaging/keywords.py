@@ -38,8 +38,8 @@ DEFAULT_STOP_WORDS = (
     "ALTO",
     "ARRET",
 )
-DEFAULT_START_WORDS = ("START", "YES", "UNSTOP")
-DEFAULT_HELP_WORDS = ("HELP", "INFO", "AYUDA")
+DEFAULT_START_WORDS = ("START", "UNSTOP")
+DEFAULT_HELP_WORDS = ("HELP", "INFO", "AYUDA", "AIDE")
 
 # The words (normalised) that make a body a stop when it begins with them. Not extended by the
 # settings: a word added there for exact matches is not thereby safe to open a sentence with.
@@ -56,7 +56,13 @@ LEADING_STOP_WORDS = (
     "ARRET",  # also ARRÊT
 )
 # Openings where STOP means a visit, not a revocation ("Stop by the branch at 3?").
-LEADING_STOP_EXCEPTIONS = ("STOP BY", "STOP IN", "STOP OVER")
+LEADING_STOP_EXCEPTIONS = (
+    "STOP BY",
+    "STOP IN",
+    "STOP OVER",
+    "ARRET MALADIE",
+    "ARRET DE TRAVAIL",
+)
 
 STOP, START, HELP = "stop", "start", "help"
 
