@@ -40,6 +40,9 @@ _ECHOED = re.compile(r"^(?:stop|unsubscribe|opt out|optout|cancel|end|quit|remov
 _ECHO_RULE = Rule(
     "ordinary.echo_question", ORDINARY, r"$^", KEYWORD_SOURCES["ordinary.echo_question"]
 )
+_LEADING_RULE = Rule(
+    "keyword.leading_stop", REVOKE, r"$^", KEYWORD_SOURCES["keyword.leading_stop"]
+)
 
 
 @dataclass(frozen=True)
@@ -165,8 +168,12 @@ def _read_clauses(readable: ReadableText) -> _Reading:
     return reading
 
 
-def _intent(kind: str | None, hit: _Hit, *, limits: str = "") -> InboundIntent:
-    return InboundIntent(kind, hit.rule.id, hit.rule.source, hit.matched, limits=limits)
+def _intent(kind: str | None, hit: _Hit, *, limits: _Hit | None = None) -> InboundIntent:
+    if limits is None:
+        return InboundIntent(kind, hit.rule.id, hit.rule.source, hit.matched)
+    # A qualifier decided: the words it limits come first ("stop texting / so early").
+    matched = f"{limits.matched} / {hit.matched}"
+    return InboundIntent(kind, hit.rule.id, hit.rule.source, matched, limits=limits.rule.id)
 
 
 def _keyword(kind: str, rule: str, matched: str, leading: str = "") -> InboundIntent:
@@ -194,10 +201,11 @@ def _leading_stop(reading: _Reading, word: str) -> InboundIntent | None:
             return None
     first = next((pair for pair in reading.revoke if pair[0].clause == 0), None)
     if first is not None and first[1] is not None:
-        return _intent(POSSIBLE, first[1], limits=first[0].rule.id)
+        return _intent(POSSIBLE, first[1], limits=first[0])
     for hit in reading.review:
         if hit.rule.id == "review.texts_limited":
-            return _intent(POSSIBLE, hit, limits="keyword.leading_stop")
+            stop = _Hit(_LEADING_RULE, word.lower(), (0, 0), 0)
+            return _intent(POSSIBLE, hit, limits=stop)
     return _keyword(STOP, "keyword.leading_stop", word, leading=word)
 
 
@@ -222,7 +230,7 @@ def inbound_intent_read(*, body: str, opt_out_type: str = "") -> InboundIntent:
     limited = [(hit, limit) for hit, limit in reading.revoke if limit is not None]
     if limited:
         hit, limit = limited[0]
-        return _intent(POSSIBLE, limit, limits=hit.rule.id)
+        return _intent(POSSIBLE, limit, limits=hit)
     if reading.review:
         return _intent(POSSIBLE, reading.review[0])
     if reading.consent:
