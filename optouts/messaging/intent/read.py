@@ -33,6 +33,7 @@ REVOCATION = "revocation"  # a clear revocation in words: opted out at once
 CONSENT_WORDS = "consent"  # a clear re-consent in words: opted back in
 POSSIBLE = "possible"  # may revoke: a person decides (the possible-opt-out inbox)
 
+_CONSENT_DOUBTS = ("qualify.time", "qualify.frequency")
 _DENIAL = re.compile(r"^(?:no|nope|no way|never|nah|hell no|of course not|lol no|god no|nuh uh)\b")
 _ECHOED = re.compile(r"^(?:stop|unsubscribe|opt out|optout|cancel|end|quit|remove|stop all)$")
 
@@ -109,6 +110,7 @@ class _Reading:
     revoke: list[tuple[_Hit, _Hit | None]]  # (revocation, the qualifier that limits it)
     consent: list[_Hit]
     review: list[_Hit]
+    qualifiers: list[_Hit]  # every clause's, whether or not a revocation was there to limit
 
 
 def _echo_question(readable: ReadableText) -> int | None:
@@ -122,7 +124,7 @@ def _echo_question(readable: ReadableText) -> int | None:
 
 
 def _read_clauses(readable: ReadableText) -> _Reading:
-    reading = _Reading([], [], [], [])
+    reading = _Reading([], [], [], [], [])
     by_kind: dict[str, list[Rule]] = {}
     for rule in RULES:
         by_kind.setdefault(rule.kind, []).append(rule)
@@ -151,6 +153,7 @@ def _read_clauses(readable: ReadableText) -> _Reading:
             if rule.scope == "clause"
             for hit in _hits(rule, text, index)
         ]
+        reading.qualifiers += qualifiers
         for rule in by_kind.get(REVOKE, []):
             for hit in _hits(rule, text, index):
                 limit = next((q for q in qualifiers if not _overlap(q.span, hit.span)), None)
@@ -234,6 +237,11 @@ def inbound_intent_read(*, body: str, opt_out_type: str = "") -> InboundIntent:
     if reading.review:
         return _intent(POSSIBLE, reading.review[0])
     if reading.consent:
+        # "Text me again, but not so often": a limit on when or how often makes it a question
+        # for a person (an opt-in would let every text through).
+        doubt = [q for q in reading.qualifiers if q.rule.id in _CONSENT_DOUBTS]
+        if doubt:
+            return _intent(POSSIBLE, doubt[0], limits=reading.consent[0])
         return _intent(CONSENT_WORDS, reading.consent[0])
     helped = _help(readable)
     if helped:
