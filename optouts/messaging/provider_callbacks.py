@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from optouts.messaging.backends import ProviderMessageNotFound, backend_get
 from optouts.messaging.carrier_codes import carrier_code_reason
+from optouts.messaging.inbox import possible_opt_out_open, possible_opt_outs_close_for_start
 from optouts.messaging.intent import POSSIBLE, InboundIntent, inbound_intent_read
 from optouts.messaging.keywords import HELP, STOP
 from optouts.messaging.models import (
@@ -40,7 +41,6 @@ from optouts.messaging.models import (
     InboundMessage,
     MessageStatus,
     OutboundMessage,
-    PossibleOptOut,
     StatusCallbackEvent,
 )
 from optouts.models import Channel
@@ -269,17 +269,19 @@ def _inbound_process(
             return InboundResult(inbound, "")
         inbound.action = InboundAction.START
         result = phone_opt_in_by_contact(number=number, details=details)
+        # The contact's newest word: texts waiting for review before it no longer hold sends.
+        possible_opt_outs_close_for_start(number=number)
         reply = _consent_reply(settings.SMS_START_REPLY, intent, result)
     elif intent.kind == HELP:
         inbound.action = InboundAction.HELP
         reply = "" if _provider_answers(intent) else help_reply_text()
     elif intent.kind == POSSIBLE:
         inbound.action = InboundAction.POSSIBLE_OPT_OUT
-        PossibleOptOut.objects.create(
+        possible_opt_out_open(
             inbound=inbound,
-            phone_number=number,
-            matched_word=(intent.matched or intent.rule)[:40],
-            created_at=now,
+            number=number,
+            matched=intent.matched or intent.rule,
+            details=intent.details(),
         )
     inbound.outcome = result.outcome if result else ""
     inbound.save(update_fields=["phone_number", "action", "outcome"])

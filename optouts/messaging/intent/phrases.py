@@ -3,8 +3,9 @@ or the reasoning of each.
 
 Every pattern is a regular expression over one clause of plain words as
 optouts/messaging/intent/text.py makes them (lower case, no accents, "don't" -> "dont", SMS
-spellings and slips undone), with the vocabulary below written as <NAME>. A pattern matches
-whole words only. The kinds, in the order they are tried on a clause:
+spellings and slips undone), with the vocabulary of optouts/messaging/intent/grammar.py written
+as <NAME>. A pattern matches whole words only. The kinds, in the order they are tried on a
+clause:
 
 - ORDINARY: the words are about something else (a stop payment, a visit, "don't stop"); their
   span is set aside, so no later rule reads it as a revocation.
@@ -24,17 +25,16 @@ them and what the table cannot catch.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-
-ORDINARY, REVOKE, CONSENT, QUALIFY, REVIEW, HELP = (
-    "ordinary",
-    "revoke",
-    "consent",
-    "qualify",
-    "review",
-    "help",
+from optouts.messaging.intent.grammar import (
+    CONSENT,
+    HELP,
+    ORDINARY,
+    QUALIFY,
+    REVIEW,
+    REVOKE,
+    Rule,
 )
+from optouts.messaging.intent.grammar import rule as _r
 
 FCC_KEYWORDS = (
     "47 CFR 64.1200(a)(10) (FCC 24-24): stop, quit, end, revoke, opt out, cancel and "
@@ -50,129 +50,9 @@ RANDO = (
     "messages' read as clearly asking to stop"
 )
 
-# --- Vocabulary --------------------------------------------------------------------------------
-
-VOCAB = {
-    # Words that add nothing to a request: "please stop already", "stop it now!!"
-    "FILL": (
-        r"(?:please|just|now|right now|already|immediately|asap|thanks|thank you|for real|"
-        r"seriously|ok|okay|man|dude|lol|omg|sir|maam|guys|yall|for good|forever|permanently|"
-        r"again|at once|today|por favor|svp|merci|gracias|bye|oh|god|damn|dammit|then|so|"
-        r"omfg|wtf|tf|fucking|freaking|frigging|the fuck|the hell|ffs|ya|yes|bro|"
-        r"everything|all|s il vous plait|immediatement)"
-    ),
-    "MSG_NOUN": (
-        r"(?:texts?|text messages?|messages?|sms|smss|notifications?|alerts?|promos?|"
-        r"promotions?|promotional \w+|marketing|ads|advertising|spam|solicitations?|"
-        r"communications?|updates|reminders|offers|robotexts?|texting|messaging|contact|"
-        r"subscription|mensajes|textos|messages texte)"
-    ),
-    "MSG_GERUND": (
-        r"(?:texting|messaging|contacting|writing|bothering|harassing|spamming|pestering|"
-        r"bugging|hounding|soliciting|blowing up my phone|blowing me up|hitting me up|"
-        r"sending(?: me| us)?(?: (?:these|this|that|those|them|your|the|all|any|more|stuff|"
-        r"things|junk|crap|shit|garbage|<MSG_NOUN>))*)"
-    ),
-    "OTHER_CHANNEL": (
-        r"(?:calling|calls|call|phoning|phone calls|emailing|emails|email|e mails|mailing|"
-        r"mail|letters|voicemails|llamadas|llamar|llamen|llames|appels|appeler|appelez|correos)"
-    ),
-    "PRONOUN": (
-        r"(?:it|this|that|these|those|them|everything|all of (?:it|this|these|them)|all this|"
-        r"this (?:crap|shit|nonsense|garbage|bs|spam|junk))"
-    ),
-    "MSG_VERB": r"(?:text|message|contact|sms|write|send|hit me up|reach out to|txt|msg)",
-    "DET": r"(?:the|a|an|my|our|your|that|this|these|those|his|her|their|any|some|all|old|new)",
-    # What "stop", "cancel", "end" or "quit" are about when they are not about our texts.
-    "DOMAIN": (
-        r"(?:payments?|pay|paying|paid|checks?|cheques?|wires?|wiring|transfers?|drafts?|"
-        r"autodraft|autopay|auto draft|auto pay|deposits?|withdrawals?|debits?|ach|charges?|"
-        r"fees?|bills?|billing|process|processing|application|app|loans?|refi|refinance|"
-        r"closing|escrow|pmi|mi|insurance|policy|coverage|lock|rate lock|float|appraisal|"
-        r"inspection|contract|sale|purchase|listing|appointments?|appt|meeting|call|slot|"
-        r"schedule|order|job|work|renting|rent|lease|leasing|smoking|drinking|account|card|"
-        r"credit card|membership|gym|construction|contractor|project|search|underwriting|"
-        r"paperwork|docs|documents|forms?|mortgage|title|deed|hoa|tax|taxes|heloc|"
-        r"transaction|funding|disbursement|direct deposit|renovation|reno|cita|pago|"
-        r"rendez vous|rdv|paiement|prestamo|pret)"
-    ),
-    # Things one may ask not to be texted while still being texted: "don't text me the form".
-    "DOC": (
-        r"(?:forms?|links?|documents?|docs?|files?|pdfs?|ssn|social|statements?|paystubs?|"
-        r"pay stubs?|w2s?|info|details|password|codes?|photos?|pictures?|pics?|copy|copies|"
-        r"disclosures?|estimates?|quotes?|address|account number|bank details|attachments?)"
-    ),
-    "LIST": (
-        r"(?:list|lists|database|system|records|contacts|texts|messages|distribution|"
-        r"everything|all|program|campaign|service|contact list|registry)"
-    ),
-    "LIST_KIND": (
-        r"(?:text|texting|sms|mailing|contact|call|calling|marketing|message|messaging|"
-        r"distribution|solicitation|subscriber|subscription|phone|do not call)"
-    ),
-    "ME": (
-        r"(?:me|us|this number|my number|my (?:phone|cell|cell phone|mobile)(?: number)?|"
-        r"my (?:contact )?(?:info|information|details|data)|my contact|this phone|my name)"
-    ),
-    "PERSON": (
-        r"(?:wifes?|husbands?|spouses?|partners?|sons?|daughters?|kids?|moms?|mothers?|dads?|"
-        r"fathers?|brothers?|sisters?|boyfriends?|girlfriends?|exs?|roommates?|bosss?|"
-        r"parents?|grandmas?|grandpas?|friends?|family|tenants?)"
-    ),
-    "DAY": (
-        r"(?:sundays?|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|"
-        r"weekends?|weekdays|holidays|sabados?|domingos?|dimanches?)"
-    ),
-    "MONTH": (
-        r"(?:january|february|march|april|may|june|july|august|september|october|november|"
-        r"december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|enero|febrero|marzo)"
-    ),
-    "ORDINAL": (
-        r"(?:second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|twentieth|hundredth|"
-        r"\d+(?:st|nd|rd|th)|umpteenth|millionth|yet another)"
-    ),
-    "COUNT": r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|a hundred)",
-    "NEG": r"(?:dont|do not|never|dont ever|do not ever|never ever|please dont|no)",
-    "STOPW": (
-        r"(?:stop|stop all|stopall|quit|cease|halt|unsubscribe|opt out|optout|revoke|enough|"
-        r"basta|no mas|no more|remove me|unsubscribe me|opt me out|desabonner|desabonnez moi|"
-        r"desinscrire|desinscrivez moi|arret|arretez|alto|stop it|quit it|cut it out|"
-        r"knock it off|stop this|stop that|stop these|stop them|enough already)"
-    ),
-    "ES_SEND": (
-        r"(?:envien|envies|envie|enviar|manden|mandes|mande|mandar|escriban|escribas|escriba|"
-        r"escribir|textees|texteen|textear|contacten|contactes|contacte|contactar|molesten|"
-        r"molestes|moleste|vuelvan a (?:escribir|mandar|enviar|contactar))"
-    ),
-}
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One line of the table. `id` is what the records keep (stable: never reuse one for a
-    different meaning); `source` is why the rule exists; `scope` is "clause" or "body"."""
-
-    id: str
-    kind: str
-    pattern: str
-    source: str
-    scope: str = "clause"
-    regex: re.Pattern = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        text = self.pattern
-        for _ in range(3):  # vocabulary may name vocabulary
-            text = re.sub(r"<([A-Z_]+)>", lambda m: VOCAB[m[1]], text)
-        wrapped = rf"(?<![a-z0-9])(?:{text})(?![a-z0-9])"
-        object.__setattr__(self, "regex", re.compile(wrapped))
-
-
-def _r(rule_id, kind, pattern, source, scope="clause") -> Rule:
-    return Rule(rule_id, kind, pattern, source, scope)
-
-
 # --- The table ---------------------------------------------------------------------------------
 
+# fmt: off
 RULES: tuple[Rule, ...] = (
     # ORDINARY: words that only look like a revocation. Tried first; their span is set aside.
     _r("ordinary.visit", ORDINARY,
@@ -316,7 +196,8 @@ RULES: tuple[Rule, ...] = (
        r"authorization|opt in|agreement)|"
        r"(?:never|did not|didnt) (?:gave|give|given|sign|signed|opt|opted|agree|agreed|"
        r"consent|consented|authorize|authorized|ask|asked|subscribe|subscribed|request|"
-       r"requested)(?: (?:up|in|you|to|me|anyone|anybody|you guys|yall|your company))* (?:(?:for |to )?(?:this|these|that|it|them|texts|messages|"
+       r"requested)(?: (?:up|in|you|to|me|anyone|anybody|you guys|yall|your company))* "
+       r"(?:(?:for |to )?(?:this|these|that|it|them|texts|messages|"
        r"any of (?:this|these|it))|(?:my |any |you )?(?:consent|permission)|to (?:be "
        r"(?:texted|contacted)|receive|get|text me|contact me|message me)|$)|"
        r"(?:never|did not|didnt) (?:sign|signed|opt|opted) (?:up|in)$",
@@ -370,7 +251,8 @@ RULES: tuple[Rule, ...] = (
        f"{FCC_REASONABLE}: 'quítenme de su lista', 'eliminen mi número', 'darme de baja' "
        "(unsubscribe me)"),
     _r("es.numero_equivocado", REVOKE,
-       r"(?:numero|persona) (?:equivocad[oa]|incorrect[oa]|errone[oa])|equivoca\w* de (?:numero|persona)|"
+       r"(?:numero|persona) (?:equivocad[oa]|incorrect[oa]|errone[oa])|"
+       r"equivoca\w* de (?:numero|persona)|"
        r"no (?:es|soy) (?:la persona|esa persona)",
        f"{FCC_REASONABLE}: wrong number ('número equivocado')"),
     # REVOKE: French (Canadian numbers share +1; CWTA/CRTC practice honours French).
@@ -402,7 +284,8 @@ RULES: tuple[Rule, ...] = (
     _r("consent.text_me_again", CONSENT,
        r"(?:you can|you may|u can|feel free to|go ahead and|its ok to|it is ok to|ok to|"
        r"okay to|please|pls|ok|okay|sure|yes) (?:start |resume |continue )?"
-       r"(?:text|message|contact|msg|send)(?:ing)? (?:me|us) (?:again|once again|anew)|(?:start|resume|restart|continue) (?:texting|messaging|"
+       r"(?:text|message|contact|msg|send)(?:ing)? (?:me|us) (?:again|once again|anew)|"
+       r"(?:start|resume|restart|continue) (?:texting|messaging|"
        r"sending|contacting) (?:me|us)(?: again)?|"
        r"(?:want|like) (?:the |your |my )?(?:\w+ )?(?:texts|messages|alerts|updates|"
        r"notifications) (?:back|again)",
@@ -506,9 +389,11 @@ RULES: tuple[Rule, ...] = (
        r"got|closed with|signed with) (?:another|a different|other|a new|an other|different) "
        r"(?:lender|bank|broker|company|loan officer|lo|credit union|mortgage)|"
        r"(?:another|a different) lender|(?:we|i|weve|ive|just) (?:already |just )?(?:refinanced|"
-       r"refied|refid)|went with (?!(?:the|a|an|your|you|u|that|this|it)\b)[a-z]+(?: (?:bank|lending|"
+       r"refied|refid)|"
+       r"went with (?!(?:the|a|an|your|you|u|that|this|it)\b)[a-z]+(?: (?:bank|lending|"
        r"mortgage|loans?|home loans|financial|credit union))?$|not (?:refinancing|buying|selling|"
-       r"borrowing|moving forward|going forward|proceeding)|sold (?:the|my|our) (?:house|home|property|place|condo)|"
+       r"borrowing|moving forward|going forward|proceeding)|"
+       r"sold (?:the|my|our) (?:house|home|property|place|condo)|"
        r"(?:dont|do not|no longer) need (?:a |the |any |to )?(?:refi|refinance|refinancing|"
        r"loan|mortgage|heloc|your (?:help|services))|not (?:looking|planning|trying|going) "
        r"to (?:refinance|refi|buy|sell|move|borrow|apply)|rates? (?:are|is) (?:still |way )?"
@@ -524,7 +409,8 @@ RULES: tuple[Rule, ...] = (
        r"(?:work|business|office) (?:phone|number|cell|line)|use my (?:cell|other|personal|"
        r"home|mobile|new)|(?:passed away|died|deceased|is dead|no longer with us)|"
        r"(?:ya )?no vivo (?:en|ahi|alli)|(?:moved|no longer live|dont live|do not live|"
-       r"not living) (?:there|here|at|in|away|out)|(?:we|i) (?:have )?moved(?: (?:out|away|to \w+))?$|"
+       r"not living) (?:there|here|at|in|away|out)|"
+       r"(?:we|i) (?:have )?moved(?: (?:out|away|to \w+))?$|"
        r"(?:remove|delete|take|drop) (?:my|his|her|their|the) <PERSON> (?:number|phone|cell|"
        r"info|name)|(?:remove|delete|take) (?:me|my number|this number) (?:off|from|out of)",
        "the texts may reach the wrong person (not the borrower, a work phone, someone who "
@@ -533,7 +419,8 @@ RULES: tuple[Rule, ...] = (
        r"(?:too|so|way too) many (?:<MSG_NOUN>)|(?:<MSG_NOUN>|texting (?:me )?)(?: \w+){0,4} "
        r"(?:is|are|its) (?:a (?:bit|little|lot) )?(?:much|too much|excessive|a lot)|"
        r"<ORDINAL> (?:<MSG_NOUN>)|<COUNT> more (?:times|<MSG_NOUN>)|"
-       r"(?:you|u|yall|they) keep (?:texting|messaging|sending|contacting)|demasiados (?:mensajes|textos)|"
+       r"(?:you|u|yall|they) keep (?:texting|messaging|sending|contacting)|"
+       r"demasiados (?:mensajes|textos)|"
        r"tantos (?:mensajes|textos)|trop de (?:messages|sms|textos)|"
        r"(?:text|message|contact|txt|msg)\w* (?:me |us )?(?:every|each|all) (?:day|single day|"
        r"hour|morning|week|night|the time)",
@@ -551,15 +438,19 @@ RULES: tuple[Rule, ...] = (
        r"stop|unsubscribe|unsubscribed|opt out|optout|revoke|revoking|remove me|stopall",
        f"{FCC_KEYWORDS}: a stop word left unexplained by every other rule; a person decides"),
 )
+# fmt: on
 
 # HELP: read on the text's first clause only ("Help - how do I contact you", "INFO??").
 HELP_RULES: tuple[Rule, ...] = (
-    _r("help.first_clause", HELP,
-       r"^(?:<FILL> )*(?:help|info|ayuda|aide|information|informacion)(?: <FILL>)*$|"
-       r"^(?:help|info|ayuda|aide)(?: <FILL>)* (?:what|who|whos|whats|how|why|which|where|is|"
-       r"are|que|quien|como|qui|quoi|comment)",
-       "CTIA 5.1.3 and carriers: HELP, INFO (and Spanish AYUDA, French AIDE) ask who is "
-       "texting and how to stop; also when a question follows"),
+    _r(
+        "help.first_clause",
+        HELP,
+        r"^(?:<FILL> )*(?:help|info|ayuda|aide|information|informacion)(?: <FILL>)*$|"
+        r"^(?:help|info|ayuda|aide)(?: <FILL>)* (?:what|who|whos|whats|how|why|which|where|is|"
+        r"are|que|quien|como|qui|quoi|comment)",
+        "CTIA 5.1.3 and carriers: HELP, INFO (and Spanish AYUDA, French AIDE) ask who is "
+        "texting and how to stop; also when a question follows",
+    ),
 )
 
 # Decisions made before the table: the provider's own reading, and the keyword lists of

@@ -14,17 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from optouts.messaging.intent.phrases import (
-    CONSENT,
-    HELP_RULES,
-    KEYWORD_SOURCES,
-    ORDINARY,
-    QUALIFY,
-    REVIEW,
-    REVOKE,
-    RULES,
-    Rule,
-)
+from optouts.messaging.intent.grammar import CONSENT, ORDINARY, QUALIFY, REVIEW, REVOKE, Rule
+from optouts.messaging.intent.phrases import HELP_RULES, KEYWORD_SOURCES, RULES
 from optouts.messaging.intent.text import ReadableText, text_readable
 from optouts.messaging.keywords import HELP, START, STOP, keyword_match
 
@@ -41,9 +32,7 @@ _ECHOED = re.compile(r"^(?:stop|unsubscribe|opt out|optout|cancel|end|quit|remov
 _ECHO_RULE = Rule(
     "ordinary.echo_question", ORDINARY, r"$^", KEYWORD_SOURCES["ordinary.echo_question"]
 )
-_LEADING_RULE = Rule(
-    "keyword.leading_stop", REVOKE, r"$^", KEYWORD_SOURCES["keyword.leading_stop"]
-)
+_LEADING_RULE = Rule("keyword.leading_stop", REVOKE, r"$^", KEYWORD_SOURCES["keyword.leading_stop"])
 
 
 @dataclass(frozen=True)
@@ -138,9 +127,7 @@ def _read_clauses(readable: ReadableText) -> _Reading:
     ]
     for index, clause in enumerate(readable.clauses):
         if index == echo:
-            reading.ordinary.append(
-                _Hit(_ECHO_RULE, clause, (0, 0), index)
-            )
+            reading.ordinary.append(_Hit(_ECHO_RULE, clause, (0, 0), index))
             continue
         text = clause
         for rule in by_kind.get(ORDINARY, []):

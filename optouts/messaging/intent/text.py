@@ -88,11 +88,12 @@ SMS_SPELLINGS = {
 
 # Keywords a slip of the thumb may produce, and the real words near them that are not slips.
 _FUZZY_TARGETS = ("stop", "unsubscribe", "cancel", "remove", "texting", "messages", "message")
-_REAL_WORDS = frozenset(
+_REAL_WORDS_TEXT = (
     "step steps shop shops stoop stomp strop stow stoa atop top tops spot spots post slop sop "
-    "store stops stopped stock stone story soap cancer camel panel removed remover remote "
-    "resume reuse massage massages testing tests test texas".split()
+    "store stops stopped stock stone story soap cancer camel panel removed remover remote resume "
+    "reuse massage massages testing tests test texas"
 )
+_REAL_WORDS = frozenset(_REAL_WORDS_TEXT.split())
 # Words joined when spelt out one letter at a time ("S T O P").
 _SPELT_OUT = frozenset(
     {"stop", "end", "quit", "alto", "help", "info", "start", "arret", "baja", "unsubscribe"}
@@ -118,10 +119,7 @@ def _edits_within_one(word: str, target: str) -> bool:
             and word[diffs[1]] == target[diffs[0]]
         )
     short, long_ = (word, target) if lw < lt else (target, word)
-    for i in range(len(long_)):
-        if long_[:i] + long_[i + 1 :] == short:
-            return True
-    return False
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 def _fuzzy(word: str) -> str:
@@ -147,7 +145,7 @@ def _two_edits(word: str, target: str) -> bool:
 
 
 def _join_spelt_out(words: list[str]) -> list[str]:
-    """"s t o p" -> "stop" when the run of single letters spells a keyword."""
+    """ "s t o p" -> "stop" when the run of single letters spells a keyword."""
     out: list[str] = []
     i = 0
     while i < len(words):

@@ -12,12 +12,8 @@ from optouts.messaging.intent import (
     REVOCATION,
     inbound_intent_read,
 )
-from optouts.messaging.intent.phrases import (
-    CONSENT,
-    KEYWORD_SOURCES,
-    RULES,
-    RULES_BY_ID,
-)
+from optouts.messaging.intent.grammar import CONSENT
+from optouts.messaging.intent.phrases import KEYWORD_SOURCES, RULES, RULES_BY_ID
 from optouts.messaging.intent.text import text_readable
 from optouts.messaging.keywords import HELP, START, STOP
 
@@ -214,7 +210,15 @@ def test_every_decision_names_its_rule_source_and_words():
 def test_every_rule_has_an_id_a_kind_and_a_source():
     for rule in RULES:
         assert rule.id and rule.source and rule.kind, rule
-        assert rule.id.split(".")[0] in {"ordinary", "en", "es", "fr", "consent", "qualify", "review"}
+        assert rule.id.split(".")[0] in {
+            "ordinary",
+            "en",
+            "es",
+            "fr",
+            "consent",
+            "qualify",
+            "review",
+        }
     assert all(KEYWORD_SOURCES.values())
     assert any(rule.kind == CONSENT for rule in RULES)
 
