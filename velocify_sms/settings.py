@@ -289,8 +289,16 @@ SMS_HELP_REPLY = env_str(
 # Provider error codes that put the number on the list with source system (channel carrier);
 # the reason each is recorded with is in optouts/messaging/carrier_codes.py.
 SMS_SYSTEM_OPT_OUT_ERROR_CODES = env_list(
-    "SMS_SYSTEM_OPT_OUT_ERROR_CODES", ["21610", "30003", "30005", "30006"]
+    "SMS_SYSTEM_OPT_OUT_ERROR_CODES", ["21610", "30005", "30006"]
 )
+# "Unreachable" codes (30003: handset off or out of coverage, usually temporary) are not consent
+# decisions: each counts as a failure, and SMS_UNREACHABLE_FAILURES of them within
+# SMS_UNREACHABLE_DAYS days hold the number (no texts, off the opt-out list) until it texts us,
+# an admin lifts the hold, or a retry SMS_UNREACHABLE_RETRY_DAYS later is delivered.
+SMS_UNREACHABLE_ERROR_CODES = env_list("SMS_UNREACHABLE_ERROR_CODES", ["30003"])
+SMS_UNREACHABLE_FAILURES = env_int("SMS_UNREACHABLE_FAILURES", 3, minimum=1)
+SMS_UNREACHABLE_DAYS = env_int("SMS_UNREACHABLE_DAYS", 7, minimum=1)
+SMS_UNREACHABLE_RETRY_DAYS = env_int("SMS_UNREACHABLE_RETRY_DAYS", 30, minimum=1)
 # Base URL of the Twilio REST API; only set it to point at a test double.
 TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL")
 TWILIO_HTTP_TIMEOUT = env_int("TWILIO_HTTP_TIMEOUT", 10, minimum=1)

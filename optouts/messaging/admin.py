@@ -280,6 +280,10 @@ class PossibleOptOutAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
         source = Source(obj.current_source).label if obj.current_source else ""
         return sms_status_html(opted_out=bool(obj.current_source), source_label=source)
 
+    @admin.display(description="decide")
+    def decide(self, obj):
+        return self._decide(obj, can_dismiss=False)
+
     def get_list_display(self, request):
         # Dismiss is an admin's decision: agents see only Opt out (the view checks it again).
         can_dismiss = user_can_opt_in(request.user)

@@ -238,11 +238,14 @@ class UnreachableHold(models.Model):
 
     Not an opt-out and not on the opt-out list: nothing but an opt-out request puts a number there
     (docs/rules.md). The send guard checks this table beside the list; a text from the number, a
-    delivered message or an admin lifts the hold. One row per number while the hold lasts.
+    delivered retry or an admin lifts the hold. One row per number while the hold lasts.
     """
 
     phone_number = models.CharField(max_length=16, unique=True)
     held_at = models.DateTimeField(db_index=True)
+    # From then on the guard lets texts through again as a retry: a delivered one lifts the hold,
+    # a failed one puts it back for another SMS_UNREACHABLE_RETRY_DAYS.
+    retry_after = models.DateTimeField()
     # The failures that put it on hold, oldest first: [{"message_sid", "error_code", "at"}].
     failures = models.JSONField(default=list, blank=True)
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import BooleanField, Count
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from optouts.messaging.models import (
     MessageStatus,
@@ -92,7 +93,11 @@ def phones_send_blocks(*, numbers: Iterable[str]) -> dict[str, SendBlock]:
             )
         rest = [n for n in rest if n not in blocks]
     if rest:
-        for hold in UnreachableHold.objects.filter(phone_number__in=rest):
+        # A hold whose retry is due lets texts through: a delivered one lifts it.
+        holds = UnreachableHold.objects.filter(
+            phone_number__in=rest, retry_after__gt=timezone.now()
+        )
+        for hold in holds:
             blocks[hold.phone_number] = SendBlock(
                 ReasonCode.UNREACHABLE, _unreachable_reason(hold.phone_number, hold)
             )

@@ -45,6 +45,7 @@ from optouts.messaging.provider_callbacks import (  # noqa: F401 - re-exported
     inbound_message_receive,
     message_status_record,
 )
+from optouts.messaging.reachability import phone_unreachable_failure_record, unreachable_code
 from optouts.messaging.selectors import SendBlock, phones_send_blocks
 from optouts.models import Source
 from optouts.services import phone_numbers_lock, phone_opt_out_by_carrier
@@ -244,7 +245,10 @@ def message_deliver(*, message_id: int) -> OutboundMessage:
             message.status = MessageStatus.FAILED
             message.error_code = exc.code
             message.reason = exc.detail
-            if exc.code and exc.code in settings.SMS_SYSTEM_OPT_OUT_ERROR_CODES:
+            if exc.code and (
+                exc.code in settings.SMS_SYSTEM_OPT_OUT_ERROR_CODES
+                or unreachable_code(error_code=exc.code)
+            ):
                 carrier_code = exc.code
         else:
             message.status = MessageStatus.SENT
@@ -255,7 +259,13 @@ def message_deliver(*, message_id: int) -> OutboundMessage:
         message.held_until = None
         message.status_changed_at = timezone.now()
         message.save()
-    if carrier_code:
+    if carrier_code and unreachable_code(error_code=carrier_code):
+        # After the commit, as below: a failure to reach the number, not a consent decision.
+        with transaction.atomic():
+            phone_unreachable_failure_record(
+                message=message, error_code=carrier_code, message_sid="", at=timezone.now()
+            )
+    elif carrier_code:
         # After the commit: the opt-out takes the number's lock exclusively, which this
         # transaction held shared.
         phone_opt_out_by_carrier(
