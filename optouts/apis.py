@@ -1,4 +1,4 @@
-"""The opt-out API (DESIGN.md section 4): one view per operation, its serializers beside it.
+"""The opt-out API (docs/api.md): one view per operation, its serializers beside it.
 
 Views translate HTTP to `optouts.services` / `optouts.selectors` and back; the consent rules
 live in the services only. Errors are shaped by velocify_sms.api_errors.api_exception_handler.

@@ -18,7 +18,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from optouts.messaging.models import MessageStatus, OutboundMessage, UnreachableHold
-from optouts.services import phone_numbers_lock, phone_unreachable_record
+from optouts.permissions import user_can_opt_in
+from optouts.services import ConsentNotPermitted, phone_numbers_lock, phone_unreachable_record
 
 UNREACHABLE = "unreachable"  # StatusCallbackEvent.action of a counted failure
 UNREACHABLE_HOLD = "unreachable_hold"  # ... of the failure that started or renewed a hold
@@ -85,14 +86,21 @@ def phone_unreachable_failure_record(
     return UNREACHABLE_HOLD
 
 
-def phone_unreachable_lift(*, number: str, why: str, details: dict | None = None) -> bool:
+def phone_unreachable_lift(
+    *, number: str, why: str, user=None, details: dict | None = None
+) -> bool:
     """Lift the number's hold, if it has one (`why`: "inbound" when it texted us, "delivered" for
-    a delivered retry, "admin"); writes the `unreachable_cleared` event. Returns whether a hold
-    was lifted. Takes the number's lock; call it inside the transaction that learnt it."""
+    a delivered retry, "admin" with `user` the admin); writes the `unreachable_cleared` event.
+    Returns whether a hold was lifted. Raises ConsentNotPermitted when `why` is "admin" and
+    `user` may not opt numbers in. Takes the number's lock; call it inside a transaction."""
+    if why == "admin" and not user_can_opt_in(user):
+        raise ConsentNotPermitted("Only an admin can lift an unreachable hold.")
     phone_numbers_lock(numbers=[number])
     deleted, _ = UnreachableHold.objects.filter(phone_number=number).delete()
     if deleted:
-        phone_unreachable_record(number=number, held=False, details={"why": why, **(details or {})})
+        phone_unreachable_record(
+            number=number, held=False, user=user, details={"why": why, **(details or {})}
+        )
     return bool(deleted)
 
 

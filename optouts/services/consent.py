@@ -345,9 +345,13 @@ def phone_revocation_dismissed_record(
     )
 
 
-def phone_unreachable_record(*, number: str, held: bool, details: dict | None = None) -> None:
+def phone_unreachable_record(
+    *, number: str, held: bool, user=None, details: dict | None = None
+) -> None:
     """The carrier could not reach the number too often (`held`: texts stop) or it is reachable
-    again (not `held`: texts may go). Not an opt-out: the list is untouched (docs/rules.md)."""
+    again (not `held`: texts may go; `user` the admin who lifted the hold, if one did). Not an
+    opt-out: the list is untouched (docs/rules.md)."""
     action = EventAction.UNREACHABLE_HOLD if held else EventAction.UNREACHABLE_CLEARED
-    request = ConsentRequest(channel=Channel.CARRIER, details=details or {})
+    channel = Channel.CARRIER if user is None else Channel.UI
+    request = ConsentRequest(channel=channel, actor=user, details=details or {})
     consent_event_apply(number=phone_normalize(number), action=action, request=request)

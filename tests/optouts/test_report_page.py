@@ -306,7 +306,7 @@ def test_report_opt_in_keeps_the_reason(admin_client, listed):
     assert ConsentEvent.objects.get(action=ConsentEvent.Action.OPT_IN).details["note"] == NOTE
 
 
-# --- wording (issue 14) -------------------------------------------------------------------------
+# --- wording -------------------------------------------------------------------------
 def test_bulk_opt_in_of_one_number_asks_about_this_number_not_these_1_numbers(admin_client, listed):
     confirm = admin_client.post(REPORT + "opt-in/", {"number": [AGENT_NUMBER]})
 

@@ -172,3 +172,29 @@ def test_a_contacts_stop_still_wins_over_a_hold(callback):
     with pytest.raises(SendRefused) as refused:
         message_send(to=NUMBER, body="x")
     assert refused.value.code == ReasonCode.RECIPIENT_OPTED_OUT
+
+
+# --- The page ------------------------------------------------------------------------------------
+
+HOLDS = "/admin/optouts/unreachablehold/"
+
+
+def test_agents_see_held_numbers_and_cannot_lift_them(callback, agent_client):
+    for _ in range(3):
+        callback(_sent(), error_code="30003")
+    page = agent_client.get(HOLDS)
+    assert page.status_code == 200
+    assert "(415) 555-0177" in page.content.decode()
+    hold = UnreachableHold.objects.get()
+    agent_client.post(HOLDS, {"action": "lift_holds", "_selected_action": [hold.pk]})
+    assert UnreachableHold.objects.exists()
+
+
+def test_an_admin_lifts_a_hold_with_an_event_naming_them(callback, admin_client, admin_user):
+    for _ in range(3):
+        callback(_sent(), error_code="30003")
+    hold = UnreachableHold.objects.get()
+    admin_client.post(HOLDS, {"action": "lift_holds", "_selected_action": [hold.pk]})
+    assert not UnreachableHold.objects.exists()
+    event = ConsentEvent.objects.get(action="unreachable_cleared")
+    assert (event.actor_id, event.details["why"]) == (admin_user.pk, "admin")
