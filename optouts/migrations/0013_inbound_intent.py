@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('leads', '0005_phone_suffix_search'),
-        ('optouts', '0011_consent_in_words'),
+        ('optouts', '0012_unreachable_hold_grants'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
