@@ -48,10 +48,15 @@ from optouts.messaging.reachability import (
     phone_unreachable_lift,
     unreachable_code,
 )
+from optouts.messaging.replies import (
+    consent_reply,
+    help_reply_text,
+    provider_answers,
+    reply_record,
+)
 from optouts.models import Channel, ConsentEvent
 from optouts.services import (
     ConsentResult,
-    Outcome,
     phone_numbers_lock,
     phone_opt_in_by_contact,
     phone_opt_out_by_carrier,
@@ -89,48 +94,6 @@ LATER_STOP = "later_stop"
 NOT_AT_PROVIDER = "not_at_provider"
 # Inbound actions that took the number off the list (an opt-in is checked against them).
 _OPT_OUT_ACTIONS = (InboundAction.STOP, InboundAction.REVOCATION)
-# The backend name of a reply: it left in the webhook's answer, not through a backend.
-REPLY_BACKEND = "webhook"
-
-
-def keyword_reply_text(template: str) -> str:
-    """A keyword answer with the brand in it: `{brand}` replaced by SMS_BRAND_NAME, else the
-    brand put in front (carriers require the sender's name in every confirmation), and
-    `{help_contact}` by SMS_HELP_CONTACT."""
-    brand = settings.SMS_BRAND_NAME
-    template = template.replace("{help_contact}", settings.SMS_HELP_CONTACT)
-    if "{brand}" in template:
-        return template.replace("{brand}", brand)
-    return f"{brand}: {template}" if brand else template
-
-
-def help_reply_text() -> str:
-    """The help text (CTIA: the sender's name, a help contact, how to stop): SMS_HELP_REPLY,
-    with the help contact added at the end when the template does not place it."""
-    text = keyword_reply_text(settings.SMS_HELP_REPLY)
-    contact = settings.SMS_HELP_CONTACT
-    if contact and "{help_contact}" not in settings.SMS_HELP_REPLY and contact not in text:
-        text = f"{text} Help: {contact}."
-    return text
-
-
-def _provider_answers(intent: InboundIntent) -> bool:
-    """Whether the provider has answered this text itself: with SMS_PROVIDER_REPLIES_TO_KEYWORDS,
-    for a keyword on its own (what Twilio's Advanced Opt-Out recognises), never for words."""
-    keyword = intent.rule in ("keyword.stop", "keyword.start", "keyword.help")
-    provider = intent.rule == "provider.opt_out_type"
-    return settings.SMS_PROVIDER_REPLIES_TO_KEYWORDS and (keyword or provider)
-
-
-def _consent_reply(template: str, intent: InboundIntent, result: ConsentResult) -> str:
-    """The confirmation of an opt-out or opt-in, or "" for none: none when it changed nothing
-    (already_opted_out / not_opted_out), so a repeated stop never gets a second one, and none
-    when the provider has answered."""
-    if _provider_answers(intent):
-        return ""
-    if result.outcome not in (Outcome.OPTED_OUT, Outcome.OPTED_IN):
-        return ""
-    return keyword_reply_text(template)
 
 
 def _provider_view(message_sid: str) -> _ProviderView:
@@ -211,20 +174,6 @@ def _start_refusal(number: str, provider: _ProviderView) -> str:
     return ""
 
 
-def _reply_record(inbound: InboundMessage, reply: str, now) -> None:
-    """Keep the answer as evidence: an outbound message replying to `inbound`."""
-    OutboundMessage.objects.create(
-        to_number=inbound.phone_number,
-        body=reply,
-        status=MessageStatus.REPLIED,
-        backend=REPLY_BACKEND,
-        in_reply_to=inbound,
-        created_at=now,
-        sent_at=now,
-        status_changed_at=now,
-    )
-
-
 def _inbound_process(
     message_sid, from_number, to_number, body, opt_out_type, intent: InboundIntent, provider
 ) -> InboundResult:
@@ -264,7 +213,7 @@ def _inbound_process(
         result = phone_opt_out_by_contact(
             number=number, details=details, channel=Channel.KEYWORD if keyword else Channel.SMS
         )
-        reply = _consent_reply(settings.SMS_STOP_REPLY, intent, result)
+        reply = consent_reply(settings.SMS_STOP_REPLY, intent, result)
     elif intent.opts_in:
         phone_numbers_lock(numbers=[number])
         refusal = _start_refusal(number, provider)
@@ -278,10 +227,10 @@ def _inbound_process(
         result = phone_opt_in_by_contact(number=number, details=details)
         # The contact's newest word: texts waiting for review before it no longer hold sends.
         possible_opt_outs_close_for_start(number=number)
-        reply = _consent_reply(settings.SMS_START_REPLY, intent, result)
+        reply = consent_reply(settings.SMS_START_REPLY, intent, result)
     elif intent.kind == HELP:
         inbound.action = InboundAction.HELP
-        reply = "" if _provider_answers(intent) else help_reply_text()
+        reply = "" if provider_answers(intent) else help_reply_text()
     elif intent.kind == POSSIBLE:
         inbound.action = InboundAction.POSSIBLE_OPT_OUT
         possible_opt_out_open(
@@ -293,7 +242,7 @@ def _inbound_process(
     inbound.outcome = result.outcome if result else ""
     inbound.save(update_fields=["phone_number", "action", "outcome"])
     if reply:
-        _reply_record(inbound, reply, now)
+        reply_record(inbound, reply, now)
     return InboundResult(inbound, reply)
 
 
