@@ -185,10 +185,8 @@ def _leading_stop(reading: _Reading, word: str) -> InboundIntent | None:
     denied, or is about something else ('Stop the wire!': None, the table reads the text), or
     a qualifier in its first clause or anywhere in the text limits it."""
     for hit in reading.ordinary:
-        if hit.clause == 0 and hit.rule.id == "ordinary.echo_question":
-            return _intent(None, hit)
         if hit.clause == 0 and hit.span[0] == 0:
-            return None
+            return None  # the table reads it (and keeps the rule that set the word aside)
     first = next((pair for pair in reading.revoke if pair[0].clause == 0), None)
     if first is not None and first[1] is not None:
         return _intent(POSSIBLE, first[1], limits=first[0])
