@@ -390,3 +390,9 @@ def test_row_links_are_the_urls_reverse_gives(admin_client):
     assert f'<a href="{history}" title="Consent history">' in html
     assert f'data-action="{opt_in}"' in html and f'href="{opt_in}?next=' in html
     assert f'<a href="{reverse("admin:leads_lead_change", args=[lead.pk])}">' in html
+
+
+def test_the_report_points_to_pending_and_unreachable_numbers_apart(admin_client):
+    page = admin_client.get("/admin/optouts/report/", {"period": "all"}).content.decode()
+    assert 'href="/admin/optouts/unreachablehold/">Unreachable numbers</a>' in page
+    assert 'href="/admin/optouts/possibleoptout/">Possible opt-outs</a>' in page
