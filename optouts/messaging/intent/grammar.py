@@ -63,7 +63,8 @@ VOCAB = {
         r"credit card|membership|gym|construction|contractor|project|search|underwriting|"
         r"paperwork|docs|documents|forms?|mortgage|title|deed|hoa|tax|taxes|heloc|"
         r"transaction|funding|disbursement|direct deposit|renovation|reno|cita|pago|"
-        r"rendez vous|rdv|paiement|prestamo|pret)"
+        r"rendez vous|rdv|paiement|prestamo|pret|borrower|co borrower|cosigner|co signer|"
+        r"address|late fee|lien)"
     ),
     # Things one may ask not to be texted while still being texted: "don't text me the form".
     "DOC": (

@@ -68,12 +68,13 @@ RULES: tuple[Rule, ...] = (
        "a negated stop ('please don't stop sending these', 'don't stop the process') asks "
        "for more, not less; a question ('why won't you stop') is not negated"),
     _r("ordinary.domain_object", ORDINARY,
-       r"(?:stop|stopping|stopped|quit|quitting|cancel|canceling|cancelling|cancelled|end|"
+       r"(?:stop|stopping|stopped|quit|quitting|cancel|canceling|cancelling|cancelled|end|remove|"
        r"ending|halt|pause|cease|terminate|opt out of|opting out of|opted out of|"
        r"unsubscribe from|unsubscribing from|cancelar|annuler|anular)"
        r"(?: (?:<DET>|to|of|from))?"
        r"(?: (?!(?:sending|texting|messaging|contacting|calling|emailing|writing|me|us|all|"
-       r"these|those|them|text|texts|messages|message|sms)\b)[a-z0-9]+){0,2}? <DOMAIN>"
+       r"these|those|them|text|texts|messages|message|sms|number|phone|cell|contact|info|"
+       r"information|name|details)\b)[a-z0-9]+){0,2}? <DOMAIN>"
        r"(?! (?:texts?|messages?|alerts|offers|updates|notifications|emails|calls|promos|"
        r"spam|ads|reminders))",
        "banking, loan and scheduling objects: 'stop payment', 'stop the wire', 'cancel the "
@@ -434,6 +435,10 @@ RULES: tuple[Rule, ...] = (
        r"scam|scammers?|(?:cancel|end|cancelar|annuler) (?:it|that|this|everything|all)$",
        "annoyance, sarcasm or a consent challenge ('how did you get my number?'): a person "
        "decides"),
+    _r("review.opens_with_stop_word", REVIEW,
+       r"^(?:stop|stopall|unsubscribe|cancel|end|quit|revoke|opt out|optout|remove|alto|arret)",
+       f"{FCC_KEYWORDS}: a clause that opens with one of them, its object unexplained ('Cancel "
+       "everything?', 'End.'): a person decides"),
     _r("review.stop_word", REVIEW,
        r"stop|unsubscribe|unsubscribed|opt out|optout|revoke|revoking|remove me|stopall",
        f"{FCC_KEYWORDS}: a stop word left unexplained by every other rule; a person decides"),

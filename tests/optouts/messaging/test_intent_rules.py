@@ -119,6 +119,7 @@ def test_negations_banking_and_visits_are_ordinary_replies(body, rule):
         ("You text me every day", "review.frequency"),
         ("why are you texting me", "review.annoyed"),
         ("Is this a scam?", "review.annoyed"),
+        ("Cancel whatever this is", "review.opens_with_stop_word"),
     ],
 )
 def test_a_limited_or_possible_revocation_goes_to_a_person(body, rule):
