@@ -19,6 +19,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from optouts.field_access import FieldAccessMixin
 from optouts.models import CarrierReason, Channel, EventAction, Source
 from optouts.permissions import CanOptIn, CanOptOut, IsAdminForOptOutReport
 from optouts.selectors import optout_list, phone_history, phone_status
@@ -301,7 +302,7 @@ REASON_HELP = (
 )
 
 
-class ConsentEventOutputSerializer(serializers.Serializer):
+class ConsentEventOutputSerializer(FieldAccessMixin, serializers.Serializer):
     action = serializers.ChoiceField(choices=EventAction.choices)
     source = serializers.SerializerMethodField()
     previous_source = serializers.SerializerMethodField()
@@ -380,7 +381,7 @@ class PhoneNumberApi(APIView):
             "can_opt_in": status.can_opt_in,
             "history": history,
         }
-        return Response(self.PhoneNumberOutputSerializer(data).data)
+        return Response(self.PhoneNumberOutputSerializer(data, context={"request": request}).data)
 
 
 # --- GET /api/v1/sms/opt-outs/ ----------------------------------------------------------------

@@ -118,7 +118,9 @@ def _apply_policy(message: OutboundMessage, decision: PolicyDecision) -> None:
     if hold:
         message.status = MessageStatus.HELD
         message.held_until = decision.release_at
-        message.reason = f"{decision.reason} Held until {decision.release_text}."
+        # The time first, then why: "Held until Monday 9:00 am, the contact's local time (...):
+        # Texas allows no such texts on Sunday."
+        message.reason = f"Held until {decision.release_text}: {decision.reason}"
     else:
         message.status = MessageStatus.REFUSED
         message.held_until = None
