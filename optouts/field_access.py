@@ -49,7 +49,19 @@ FIELD_ACCESS: dict[str, dict[str, Access]] = {
         "input", "phone_number", "outcome", "source", "reason", "detail"
     ),
     "optouts.apis.PhoneNumberApi.PhoneNumberOutputSerializer": _everyone(
-        "phone_number", "sms_opted_out", "source", "reason", "opted_out_at", "can_opt_in", "history"
+        "phone_number",
+        "sms_opted_out",
+        "source",
+        "reason",
+        "opted_out_at",
+        "can_opt_in",
+        "autodialed_calls_allowed",
+        "calls_reason",
+        "history",
+    ),
+    "optouts.apis_calls.CallConsentApi.CallConsentOutputSerializer": _everyone("results"),
+    "optouts.apis_calls.CallConsentResultSerializer": _everyone(
+        "input", "phone_number", "autodialed_calls_allowed", "sms_opted_out", "reason", "detail"
     ),
     "optouts.apis.ConsentEventOutputSerializer": {
         **_everyone(
