@@ -279,9 +279,13 @@ SMS_STOP_REPLY = env_str(
 SMS_START_REPLY = env_str(
     "SMS_START_REPLY", "{brand}: You are subscribed to texts again. Reply STOP to opt out."
 )
+# Where a contact who texts HELP can reach a person (CTIA: the help answer names the sender, a
+# help contact and how to stop): a phone number, an e-mail address or a web page.
+SMS_HELP_CONTACT = env_str("SMS_HELP_CONTACT", "your loan officer").strip() or "your loan officer"
 SMS_HELP_REPLY = env_str(
     "SMS_HELP_REPLY",
-    "{brand}: Reply STOP to unsubscribe, START to resubscribe. Msg & data rates may apply.",
+    "{brand}: For help, contact {help_contact}. Reply STOP to unsubscribe, START to "
+    "resubscribe. Msg & data rates may apply.",
 )
 # Provider error codes that put the number on the list with source system (channel carrier);
 # the reason each is recorded with is in optouts/messaging/carrier_codes.py.

@@ -74,7 +74,7 @@ class OutboundMessageAdmin(_ReadOnlyLogAdmin):
     list_filter = ["status", "reason_code", "backend"]
     search_fields = ["to_number", "provider_id"]
     list_select_related = ["lead", "sender"]
-    raw_id_fields = ["lead", "sender"]
+    raw_id_fields = ["lead", "sender", "in_reply_to"]
     date_hierarchy = "created_at"
 
     @admin.display(description="to", ordering="to_number")
@@ -121,8 +121,8 @@ class OutboxEntryAdmin(_ReadOnlyLogAdmin):
 
 @admin.register(InboundMessage)
 class InboundMessageAdmin(_ReadOnlyLogAdmin):
-    list_display = ["received", "from_display", "body", "action", "outcome", "message_sid"]
-    list_filter = ["action"]
+    list_display = ["received", "from_display", "body", "action", "outcome", "rule", "message_sid"]
+    list_filter = ["action", "rule"]
     search_fields = ["phone_number", "from_raw", "message_sid"]
     date_hierarchy = "received_at"
 

@@ -148,3 +148,13 @@ def messages_sent_counts(*, numbers: Iterable[str], since: datetime) -> dict[str
         queryset = queryset.filter(to_number__in=wanted)
     rows = queryset.values("to_number").annotate(count=Count("id")).order_by()
     return {row["to_number"]: row["count"] for row in rows}
+
+
+def phone_replies_recent(*, number: str, limit: int = 100) -> list[OutboundMessage]:
+    """The answers the inbound webhook sent to an E.164 number (confirmations, help texts),
+    newest first, each with the text it answered (`in_reply_to`), in one query."""
+    return list(
+        OutboundMessage.objects.filter(to_number=number, in_reply_to__isnull=False)
+        .select_related("in_reply_to")
+        .order_by("-created_at", "-id")[:limit]
+    )

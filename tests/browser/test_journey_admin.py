@@ -32,7 +32,7 @@ OLD_AGENT = "+14155550101"  # opted out by an agent 90 days ago, outside the def
 NEW_AGENT = "+14155550102"
 CONTACT = "+12125550103"  # texted STOP: never opted in from the report
 CARRIER = "+13125550104"
-INBOX = "+16175550105"  # texted "please stop texting me": a possible opt-out, not an opt-out
+INBOX = "+16175550105"  # texted "please stop texting me so early": a possible opt-out
 UPLOADED = ["+16175550188", "+13035550189"]
 
 
@@ -58,7 +58,7 @@ def demo_list(agent_user):
         given_opt_out(number=CARRIER, source=Source.SYSTEM)
     given_opt_out(number=NEW_AGENT, actor=agent_user, note="Wrong number")
     inbound_message_receive(
-        message_sid="SMjourney1", from_number=INBOX, body="please stop texting me"
+        message_sid="SMjourney1", from_number=INBOX, body="please stop texting me so early"
     )
 
 
