@@ -168,7 +168,7 @@ def test_admin_works_the_opt_out_report_from_filters_to_import(
     expect(item).to_contain_text("(617) 555-0105")
     expect(item).to_contain_text("Textable")
     expect(item.get_by_role("link", name="Opt out")).to_be_visible()
-    expect(item.get_by_role("button", name="Dismiss")).to_be_visible()
+    expect(item.get_by_role("link", name="Dismiss")).to_be_visible()
     assert not OptOut.objects.filter(phone_number=INBOX).exists()
     docs_screenshot("admin-6-possible-opt-outs")
     assert errors == []
