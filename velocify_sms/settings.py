@@ -166,6 +166,16 @@ _TASK_BACKENDS = {
 }
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
 
+# --- Email: the admins' daily digest of possible opt-outs (optouts.messaging.inbox) --------------
+# The console backend prints mail (development and `make run`); production sets SMTP or another.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "velocify-sms@localhost")
+
 # --- REST API -------------------------------------------------------------------------
 # One error format for every DRF view ({"code", "detail"[, "errors"]}), shared pagination, and
 # per-user throttling counted in CACHES["default"] (Redis when CACHE_URL is set, so all web

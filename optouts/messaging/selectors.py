@@ -158,3 +158,24 @@ def phone_replies_recent(*, number: str, limit: int = 100) -> list[OutboundMessa
         .select_related("in_reply_to")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+@dataclass(frozen=True)
+class InboxSummary:
+    """The open possible opt-outs: how many, the oldest's deadline, and the items (oldest first,
+    at most `limit`)."""
+
+    count: int
+    nearest_deadline: datetime | None
+    items: list
+
+
+def possible_opt_outs_waiting(*, limit: int = 50) -> InboxSummary:
+    """The open inbox items for the dashboard and the daily digest: two queries."""
+    from optouts.messaging.deadlines import revocation_deadline
+
+    open_items = PossibleOptOut.objects.filter(status=PossibleOptOutStatus.OPEN)
+    items = list(open_items.select_related("inbound").order_by("created_at", "pk")[:limit])
+    count = open_items.count() if len(items) == limit else len(items)
+    nearest = revocation_deadline(received_at=items[0].created_at) if items else None
+    return InboxSummary(count, nearest, items)
