@@ -90,7 +90,7 @@ screenshots: $(STAMP) .env
 	VELOCIFY_SCREENSHOTS=$(CURDIR)/docs/img DATABASE_URL= $(BIN)/pytest -q -p no:cacheprovider $(JOURNEYS)
 	@ls -l docs/img
 
-# --- Production shape (issue 8): docs/operations.md ---------------------------------------------
+# --- Production shape: docs/operations.md ---------------------------------------------
 # Run once per deploy, from one machine, before the new code serves traffic.
 migrate: $(STAMP)
 	$(PY) manage.py migrate --noinput

@@ -1,4 +1,4 @@
-"""The code as it stood before the speed work (issue 16), so one run measures before and after.
+"""The code as it stood before the speed work, so one run measures before and after.
 
 `baseline_tree()` unpacks BASELINE_REV (git archive, nothing registered as a worktree) into a
 temporary directory once per machine and returns it. Run the old code by starting a process
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from _common import ROOT
 
-# main when issue 16 was taken up: the figures of docs/benchmarks.md before it.
+# main when the speed work was taken up: the figures of docs/benchmarks.md before it.
 BASELINE_REV = os.environ.get("BENCH_BASELINE_REV", "29a3eac")
 
 

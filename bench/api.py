@@ -1,4 +1,4 @@
-"""REST API under load, before and after issue 16, on the production shape: gunicorn on
+"""REST API under load, before and after the speed work, on the production shape: gunicorn on
 PostgreSQL with Redis as the cache, wrk (a separate process) as 16 closed-loop clients.
 
 Two servers run side by side on one seeded database: `before` is the code at BASELINE_REV

@@ -12,7 +12,7 @@ The floor: the same rows, already normalised to E.164, written with psycopg COPY
 tables (leads, phones, opt-out list, audit events). Peak memory is the process's peak resident
 set (getrusage), for this process and for the reader process it forks.
 
-"Before" is the same job code at the revision issue 16 started from (bench/_baseline.py), run
+"Before" is the same job code at the revision the speed work started from (bench/_baseline.py), run
 in a child process against the same database, so each round times floor, before and after back
 to back on the same machine load: the ratios are what to compare, the rows/s move with the load
 of the shared machine (its load average is printed with the figures).
@@ -42,7 +42,7 @@ TARGET_RSS_MB = 250
 
 try:
     from _common import result_record
-except ImportError:  # until bench/_common.py has it (issue 16 item 4)
+except ImportError:  # until bench/_common.py has it
 
     def result_record(*, target, figure, unit, floor, ratio, met, before=None):
         record = {
@@ -406,7 +406,7 @@ def main() -> None:
             "| --- | ---: | ---: | ---: |",
             f"| COPY floor (rows already normalised, psycopg COPY) | {floor_s:.2f} | "
             f"{n / floor_s:,.0f} | 1.00x |",
-            f"| import job before (issue 16 baseline, {BASELINE_REV}) | {before_s:.2f} | "
+            f"| import job before (the baseline, {BASELINE_REV}) | {before_s:.2f} | "
             f"{n / before_s:,.0f} | {before_ratio:.2f}x |",
             f"| import job after (readers, phone_normalize, batch writer, opt-out service) | "
             f"{import_s:.2f} | {n / import_s:,.0f} | {ratio:.2f}x |",

@@ -1,4 +1,4 @@
-"""Opt-out report at a million numbers (issue 4).
+"""Opt-out report at a million numbers.
 
 Loads 1,000,000 numbers on PostgreSQL with COPY, then times the report's first page for every
 filter combination through the code the page runs (optout_filterset -> optout_report_page)
@@ -242,7 +242,7 @@ def run(connection) -> None:
         lines += [
             "Rest of the page, same filters machinery (median of 3 runs): counts by source "
             "for the summary and opt-outs per day (or month) by source for the chart, each over "
-            "the live list (what the page ran before issue 16, and still runs for a phone prefix "
+            "the live list (what the page ran before the roll-up, and still runs for a phone prefix "
             "or a since/until instant) and through ReportAggregates (the daily roll-up when the "
             "filters allow), and the whole page rendered through Django's test client as an "
             "admin.",
@@ -393,7 +393,7 @@ def whole_page_before_after(connection, client) -> list[str]:
     load = os.getloadavg()
     lines = [
         "",
-        f"Whole page (issue 16): the report as an admin opens it through Django's test client "
+        f"Whole page: the report as an admin opens it through Django's test client "
         f"(rows, summary counts, chart, template), median of {repeat} after one warm-up, at "
         f"{ROWS:,} numbers. Before: the pre-issue-16 code ({BASELINE_REV}, bench/_baseline.py) "
         "in its own process on the same database: counts and chart over the live list, pages by "

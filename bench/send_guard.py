@@ -1,4 +1,4 @@
-"""The send guard at 1,000,000 opted-out numbers (issue 7), with the send policy (issue 15).
+"""The send guard at 1,000,000 opted-out numbers, with the send policy.
 
 Times the guard's list check as the send path runs it, for one recipient (message_deliver's
 check: a transaction, the shared advisory lock on the number, then phones_opted_out) and for a
@@ -207,7 +207,7 @@ def main() -> None:
         ratio=ratio,
         met=ratio <= 1.5,
     )
-    with section("send_guard", "Send guard at 1,000,000 opted-out numbers (issue 7)") as lines:
+    with section("send_guard", "Send guard at 1,000,000 opted-out numbers") as lines:
         lines += [
             f"Loaded {LISTED:,} numbers with COPY in {seconds:.1f} s (VACUUM ANALYZE after). "
             f"Batch: {BATCH:,} recipients, {found['n']:,} of them on the list. "
@@ -232,9 +232,7 @@ def main() -> None:
             f"Load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
             "(other benchmarks and test suites share the machine).",
         ]
-    with section(
-        "send_policy", "Send guard with the send policy, batch of 10,000 (issue 15)"
-    ) as lines:
+    with section("send_policy", "Send guard with the send policy, batch of 10,000") as lines:
         lines += [
             f"Same database and batch as above, plus an outbound log of {MESSAGES:,} sent "
             f"messages over three days (COPY in {message_seconds:.1f} s), one third of them to "

@@ -10,7 +10,12 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpResponseBadRequest,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -33,11 +38,14 @@ from optouts.models import Channel, Source
 from optouts.permissions import user_can_opt_in, user_can_opt_out
 from optouts.selectors import phone_history
 from optouts.services import (
+    ASKED_BY_AGENT,
+    ASKED_BY_CHANNELS,
+    ASKED_BY_CHOICES,
     OptInEvidenceTooLong,
     OptInNoteRequired,
     Outcome,
     phones_opt_in_by_admin,
-    phones_opt_out_by_staff,
+    phones_opt_out_as_asked,
 )
 from velocify_sms.admin_lists import InputSafeChangeListMixin
 from velocify_sms.csv_export import csv_streaming_response
@@ -202,6 +210,7 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
                 history_limit=HISTORY_LIMIT,
                 user_can_opt_out=user_can_opt_out(request.user),
                 user_can_opt_in=user_can_opt_in(request.user),
+                asked_by_choices=ASKED_BY_CHOICES,
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -253,6 +262,7 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
             "note": note,
             "evidence": evidence,
             "note_error": note_error,
+            "asked_by_choices": ASKED_BY_CHOICES,
         }
         return TemplateResponse(
             request,
@@ -277,13 +287,28 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
                 direction="out",
                 title=f"Opt out {display}?",
             )
-        (result,) = phones_opt_out_by_staff(
-            numbers=[phone.number], user=request.user, channel=Channel.UI, lead=lead
+        asked_by = request.POST.get("asked_by") or ASKED_BY_AGENT
+        if asked_by != ASKED_BY_AGENT and asked_by not in ASKED_BY_CHANNELS:
+            return HttpResponseBadRequest("Say who asked for the opt-out.")
+        (result,) = phones_opt_out_as_asked(
+            numbers=[phone.number],
+            user=request.user,
+            asked_by=asked_by,
+            channel=Channel.UI,
+            lead=lead,
         )
         if result.outcome == Outcome.OPTED_OUT:
+            undo = (
+                "An admin can undo it."
+                if result.source == Source.AGENT
+                else "It is the contact's own request: only the contact can undo it, by texting "
+                "START."
+            )
+            label = Source(result.source).label
             self.message_user(
                 request,
-                f"{display} is opted out of SMS (source Agent), on every lead with this number.",
+                f"{display} is opted out of SMS (source {label}), on every lead with this "
+                f"number. {undo}",
                 messages.SUCCESS,
             )
         else:

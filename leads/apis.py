@@ -1,4 +1,4 @@
-"""The lead API (DESIGN.md section 4): leads with nested phones and the computed SMS Opt-Out.
+"""The lead API (docs/api.md): leads with nested phones and the computed SMS Opt-Out.
 
 `sms_opt_out` in answers comes from the selector's EXISTS annotation, never from a column. On
 create, `"sms_opt_out": true` opts every phone of the lead out (source agent, channel api) in the

@@ -7,6 +7,7 @@ from django.urls import path, reverse
 # (messaging.admin) registers when imported here.
 from optouts import views_report, views_report_actions
 from optouts.messaging import admin as messaging_admin  # noqa: F401
+from optouts.messaging import admin_holds  # noqa: F401
 from optouts.models import ConsentEvent, OptOut
 from optouts.permissions import user_can_view_report
 from velocify_sms.dates import datetime_display
@@ -25,7 +26,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    # Numbers and times as every page shows them (issue 14 item 8), sorted by the stored value.
+    # Numbers and times as every page shows them, sorted by the stored value.
     @admin.display(description="phone number", ordering="phone_number")
     def number(self, obj):
         return phone_display(obj.phone_number)

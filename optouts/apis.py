@@ -1,4 +1,4 @@
-"""The opt-out API (DESIGN.md section 4): one view per operation, its serializers beside it.
+"""The opt-out API (docs/api.md): one view per operation, its serializers beside it.
 
 Views translate HTTP to `optouts.services` / `optouts.selectors` and back; the consent rules
 live in the services only. Errors are shaped by velocify_sms.api_errors.api_exception_handler.
@@ -23,12 +23,14 @@ from optouts.models import CarrierReason, Channel, EventAction, Source
 from optouts.permissions import CanOptIn, CanOptOut, IsAdminForOptOutReport
 from optouts.selectors import optout_list, phone_history, phone_status
 from optouts.services import (
+    ASKED_BY_AGENT,
+    ASKED_BY_CHOICES,
     CONSENT_EVIDENCE_MAX,
     Outcome,
     RefusalReason,
     admin_may_opt_in,
     phones_opt_in_by_admin,
-    phones_opt_out_by_staff,
+    phones_opt_out_as_asked,
 )
 from velocify_sms.api_errors import ErrorSerializer, api_errors, phone_batch_error
 from velocify_sms.api_limits import NewestFirstCursorPagination
@@ -147,7 +149,18 @@ class OptOutApi(APIView):
     permission_classes = [IsAuthenticated, CanOptOut]
 
     class OptOutInputSerializer(PhoneNumbersInputSerializer):
-        pass
+        asked_by = serializers.ChoiceField(
+            choices=ASKED_BY_CHOICES,
+            default=ASKED_BY_AGENT,
+            help_text="Who asked: `agent` (the default: the caller's decision, source `agent`, "
+            "an admin may undo it) or the contact, said to a person: `contact_call`, "
+            "`contact_email`, `contact_in_person` (source `contact` through that channel, the "
+            "caller recorded as who took it down; only the contact's START undoes it).",
+        )
+
+        def validate(self, data):
+            asked_by = data.get("asked_by", ASKED_BY_AGENT)
+            return {**super().validate(data), "asked_by": asked_by}
 
     class OptOutOutputSerializer(serializers.Serializer):
         results = OptOutResultSerializer(many=True)
@@ -157,9 +170,10 @@ class OptOutApi(APIView):
         summary="Opt phone numbers out of SMS messaging",
         description=(
             "Puts each number on the opt-out list with source `agent` (channel `api`, actor the "
-            "caller). A number already opted out keeps its source. A batch with any malformed "
-            "number is refused whole (400 `invalid_phone_numbers`, each bad item by index and "
-            "input) and nothing is applied."
+            "caller), or with source `contact` when `asked_by` says the contact asked on a call, "
+            "by email or in person. A number already opted out keeps a stronger source. A "
+            "batch with any malformed number is refused whole (400 `invalid_phone_numbers`, "
+            "each bad item by index and input) and nothing is applied."
         ),
         request=OptOutInputSerializer,
         responses={200: OptOutOutputSerializer, **api_errors(400, 413, 415)},
@@ -170,9 +184,10 @@ class OptOutApi(APIView):
         serializer = self.OptOutInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        results = phones_opt_out_by_staff(
+        results = phones_opt_out_as_asked(
             numbers=data["numbers"],
             user=request.user,
+            asked_by=data["asked_by"],
             channel=Channel.API,
             note=data["note"],
             details=_api_details(request),

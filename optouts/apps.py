@@ -7,7 +7,8 @@ class OptoutsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from optouts.messaging.roles import MESSAGING_GRANTS
+        from optouts.messaging.roles import HOLD_GRANTS, MESSAGING_GRANTS
         from optouts.roles import grants_register
 
         grants_register(MESSAGING_GRANTS)
+        grants_register(HOLD_GRANTS)

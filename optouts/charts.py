@@ -22,7 +22,7 @@ MAX_DAILY_BARS = 400
 # Stacked from the axis up and listed in the legend in the page's one order of sources.
 STACK = SOURCE_ORDER
 # However few the buckets, a bar is at most this wide (viewBox units, about pixels at full
-# width): one day of data was a single bar filling the plot (issue 14 item 6).
+# width): one day of data was a single bar filling the plot.
 MAX_BAR_WIDTH = 60
 
 

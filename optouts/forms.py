@@ -17,7 +17,7 @@ from optouts.services import ImportLine
 from velocify_sms.csv_export import INCOMPLETE_MARKER
 
 # Column names read as "the phone number" and "the note" in a first line. The report's own export
-# (`Phone number`, ..., `Note`, ...) is one of them: it is uploaded back as it is (issue 14 item 9).
+# (`Phone number`, ..., `Note`, ...) is one of them: it is uploaded back as it is.
 _PHONE_HEADERS = {"phone", "phone number", "phone_number", "number", "mobile", "e164", "telephone"}
 _NOTE_HEADERS = {"note", "notes", "comment", "comments", "reason"}
 # `Phone number (E.164)`, `Opted out at (UTC)`: a unit or zone in parentheses after the name.

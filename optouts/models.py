@@ -20,12 +20,27 @@ SOURCE_RANK = {Source.AGENT: 1, Source.SYSTEM: 2, Source.CONTACT: 3}
 
 
 class Channel(models.TextChoices):
+    """How a request reached the system (docs/rules.md, "Channels")."""
+
     UI = "ui", "Lead page"
     REPORT = "report", "Opt-out report"
     API = "api", "API"
     IMPORT = "import", "Import"
     KEYWORD = "keyword", "Inbound SMS keyword"
     CARRIER = "carrier", "Carrier / provider"
+    # The contact's own words, not a keyword: an inbound SMS read for intent, or said to a person
+    # (phone call, email, in person) and recorded by staff.
+    SMS = "sms", "Inbound SMS (the contact's words)"
+    CALL = "call", "Phone call with the contact"
+    EMAIL = "email", "Email from the contact"
+    IN_PERSON = "in_person", "In person with the contact"
+
+
+# The channels a contact's own request arrives through; the three a person records it from.
+CONTACT_CHANNELS = frozenset(
+    {Channel.KEYWORD, Channel.SMS, Channel.CALL, Channel.EMAIL, Channel.IN_PERSON}
+)
+SPOKEN_CHANNELS = frozenset({Channel.CALL, Channel.EMAIL, Channel.IN_PERSON})
 
 
 class CarrierReason(models.TextChoices):
@@ -141,6 +156,14 @@ class EventAction(models.TextChoices):
     OPT_OUT = "opt_out", "Opted out"
     OPT_IN = "opt_in", "Opted in"
     OPT_IN_REFUSED = "opt_in_refused", "Opt-in refused"
+    # Not list changes, but the number's consent story all the same (docs/rules.md): a text that
+    # may revoke consent waits for a person (no SMS meanwhile); an admin dismissed one; the
+    # carrier keeps failing to reach the number, so texts stop without an opt-out, or it is
+    # reachable again.
+    REVOCATION_PENDING = "revocation_pending", "Possible revocation: texts paused for review"
+    REVOCATION_DISMISSED = "revocation_dismissed", "Possible revocation dismissed"
+    UNREACHABLE_HOLD = "unreachable_hold", "Unreachable: texts on hold"
+    UNREACHABLE_CLEARED = "unreachable_cleared", "Reachable again: hold lifted"
 
 
 APPEND_ONLY = "Consent events are append-only: an event is never updated or deleted."

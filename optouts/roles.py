@@ -1,4 +1,4 @@
-"""The Admins and Agents groups (DESIGN.md section 1): one definition for migration and tests."""
+"""The Admins and Agents groups (docs/rules.md, Words): one definition for migration and tests."""
 
 from __future__ import annotations
 

@@ -120,7 +120,7 @@ def state_from_events(*, events: Iterable[ConsentEvent]) -> str | None:
     return state
 
 
-# --- The opt-out report (issue 4) -------------------------------------------------------------
+# --- The opt-out report -------------------------------------------------------------
 
 
 def optout_filterset(*, data=None):

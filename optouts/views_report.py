@@ -1,4 +1,4 @@
-"""The admin-only opt-out report (DESIGN.md section 5): the list and a number's history, and the
+"""The admin-only opt-out report: the list and a number's history, and the
 helpers the report's pages share. Opt In, bulk opt-in, export and import are in
 optouts/views_report_actions.py. Mounted under the admin by optouts/admin.py.
 
@@ -211,7 +211,7 @@ def _chart(filterset, aggregates):
     """The chart over the time frame, from the first opt-out it holds to today at the latest.
 
     Days before the first opt-out of the selection and days still to come hold no bar: drawn,
-    they pushed the one bar of a new list to the edge of the chart (issue 14 item 6). An empty
+    they pushed the one bar of a new list to the edge of the chart. An empty
     selection keeps the frame as chosen, axes only.
     """
     tz = site_timezone()
@@ -233,7 +233,7 @@ TIME_PARAMS = ("period", "date_from", "date_to", "since", "until")
 
 # A hidden field the page adds while its time frame is the default nobody chose: pressing Filter
 # sends the select's "Last 30 days" back, and without it a number typed into the form was still
-# searched in 30 days only (issue 14 item 2, found by the admin journey).
+# searched in 30 days only (found by the admin journey).
 PERIOD_DEFAULT_PARAM = "period_default"
 
 
@@ -243,7 +243,7 @@ def report_filters(request):
     "All time" is one click away; the default keeps the summary and chart (aggregates over the
     selected rows) cheap on a list of a million numbers. A search for a number looks across all
     time unless a time frame was chosen: a number opted out 90 days ago must not look textable
-    because of a default the admin never chose (issue 14).
+    because of a default the admin never chose.
     """
     data = request.GET.copy()
     defaulted = data.pop(PERIOD_DEFAULT_PARAM, None)

@@ -1,4 +1,4 @@
-"""The opt-out report's actions (DESIGN.md section 5): Opt In (one number, or the selected ones
+"""The opt-out report's actions: Opt In (one number, or the selected ones
 after a confirmation), export the filtered list as CSV, import numbers onto the list. The list,
 the history and the helpers the pages share are in optouts/views_report.py; optouts/admin.py
 mounts both under the admin.

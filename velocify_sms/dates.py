@@ -1,4 +1,4 @@
-"""How every page and export shows a date and time (one rule, issue 14 item 8).
+"""How every page and export shows a date and time (one rule).
 
 `2026-12-02 14:05` in the site's time zone (settings.TIME_ZONE): the same text on the lead
 pages, the SMS pages and in CSV exports. Year first, 24-hour clock: it reads the same in every

@@ -183,7 +183,7 @@ def phone_normalize_many(values: list[object]) -> tuple[list[str], list[dict]]:
 
 
 def phone_display(number: str) -> str:
-    """How every page and export shows a stored E.164 number (one rule, issue 14 item 8).
+    """How every page and export shows a stored E.164 number (one rule).
 
     A number of the site's region (SMS_DEFAULT_REGION) in its national format, `(415) 555-2671`;
     any other number in E.164, `+442079460958`, so that a foreign number never reads like a local

@@ -142,7 +142,7 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "var" / "media")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "admin:login"
 
-# --- Branding and error pages (issue 14) ---------------------------------------------------------
+# --- Branding and error pages ---------------------------------------------------------
 # The name in every page's header and browser tab (velocify_sms/admin_site.py); blank = default.
 SITE_HEADER = env_str("SITE_HEADER").strip() or "Velocify SMS"
 # A refused CSRF check gets the admin-styled 403 page (JSON under /api/ and /webhooks/).
@@ -166,7 +166,7 @@ _TASK_BACKENDS = {
 }
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
 
-# --- REST API (issue 5) -------------------------------------------------------------------------
+# --- REST API -------------------------------------------------------------------------
 # One error format for every DRF view ({"code", "detail"[, "errors"]}), shared pagination, and
 # per-user throttling counted in CACHES["default"] (Redis when CACHE_URL is set, so all web
 # processes share the counters).
@@ -226,7 +226,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# --- Lead import (issue 6) ----------------------------------------------------------------------
+# --- Lead import ----------------------------------------------------------------------
 # Largest file an admin, API client or the import_leads command may import, in megabytes.
 IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 50, minimum=1)
 # Rows committed per transaction (with the job's progress). Each commit waits for its WAL flush
@@ -238,7 +238,7 @@ IMPORT_BATCH_SIZE = env_int("IMPORT_BATCH_SIZE", 5000, minimum=1)
 IMPORT_PREVIEW_SECONDS = env_int("IMPORT_PREVIEW_SECONDS", 20, minimum=1)
 # A running import with no committed batch for this long is offered for resume (dead worker).
 IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 300, minimum=10)
-# Reading limits (issue 13), the same for the admin, the API and import_leads, checked by the
+# Reading limits, the same for the admin, the API and import_leads, checked by the
 # readers. An XLSX file is a zip: its directory is checked before any part is unpacked.
 # Sum of the unpacked sizes of all parts of a workbook, in megabytes.
 IMPORT_MAX_UNCOMPRESSED_MB = env_int("IMPORT_MAX_UNCOMPRESSED_MB", 200, minimum=1)
@@ -260,7 +260,7 @@ IMPORT_MAX_EMPTY_ROWS = env_int("IMPORT_MAX_EMPTY_ROWS", 10_000, minimum=1)
 OPTOUT_LIST_MAX_UPLOAD_MB = env_int("OPTOUT_LIST_MAX_UPLOAD_MB", 5, minimum=1)
 OPTOUT_LIST_MAX_LINES = env_int("OPTOUT_LIST_MAX_LINES", 100_000, minimum=1)
 
-# --- SMS channel (issue 7) ----------------------------------------------------------------------
+# --- SMS channel ----------------------------------------------------------------------
 # Extra keywords, added to the built-in lists in optouts/messaging/keywords.py (never replacing).
 SMS_STOP_KEYWORDS = env_list("SMS_STOP_KEYWORDS")
 SMS_START_KEYWORDS = env_list("SMS_START_KEYWORDS")
@@ -285,13 +285,21 @@ SMS_HELP_REPLY = env_str(
 # Provider error codes that put the number on the list with source system (channel carrier);
 # the reason each is recorded with is in optouts/messaging/carrier_codes.py.
 SMS_SYSTEM_OPT_OUT_ERROR_CODES = env_list(
-    "SMS_SYSTEM_OPT_OUT_ERROR_CODES", ["21610", "30003", "30005", "30006"]
+    "SMS_SYSTEM_OPT_OUT_ERROR_CODES", ["21610", "30005", "30006"]
 )
+# "Unreachable" codes (30003: handset off or out of coverage, usually temporary) are not consent
+# decisions: each counts as a failure, and SMS_UNREACHABLE_FAILURES of them within
+# SMS_UNREACHABLE_DAYS days hold the number (no texts, off the opt-out list) until it texts us,
+# an admin lifts the hold, or a retry SMS_UNREACHABLE_RETRY_DAYS later is delivered.
+SMS_UNREACHABLE_ERROR_CODES = env_list("SMS_UNREACHABLE_ERROR_CODES", ["30003"])
+SMS_UNREACHABLE_FAILURES = env_int("SMS_UNREACHABLE_FAILURES", 3, minimum=1)
+SMS_UNREACHABLE_DAYS = env_int("SMS_UNREACHABLE_DAYS", 7, minimum=1)
+SMS_UNREACHABLE_RETRY_DAYS = env_int("SMS_UNREACHABLE_RETRY_DAYS", 30, minimum=1)
 # Base URL of the Twilio REST API; only set it to point at a test double.
 TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL")
 TWILIO_HTTP_TIMEOUT = env_int("TWILIO_HTTP_TIMEOUT", 10, minimum=1)
 
-# --- Send policy (issue 15): quiet hours and frequency caps, docs/compliance.md -----------------
+# --- Send policy: quiet hours and frequency caps, docs/compliance.md -----------------
 # The window, in the recipient's local time, applies to every number on top of the state rows in
 # optouts/messaging/policy_rules.py. It may only narrow the federal window (8:00-21:00, the FEDERAL
 # row there: velocify_sms may not import optouts, so tests/optouts/messaging/test_policy_settings.py
@@ -342,7 +350,7 @@ if SMS_REVOCATION_DEADLINE_BUSINESS_DAYS > SMS_REVOCATION_DEADLINE_MAX_BUSINESS_
         f"{SMS_REVOCATION_DEADLINE_MAX_BUSINESS_DAYS} business days (FCC, 47 CFR 64.1200(a)(10))."
     )
 
-# --- Production shape (issue 8) -----------------------------------------------------------------
+# --- Production shape -----------------------------------------------------------------
 # Every value below is an environment variable (docs/operations.md). The defaults are the safe
 # production values when DEBUG is off; development (DEBUG=true) only relaxes what needs HTTPS.
 

@@ -11,7 +11,7 @@ urlpatterns = [
     # so browsers do not remember it if the root ever serves a page of its own.
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
     path("admin/", admin.site.urls),
-    # REST API (DESIGN.md section 4)
+    # REST API (docs/api.md)
     path("api/v1/sms/", include("optouts.urls_api")),
     path("api/v1/sms/", include("optouts.messaging.urls_api")),
     path("api/v1/sms/", include("optouts.evidence.urls_api")),
@@ -21,7 +21,7 @@ urlpatterns = [
     path("api/", include("velocify_sms.urls_schema")),
     # Provider webhooks
     path("webhooks/sms/", include("optouts.messaging.urls_webhooks")),
-    # Probes (issue 8)
+    # Probes
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
 ]

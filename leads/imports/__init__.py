@@ -1,1 +1,1 @@
-"""Lead import from CSV and XLSX (issue 6): readers, mapping, preview, background jobs."""
+"""Lead import from CSV and XLSX: readers, mapping, preview, background jobs."""

@@ -6,7 +6,7 @@ the detected CSV delimiter/encoding or XLSX sheet, and `rows()`, a generator of
 are strings ("" for empty cells). Everything that makes a file unreadable raises
 `ImportFileError` with a sentence a user can act on.
 
-Nothing in a file is trusted to be small (issue 13): an XLSX file's zip directory is checked
+Nothing in a file is trusted to be small: an XLSX file's zip directory is checked
 before any part is unpacked and its sheets are streamed (leads/imports/xlsx_stream.py), and both
 readers stop at IMPORT_MAX_ROWS rows, IMPORT_MAX_COLUMNS header columns and a run of
 IMPORT_MAX_EMPTY_ROWS empty rows, whatever the file declares. The admin, the API and

@@ -1,4 +1,4 @@
-"""What the Admins group may do with lead imports (DESIGN.md section 1: admins import).
+"""What the Admins group may do with lead imports (docs/rules.md: admins import).
 
 Kept apart from optouts/roles.py because optouts.0002_roles grants everything listed there and
 may run before the import models exist; migration leads.0003 grants these.

@@ -125,7 +125,7 @@ def mapping_view(request, model_admin, job_id):
             return redirect(_url("preview", job))
     try:
         samples = import_job_sample(job=job)
-    except ImportFileError as exc:  # a limit met in the first rows (issue 13): say it, no 500
+    except ImportFileError as exc:  # a limit met in the first rows: say it, no 500
         samples = []
         messages.error(request, str(exc))
     columns = [

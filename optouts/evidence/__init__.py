@@ -1,4 +1,4 @@
-"""The evidence export of one number (issue 15): what a lender hands to counsel.
+"""The evidence export of one number: what a lender hands to counsel.
 
 It reads the consent core (events, their chain, the list row, the leads) and the SMS channel's
 logs (the messages that caused events), so it sits above both in the import layers

@@ -1,1 +1,1 @@
-"""The SMS channel (issue 7): send guard, provider backends, inbound and status webhooks."""
+"""The SMS channel: send guard, provider backends, inbound and status webhooks."""

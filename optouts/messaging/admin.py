@@ -37,7 +37,11 @@ from optouts.messaging.models import (
     StatusCallbackEvent,
 )
 from optouts.models import OptOut, Source
-from optouts.permissions import user_can_opt_out, user_can_resolve_possible_opt_outs
+from optouts.permissions import (
+    user_can_opt_in,
+    user_can_opt_out,
+    user_can_resolve_possible_opt_outs,
+)
 from optouts.selectors import phones_status
 from velocify_sms.admin_lists import InputSafeChangeListMixin
 from velocify_sms.dates import datetime_display
@@ -278,6 +282,19 @@ class PossibleOptOutAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
 
     @admin.display(description="decide")
     def decide(self, obj):
+        return self._decide(obj, can_dismiss=False)
+
+    def get_list_display(self, request):
+        # Dismiss is an admin's decision: agents see only Opt out (the view checks it again).
+        can_dismiss = user_can_opt_in(request.user)
+
+        def decide(obj):
+            return self._decide(obj, can_dismiss=can_dismiss)
+
+        decide.short_description = "decide"
+        return [*self.list_display[:-1], decide]
+
+    def _decide(self, obj, *, can_dismiss: bool):
         if obj.resolved_by_system and obj.status == PossibleOptOutStatus.OPTED_OUT:
             return "Opted out by the system at the deadline"
         if obj.resolved_by_system:
@@ -285,14 +302,17 @@ class PossibleOptOutAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
         if obj.status != PossibleOptOutStatus.OPEN:
             who = obj.resolved_by or "someone"
             return f"{obj.get_status_display()} by {who}"
-        # Opt out is a link to its confirmation page, as on the lead page. Dismiss changes no
-        # consent: a button inside the changelist form (which carries the CSRF token) that posts
-        # to its view in one click, with no JavaScript and no nested form.
-        return format_html(
-            '<a class="button sms-inbox-opt-out" href="{}">Opt out</a> '
-            '<button type="submit" class="button sms-inbox-dismiss" formmethod="post" '
-            'formaction="{}">Dismiss</button>',
+        # Each decision is a link to its confirmation page, as on the lead page: Opt out says
+        # what it does, Dismiss asks for the reason that goes into the number's history.
+        opt_out = format_html(
+            '<a class="button sms-inbox-opt-out" href="{}">Opt out</a>',
             reverse("admin:optouts_possibleoptout_confirm", args=[obj.pk]),
+        )
+        if not can_dismiss:
+            return opt_out
+        return format_html(
+            '{} <a class="button sms-inbox-dismiss" href="{}">Dismiss</a>',
+            opt_out,
             reverse("admin:optouts_possibleoptout_dismiss", args=[obj.pk]),
         )
 
@@ -306,7 +326,7 @@ class PossibleOptOutAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
             ),
             path(
                 "<str:item_id>/dismiss/",
-                wrap(_item_or_404(views.possible_opt_out_dismiss_view)),
+                wrap(_item_or_404(self.dismiss_view)),
                 name="optouts_possibleoptout_dismiss",
             ),
             *super().get_urls(),
@@ -315,21 +335,56 @@ class PossibleOptOutAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
     def opt_out_view(self, request, item_id: int):
         """GET: what opting this number out does, and a Confirm button. POST: do it (the view
         in optouts.messaging.views, which checks its own permission)."""
-        if request.method == "POST":
-            return views.possible_opt_out_confirm_view(request, item_id)
-        if request.method != "GET":
-            return HttpResponseNotAllowed(["GET", "POST"])
         user = request.user
-        if not (user_can_opt_out(user) and user_can_resolve_possible_opt_outs(user)):
-            raise PermissionDenied("You do not have permission to opt phone numbers out.")
+        allowed = user_can_opt_out(user) and user_can_resolve_possible_opt_outs(user)
+        return self._decision_page(
+            request,
+            item_id,
+            decision="opt_out",
+            allowed=allowed,
+            post=views.possible_opt_out_confirm_view,
+        )
+
+    def dismiss_view(self, request, item_id: int):
+        """GET: the reason form. POST with a reason: dismiss (the view checks it is an admin);
+        without one: the form again, with the error."""
+        user = request.user
+        allowed = user_can_resolve_possible_opt_outs(user) and user_can_opt_in(user)
+        if request.method == "POST" and allowed and not request.POST.get("reason", "").strip():
+            return self._decision_page(
+                request, item_id, decision="dismiss", allowed=True, post=None, reason_missing=True
+            )
+        return self._decision_page(
+            request,
+            item_id,
+            decision="dismiss",
+            allowed=allowed,
+            post=views.possible_opt_out_dismiss_view,
+        )
+
+    def _decision_page(
+        self, request, item_id, *, decision, allowed, post, reason_missing: bool = False
+    ):
+        if request.method == "POST" and post is not None:
+            return post(request, item_id)
+        if request.method not in ("GET", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
+        if not allowed:
+            raise PermissionDenied("You do not have permission to decide this message.")
         item = get_object_or_404(
             PossibleOptOut.objects.select_related("inbound", "resolved_by"), pk=item_id
         )
         number = phone_display(item.phone_number)
+        title = (
+            f"Opt out {number}?" if decision == "opt_out" else f"Dismiss the message from {number}?"
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"Opt out {number}?",
+            "title": title,
+            "decision": decision,
+            "reason_missing": reason_missing,
+            "reason": request.POST.get("reason", ""),
             "item": item,
             "number": number,
             "status": phones_status(numbers=[item.phone_number])[item.phone_number],
@@ -339,5 +394,8 @@ class PossibleOptOutAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
             "inbox_url": reverse("admin:optouts_possibleoptout_changelist"),
         }
         return TemplateResponse(
-            request, "admin/optouts/messaging/possible_opt_out_confirm.html", context
+            request,
+            "admin/optouts/messaging/possible_opt_out_confirm.html",
+            context,
+            status=400 if reason_missing else 200,
         )

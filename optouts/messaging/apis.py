@@ -1,4 +1,4 @@
-"""POST /api/v1/sms/messages/: send an SMS (DESIGN.md section 4).
+"""POST /api/v1/sms/messages/: send an SMS (docs/api.md).
 
 201 with the recorded message (status `queued` when a worker sends it, `sent` when sent at once,
 `held` with `held_until` when it is outside the recipient's allowed hours and will go then);

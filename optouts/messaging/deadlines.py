@@ -1,4 +1,4 @@
-"""The revocation deadline: by when a possible opt-out must be decided (issue 15 item 2).
+"""The revocation deadline: by when a possible opt-out must be decided.
 
 The FCC gives a business 10 business days to honour a revocation of consent (47 CFR
 64.1200(a)(10), order FCC 24-24). A text in the possible-opt-out inbox that nobody decided is

@@ -17,6 +17,8 @@ class MessageStatus(models.TextChoices):
     SENT = "sent", "Sent"
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Failed"
+    # Not sent for consent or reachability: on the list, a pending revocation, an unreachable
+    # hold (reason_code says which).
     BLOCKED = "blocked", "Blocked (opted out)"
     # The send policy refused it (reason_code says which rule); nothing was sent.
     REFUSED = "refused", "Refused (send policy)"
@@ -26,6 +28,10 @@ class ReasonCode(models.TextChoices):
     """Why a message was not sent (or not yet): the API's 409 code, the form's and the log's."""
 
     RECIPIENT_OPTED_OUT = "recipient_opted_out", "Recipient opted out"
+    # The contact wrote something that may revoke consent; a person has not decided yet.
+    REVOCATION_PENDING = "revocation_pending", "Possible revocation waiting for review"
+    # The carrier failed to reach the number too often (not an opt-out: docs/rules.md).
+    UNREACHABLE = "unreachable", "Number unreachable"
     QUIET_HOURS = "quiet_hours", "Outside allowed hours"
     FREQUENCY_CAP = "frequency_cap", "Frequency cap reached"
 
@@ -184,6 +190,8 @@ class PossibleOptOut(models.Model):
     # or dismissed because the contact texted a start word after it (optouts.messaging.deadlines).
     # db_default: a process still on the previous release (during a deploy) writes none.
     resolved_by_system = models.BooleanField(default=False, db_default=False)
+    # Why an admin dismissed it (required then; kept on the item and on its consent event).
+    dismiss_reason = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -204,6 +212,31 @@ class PossibleOptOut(models.Model):
         return f"Possible opt-out from {self.phone_number}"
 
 
+class UnreachableHold(models.Model):
+    """A number the carrier failed to reach too often (SMS_UNREACHABLE_FAILURES failures within
+    SMS_UNREACHABLE_DAYS days): no SMS goes to it until it is reachable again.
+
+    Not an opt-out and not on the opt-out list: nothing but an opt-out request puts a number there
+    (docs/rules.md). The send guard checks this table beside the list; a text from the number, a
+    delivered retry or an admin lifts the hold. One row per number while the hold lasts.
+    """
+
+    phone_number = models.CharField(max_length=16, unique=True)
+    held_at = models.DateTimeField(db_index=True)
+    # From then on the guard lets texts through again as a retry: a delivered one lifts the hold,
+    # a failed one puts it back for another SMS_UNREACHABLE_RETRY_DAYS.
+    retry_after = models.DateTimeField()
+    # The failures that put it on hold, oldest first: [{"message_sid", "error_code", "at"}].
+    failures = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-held_at", "-id"]
+        verbose_name = "unreachable number"
+
+    def __str__(self) -> str:
+        return f"{self.phone_number} (unreachable since {self.held_at:%Y-%m-%d})"
+
+
 class StatusCallbackEvent(models.Model):
     """Every status callback received, with what it did."""
 
@@ -214,8 +247,11 @@ class StatusCallbackEvent(models.Model):
     to_number = models.CharField(max_length=40, blank=True)
     provider_status = models.CharField(max_length=20)
     error_code = models.CharField(max_length=10, blank=True)
-    # "system_opt_out" when the error code put the number on the list, "unknown_message" when
-    # no message this system sent has that id (nothing applied), else "recorded".
+    # "system_opt_out" when the error code put the number on the list, "unreachable" when it
+    # counted as a failure to reach the number (and "unreachable_hold" when that stopped texts),
+    # "unknown_message" when no message this system sent has that id, "duplicate" for the same
+    # id, status and code again, "stale" when the message left before the number's latest
+    # opt-in (nothing applied to consent for those three), else "recorded".
     action = models.CharField(max_length=20)
     outcome = models.CharField(max_length=20, blank=True)
     received_at = models.DateTimeField(db_index=True)

@@ -1,4 +1,4 @@
-"""The send policy: quiet hours and frequency caps, decided inside the send guard (issue 15).
+"""The send policy: quiet hours and frequency caps, decided inside the send guard.
 
 Where a text lands: the recipient's time zones come from the number (phonenumbers' area-code
 time zone data, down to the exchange where the data has it), or from the lead's time zone when

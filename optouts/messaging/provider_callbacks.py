@@ -24,15 +24,21 @@ from django.utils import timezone
 
 from optouts.messaging.backends import ProviderMessageNotFound, backend_get
 from optouts.messaging.carrier_codes import carrier_code_reason
+from optouts.messaging.inbox import possible_opt_out_open, possible_opt_outs_close_for_start
 from optouts.messaging.keywords import HELP, START, STOP, keyword_match
 from optouts.messaging.models import (
     InboundAction,
     InboundMessage,
     MessageStatus,
     OutboundMessage,
-    PossibleOptOut,
     StatusCallbackEvent,
 )
+from optouts.messaging.reachability import (
+    phone_unreachable_failure_record,
+    phone_unreachable_lift,
+    unreachable_code,
+)
+from optouts.models import ConsentEvent
 from optouts.services import (
     ConsentResult,
     Outcome,
@@ -189,6 +195,8 @@ def _inbound_process(
         inbound.save(update_fields=["action"])
         return InboundResult(inbound, "")
     inbound.phone_number = number
+    # A text from the number proves the carrier can reach it.
+    phone_unreachable_lift(number=number, why="inbound", details={"message_sid": message_sid})
     details = {"text": body, "message_sid": message_sid}
     if opt_out_type:
         details["opt_out_type"] = opt_out_type
@@ -211,17 +219,19 @@ def _inbound_process(
             return InboundResult(inbound, "")
         inbound.action = InboundAction.START
         result = phone_opt_in_by_contact(number=number, details=details)
+        # The contact's newest word: texts waiting for review before it no longer hold sends.
+        possible_opt_outs_close_for_start(number=number)
         reply = _keyword_reply(settings.SMS_START_REPLY, result)
     elif match.kind == HELP:
         inbound.action = InboundAction.HELP
         reply = _keyword_reply(settings.SMS_HELP_REPLY)
     elif match.possible_stop_word:
         inbound.action = InboundAction.POSSIBLE_OPT_OUT
-        PossibleOptOut.objects.create(
+        possible_opt_out_open(
             inbound=inbound,
-            phone_number=number,
-            matched_word=match.possible_stop_word,
-            created_at=now,
+            number=number,
+            matched=match.possible_stop_word,
+            details={"possible_stop_word": match.possible_stop_word},
         )
     inbound.outcome = result.outcome if result else ""
     inbound.save(update_fields=["phone_number", "action", "outcome"])
@@ -243,17 +253,38 @@ def _status_from_provider(provider_status: str) -> str:
     return MessageStatus.SENT
 
 
+def _latest_opt_in_at(number: str) -> datetime | None:
+    return (
+        ConsentEvent.objects.filter(phone_number=number, action=ConsentEvent.Action.OPT_IN)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
+def _callback_seen(message_sid: str, provider_status: str, error_code: str) -> bool:
+    return StatusCallbackEvent.objects.filter(
+        message_sid=message_sid[:64], provider_status=provider_status, error_code=error_code
+    ).exists()
+
+
 def message_status_record(
     *, message_sid: str, provider_status: str, to_number: str = "", error_code: str = ""
 ) -> StatusCallbackEvent:
-    """Apply a provider status callback to the message this system sent with that id: update
-    it, and for an error code in SMS_SYSTEM_OPT_OUT_ERROR_CODES put its number (the one it was
-    sent to, not the callback's To) on the list (source system, channel carrier), with the
-    code's reason (unreachable, unknown, landline: optouts.messaging.carrier_codes).
+    """Apply a provider status callback to the message this system sent with that id.
 
-    A callback for an id this system never sent changes nothing (action "unknown_message"):
-    an opt-out must follow from a message we sent, never from a number someone names. Other
-    codes are only recorded. Every callback is logged, its values cut to their fields.
+    Updates the message; then, by the error code: one of SMS_SYSTEM_OPT_OUT_ERROR_CODES puts its
+    number (the one it was sent to, not the callback's To) on the list (source system, channel
+    carrier) with the code's reason (optouts.messaging.carrier_codes); one of
+    SMS_UNREACHABLE_ERROR_CODES counts a failure to reach it (optouts.messaging.reachability:
+    enough of them hold texts, off the list). A delivered message lifts an unreachable hold.
+
+    Providers retry and reorder callbacks, so each is applied once and only while it is news:
+    the same id, status and code again does nothing (action "duplicate"), and a callback for a
+    message that left before the number's latest opt-in (an admin's or the contact's START)
+    never re-blocks it (action "stale"). A callback for an id this system never sent changes
+    nothing ("unknown_message"): an opt-out must follow from a message we sent, never from a
+    number someone names. Every callback is logged, its values cut to their fields.
     """
     provider_status = (provider_status or "").strip().lower()[:20]
     error_code = (error_code or "").strip()[:10]
@@ -268,28 +299,11 @@ def message_status_record(
         action, outcome = "recorded", ""
         if message is None:
             action = "unknown_message"
-        elif message.status not in _FINAL:
-            message.status = _status_from_provider(provider_status)
-            message.provider_status = provider_status
-            if error_code:
-                message.error_code = error_code
-            message.status_changed_at = now
-            message.save(
-                update_fields=["status", "provider_status", "error_code", "status_changed_at"]
-            )
-        codes = settings.SMS_SYSTEM_OPT_OUT_ERROR_CODES
-        if message is not None and error_code and error_code in codes:
-            result = phone_opt_out_by_carrier(
-                number=message.to_number,
-                lead=message.lead,
-                details={
-                    "error_code": error_code,
-                    "message_sid": message_sid,
-                    "provider_status": provider_status,
-                },
-                reason=carrier_code_reason(error_code=error_code),
-            )
-            action, outcome = "system_opt_out", result.outcome
+        elif _callback_seen(message_sid, provider_status, error_code):
+            # Under the message's row lock: two deliveries of one callback cannot both pass.
+            action = "duplicate"
+        else:
+            action, outcome = _status_apply(message, message_sid, provider_status, error_code, now)
         return StatusCallbackEvent.objects.create(
             message=message,
             message_sid=message_sid[:64],
@@ -300,3 +314,42 @@ def message_status_record(
             outcome=outcome,
             received_at=now,
         )
+
+
+def _status_apply(message, message_sid, provider_status, error_code, now) -> tuple[str, str]:
+    if message.status not in _FINAL:
+        message.status = _status_from_provider(provider_status)
+        message.provider_status = provider_status
+        if error_code:
+            message.error_code = error_code
+        message.status_changed_at = now
+        message.save(update_fields=["status", "provider_status", "error_code", "status_changed_at"])
+    number = message.to_number
+    left_at = message.sent_at or message.created_at
+    consent_code = error_code and error_code in settings.SMS_SYSTEM_OPT_OUT_ERROR_CODES
+    if consent_code or unreachable_code(error_code=error_code):
+        opted_in_at = _latest_opt_in_at(number)
+        if opted_in_at is not None and left_at < opted_in_at:
+            return "stale", ""
+    if consent_code:
+        result = phone_opt_out_by_carrier(
+            number=number,
+            lead=message.lead,
+            details={
+                "error_code": error_code,
+                "message_sid": message_sid,
+                "provider_status": provider_status,
+            },
+            reason=carrier_code_reason(error_code=error_code),
+        )
+        return "system_opt_out", result.outcome
+    if unreachable_code(error_code=error_code):
+        action = phone_unreachable_failure_record(
+            message=message, error_code=error_code, message_sid=message_sid, at=now
+        )
+        return action, ""
+    if provider_status in _DELIVERED and phone_unreachable_lift(
+        number=number, why="delivered", details={"message_sid": message_sid}
+    ):
+        return "recorded", "reachable"
+    return "recorded", ""

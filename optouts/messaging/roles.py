@@ -1,4 +1,4 @@
-"""What the Admins and Agents groups may do with SMS messages (DESIGN.md section 1).
+"""What the Admins and Agents groups may do with SMS messages (docs/rules.md, "Who may do what").
 
 Kept apart from optouts/roles.py because optouts.0002_roles grants everything listed there and
 runs before these models exist; migration 0003_messaging grants these.
@@ -27,6 +27,13 @@ MESSAGING_GRANTS = {
             "change_possibleoptout",
         ]
     },
+}
+
+# Granted by migration 0012 (with its own frozen copy); kept apart from MESSAGING_GRANTS, which
+# migration 0003 grants from this module, before the model existed.
+HOLD_GRANTS = {
+    "Admins": {"optouts": ["view_unreachablehold"]},
+    "Agents": {"optouts": ["view_unreachablehold"]},
 }
 
 

@@ -9,10 +9,19 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import BooleanField, Count
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
-from optouts.messaging.models import MessageStatus, OutboundMessage
-from optouts.selectors import phone_status
+from optouts.messaging.models import (
+    MessageStatus,
+    OutboundMessage,
+    PossibleOptOut,
+    PossibleOptOutStatus,
+    ReasonCode,
+    UnreachableHold,
+)
+from optouts.selectors import phone_status, phones_opted_out
 from optouts.services import opt_out_explanation
+from velocify_sms.phones import phone_display
 
 # Past this many numbers, PostgreSQL gets them as one array (see messages_sent_counts).
 _BIG_BATCH = 100
@@ -28,14 +37,80 @@ class SendCheck:
     reason: str
 
 
+@dataclass(frozen=True)
+class SendBlock:
+    """Why no SMS may go to a number now: `code` is a ReasonCode (the API's 409 code), `source`
+    the opt-out source when it is on the list, `reason` the sentence people read."""
+
+    code: str
+    reason: str
+    source: str = ""
+
+
+_SNIPPET = 60
+
+
+def _pending_reason(number: str, item: PossibleOptOut) -> str:
+    text = " ".join((item.inbound.body or "").split())
+    if len(text) > _SNIPPET:
+        text = text[: _SNIPPET - 1] + "…"
+    return (
+        f"{phone_display(number)} wrote “{text}”, which may mean stop: no SMS may be sent to it "
+        "until someone reviews the message in Possible opt-outs."
+    )
+
+
+def _unreachable_reason(number: str, hold: UnreachableHold) -> str:
+    return (
+        f"The carrier could not reach {phone_display(number)} {len(hold.failures)} times: no SMS "
+        "is sent to it until it is reachable again (the contact texts us, or an admin lifts the "
+        "hold in Unreachable numbers)."
+    )
+
+
+def phones_send_blocks(*, numbers: Iterable[str]) -> dict[str, SendBlock]:
+    """{E.164 number: SendBlock} for the numbers no SMS may go to now (docs/rules.md): on the
+    opt-out list, or with a possible revocation waiting for review, or held as unreachable; the
+    list first, then the pending revocation, then the hold. Numbers absent may be texted (the
+    send policy's hours and caps aside). The send guard calls it under the numbers' locks."""
+    wanted = sorted(set(numbers))
+    blocks: dict[str, SendBlock] = {}
+    for number, source in phones_opted_out(numbers=wanted).items():
+        blocks[number] = SendBlock(
+            ReasonCode.RECIPIENT_OPTED_OUT, opt_out_explanation(source=source), source
+        )
+    rest = [n for n in wanted if n not in blocks]
+    if rest:
+        pending = (
+            PossibleOptOut.objects.filter(status=PossibleOptOutStatus.OPEN, phone_number__in=rest)
+            .select_related("inbound")
+            .order_by("created_at", "pk")
+        )
+        for item in pending:
+            blocks.setdefault(
+                item.phone_number,
+                SendBlock(ReasonCode.REVOCATION_PENDING, _pending_reason(item.phone_number, item)),
+            )
+        rest = [n for n in rest if n not in blocks]
+    if rest:
+        # A hold whose retry is due lets texts through: a delivered one lifts it.
+        holds = UnreachableHold.objects.filter(
+            phone_number__in=rest, retry_after__gt=timezone.now()
+        )
+        for hold in holds:
+            blocks[hold.phone_number] = SendBlock(
+                ReasonCode.UNREACHABLE, _unreachable_reason(hold.phone_number, hold)
+            )
+    return blocks
+
+
 def phone_send_check(*, number: str) -> SendCheck:
     """Send status of a number in any written form (raises InvalidPhoneNumber)."""
     status = phone_status(number=number)
-    if not status.sms_opted_out:
+    block = phones_send_blocks(numbers=[status.phone_number]).get(status.phone_number)
+    if block is None:
         return SendCheck(status.phone_number, True, None, "")
-    return SendCheck(
-        status.phone_number, False, status.source, opt_out_explanation(source=status.source)
-    )
+    return SendCheck(status.phone_number, False, block.source or None, block.reason)
 
 
 def messages_sent_counts(*, numbers: Iterable[str], since: datetime) -> dict[str, int]:

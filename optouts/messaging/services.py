@@ -1,7 +1,8 @@
-"""Writes of the SMS channel: the guarded send, the possible-opt-out inbox and its deadline.
+"""Writes of the SMS channel: the guarded send.
 
-Inbound keywords and status callbacks live in optouts.messaging.provider_callbacks and are
-re-exported here, so callers import every messaging service from this module.
+The possible-opt-out inbox and its deadline live in optouts.messaging.inbox, inbound keywords and
+status callbacks in optouts.messaging.provider_callbacks; both are re-exported here, so callers
+import every messaging service from this module.
 
 The send guard: `message_deliver` checks the opt-out list and hands the message to the provider
 inside one transaction that holds `phone_numbers_lock(shared=True)` on the number. Opt-out writers
@@ -14,8 +15,6 @@ and frequency caps, optouts.messaging.policy) is checked in the same transaction
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -23,14 +22,16 @@ from django.utils import timezone
 
 from optouts.lead_directory import lead_location
 from optouts.messaging.backends import ProviderError, backend_get
-from optouts.messaging.deadlines import revocation_deadline, revocation_overdue_before
+from optouts.messaging.inbox import (  # noqa: F401 - re-exported
+    DeadlineSweep,
+    PossibleOptOutResolved,
+    possible_opt_out_confirm,
+    possible_opt_out_dismiss,
+    possible_opt_outs_apply_overdue,
+)
 from optouts.messaging.models import (
-    InboundAction,
-    InboundMessage,
     MessageStatus,
     OutboundMessage,
-    PossibleOptOut,
-    PossibleOptOutStatus,
     ReasonCode,
 )
 from optouts.messaging.policy import (
@@ -44,15 +45,10 @@ from optouts.messaging.provider_callbacks import (  # noqa: F401 - re-exported
     inbound_message_receive,
     message_status_record,
 )
-from optouts.models import Channel, Source
-from optouts.selectors import phones_opted_out
-from optouts.services import (
-    ConsentResult,
-    phone_numbers_lock,
-    phone_opt_out_by_carrier,
-    phone_opt_out_by_contact_at_deadline,
-    phones_opt_out_by_staff,
-)
+from optouts.messaging.reachability import phone_unreachable_failure_record, unreachable_code
+from optouts.messaging.selectors import SendBlock, phones_send_blocks
+from optouts.models import Source
+from optouts.services import phone_numbers_lock, phone_opt_out_by_carrier
 from velocify_sms.phones import phone_normalize
 
 logger = logging.getLogger(__name__)
@@ -73,12 +69,14 @@ class RecipientOptedOut(SendRefused):
     """The number is on the opt-out list; the message was recorded as blocked, nothing was sent."""
 
 
+def _refusal(message: OutboundMessage) -> SendRefused:
+    if message.reason_code == ReasonCode.RECIPIENT_OPTED_OUT:
+        return RecipientOptedOut(message)
+    return SendRefused(message)
+
+
 class MessageInvalid(ValueError):
     """The message cannot be sent as asked (empty or too long body); nothing was recorded."""
-
-
-class PossibleOptOutResolved(Exception):
-    """The possible opt-out was already decided by someone else."""
 
 
 def _blocked_reason(number: str, source: str) -> str:
@@ -86,11 +84,14 @@ def _blocked_reason(number: str, source: str) -> str:
     return f"{number} is on the opt-out list (source: {label}); no SMS may be sent to it."
 
 
-def _mark_blocked(message: OutboundMessage, source: str) -> None:
+def _mark_blocked(message: OutboundMessage, block: SendBlock) -> None:
     message.status = MessageStatus.BLOCKED
-    message.blocked_source = source
-    message.reason_code = ReasonCode.RECIPIENT_OPTED_OUT
-    message.reason = _blocked_reason(message.to_number, source)
+    message.blocked_source = block.source
+    message.reason_code = block.code
+    if block.code == ReasonCode.RECIPIENT_OPTED_OUT:
+        message.reason = _blocked_reason(message.to_number, block.source)
+    else:
+        message.reason = block.reason
     message.held_until = None
     message.status_changed_at = timezone.now()
     message.save(
@@ -181,10 +182,10 @@ def message_send(*, to: str, body: str, lead_id: int | None = None, sender=None)
         status_changed_at=now,
     )
     # Early answers for the caller; the checks that guarantee the rules are in message_deliver.
-    source = phones_opted_out(numbers=[number]).get(number)
-    if source:
-        _mark_blocked(message, source)
-        raise RecipientOptedOut(message)
+    block = phones_send_blocks(numbers=[number]).get(number)
+    if block is not None:
+        _mark_blocked(message, block)
+        raise _refusal(message)
     if _policy_stop(message, lead_id=lead_id, now=now):
         if message.status == MessageStatus.HELD:
             return message
@@ -194,7 +195,7 @@ def message_send(*, to: str, body: str, lead_id: int | None = None, sender=None)
         logger.error("SMS %s: delivery task failed: %s", message.pk, result.errors[-1].traceback)
     message.refresh_from_db()
     if message.status == MessageStatus.BLOCKED:
-        raise RecipientOptedOut(message)
+        raise _refusal(message)
     if message.status == MessageStatus.REFUSED:
         raise SendRefused(message)
     return message
@@ -221,11 +222,12 @@ def message_deliver(*, message_id: int) -> OutboundMessage:
         # them or they for it. Exclusive when a cap applies: two sends to a capped number must
         # not both count the messages before either has sent, or both take the last free slot.
         phone_numbers_lock(numbers=[number], shared=rules.daily_cap is None)
-        # A fresh snapshot after the lock: every opt-out and every send committed before now is
-        # visible.
-        source = phones_opted_out(numbers=[number]).get(number)
-        if source:
-            _mark_blocked(message, source)
+        # A fresh snapshot after the lock: every opt-out, every revocation waiting for review
+        # (opened under the same lock), every unreachable hold and every send committed before
+        # now is visible.
+        block = phones_send_blocks(numbers=[number]).get(number)
+        if block is not None:
+            _mark_blocked(message, block)
             return message
         decision = send_policy_decide(number=number, rules=rules, now=timezone.now())
         if not decision.allowed:
@@ -243,7 +245,10 @@ def message_deliver(*, message_id: int) -> OutboundMessage:
             message.status = MessageStatus.FAILED
             message.error_code = exc.code
             message.reason = exc.detail
-            if exc.code and exc.code in settings.SMS_SYSTEM_OPT_OUT_ERROR_CODES:
+            if exc.code and (
+                exc.code in settings.SMS_SYSTEM_OPT_OUT_ERROR_CODES
+                or unreachable_code(error_code=exc.code)
+            ):
                 carrier_code = exc.code
         else:
             message.status = MessageStatus.SENT
@@ -254,7 +259,13 @@ def message_deliver(*, message_id: int) -> OutboundMessage:
         message.held_until = None
         message.status_changed_at = timezone.now()
         message.save()
-    if carrier_code:
+    if carrier_code and unreachable_code(error_code=carrier_code):
+        # After the commit, as below: a failure to reach the number, not a consent decision.
+        with transaction.atomic():
+            phone_unreachable_failure_record(
+                message=message, error_code=carrier_code, message_sid="", at=timezone.now()
+            )
+    elif carrier_code:
         # After the commit: the opt-out takes the number's lock exclusively, which this
         # transaction held shared.
         phone_opt_out_by_carrier(
@@ -263,136 +274,3 @@ def message_deliver(*, message_id: int) -> OutboundMessage:
             details={"error_code": carrier_code, "message_id": message.pk, "on": "send"},
         )
     return message
-
-
-# --- The possible-opt-out inbox -----------------------------------------------------------------
-
-
-def _possible_opt_out_locked(item_id: int) -> PossibleOptOut:
-    item = PossibleOptOut.objects.select_for_update().select_related("inbound").get(pk=item_id)
-    if item.status != PossibleOptOutStatus.OPEN:
-        raise PossibleOptOutResolved(
-            f"This message from {item.phone_number} was already handled "
-            f"({item.get_status_display().lower()})."
-        )
-    return item
-
-
-def possible_opt_out_confirm(*, item_id: int, actor) -> ConsentResult:
-    """Opt the sender of a flagged message out (source agent, channel ui) and close the item."""
-    with transaction.atomic():
-        item = _possible_opt_out_locked(item_id)
-        (result,) = phones_opt_out_by_staff(
-            numbers=[item.phone_number],
-            user=actor,
-            channel=Channel.UI,
-            details={
-                "text": item.inbound.body,
-                "message_sid": item.inbound.message_sid,
-                "possible_opt_out": item.pk,
-            },
-        )
-        item.status = PossibleOptOutStatus.OPTED_OUT
-        item.resolved_at = timezone.now()
-        item.resolved_by = actor
-        item.save(update_fields=["status", "resolved_at", "resolved_by"])
-    return result
-
-
-def possible_opt_out_dismiss(*, item_id: int, actor) -> PossibleOptOut:
-    """Close a flagged message without changing the number's consent."""
-    with transaction.atomic():
-        item = _possible_opt_out_locked(item_id)
-        item.status = PossibleOptOutStatus.DISMISSED
-        item.resolved_at = timezone.now()
-        item.resolved_by = actor
-        item.save(update_fields=["status", "resolved_at", "resolved_by"])
-    return item
-
-
-# --- The revocation deadline ---------------------------------------------------------------------
-
-
-@dataclass
-class DeadlineSweep:
-    """What one sweep did, by inbox item id."""
-
-    applied: list[int] = field(default_factory=list)  # opted out at the deadline
-    superseded: list[int] = field(default_factory=list)  # dismissed: a start word came later
-    failed: list[int] = field(default_factory=list)  # left open (logged); the next sweep retries
-
-
-def _next_overdue_locked(overdue_before: datetime, failed: list[int]) -> PossibleOptOut | None:
-    # SKIP LOCKED: an item another sweep is applying, or an agent is deciding, is theirs; this
-    # sweep takes the next one instead of queueing behind it (and finds it decided later).
-    return (
-        PossibleOptOut.objects.select_for_update(skip_locked=True)
-        .filter(status=PossibleOptOutStatus.OPEN, created_at__lt=overdue_before)
-        .exclude(pk__in=failed)
-        .order_by("created_at", "pk")
-        .first()
-    )
-
-
-def _decide_at_deadline(item: PossibleOptOut) -> str:
-    number = item.phone_number
-    # The number's lock before reading its inbound texts: a start word being received now is
-    # either committed (and seen here) or waits, and is applied after this opt-out. Without it,
-    # the start word could commit unseen between the read and the opt-out, and the number would
-    # end opted out although the contact's last word was START.
-    phone_numbers_lock(numbers=[number])
-    later_start = InboundMessage.objects.filter(
-        phone_number=number, action=InboundAction.START, received_at__gt=item.created_at
-    ).exists()
-    if later_start:
-        item.status = PossibleOptOutStatus.DISMISSED
-    else:
-        inbound = item.inbound
-        phone_opt_out_by_contact_at_deadline(
-            number=number,
-            deadline=revocation_deadline(received_at=item.created_at),
-            details={
-                "text": inbound.body,
-                "message_sid": inbound.message_sid,
-                "possible_opt_out": item.pk,
-            },
-        )
-        item.status = PossibleOptOutStatus.OPTED_OUT
-    item.resolved_at = timezone.now()
-    item.resolved_by = None
-    item.resolved_by_system = True
-    item.save(update_fields=["status", "resolved_at", "resolved_by", "resolved_by_system"])
-    return item.status
-
-
-def possible_opt_outs_apply_overdue(*, now: datetime | None = None) -> DeadlineSweep:
-    """Apply every possible opt-out still open after its revocation deadline as the contact's
-    opt-out (phone_opt_out_by_contact_at_deadline), and mark it decided by the system.
-
-    One transaction per item, so one failing item (logged, left open for the next sweep) does
-    not hold back the rest. Safe with several sweeps at once: each item is taken with
-    `FOR UPDATE SKIP LOCKED` and applied once; an item an agent is deciding at that moment is
-    skipped and stays the agent's. A start word received from the number after the flagged
-    text is the contact's last word: the item is dismissed by the system, consent unchanged.
-    """
-    overdue_before = revocation_overdue_before(now=now or timezone.now())
-    sweep = DeadlineSweep()
-    while True:
-        item_id = None
-        try:
-            with transaction.atomic():
-                item = _next_overdue_locked(overdue_before, sweep.failed)
-                if item is None:
-                    return sweep
-                item_id = item.pk
-                decided = _decide_at_deadline(item)
-        except Exception:
-            if item_id is None:
-                raise  # the database itself failed: nothing to skip
-            logger.exception("Possible opt-out %s: not applied at its deadline", item_id)
-            sweep.failed.append(item_id)
-            continue
-        if decided == PossibleOptOutStatus.OPTED_OUT:
-            sweep.applied.append(item_id)
-        else:
-            sweep.superseded.append(item_id)

@@ -25,12 +25,13 @@ from optouts.messaging.services import (
 )
 from optouts.models import Source
 from optouts.permissions import (
+    user_can_opt_in,
     user_can_opt_out,
     user_can_resolve_possible_opt_outs,
     user_can_send_sms,
 )
 from optouts.services import Outcome
-from velocify_sms.phones import InvalidPhoneNumber
+from velocify_sms.phones import InvalidPhoneNumber, phone_display
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -100,13 +101,17 @@ def possible_opt_out_confirm_view(request, item_id: int):
     except PossibleOptOutResolved as exc:
         messages.warning(request, str(exc))
     else:
+        number = phone_display(result.phone_number)
         if result.outcome == Outcome.OPTED_OUT:
-            messages.success(request, f"{result.phone_number} is now opted out.")
+            messages.success(
+                request,
+                f"{number} is now opted out at the contact's request; only the contact can undo "
+                "it, by texting START.",
+            )
         else:
             messages.info(
                 request,
-                f"{result.phone_number} was already opted out (source "
-                f"{Source(result.source).label}); "
+                f"{number} was already opted out (source {Source(result.source).label}); "
                 "nothing changed.",
             )
     return HttpResponseRedirect(_safe_next(request, _inbox_url()))
@@ -114,12 +119,21 @@ def possible_opt_out_confirm_view(request, item_id: int):
 
 @require_POST
 def possible_opt_out_dismiss_view(request, item_id: int):
-    if not user_can_resolve_possible_opt_outs(request.user):
-        raise PermissionDenied("You do not have permission to handle possible opt-outs.")
+    """Dismiss with the reason typed on the confirmation page; a blank reason shows the page
+    again with the error (the caller, PossibleOptOutAdmin.decision_view, renders it)."""
+    user = request.user
+    if not (user_can_resolve_possible_opt_outs(user) and user_can_opt_in(user)):
+        raise PermissionDenied("Only an admin can dismiss a possible opt-out.")
     try:
-        item = possible_opt_out_dismiss(item_id=item_id, actor=request.user)
+        item = possible_opt_out_dismiss(
+            item_id=item_id, actor=user, reason=request.POST.get("reason", "")
+        )
     except PossibleOptOutResolved as exc:
         messages.warning(request, str(exc))
     else:
-        messages.success(request, f"Dismissed the message from {item.phone_number}.")
+        messages.success(
+            request,
+            f"Dismissed the message from {phone_display(item.phone_number)}; texts to it may go "
+            "again. The reason is kept in its history.",
+        )
     return HttpResponseRedirect(_safe_next(request, _inbox_url()))

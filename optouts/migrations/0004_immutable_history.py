@@ -1,4 +1,4 @@
-"""History is immutable (issue 12): the list and its events keep who and which lead as they were.
+"""History is immutable: the list and its events keep who and which lead as they were.
 
 1. `actor` and `lead` stop being foreign keys: each becomes a plain nullable id column
    (`actor_id`, `lead_id`, the same columns with every value kept), so deleting a user or a lead

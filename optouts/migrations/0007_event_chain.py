@@ -1,4 +1,4 @@
-"""The evidence chain (issue 15): every consent event gets a `chain_hash` (optouts/chain.py).
+"""The evidence chain: every consent event gets a `chain_hash` (optouts/chain.py).
 
 1. `chain_hash` is added with a database default of "", so a process still running the previous
    release keeps inserting events during the deploy (its events are sealed later: below).

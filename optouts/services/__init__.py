@@ -6,16 +6,24 @@ Callers import from here; see each module for the why.
 from optouts.services.chain import consent_events_insert, consent_events_seal
 from optouts.services.consent import (
     ADMIN_OPT_IN_CHANNELS,
+    ASKED_BY_AGENT,
+    ASKED_BY_CHANNELS,
+    ASKED_BY_CHOICES,
     CONSENT_EVIDENCE_MAX,
     STAFF_OPT_OUT_CHANNELS,
     ConsentNotPermitted,
+    DismissReasonRequired,
     OptInEvidenceTooLong,
     OptInNoteRequired,
     phone_opt_in_by_contact,
     phone_opt_out_by_carrier,
     phone_opt_out_by_contact,
-    phone_opt_out_by_contact_at_deadline,
+    phone_revocation_dismissed_record,
+    phone_revocation_pending_record,
+    phone_unreachable_record,
     phones_opt_in_by_admin,
+    phones_opt_out_as_asked,
+    phones_opt_out_by_contact,
     phones_opt_out_by_staff,
 )
 from optouts.services.list_import import ImportLine, OptOutImportError, optout_list_import
@@ -41,9 +49,13 @@ from optouts.services.rules import (
 
 __all__ = [
     "ADMIN_OPT_IN_CHANNELS",
+    "ASKED_BY_AGENT",
+    "ASKED_BY_CHANNELS",
+    "ASKED_BY_CHOICES",
     "CONSENT_EVIDENCE_MAX",
     "STAFF_OPT_OUT_CHANNELS",
     "ConsentNotPermitted",
+    "DismissReasonRequired",
     "ConsentResult",
     "ImportLine",
     "OptInEvidenceTooLong",
@@ -68,8 +80,12 @@ __all__ = [
     "phone_opt_in_by_contact",
     "phone_opt_out_by_carrier",
     "phone_opt_out_by_contact",
-    "phone_opt_out_by_contact_at_deadline",
+    "phone_revocation_dismissed_record",
+    "phone_revocation_pending_record",
+    "phone_unreachable_record",
+    "phones_opt_out_by_contact",
     "phones_opt_in_by_admin",
+    "phones_opt_out_as_asked",
     "phones_opt_out_by_staff",
     "refusal_sentence",
 ]

@@ -309,3 +309,29 @@ def _opt_in_locked(numbers: list[str], by: str, permitted: bool, request: Consen
     consent_events_insert(events=events)
     optout_rollup_add(change=rollup)  # last, as in _opt_out_locked: the row requests queue on
     return results
+
+
+def consent_event_apply(*, number: str, action: str, request: ConsentRequest) -> ConsentEvent:
+    """Write one chained event that changes nothing on the list (a revocation pending review or
+    dismissed, an unreachable hold or its end), under the number's lock.
+
+    Its source and previous source are both the number's list source now ("" when opted in), so
+    a replay of the history sees no change of list state. Call it inside the transaction that
+    makes the change it records.
+    """
+    now = timezone.now()
+    row = _locked_rows([number]).get(number)
+    current = row.source if row else None
+    event = _event(
+        number=number,
+        action=action,
+        source=current,
+        previous=current,
+        request=request,
+        now=now,
+        note=request.note,
+        lead_id=getattr(request.lead, "pk", None),
+        lead_label=request.lead_label,
+    )
+    consent_events_insert(events=[event])
+    return event

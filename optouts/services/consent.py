@@ -13,10 +13,18 @@ from collections.abc import Iterable, Mapping
 from django.core.exceptions import PermissionDenied
 
 from optouts.lead_directory import lead_directory
-from optouts.models import CarrierReason, Channel, Source
+from optouts.models import (
+    CONTACT_CHANNELS,
+    SPOKEN_CHANNELS,
+    CarrierReason,
+    Channel,
+    EventAction,
+    Source,
+)
 from optouts.permissions import user_can_opt_in, user_can_opt_out
 from optouts.services.apply import (
     ConsentRequest,
+    consent_event_apply,
     opt_in_apply,
     opt_out_apply,
     phone_numbers_unique,
@@ -44,6 +52,19 @@ class OptInNoteRequired(InputError):
             "2 Dec); an admin opt-in needs a reason, and it is kept with the history."
         )
         super().__init__(detail, errors={"note": [detail]})
+
+
+class DismissReasonRequired(InputError):
+    """A possible opt-out dismissed without a reason; nothing was written."""
+
+    code = "reason_required"
+
+    def __init__(self) -> None:
+        detail = (
+            "Say why this message does not revoke consent (for example: the contact asked us to "
+            "stop by the branch, not to stop texting); it is kept in the number's history."
+        )
+        super().__init__(detail, errors={"reason": [detail]})
 
 
 CONSENT_EVIDENCE_MAX = 1000
@@ -114,36 +135,108 @@ def phones_opt_out_by_staff(
     )
 
 
-def phone_opt_out_by_contact(*, number: str, details: dict | None = None) -> ConsentResult:
-    """The contact texted a stop word: source contact, channel keyword, no user.
+def phones_opt_out_by_contact(
+    *,
+    numbers: Iterable[str],
+    channel: str = Channel.KEYWORD,
+    recorded_by=None,
+    lead=None,
+    note: str = "",
+    details: dict | None = None,
+) -> list[ConsentResult]:
+    """The contact asked to stop: source contact, whoever applies it (docs/rules.md).
 
-    Wins over every other source; only the contact's own start word undoes it.
+    `channel` is how the contact said it: keyword (a stop word), sms (a revocation in words, read
+    by the system, confirmed by a reviewer or applied at its deadline), or call, email, in_person
+    (said to a person). `recorded_by` is the user who applied or recorded it (a reviewer, an agent
+    taking it down on a call), kept as the event's actor; a spoken channel needs one, and that
+    user must hold optouts.opt_out_phone (else ConsentNotPermitted, nothing written). Whoever
+    applies it, the source is contact: it wins over every other source and only the contact's own
+    start word undoes it. Results are sorted by number.
     """
-    request = ConsentRequest(channel=Channel.KEYWORD, details=details or {})
-    (result,) = opt_out_apply(
-        numbers=phone_numbers_unique(numbers=[number]), source=Source.CONTACT, request=request
+    _check_channel(channel, CONTACT_CHANNELS)
+    if recorded_by is not None and not user_can_opt_out(recorded_by):
+        raise ConsentNotPermitted("You do not have permission to opt phone numbers out.")
+    if recorded_by is None and Channel(channel) in SPOKEN_CHANNELS:
+        raise ValueError("A request said to a person is recorded by that person: give recorded_by.")
+    details = dict(details or {})
+    if recorded_by is not None:
+        # The event's actor applied it; this says whose decision it was.
+        details["requested_by"] = "contact"
+    request = ConsentRequest(
+        channel=channel, actor=recorded_by, lead=lead, note=note, details=details
     )
-    return result
+    return opt_out_apply(
+        numbers=phone_numbers_unique(numbers=numbers), source=Source.CONTACT, request=request
+    )
 
 
-def phone_opt_out_by_contact_at_deadline(
-    *, number: str, deadline, details: dict | None = None
+def phone_opt_out_by_contact(
+    *,
+    number: str,
+    channel: str = Channel.KEYWORD,
+    recorded_by=None,
+    lead=None,
+    note: str = "",
+    details: dict | None = None,
 ) -> ConsentResult:
-    """A text from the contact that may revoke consent was not decided by its revocation
-    deadline (optouts.messaging.deadlines): the system applies it as the contact's opt-out.
-
-    Source contact, channel keyword (the contact's own words, by SMS), no user; the event says it
-    was applied at the deadline, and when that was. Call it with the number's lock held when the
-    decision to apply read anything about the number (a later start word).
-    """
-    details = {**(details or {}), "applied": "at_revocation_deadline"}
-    details["deadline"] = deadline.isoformat()
-    note = "Not decided by its revocation deadline: applied as the contact's opt-out."
-    request = ConsentRequest(channel=Channel.KEYWORD, note=note, details=details)
-    (result,) = opt_out_apply(
-        numbers=phone_numbers_unique(numbers=[number]), source=Source.CONTACT, request=request
+    """phones_opt_out_by_contact for one number (a stop word, a revocation in words)."""
+    (result,) = phones_opt_out_by_contact(
+        numbers=[number],
+        channel=channel,
+        recorded_by=recorded_by,
+        lead=lead,
+        note=note,
+        details=details,
     )
     return result
+
+
+# Who asked, as staff say it on the lead page and in the API: the agent's own decision, or the
+# contact's request said to a person (docs/rules.md, "Who asked").
+ASKED_BY_AGENT = "agent"
+ASKED_BY_CHANNELS = {
+    "contact_call": Channel.CALL,
+    "contact_email": Channel.EMAIL,
+    "contact_in_person": Channel.IN_PERSON,
+}
+ASKED_BY_CHOICES = (
+    ("contact_call", "The contact asked, on a phone call"),
+    ("contact_email", "The contact asked, by email"),
+    ("contact_in_person", "The contact asked, in person"),
+    (ASKED_BY_AGENT, "Agent decision (an admin can undo it)"),
+)
+
+
+def phones_opt_out_as_asked(
+    *,
+    numbers: Iterable[str],
+    user,
+    asked_by: str,
+    channel: str,
+    lead=None,
+    note: str = "",
+    details: dict | None = None,
+) -> list[ConsentResult]:
+    """Staff opt numbers out and say who asked: `asked_by` "agent" is the agent's decision
+    (phones_opt_out_by_staff through `channel`: source agent, an admin may undo it); one of
+    ASKED_BY_CHANNELS is the contact's own request taken down by `user`
+    (phones_opt_out_by_contact: source contact through that channel, only the contact's START
+    undoes it). Raises ValueError for any other `asked_by`, before writing anything."""
+    if asked_by == ASKED_BY_AGENT:
+        return phones_opt_out_by_staff(
+            numbers=numbers, user=user, channel=channel, lead=lead, note=note, details=details
+        )
+    if asked_by not in ASKED_BY_CHANNELS:
+        raise ValueError(f"{asked_by!r} is not who may ask for an opt-out.")
+    return phones_opt_out_by_contact(
+        numbers=numbers,
+        channel=ASKED_BY_CHANNELS[asked_by],
+        recorded_by=user,
+        lead=lead,
+        note=note,
+        details={**(details or {}), "recorded_through": channel},
+    )
 
 
 def phone_opt_out_by_carrier(
@@ -216,3 +309,49 @@ def phone_opt_in_by_contact(*, number: str, details: dict | None = None) -> Cons
         request=request,
     )
     return result
+
+
+# --- What changes no list row but is part of the number's consent story ----------------------
+
+
+def phone_revocation_pending_record(*, number: str, details: dict | None = None) -> None:
+    """The contact texted something that may revoke consent: texts to the number pause until a
+    person decides (docs/rules.md). Writes the `revocation_pending` event; the caller opens the
+    inbox item in the same transaction (the number's lock is held from here to its commit)."""
+    request = ConsentRequest(channel=Channel.SMS, details=details or {})
+    consent_event_apply(
+        number=phone_normalize(number), action=EventAction.REVOCATION_PENDING, request=request
+    )
+
+
+def phone_revocation_dismissed_record(
+    *, number: str, user, reason: str, details: dict | None = None
+) -> None:
+    """A possible revocation was decided not to be one: the `revocation_dismissed` event, with
+    the reason as its note. `user` is the admin who decided (the event's actor, channel ui), or
+    None when the system closed it because the contact texted START afterwards (channel
+    keyword). Raises ConsentNotPermitted unless `user` may opt numbers in (dismissing a
+    contact's words is an admin's decision, as an opt-in is), and DismissReasonRequired for a
+    blank reason; nothing is written then."""
+    if user is not None and not user_can_opt_in(user):
+        raise ConsentNotPermitted("Only an admin can dismiss a possible opt-out.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DismissReasonRequired()
+    channel = Channel.UI if user is not None else Channel.KEYWORD
+    request = ConsentRequest(channel=channel, actor=user, note=reason, details=details or {})
+    consent_event_apply(
+        number=phone_normalize(number), action=EventAction.REVOCATION_DISMISSED, request=request
+    )
+
+
+def phone_unreachable_record(
+    *, number: str, held: bool, user=None, details: dict | None = None
+) -> None:
+    """The carrier could not reach the number too often (`held`: texts stop) or it is reachable
+    again (not `held`: texts may go; `user` the admin who lifted the hold, if one did). Not an
+    opt-out: the list is untouched (docs/rules.md)."""
+    action = EventAction.UNREACHABLE_HOLD if held else EventAction.UNREACHABLE_CLEARED
+    channel = Channel.CARRIER if user is None else Channel.UI
+    request = ConsentRequest(channel=channel, actor=user, details=details or {})
+    consent_event_apply(number=phone_normalize(number), action=action, request=request)

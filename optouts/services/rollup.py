@@ -1,7 +1,7 @@
 """The list's daily roll-up (OptOutDay): kept in step with the list inside each change.
 
 The report's summary and chart count the list by source and by day; over a million numbers that
-is a full pass each time (686 ms for the whole page over all time, issue 16). The consent
+is a full pass each time (686 ms for the whole page over all time, before the roll-up). The consent
 services instead add to the roll-up in the same transaction (and savepoint) as the rows they
 write, so a change and its count commit or roll back together, and the report reads a few
 thousand roll-up rows.

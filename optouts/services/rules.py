@@ -1,4 +1,4 @@
-"""The consent rules of DESIGN.md section 2 as pure functions of (current state, request).
+"""The consent rules of docs/rules.md as pure functions of (current state, request).
 
 Nothing here reads or writes the database: the services in `optouts.services.consent` apply
 these decisions under the number's lock (through `optouts.services.apply`), and the tests replay

@@ -1,4 +1,4 @@
-"""The admin's day, end to end in Chromium (issue 14): log in, open the opt-out report, filter it
+"""The admin's day, end to end in Chromium: log in, open the opt-out report, filter it
 by source and time frame, search a number, open its history, opt it back in through the
 confirmation (a reason is required), export the list as CSV, upload a list through "Import
 numbers", and look at the possible-opt-out inbox.

@@ -1,4 +1,4 @@
-"""The agent's day, end to end in Chromium (issue 14): log in, find a lead by the last four digits
+"""The agent's day, end to end in Chromium: log in, find a lead by the last four digits
 of a phone, open it, opt a number out through the confirmation window, see it "Opted out" in red
 on the lead page and in the lead list, and get a page with a way back when opening the admins'
 report.

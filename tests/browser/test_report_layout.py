@@ -1,4 +1,4 @@
-"""The opt-out report's looks in Chromium (issue 14 item 6): what only a browser can measure.
+"""The opt-out report's looks in Chromium: what only a browser can measure.
 
 A filter error does not move the filters, numbers and times stay on one line, one day of data
 is one narrow bar in the middle of the chart, and the Opt In dialog's buttons are the admin's.

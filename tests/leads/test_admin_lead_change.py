@@ -254,7 +254,7 @@ def test_the_opt_in_dialog_names_who_opted_out_and_ends_its_date_with_one_period
     assert ".." not in body.split('id="opt-in-dialog-')[1].split("</p>")[0]
 
 
-# --- the page as people use it (issue 14 items 7 and 8) -----------------------------------------
+# --- the page as people use it -----------------------------------------
 
 
 def _main_form(body: str) -> str:

@@ -179,3 +179,40 @@ def test_admin_opt_in_keeps_the_reason_on_the_event(admin_client, agent_user):
 
     event = ConsentEvent.objects.get(action=ConsentEvent.Action.OPT_IN)
     assert event.details["note"] == NOTE
+
+
+def test_the_opt_out_dialog_asks_who_is_asking(agent_client, phone):
+    body = agent_client.get(opt_out_url(phone.lead, phone)).content.decode()
+    assert "Who is asking?" in body
+    assert 'value="contact_call"' in body
+    assert 'name="asked_by" value="agent" checked' in body
+
+
+@pytest.mark.parametrize(
+    ("asked_by", "channel"),
+    [
+        ("contact_call", Channel.CALL),
+        ("contact_email", Channel.EMAIL),
+        ("contact_in_person", Channel.IN_PERSON),
+    ],
+)
+def test_the_contact_asking_on_a_call_is_the_contacts_opt_out_recorded_by_the_agent(
+    agent_client, agent_user, admin_user, phone, asked_by, channel
+):
+    response = agent_client.post(opt_out_url(phone.lead, phone), {"asked_by": asked_by})
+    assert response.status_code == 302
+    row = OptOut.objects.get(phone_number=phone.number)
+    assert (row.source, row.channel, row.actor_id) == (Source.CONTACT, channel, agent_user.pk)
+    event = ConsentEvent.objects.get()
+    assert (event.actor_label, event.details["requested_by"]) == ("bob", "contact")
+    # Only the contact's START undoes it: an admin's opt-in is refused.
+    agent_client.force_login(admin_user)
+    refused = agent_client.post(opt_in_url(phone.lead, phone), {"note": NOTE})
+    assert OptOut.objects.get(phone_number=phone.number).source == Source.CONTACT
+    assert refused.status_code in (200, 302, 400)
+
+
+def test_an_unknown_asked_by_is_refused_and_changes_nothing(agent_client, phone):
+    response = agent_client.post(opt_out_url(phone.lead, phone), {"asked_by": "contact_fax"})
+    assert response.status_code == 400
+    assert not OptOut.objects.exists()

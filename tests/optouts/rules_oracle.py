@@ -1,4 +1,4 @@
-"""The test oracle: DESIGN.md's rules table applied to a number's audit log.
+"""The test oracle: the rules table of docs/rules.md applied to a number's audit log.
 
 Independent of the services' code: it reads the table as data and replays each logged request
 from its event (who asked, by which channel), so a service that wrote the wrong event or put the
@@ -10,10 +10,17 @@ from __future__ import annotations
 from optouts.models import ConsentEvent, OptOut, Source
 
 IN = None
+_LIST_ACTIONS = {
+    ConsentEvent.Action.OPT_OUT,
+    ConsentEvent.Action.OPT_IN,
+    ConsentEvent.Action.OPT_IN_REFUSED,
+}
 _COLUMNS = [IN, Source.AGENT, Source.SYSTEM, Source.CONTACT]
 REFUSED = "refused"
 
-# DESIGN.md section 2, row by row: the state after each request, per state before.
+# docs/rules.md's table, row by row: the state after each request, per state before. The
+# contact's own request is one row whatever carried it (a stop word, a revocation in words, a
+# reviewer's confirmation, the deadline, a call taken down by an agent).
 TABLE = {
     "staff_opt_out": [Source.AGENT, Source.AGENT, Source.SYSTEM, Source.CONTACT],
     "carrier_opt_out": [Source.SYSTEM, Source.SYSTEM, Source.SYSTEM, Source.CONTACT],
@@ -49,6 +56,13 @@ def state_from_log(*, events) -> str | None:
     """
     state = IN
     for event in events:
+        if event.action not in _LIST_ACTIONS:
+            # A pause for review, a dismissal, an unreachable hold: no list change, and each
+            # says so (its source is the list's state, before and after).
+            assert event.source == event.previous_source == (state or ""), (
+                f"event {event.pk}: {event.action} says the list was at {event.source or 'in'}"
+            )
+            continue
         request = request_of(event)
         after = state_after(request=request, before=state)
         if event.action == ConsentEvent.Action.OPT_IN_REFUSED:

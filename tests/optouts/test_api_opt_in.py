@@ -1,6 +1,6 @@
-"""POST /api/v1/sms/opt-in/ and the rules table of DESIGN.md section 2 driven through the API.
+"""POST /api/v1/sms/opt-in/ and the rules table of docs/rules.md driven through the API.
 
-The carrier and stop/start-word rows arrive by webhook (issue 7); here they set the state the API
+The carrier and stop/start-word rows arrive by webhook; here they set the state the API
 requests then meet. Every API row: agent/admin opt-out, admin opt-in, agent opt-in (403).
 """
 

@@ -189,3 +189,27 @@ def test_one_malformed_number_in_a_batch_is_it_not_them(agent_api):
         "1 of 2 phone numbers could not be read; nothing was applied. Fix it and send the "
         "whole batch again."
     )
+
+
+@pytest.mark.django_db
+def test_the_api_records_a_contacts_request_taken_down_on_a_call(agent_api, agent_user):
+    response = agent_api.post(
+        "/api/v1/sms/opt-out/",
+        {"phone_number": "(415) 555-2690", "asked_by": "contact_call", "note": "called 10:05"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["results"][0]["source"] == "contact"
+    row = OptOut.objects.get(phone_number="+14155552690")
+    assert (row.source, row.channel, row.actor_id) == ("contact", "call", agent_user.pk)
+
+
+@pytest.mark.django_db
+def test_the_api_refuses_an_unknown_asked_by_and_applies_nothing(agent_api):
+    response = agent_api.post(
+        "/api/v1/sms/opt-out/",
+        {"phone_number": "(415) 555-2690", "asked_by": "contact_fax"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert not OptOut.objects.exists()

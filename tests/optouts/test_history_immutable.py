@@ -1,5 +1,5 @@
 """Deleting a lead, a phone or a user leaves the consent history and the list byte-for-byte as
-they were: actor and lead are kept as ids plus the names they had (issue 12, item 3)."""
+they were: actor and lead are kept as ids plus the names they had."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""How the opt-out report shows things (issue 14 items 6 and 8): one order of sources, numbers
+"""How the opt-out report shows things: one order of sources, numbers
 and times in the one format of every page, a chart that draws one day as one narrow bar."""
 
 from __future__ import annotations

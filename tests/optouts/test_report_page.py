@@ -306,7 +306,7 @@ def test_report_opt_in_keeps_the_reason(admin_client, listed):
     assert ConsentEvent.objects.get(action=ConsentEvent.Action.OPT_IN).details["note"] == NOTE
 
 
-# --- wording (issue 14) -------------------------------------------------------------------------
+# --- wording -------------------------------------------------------------------------
 def test_bulk_opt_in_of_one_number_asks_about_this_number_not_these_1_numbers(admin_client, listed):
     confirm = admin_client.post(REPORT + "opt-in/", {"number": [AGENT_NUMBER]})
 
@@ -390,3 +390,9 @@ def test_row_links_are_the_urls_reverse_gives(admin_client):
     assert f'<a href="{history}" title="Consent history">' in html
     assert f'data-action="{opt_in}"' in html and f'href="{opt_in}?next=' in html
     assert f'<a href="{reverse("admin:leads_lead_change", args=[lead.pk])}">' in html
+
+
+def test_the_report_points_to_pending_and_unreachable_numbers_apart(admin_client):
+    page = admin_client.get("/admin/optouts/report/", {"period": "all"}).content.decode()
+    assert 'href="/admin/optouts/unreachablehold/">Unreachable numbers</a>' in page
+    assert 'href="/admin/optouts/possibleoptout/">Possible opt-outs</a>' in page

@@ -1,4 +1,4 @@
-"""Round trip (issue 14 item 9): the report's CSV export goes back in through "Import numbers"
+"""Round trip: the report's CSV export goes back in through "Import numbers"
 as it is, with its header, its national and foreign numbers and its notes; an export cut short
 is refused whole."""
 

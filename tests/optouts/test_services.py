@@ -1,4 +1,4 @@
-"""DESIGN.md section 2, the rules table, row by row, plus precedence, idempotency and auditing.
+"""docs/rules.md's table, row by row, plus precedence, idempotency and auditing.
 
 Every request goes through the intent service a real caller uses (staff, contact, carrier, admin).
 """
@@ -11,6 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from leads.services import lead_create, lead_update
+from optouts.messaging.inbox import possible_opt_out_confirm
+from optouts.messaging.models import PossibleOptOut
+from optouts.messaging.provider_callbacks import inbound_message_receive
 from optouts.models import Channel, ConsentEvent, OptOut, Source
 from optouts.selectors import phone_status
 from optouts.services import (
@@ -40,6 +43,14 @@ RULES = {
     "agent_opt_out": [Source.AGENT, Source.AGENT, Source.SYSTEM, Source.CONTACT],
     "carrier_opt_out": [Source.SYSTEM, Source.SYSTEM, Source.SYSTEM, Source.CONTACT],
     "stop_word": [Source.CONTACT, Source.CONTACT, Source.CONTACT, Source.CONTACT],
+    # The contact's words, whoever applies them: a clear revocation read by the system, the
+    # contact's request taken down by an agent on a call, a reviewer confirming a pending text.
+    "revocation_in_words": [Source.CONTACT, Source.CONTACT, Source.CONTACT, Source.CONTACT],
+    "contact_asked_on_a_call": [Source.CONTACT, Source.CONTACT, Source.CONTACT, Source.CONTACT],
+    # (No pending item opens over a contact's or carrier's opt-out: nothing to confirm there.)
+    "reviewer_confirms_pending": [Source.CONTACT, Source.CONTACT, None, None],
+    # A possible revocation changes no list row: it pauses texts (tested in the row's own test).
+    "possible_revocation": [IN, Source.AGENT, Source.SYSTEM, Source.CONTACT],
     "admin_opt_in": [IN, IN, "refused", "refused"],
     "agent_opt_in": ["refused", "refused", "refused", "refused"],
     "start_word": [IN, IN, IN, IN],
@@ -73,6 +84,19 @@ def _request(name, *, admin, agent):
         return phone_opt_out_by_carrier(number=NUMBER, details={"error_code": "21610"})
     if name == "stop_word":
         return phone_opt_out_by_contact(number=NUMBER, details={"text": "STOP"})
+    if name == "revocation_in_words":
+        return phone_opt_out_by_contact(
+            number=NUMBER, channel=Channel.SMS, details={"text": "wrong number"}
+        )
+    if name == "contact_asked_on_a_call":
+        return phone_opt_out_by_contact(number=NUMBER, channel=Channel.CALL, recorded_by=agent)
+    if name in ("reviewer_confirms_pending", "possible_revocation"):
+        sid = f"SM{ConsentEvent.objects.count():032x}"
+        inbound_message_receive(message_sid=sid, from_number=NUMBER, body="pls stop ok")
+        item = PossibleOptOut.objects.filter(phone_number=NUMBER, status="open").first()
+        if name == "possible_revocation":
+            return _Unchanged(opened=item is not None)
+        return possible_opt_out_confirm(item_id=item.pk, actor=agent)
     if name == "admin_opt_in":
         return admin_opt_in(NUMBER, admin)
     if name == "agent_opt_in":
@@ -82,10 +106,21 @@ def _request(name, *, admin, agent):
     raise AssertionError(name)
 
 
+class _Unchanged:
+    """What a possible revocation returns here: no list change; whether it paused texts."""
+
+    outcome = "unchanged"
+    changed = False
+
+    def __init__(self, *, opened: bool) -> None:
+        self.opened = opened
+
+
 TABLE = [
     pytest.param(request, before, after, id=f"{request}-from-{before or 'in'}")
     for request, afters in RULES.items()
     for before, after in zip(STATES, afters, strict=True)
+    if not (request == "reviewer_confirms_pending" and before in (Source.SYSTEM, Source.CONTACT))
 ]
 
 
@@ -98,7 +133,16 @@ def test_rules_table(request_name, before, expected, admin_user, agent_user):
     result = _request(request_name, admin=admin_user, agent=agent_user)
 
     status = phone_status(number=NUMBER)
-    new_events = list(ConsentEvent.objects.order_by("id")[events_before:])
+    # The list's own events; a pause for review or its end are checked by their own rows.
+    new_events = [
+        e
+        for e in ConsentEvent.objects.order_by("id")[events_before:]
+        if e.action not in ("revocation_pending", "revocation_dismissed")
+    ]
+    if request_name == "possible_revocation":
+        # Pending (no SMS until decided) from opted in and from an agent's opt-out; nothing to
+        # decide over the contact's or the carrier's.
+        assert result.opened is (before in (IN, Source.AGENT))
     if expected == "refused":
         assert result.outcome == Outcome.REFUSED
         assert status.source == before

@@ -9,7 +9,7 @@ it reads. (Two opt-outs of a new number would still end with one row without it,
 unique constraint and the retry; there B waits on the index instead, which the test refuses.)
 With `VELOCIFY_TEST_LOCKS=off` every `interleaving` test fails (tests/optouts/test_race_meta.py).
 
-The last test is randomized: many mixed requests at once, the list checked against DESIGN.md's
+The last test is randomized: many mixed requests at once, the list checked against docs/rules.md's
 rules table replayed over the log.
 """
 

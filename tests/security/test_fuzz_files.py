@@ -1,4 +1,4 @@
-"""Fuzzing the file readers (issue 13): whatever the bytes, a reader answers with rows or with an
+"""Fuzzing the file readers: whatever the bytes, a reader answers with rows or with an
 ImportFileError carrying a sentence, never anything else; the opt-out list form answers with a
 form error; the import API never with a 5xx.
 

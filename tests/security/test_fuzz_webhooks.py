@@ -1,4 +1,4 @@
-"""Fuzz pass over the signed webhooks (issue 13): no 5xx, ever; every well-formed inbound message
+"""Fuzz pass over the signed webhooks: no 5xx, ever; every well-formed inbound message
 recorded; a body whose first word is a stop word honoured.
 
 Bodies are any text (control characters included, surrogates excluded: a form cannot carry

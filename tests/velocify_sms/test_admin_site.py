@@ -95,7 +95,7 @@ def test_an_app_page_lists_only_its_own_entries(site):
     }
 
 
-# --- Branding (issue 14) ----------------------------------------------------------------------
+# --- Branding ----------------------------------------------------------------------
 
 
 def test_the_header_and_tab_name_the_site(client):

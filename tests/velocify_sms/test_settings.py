@@ -79,7 +79,7 @@ def test_cache_url_selects_redis_or_local_memory():
         cache_from_url("memcached://x")
 
 
-# --- the development .env (issue 14) ------------------------------------------------------------
+# --- the development .env ------------------------------------------------------------
 def test_a_checkout_with_a_env_file_starts_with_no_variables_set(tmp_path):
     env_file = tmp_path / ".env"
     env_file.write_text("# written by make\nDEBUG=true\nSECRET_KEY=" + "k" * 50 + "\n")

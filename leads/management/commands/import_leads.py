@@ -141,7 +141,7 @@ class Command(BaseCommand):
     def _preview(self, job: ImportJob) -> None:
         try:
             preview = import_job_preview(job=job)
-        except ImportFileError as exc:  # a reading limit met past the header (issue 13)
+        except ImportFileError as exc:  # a reading limit met past the header
             raise CommandError(f"{job.original_name}: {exc}", returncode=2) from None
         finally:
             job.file.delete(save=False)

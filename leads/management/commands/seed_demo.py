@@ -9,7 +9,7 @@
 - the demo opt-outs go through the consent services, and only for numbers with no consent history
   at all (not on the list, no event): a number someone opted in is never opted out again.
 
-Scale (issue 8): `--leads 1000000 --optouts 1000000` adds bulk rows for benchmarks and demos,
+Scale: `--leads 1000000 --optouts 1000000` adds bulk rows for benchmarks and demos,
 written with COPY on PostgreSQL (bulk_create elsewhere); see leads/management/bulk_seed.py.
 """
 

@@ -44,18 +44,22 @@ def _dismiss_url(item):
     return reverse("admin:optouts_possibleoptout_dismiss", args=[item.pk])
 
 
-def test_the_inbox_lists_open_flags_with_an_opt_out_link_a_dismiss_button_and_escaped_text(
-    agent_client, flagged
-):
+def test_the_inbox_lists_open_flags_with_an_opt_out_link_and_escaped_text(agent_client, flagged):
     page = agent_client.get(INBOX).content.decode()
     assert NUMBER_SHOWN in page
     assert "&lt;script&gt;x&lt;/script&gt; please STOP" in page
     assert "<script>x</script>" not in page
-    # Opt out opens its confirmation page; it no longer posts from the list in one click.
+    # Opt out opens its confirmation page; it never posts from the list in one click.
     assert f'<a class="button sms-inbox-opt-out" href="{_confirm_url(flagged)}">Opt out</a>' in page
     assert f'formaction="{_confirm_url(flagged)}"' not in page
-    assert f'formaction="{_dismiss_url(flagged)}"' in page
-    assert "csrfmiddlewaretoken" in page  # the changelist form carries it to Dismiss
+
+
+def test_only_admins_are_offered_dismiss_in_the_inbox(client, agent_user, admin_user, flagged):
+    dismiss = f'<a class="button sms-inbox-dismiss" href="{_dismiss_url(flagged)}">Dismiss</a>'
+    client.force_login(agent_user)
+    assert dismiss not in client.get(INBOX).content.decode()
+    client.force_login(admin_user)
+    assert dismiss in client.get(INBOX).content.decode()
 
 
 def test_opt_out_from_the_inbox_asks_first_and_changes_nothing_until_confirmed(
@@ -71,7 +75,8 @@ def test_opt_out_from_the_inbox_asks_first_and_changes_nothing_until_confirmed(
     assert '<form method="post">' in page  # to this same address
     assert f'href="{INBOX}">Cancel</a>' in page
     assert not OptOut.objects.exists()
-    assert not ConsentEvent.objects.exists()
+    # Only the event that paused texts while the message waits for a person.
+    assert list(ConsentEvent.objects.values_list("action", flat=True)) == ["revocation_pending"]
     flagged.refresh_from_db()
     assert flagged.status == PossibleOptOut.Status.OPEN
 
@@ -89,7 +94,7 @@ def test_the_confirmation_names_the_leads_with_the_number_and_its_state(agent_cl
 
 
 def test_the_confirmation_of_a_handled_message_offers_nothing_to_confirm(admin_client, flagged):
-    admin_client.post(_dismiss_url(flagged))
+    admin_client.post(_dismiss_url(flagged), {"reason": "asked about a branch visit"})
     page = admin_client.get(_confirm_url(flagged)).content.decode()
     assert "This message was already handled: Dismissed by alice" in page
     assert "confirm-opt-out" not in page
@@ -102,46 +107,78 @@ def test_the_confirmation_of_an_unknown_message_is_a_404(agent_client, flagged):
     )
 
 
-def test_confirming_opts_the_number_out_as_agent_from_the_ui(agent_client, agent_user, flagged):
+def test_confirming_opts_the_number_out_as_the_contact_by_sms_applied_by_the_reviewer(
+    agent_client, agent_user, flagged
+):
     response = agent_client.post(_confirm_url(flagged), {"next": INBOX})
     assert response["Location"] == INBOX
     assert response.status_code == 302
     row = OptOut.objects.get(phone_number=NUMBER)
-    assert (row.source, row.channel, row.actor_id) == (Source.AGENT, Channel.UI, agent_user.pk)
+    # The contact's words stay the contact's, whoever clicked: an admin cannot opt it back in.
+    assert (row.source, row.channel, row.actor_id) == (Source.CONTACT, Channel.SMS, agent_user.pk)
     flagged.refresh_from_db()
     assert flagged.status == PossibleOptOut.Status.OPTED_OUT
     assert flagged.resolved_by == agent_user
-    assert ConsentEvent.objects.get().details["message_sid"] == "SMflag"
+    event = ConsentEvent.objects.get(action=ConsentEvent.Action.OPT_OUT)
+    assert event.details["message_sid"] == "SMflag"
+    assert event.details["requested_by"] == "contact"
+    assert event.actor_label == agent_user.username
     # Closed items leave the default (open) view.
     assert f'formaction="{_confirm_url(flagged)}"' not in agent_client.get(INBOX).content.decode()
 
 
-def test_dismissing_changes_no_consent(admin_client, flagged):
-    admin_client.post(_dismiss_url(flagged))
+def test_an_admin_dismisses_with_a_reason_kept_in_the_history(admin_client, admin_user, flagged):
+    page = admin_client.get(_dismiss_url(flagged)).content.decode()
+    assert f"Dismiss the message from {NUMBER_SHOWN}?" in page
+    assert 'name="reason"' in page
+    response = admin_client.post(_dismiss_url(flagged), {"reason": "asked about a branch visit"})
+    assert response.status_code == 302
     flagged.refresh_from_db()
     assert flagged.status == PossibleOptOut.Status.DISMISSED
+    assert flagged.dismiss_reason == "asked about a branch visit"
     assert not OptOut.objects.exists()
+    event = ConsentEvent.objects.get(action=ConsentEvent.Action.REVOCATION_DISMISSED)
+    assert (event.actor_id, event.details["note"]) == (admin_user.pk, "asked about a branch visit")
+    assert event.details["message_sid"] == "SMflag"
+
+
+def test_a_dismissal_without_a_reason_is_refused_and_changes_nothing(admin_client, flagged):
+    response = admin_client.post(_dismiss_url(flagged), {"reason": "  "})
+    assert response.status_code == 400
+    assert "Say why this message does not ask to stop" in response.content.decode()
+    flagged.refresh_from_db()
+    assert flagged.status == PossibleOptOut.Status.OPEN
+    assert not ConsentEvent.objects.filter(action="revocation_dismissed").exists()
+
+
+def test_an_agent_may_not_dismiss_a_contacts_words(agent_client, flagged):
+    assert agent_client.get(_dismiss_url(flagged)).status_code == 403
+    response = agent_client.post(_dismiss_url(flagged), {"reason": "looks harmless"})
+    assert response.status_code == 403
+    flagged.refresh_from_db()
+    assert flagged.status == PossibleOptOut.Status.OPEN
+    assert not ConsentEvent.objects.filter(action="revocation_dismissed").exists()
 
 
 def test_a_second_decision_on_the_same_flag_changes_nothing(admin_client, flagged):
-    admin_client.post(_dismiss_url(flagged))
+    admin_client.post(_dismiss_url(flagged), {"reason": "asked about a branch visit"})
     admin_client.post(_confirm_url(flagged))
     assert not OptOut.objects.exists()
 
 
 def test_the_decisions_need_the_permission_and_the_right_method(client, agent_client, flagged):
     assert agent_client.put(_confirm_url(flagged)).status_code == 405
-    assert agent_client.get(_dismiss_url(flagged)).status_code == 405
+    assert agent_client.put(_dismiss_url(flagged)).status_code == 405
     staff = UserFactory(username="staff-only", is_staff=True)
     client.force_login(staff)
     assert client.get(_confirm_url(flagged)).status_code == 403
     assert client.post(_confirm_url(flagged)).status_code == 403
-    assert client.post(_dismiss_url(flagged)).status_code == 403
+    assert client.post(_dismiss_url(flagged), {"reason": "x"}).status_code == 403
     assert not OptOut.objects.exists()
 
 
 def test_the_logs_are_read_only_pages(admin_client, flagged):
-    message_send(to=NUMBER, body="Hello <b>there</b>")
+    message_send(to="+14155550134", body="Hello <b>there</b>")
     for name in ["outboundmessage", "inboundmessage", "outboxentry", "statuscallbackevent"]:
         response = admin_client.get(reverse(f"admin:optouts_{name}_changelist"))
         assert response.status_code == 200, name

@@ -1,6 +1,7 @@
-"""Issue 15 item 4: carrier error codes on the status callback, and the reason they record
-(unreachable, unknown, landline) on the System row, in its event, the report, the CSV export,
-the number's history and the API."""
+"""Carrier error codes on the status callback, and the reason they record (unknown, landline;
+unreachable when an operator makes 30003 an opt-out code) on the System row, in its event, the
+report, the CSV export, the number's history and the API. The default 30003 is not an opt-out:
+tests/optouts/messaging/test_reachability.py."""
 
 from __future__ import annotations
 
@@ -57,7 +58,6 @@ def carrier_says(twilio_post):
     ("code", "reason"),
     [
         ("21610", ""),
-        ("30003", CarrierReason.UNREACHABLE),
         ("30005", CarrierReason.UNKNOWN),
         ("30006", CarrierReason.LANDLINE),
     ],
@@ -74,7 +74,7 @@ def test_each_carrier_code_records_its_reason_on_the_system_row_and_its_event(
     assert event.details.get("reason", "") == reason
 
 
-@pytest.mark.parametrize("code", ["21610", "30003", "30005", "30006"])
+@pytest.mark.parametrize("code", ["21610", "30005", "30006"])
 def test_an_admin_still_cannot_opt_in_a_number_the_carrier_reported(carrier_says, admin_user, code):
     carrier_says(code)
     (result,) = phones_opt_in_by_admin(
@@ -95,7 +95,7 @@ def test_a_landline_report_upgrades_an_agent_opt_out_and_sets_the_reason(carrier
 def test_a_second_carrier_report_keeps_the_first_reason(carrier_says):
     first, second = _sent(), _sent()
     carrier_says("30006", sid=first)
-    carrier_says("30003", sid=second)
+    carrier_says("30005", sid=second)
     assert OptOut.objects.get(phone_number=NUMBER).reason == CarrierReason.LANDLINE
     assert ConsentEvent.objects.filter(phone_number=NUMBER).count() == 1
 
@@ -157,7 +157,10 @@ def test_the_csv_export_source_column_says_system_and_the_reason(carrier_says, a
     assert [row[header.index("Source")] for row in rows] == ["System · unknown number"]
 
 
-def test_the_history_page_shows_the_reason(carrier_says, admin_client):
+def test_the_history_page_shows_the_reason(carrier_says, admin_client, settings):
+    # An operator who wants 30003 to opt out (against the default) gets its reason shown.
+    settings.SMS_SYSTEM_OPT_OUT_ERROR_CODES = ["30003"]
+    settings.SMS_UNREACHABLE_ERROR_CODES = []
     carrier_says("30003")
     html = admin_client.get(REPORT + f"number/{NUMBER}/").content.decode()
     assert '<strong class="optout-source">System · unreachable</strong>' in html

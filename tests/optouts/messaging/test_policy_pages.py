@@ -1,5 +1,5 @@
 """The send policy's reason codes where people and clients see them: the API's 409 and 201, the
-lead page's send form and its answers, the outbound SMS log (issue 15)."""
+lead page's send form and its answers, the outbound SMS log."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The send policy's rules table, row by row, through the real send (issue 15).
+"""The send policy's rules table, row by row, through the real send.
 
 Each row: a number, the recipient's local time the clock is frozen at, and whether a text may go.
 Numbers in Eastern, Pacific and Hawaii time follow the federal window (8:00-21:00); a Florida

@@ -1,5 +1,5 @@
 """The send policy in the send path: holding, release through the task worker, the re-checks at
-release, the lead's state and time zone, and what counts toward a cap (issue 15)."""
+release, the lead's state and time zone, and what counts toward a cap."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Settings may tighten the send policy, never loosen it below federal (issue 15)."""
+"""Settings may tighten the send policy, never loosen it below federal."""
 
 from __future__ import annotations
 

@@ -101,3 +101,28 @@ def test_an_opt_out_waits_until_a_send_being_handed_off_has_committed(interleavi
     assert OutboxEntry.objects.get().message == message
     assert ConsentEvent.objects.filter(phone_number=NUMBER).count() == 1
     assert_list_agrees_with_log(numbers=[NUMBER])
+
+
+@pytest.mark.interleaving
+def test_a_send_waits_for_a_pending_revocation_being_committed_and_is_blocked(
+    interleaving, gated_backend
+):
+    from optouts.messaging.models import ReasonCode
+    from optouts.messaging.services import SendRefused, inbound_message_receive
+
+    _, commit = interleaving.hold_commit(
+        "A",
+        lambda: inbound_message_receive(
+            message_sid="SM" + "a" * 32, from_number=NUMBER, body="Thanks but please stop"
+        ),
+    )
+    send = interleaving.start("B", lambda: message_send(to=NUMBER, body="Rate update"))
+
+    wait_until_blocked_on_number_lock(send, NUMBER)
+    commit.open()
+
+    with pytest.raises(SendRefused) as refused:
+        send.join()
+    assert refused.value.code == ReasonCode.REVOCATION_PENDING
+    assert gated_backend.calls == []
+    assert not OutboxEntry.objects.exists()

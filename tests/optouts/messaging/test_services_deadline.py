@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from freezegun import freeze_time
 
-from optouts.messaging import services as messaging_services
+from optouts.messaging import inbox as messaging_inbox
 from optouts.messaging.models import PossibleOptOut
 from optouts.messaging.services import (
     inbound_message_receive,
@@ -73,18 +73,19 @@ def test_an_undecided_item_is_applied_at_its_deadline_over_a_holiday_weekend_not
     assert (item.resolved_by_system, item.resolved_by) == (True, None)
     assert item.resolved_at == deadline + timedelta(minutes=1)
     row = OptOut.objects.get()
-    assert (row.phone_number, row.source, row.channel) == (NUMBER, Source.CONTACT, Channel.KEYWORD)
+    # The contact's words, by SMS: source contact whoever (or whatever) applies them.
+    assert (row.phone_number, row.source, row.channel) == (NUMBER, Source.CONTACT, Channel.SMS)
 
 
 def test_the_event_says_the_opt_out_was_applied_at_the_deadline():
     item_id = flag(NUMBER, eastern(2026, 11, 25, 15, 0), sid="SMthanks")
     sweep_at(eastern(2026, 12, 11, 0, 5))
 
-    event = ConsentEvent.objects.get()
+    event = ConsentEvent.objects.get(action=ConsentEvent.Action.OPT_OUT)
     assert (event.action, event.source, event.channel, event.actor_id) == (
         ConsentEvent.Action.OPT_OUT,
         Source.CONTACT,
-        Channel.KEYWORD,
+        Channel.SMS,
         None,
     )
     assert event.details == {
@@ -97,30 +98,31 @@ def test_the_event_says_the_opt_out_was_applied_at_the_deadline():
     }
 
 
-def test_a_decided_item_is_left_as_it_was_decided(agent_user):
+def test_a_decided_item_is_left_as_it_was_decided(admin_user):
     item_id = flag(NUMBER, eastern(2026, 11, 25, 15, 0))
-    possible_opt_out_dismiss(item_id=item_id, actor=agent_user)
+    possible_opt_out_dismiss(item_id=item_id, actor=admin_user, reason="a branch visit")
 
     assert sweep_at(eastern(2027, 1, 5)).applied == []
     item = PossibleOptOut.objects.get()
     assert (item.status, item.resolved_by, item.resolved_by_system) == (
         PossibleOptOut.Status.DISMISSED,
-        agent_user,
+        admin_user,
         False,
     )
     assert not OptOut.objects.exists()
 
 
-def test_a_start_word_after_the_flagged_text_dismisses_it_without_an_opt_out():
+def test_a_start_word_after_the_flagged_text_dismisses_it_at_once_without_an_opt_out():
     item_id = flag(NUMBER, eastern(2026, 11, 25, 15, 0))
     with freeze_time(eastern(2026, 11, 30, 10, 0)):
         inbound_message_receive(message_sid="SMstart", from_number=NUMBER, body="START")
 
-    sweep = sweep_at(eastern(2026, 12, 11, 0, 5))
-
-    assert (sweep.applied, sweep.superseded) == ([], [item_id])
     item = PossibleOptOut.objects.get()
     assert (item.status, item.resolved_by_system) == (PossibleOptOut.Status.DISMISSED, True)
+    dismissed = ConsentEvent.objects.get(action=ConsentEvent.Action.REVOCATION_DISMISSED)
+    assert (dismissed.actor_id, dismissed.details["possible_opt_out"]) == (None, item_id)
+    sweep = sweep_at(eastern(2026, 12, 11, 0, 5))
+    assert (sweep.applied, sweep.superseded) == ([], [])
     assert not OptOut.objects.exists()
 
 
@@ -132,7 +134,8 @@ def test_a_number_the_contact_stopped_since_keeps_its_one_event():
 
     assert len(sweep.applied) == 1
     assert PossibleOptOut.objects.get().status == PossibleOptOut.Status.OPTED_OUT
-    assert ConsentEvent.objects.count() == 1  # already opted out as contact: no change
+    # Already opted out as contact: no change, so no event beyond the pause and the STOP.
+    assert ConsentEvent.objects.filter(action=ConsentEvent.Action.OPT_OUT).count() == 1
 
 
 def test_an_agent_opt_out_is_upgraded_to_the_contacts_at_the_deadline():
@@ -147,23 +150,21 @@ def test_an_agent_opt_out_is_upgraded_to_the_contacts_at_the_deadline():
 def test_one_failing_item_is_left_open_and_does_not_hold_back_the_others(monkeypatch):
     bad = flag(NUMBER, eastern(2026, 11, 24, 15, 0), sid="SMbad")
     good = flag(OTHER, eastern(2026, 11, 25, 15, 0), sid="SMgood")
-    real = messaging_services.phone_opt_out_by_contact_at_deadline
+    real = messaging_inbox.phone_opt_out_by_contact
 
     def failing_for_one_number(*, number, **kwargs):
         if number == NUMBER:
             raise RuntimeError("the database said no")
         return real(number=number, **kwargs)
 
-    monkeypatch.setattr(
-        messaging_services, "phone_opt_out_by_contact_at_deadline", failing_for_one_number
-    )
+    monkeypatch.setattr(messaging_inbox, "phone_opt_out_by_contact", failing_for_one_number)
     sweep = sweep_at(eastern(2026, 12, 11, 0, 5))
 
     assert (sweep.applied, sweep.failed) == ([good], [bad])
     assert PossibleOptOut.objects.get(pk=bad).status == PossibleOptOut.Status.OPEN
     assert list(OptOut.objects.values_list("phone_number", flat=True)) == [OTHER]
 
-    monkeypatch.setattr(messaging_services, "phone_opt_out_by_contact_at_deadline", real)
+    monkeypatch.setattr(messaging_inbox, "phone_opt_out_by_contact", real)
     assert sweep_at(eastern(2026, 12, 11, 0, 10)).applied == [bad]  # the next sweep retries
 
 

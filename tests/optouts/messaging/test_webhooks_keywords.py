@@ -149,7 +149,8 @@ def test_a_stop_word_elsewhere_stays_in_the_possible_opt_out_inbox(text_in, body
     assert text_in(body) == []
     assert _source() is None
     assert PossibleOptOut.objects.get().inbound.body == body
-    assert not ConsentEvent.objects.exists()
+    # No list change: only the event that pauses texts until a person decides.
+    assert list(ConsentEvent.objects.values_list("action", flat=True)) == ["revocation_pending"]
 
 
 def test_an_exact_stop_word_records_no_leading_word(text_in):

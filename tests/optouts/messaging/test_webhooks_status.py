@@ -52,7 +52,7 @@ def test_a_late_sent_callback_does_not_undo_delivered(sent_message, callback):
     assert sent_message.status == MessageStatus.DELIVERED
 
 
-@pytest.mark.parametrize("code", ["21610", "30003", "30005", "30006"])
+@pytest.mark.parametrize("code", ["21610", "30005", "30006"])
 def test_listed_error_codes_opt_the_number_out_as_system(sent_message, callback, code):
     event = callback(sent_message.provider_id, "undelivered", code)
     sent_message.refresh_from_db()
