@@ -12,3 +12,11 @@ class OptoutsConfig(AppConfig):
 
         grants_register(MESSAGING_GRANTS)
         grants_register(HOLD_GRANTS)
+
+        # Revoke-all asks the SMS channel which numbers have a revocation waiting for review;
+        # the deploy checks come with the app.
+        from optouts import checks  # noqa: F401
+        from optouts.call_consent import revocation_pending_lookup_register
+        from optouts.messaging.selectors import phones_revocation_pending
+
+        revocation_pending_lookup_register(phones_revocation_pending)
