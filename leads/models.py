@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, Now, Reverse
+from django.db.models.functions import Coalesce, Lower, Now, Reverse
 
 # Django imports only this models module of the app; importing the lead import's models here
 # registers them under the app label leads (they need nothing from this module).
@@ -131,7 +131,11 @@ class Lead(models.Model):
                 condition=Q(state__in=["", *US_STATES]), name="lead_state_valid"
             ),
         ]
-        indexes = [models.Index(fields=["last_name", "first_name"], name="lead_name_idx")]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"], name="lead_name_idx"),
+            # The import matches a row's email without case.
+            models.Index(Lower("email"), name="lead_email_lower_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email or f"Lead #{self.pk}"

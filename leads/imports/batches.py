@@ -14,7 +14,7 @@ committed batch without writing a row twice.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -23,6 +23,7 @@ from django.utils import timezone
 from leads.imports.lanes import in_order
 from leads.imports.mapping import CleanRow
 from leads.imports.models import ImportJob, ImportJobStatus, ImportRowError
+from leads.services.plan import ON_MATCH_UPDATE, matches_contacts
 from leads.services.writer import LeadRow, leads_write
 from optouts.models import Channel
 
@@ -38,13 +39,23 @@ class BatchResult:
     created: int = 0
     updated: int = 0
     opted_out: int = 0
+    skipped: int = 0
+    # (index in the rows, why) of the rows the writer refused: a key naming several leads.
+    rejected: list[tuple[int, str]] = field(default_factory=list)
 
 
 def import_lead_rows(*, rows: list[CleanRow]) -> list[LeadRow]:
-    """The writer's rows of valid import rows: a file without phone columns leaves every lead's
-    phones as they are (None), one with them sets them (a row with none: no phones)."""
+    """The writer's rows of valid import rows. A row's numbers are added to its lead's, never
+    removed: a file without phone columns, or a row with its phone cells blank, leaves the
+    lead's phones as they are (None)."""
     return [
-        LeadRow(row.fields, row.phones if row.phones_mapped else None, row.sms_opt_out)
+        LeadRow(
+            row.fields,
+            row.phones or None,
+            row.sms_opt_out,
+            phones_add=True,
+            row_number=row.row_number,
+        )
         for row in rows
     ]
 
@@ -55,14 +66,15 @@ def import_rows_write(
     actor=None,
     details: dict | None = None,
     before_opt_outs: Callable[[], None] | None = None,
+    on_match: str = ON_MATCH_UPDATE,
 ) -> BatchResult:
     """Store valid rows as leads with their phones and opt-outs, in one transaction.
 
     The batch goes to leads.services.writer.leads_write, the one lead writer (the lead page and
-    the API call it with one row): match by external_id, a later row with the same external_id
-    as an earlier one updates the lead that row made, the phone set becomes exactly the row's
-    phones when phone columns are mapped, and every number of every TRUE row is opted out by one
-    call of the consent service (channel import, the job in the details).
+    the API call it with one row): match by external_id, else (`on_match` update or skip) by
+    phone, then email; a later row with the same key as an earlier one writes the lead that row
+    made; a row's numbers are added to its lead's; and every number of every TRUE row is opted
+    out by one call of the consent service (channel import, the job in the details).
     """
     written = leads_write(
         rows=import_lead_rows(rows=rows),
@@ -70,11 +82,14 @@ def import_rows_write(
         channel=Channel.IMPORT,
         details=details,
         before_opt_outs=before_opt_outs,
+        on_match=on_match,
     )
     return BatchResult(
         created=written.created_count,
         updated=written.updated_count,
         opted_out=written.opted_out_count,
+        skipped=written.skipped,
+        rejected=written.rejected,
     )
 
 
@@ -87,6 +102,7 @@ def import_batches_commit(
     """Commit `batches` (the rows after job.rows_done) one by one, in order, adding each one's
     counts to `job` and calling `progress(job)` once it has committed."""
     actor = job.created_by
+    on_match = job.on_match
     for counts in in_order(
         items=_batches_numbered(batches, start=job.rows_done),
         work=lambda item, wait_previous: _batch_commit(
@@ -95,9 +111,15 @@ def import_batches_commit(
             batch=item.batch,
             actor=actor,
             wait_previous=wait_previous,
+            on_match=on_match,
         ),
-        # Other connections cannot see the rows of a transaction the caller holds open.
-        overlap=connection.vendor == "postgresql" and not connection.in_atomic_block,
+        # Other connections cannot see the rows of a transaction the caller holds open. Rows
+        # matched by phone or email do not overlap: a lead has many numbers, so two batches
+        # with no key in common may still lock the same lead, and the one behind would then
+        # hold a lock the one in front waits for.
+        overlap=connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and not matches_contacts(on_match),
         independent=_BatchItem.independent,
     ):
         counts.add_to(job)
@@ -135,6 +157,7 @@ class _BatchCounts:
     updated: int
     opted_out: int
     rejected: int
+    skipped: int
 
     def add_to(self, job: ImportJob) -> None:
         job.rows_done += self.rows
@@ -142,6 +165,7 @@ class _BatchCounts:
         job.updated_count += self.updated
         job.opted_out_count += self.opted_out
         job.rejected_count += self.rejected
+        job.skipped_count += self.skipped
 
 
 def _job_check(*, job_id: int, rows_before: int, lock: bool) -> None:
@@ -164,6 +188,7 @@ def _batch_commit(
     batch: Batch,
     actor,
     wait_previous: Callable[[], None],
+    on_match: str,
 ) -> _BatchCounts:
     """Write one batch and the job's progress in one transaction (see leads.imports.lanes)."""
     rows = [row for row, _ in batch]
@@ -189,6 +214,12 @@ def _batch_commit(
                 actor=actor,
                 details={"import_job": job_id},
                 before_opt_outs=wait_previous,
+                on_match=on_match,
+            )
+            errors.extend(
+                # The reader keeps no raw values of a row it found valid.
+                ImportRowError(job_id=job_id, row_number=valid[at].row_number, detail=detail)
+                for at, detail in result.rejected
             )
             if errors:
                 ImportRowError.objects.bulk_create(errors)
@@ -199,7 +230,8 @@ def _batch_commit(
                 created=result.created,
                 updated=result.updated,
                 opted_out=result.opted_out,
-                rejected=len(rows) - len(valid),
+                rejected=len(rows) - len(valid) + len(result.rejected),
+                skipped=result.skipped,
             )
             ImportJob.objects.filter(pk=job_id).update(
                 rows_done=rows_before + counts.rows,
@@ -207,6 +239,7 @@ def _batch_commit(
                 updated_count=F("updated_count") + counts.updated,
                 opted_out_count=F("opted_out_count") + counts.opted_out,
                 rejected_count=F("rejected_count") + counts.rejected,
+                skipped_count=F("skipped_count") + counts.skipped,
                 heartbeat_at=timezone.now(),
             )
     except IntegrityError as exc:

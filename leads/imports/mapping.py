@@ -43,8 +43,9 @@ _NOT_KEY = re.compile(r"[\W_]+")
 
 
 def header_key(header: str) -> str:
-    """'General.Sms.OptOut' -> 'generalsmsoptout': no case, spaces or punctuation."""
-    return _NOT_KEY.sub("", header.casefold())
+    """'General.Sms.OptOut' -> 'generalsmsoptout': no case, spaces or punctuation; '#' reads
+    as 'number' ('Loan #' -> 'loannumber'), so that a bare 'Loan' column is not taken for it."""
+    return _NOT_KEY.sub("", header.casefold().replace("#", "number"))
 
 
 _ALIASES = {
@@ -57,6 +58,13 @@ _ALIASES = {
         "General.Id",
         "Record ID",
         "CRM ID",
+        "Loan #",
+        "Loan Number",
+        "Loan No",
+        "Loan ID",
+        "LoanId",
+        "Lead #",
+        "Lead Number",
     ],
     "first_name": ["First Name", "FirstName", "First", "Given Name", "General.FirstName", "FName"],
     "last_name": [
@@ -68,7 +76,7 @@ _ALIASES = {
         "General.LastName",
         "LName",
     ],
-    "email": ["Email", "E-mail", "Email Address", "EmailAddress", "General.Email", "Mail"],
+    "email": ["Email", "E-mail", "Email Address", "E-mail Address", "General.Email", "Mail"],
     "company": ["Company", "Company Name", "Organization", "Organisation", "Employer"],
     "status": ["Status", "Lead Status", "LeadStatus", "General.Status"],
     "phone:mobile": [
@@ -78,7 +86,13 @@ _ALIASES = {
         "Cell",
         "Cell Phone",
         "CellPhone",
+        "Mobile #",
+        "Mobile Number",
+        "Cell #",
+        "Cell Number",
+        "Cell Phone #",
         "Phone",
+        "Phone #",
         "Phone Number",
         "General.MobilePhone",
         "General.CellPhone",
@@ -394,8 +408,10 @@ class RowCleaner:
                         )
                     else:
                         fields["status"] = status
-            elif kind is _EXTERNAL_ID and not text:
-                continue  # no external id (stored as NULL: many leads may have none)
+            elif not text:
+                # A blank cell sets nothing: a new lead gets the field's default, an update
+                # keeps the stored value (and no external id is stored as NULL).
+                continue
             else:
                 if len(text) > limit:
                     errors.append(CellError(header, raw, f"It is longer than {limit} characters."))

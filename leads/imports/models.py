@@ -38,6 +38,15 @@ class ImportJobStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class ImportOnMatch(models.TextChoices):
+    """The values of leads.services.plan's ON_MATCH_* (this module cannot import the services:
+    leads.models imports it)."""
+
+    UPDATE = "update", "Update the lead it matches"
+    SKIP = "skip", "Skip the row (leave the lead as it is)"
+    CREATE = "create", "Create a new lead (match by External ID only)"
+
+
 class ImportJob(models.Model):
     """One import of one file. Progress counters change only in the transaction of a batch.
 
@@ -46,6 +55,7 @@ class ImportJob(models.Model):
     """
 
     Status = ImportJobStatus
+    OnMatch = ImportOnMatch
 
     file = models.FileField(upload_to="imports/%Y/%m/")
     original_name = models.CharField(max_length=255)
@@ -55,6 +65,14 @@ class ImportJob(models.Model):
     headers = models.JSONField(default=list, blank=True)
     # Header (as in the file) -> target, one entry per column.
     mapping = models.JSONField(default=dict, blank=True)
+    # What a row matching a stored lead (external id, else phone, else email) does: update it,
+    # skip the row, or create a new lead anyway (leads.services.plan).
+    on_match = models.CharField(
+        max_length=6,
+        choices=ImportOnMatch.choices,
+        default=ImportOnMatch.UPDATE,
+        db_default=ImportOnMatch.UPDATE,
+    )
     status = models.CharField(
         max_length=10, choices=ImportJobStatus.choices, default=ImportJobStatus.DRAFT
     )
@@ -72,6 +90,7 @@ class ImportJob(models.Model):
     updated_count = models.PositiveIntegerField(default=0)
     opted_out_count = models.PositiveIntegerField(default=0)
     rejected_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0, db_default=0)
     error = models.TextField(blank=True)
 
     class Meta:
@@ -80,6 +99,9 @@ class ImportJob(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=ImportJobStatus.values), name="importjob_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(on_match__in=ImportOnMatch.values), name="importjob_on_match_valid"
             ),
         ]
         permissions = [("import_leads", "Can import leads from a file")]

@@ -32,13 +32,17 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from leads.models import Lead, LeadPhone
 from leads.services.plan import (
+    ON_MATCH_CREATE,
     LeadRow,
     leads_plan,
+    leads_plan_contact_keys,
     leads_plan_keys,
+    matches_contacts,
     opt_outs_plan,
     phones_wanted,
 )
@@ -62,11 +66,14 @@ LEAD_FIELDS = (
 
 @dataclass
 class LeadsWriteResult:
-    """Per row, the id of the lead it wrote and whether it created it; the opt-out results."""
+    """Per written row, the id of the lead it wrote and whether it created it; the opt-out
+    results; the rows skipped (on_match skip) and rejected ((index in the rows, why))."""
 
     lead_ids: list[int] = field(default_factory=list)
     created: list[bool] = field(default_factory=list)
     opt_outs: list[ConsentResult] = field(default_factory=list)
+    skipped: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def created_count(self) -> int:
@@ -100,6 +107,7 @@ def leads_write(
     details: dict | None = None,
     validate: bool = False,
     before_opt_outs: Callable[[], None] | None = None,
+    on_match: str = ON_MATCH_CREATE,
 ) -> LeadsWriteResult:
     """Write `rows` (see the module docstring for the rules) in one transaction.
 
@@ -112,15 +120,37 @@ def leads_write(
     `before_opt_outs` is called once the leads and phones are written and before any consent
     lock is taken: the import's overlapped batches wait there for the batch before them to
     commit (leads.imports.lanes), so opt-outs and their events are applied in file order.
+
+    `on_match` (the import's choice, leads.services.plan): update or skip also match the rows
+    without an external id by phone, then email; create (the default) by external id only.
     """
     result = LeadsWriteResult()
     if not rows:
         return result
     now = timezone.now()
+    matching = matches_contacts(on_match)
     with transaction.atomic():
-        by_id, by_external_id = _leads_locked(rows)
-        plan = leads_plan(rows=rows, by_id=by_id, by_external_id=by_external_id, validate=validate)
+        locked = _leads_locked(rows, matching=matching)
+        by_id = {lead.pk: lead for lead in locked}
+        by_external_id = {lead.external_id: lead for lead in locked if lead.external_id}
+        current = _phones_current(set(by_id)) if matching else None
+        plan = leads_plan(
+            rows=rows,
+            by_id=by_id,
+            by_external_id=by_external_id,
+            validate=validate,
+            on_match=on_match,
+            by_contact=by_id,
+            contacts={
+                pk: (lead.email.lower(), (current or {}).get(pk, {}).keys())
+                for pk, lead in by_id.items()
+            }
+            if matching
+            else None,
+        )
         result.created = plan.created
+        result.skipped = plan.skipped
+        result.rejected = plan.rejected
         # New leads stay plain dicts of attname -> value until COPY gives them ids.
         new_ids = copy_rows(
             Lead,
@@ -140,8 +170,10 @@ def leads_write(
         row_leads = plan.row_leads(new_ids)
         result.lead_ids = [lead_id for _, lead_id in row_leads]
         wanted = phones_wanted(row_leads=row_leads)
-        current = _phones_current(set(plan.to_update))
-        _phones_write(wanted, current)
+        if current is None:
+            current = _phones_current(set(plan.to_update))
+        adding = {lead_id for row, lead_id in row_leads if row.phones_add}
+        _phones_write(wanted, current, adding)
         lead_of = opt_outs_plan(
             row_leads=row_leads, wanted=wanted, phones_stored=lambda _ids: current
         )
@@ -158,21 +190,27 @@ def leads_write(
     return result
 
 
-def _leads_locked(rows: list[LeadRow]) -> tuple[dict[int, Lead], dict[str, Lead]]:
-    """The rows' existing leads, locked until the batch commits: by id and by external id."""
+def _leads_locked(rows: list[LeadRow], *, matching: bool) -> list[Lead]:
+    """The rows' existing leads, locked until the batch commits: by id and by external id, and
+    with `matching` those with one of the rows' numbers or email keys."""
     ids, external_ids = leads_plan_keys(rows=rows)
-    if not ids and not external_ids:
-        return {}, {}
+    numbers, emails = leads_plan_contact_keys(rows=rows) if matching else (set(), set())
+    if not ids and not external_ids and not numbers and not emails:
+        return []
     condition = Q()
     if ids:
         condition |= Q(in_values("id", ids, sql_type="bigint"))
     if external_ids:
         condition |= Q(in_values("external_id", external_ids))
-    leads = list(Lead.objects.select_for_update().filter(condition))
-    return (
-        {lead.pk: lead for lead in leads},
-        {lead.external_id: lead for lead in leads if lead.external_id},
-    )
+    if numbers:
+        phones = LeadPhone.objects.filter(in_values("number", numbers)).values("lead_id")
+        condition |= Q(id__in=phones)
+    leads = Lead.objects.select_for_update()
+    if emails:
+        # lead_email_lower_idx answers this; a stored email matches without case.
+        leads = leads.alias(email_key=Lower("email"))
+        condition |= Q(email_key__in=sorted(emails))
+    return list(leads.filter(condition).order_by("pk"))
 
 
 def _phones_current(lead_ids: set[int]) -> dict[int, dict[str, LeadPhone]]:
@@ -185,17 +223,21 @@ def _phones_current(lead_ids: set[int]) -> dict[int, dict[str, LeadPhone]]:
 
 
 def _phones_write(
-    wanted: dict[int, list[tuple[str, str]]], current: dict[int, dict[str, LeadPhone]]
+    wanted: dict[int, list[tuple[str, str]]],
+    current: dict[int, dict[str, LeadPhone]],
+    adding: set[int],
 ) -> None:
-    """Make each lead of `wanted` have exactly those phones (`current`: what it has now)."""
+    """Make each lead of `wanted` have exactly those phones (`current`: what it has now), or for
+    the leads in `adding` (the import's rows) at least those: a blank cell removes no number."""
     to_create, to_change, to_delete = [], [], []
     for lead_id, phones in wanted.items():
         have = current.get(lead_id)
         if not have:  # a new lead, or one without phones: the common case of an import
             to_create.extend((lead_id, number, kind) for number, kind in phones)
             continue
-        numbers = {number for number, _ in phones}
-        to_delete.extend(p.pk for number, p in have.items() if number not in numbers)
+        if lead_id not in adding:
+            numbers = {number for number, _ in phones}
+            to_delete.extend(p.pk for number, p in have.items() if number not in numbers)
         for number, kind in phones:
             phone = have.get(number)
             if phone is None:
