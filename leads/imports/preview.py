@@ -21,9 +21,15 @@ from leads.imports.models import ImportJob
 from leads.imports.permissions import import_mapping_opt_out_check
 from leads.imports.readers import ImportFileError, ReaderOptions, Table, table_open
 from leads.models import Lead, LeadPhone
+from django.db.models.functions import Lower
+
 from leads.services.plan import (
+    LeadContacts,
     leads_plan,
+    leads_plan_contact_keys,
     leads_plan_keys,
+    lead_made_by,
+    matches_contacts,
     opt_outs_plan,
     phones_wanted,
 )
@@ -49,6 +55,9 @@ class Preview:
     total_rows: int = 0
     to_create: int = 0
     to_update: int = 0
+    # Rows matching a lead (by external id, phone or email) that the import leaves alone.
+    to_skip: int = 0
+    on_match: str = "update"
     # Distinct numbers the TRUE rows opt out, those already on the list included.
     numbers_to_opt_out: int = 0
     # Of those, the ones on the list before the import, which it leaves as they are.
@@ -64,6 +73,11 @@ class Preview:
     @property
     def errors_truncated(self) -> bool:
         return self.rows_with_errors and len(self.errors) >= self.errors_shown_max
+
+    @property
+    def rows_matching(self) -> int:
+        """Rows that match a lead already there (stored, or made by an earlier row)."""
+        return self.to_update + self.to_skip
 
     @property
     def numbers_newly_opted_out(self) -> int:
@@ -85,28 +99,53 @@ class _DryRun:
     opt out (then on the list). Their phone changes need no keeping: phones change only in a file
     with phone columns, where every TRUE row opts out its own numbers."""
 
-    def __init__(self, preview: Preview) -> None:
+    def __init__(self, preview: Preview, on_match: str) -> None:
         self.preview = preview
+        self.on_match = on_match
         self.made: dict[str, int] = {}  # external id -> stand-in id of a lead to be created
         self.asked: set[str] = set()  # numbers opted out by earlier batches' TRUE rows
         self.next_id = -1
+        # The email key and numbers of every lead an earlier batch saw, as it would leave them
+        # (matching by phone and email only): those read from the database are as before.
+        self.seen = LeadContacts({})
+        self.names: dict[int, str] = {}  # stand-in id -> how a row error names that lead
 
     def batch(self, rows: list[CleanRow]) -> None:
         lead_rows = import_lead_rows(rows=rows)
         ids, external_ids = leads_plan_keys(rows=lead_rows)
+        by_id = self._by_id(ids)
+        by_external_id = self._by_external_id(external_ids)
+        contacts = None
+        if matches_contacts(self.on_match):
+            also = set(by_id) | {lead.pk for lead in by_external_id.values()}
+            contacts = self._contacts(*leads_plan_contact_keys(rows=lead_rows), also=also)
         plan = leads_plan(
             rows=lead_rows,
-            by_id=self._by_id(ids),
-            by_external_id=self._by_external_id(external_ids),
+            by_id=by_id,
+            by_external_id=by_external_id,
+            on_match=self.on_match,
+            by_contact={pk: _StandIn(pk) for pk in contacts or ()},
+            contacts=contacts,
+            names=self.names,
         )
         new_ids = list(range(self.next_id, self.next_id - len(plan.new_leads), -1))
         self.next_id -= len(new_ids)
-        for values, new_id in zip(plan.new_leads, new_ids, strict=True):
+        for values, new_id, row_number in zip(plan.new_leads, new_ids, plan.made_by, strict=True):
             if values.get("external_id"):
                 self.made[values["external_id"]] = new_id
+            self.names[new_id] = lead_made_by(row_number)
+        for (is_new, ref), (email, numbers) in plan.contacts.items():
+            self.seen.set((False, new_ids[ref] if is_new else ref), email, numbers)
         created = sum(plan.created)
         self.preview.to_create += created
         self.preview.to_update += len(plan.created) - created
+        self.preview.to_skip += plan.skipped
+        self.preview.rows_with_errors += len(plan.rejected)
+        for at, detail in plan.rejected:
+            if len(self.preview.errors) < self.preview.errors_shown_max:
+                self.preview.errors.append(
+                    {"row": rows[at].row_number, "column": "", "value": "", "detail": detail}
+                )
         row_leads = plan.row_leads(new_ids)
         lead_of = opt_outs_plan(
             row_leads=row_leads,
@@ -126,6 +165,37 @@ class _DryRun:
             )
             self.asked.update(numbers)
         self.preview.numbers_to_opt_out = len(self.asked)
+
+    def _contacts(
+        self, numbers: set[str], emails: set[str], *, also: set[int]
+    ) -> dict[int, tuple[str, set[str]]]:
+        """{id: (email key, numbers)} of the leads with one of these numbers or email keys, and
+        of the leads `also` (the rows' external ids name), as the earlier batches leave them."""
+        seen = self.seen
+        found = {ref for ref in also if (False, ref) in seen.of}
+        for number in numbers:
+            found.update(ref for _, ref in seen.by_number.get(number, ()))
+        for email in emails:
+            found.update(ref for _, ref in seen.by_email.get(email, ()))
+        stored_ids = {pk for pk in also if pk > 0}
+        if numbers:
+            phones = LeadPhone.objects.filter(in_values("number", numbers))
+            stored_ids.update(phones.values_list("lead_id", flat=True))
+        if emails:
+            leads = Lead.objects.alias(email_key=Lower("email"))
+            stored_ids.update(
+                leads.filter(email_key__in=sorted(emails)).values_list("pk", flat=True)
+            )
+        result = {ref: seen.of[(False, ref)] for ref in found}
+        unseen = [pk for pk in stored_ids if (False, pk) not in seen.of]
+        if unseen:
+            leads = Lead.objects.filter(in_values("id", unseen, sql_type="bigint"))
+            for pk, email in leads.values_list("pk", "email"):
+                result[pk] = (email.lower(), set())
+            phones = LeadPhone.objects.filter(in_values("lead_id", unseen, sql_type="bigint"))
+            for lead_id, number in phones.values_list("lead_id", "number"):
+                result[lead_id][1].add(number)
+        return result
 
     def _by_id(self, ids: set[int]) -> dict[int, _StandIn]:
         if not ids:
@@ -174,8 +244,8 @@ def import_job_preview(
     import_mapping_opt_out_check(mapping=job.mapping, user=job.created_by)
     table = import_job_table(job=job)
     cleaner = RowCleaner(headers=job.headers, mapping=job.mapping)
-    preview = Preview()
-    dry_run = _DryRun(preview)
+    preview = Preview(on_match=job.on_match)
+    dry_run = _DryRun(preview, job.on_match)
     batch: list[CleanRow] = []
 
     def flush() -> None:
@@ -213,5 +283,8 @@ def import_job_preview(
         if len(batch) >= batch_size:
             flush()
     flush()
+    # The rows the plan refuses are found batch by batch, after the rows read since: in file
+    # order, as the import's report lists them.
+    preview.errors.sort(key=lambda error: error["row"])
     preview.seconds = time.perf_counter() - started
     return preview

@@ -34,6 +34,8 @@ def import_job_progress(*, job: ImportJob) -> dict:
         "updated": job.updated_count,
         "numbers_opted_out": job.opted_out_count,
         "rows_rejected": job.rejected_count,
+        "rows_skipped": job.skipped_count,
+        "on_match": job.on_match,
         "error": job.error,
         "created_at": job.created_at.isoformat() if job.created_at else None,
         "started_at": job.started_at.isoformat() if job.started_at else None,

@@ -29,7 +29,7 @@ from leads.imports.mapping import (
     mapping_check,
     mapping_guess,
 )
-from leads.imports.models import ImportJob, ImportJobStatus, ImportMapping
+from leads.imports.models import ImportJob, ImportJobStatus, ImportMapping, ImportOnMatch
 from leads.imports.permissions import (
     ImportOptOutNotPermitted,
     import_mapping_opt_out_check,
@@ -47,6 +47,7 @@ __all__ = [
     "Preview",
     "import_job_create",
     "import_job_mapping_set",
+    "import_job_on_match_set",
     "import_job_preview",
     "import_job_resume",
     "import_job_run",
@@ -85,13 +86,16 @@ def import_job_create(
     options: ReaderOptions | dict | None = None,
     mapping: dict[str, str] | None = None,
     mapping_name: str = "",
+    on_match: str = ImportOnMatch.UPDATE,
 ) -> ImportJob:
     """Store the file and read its header: a draft job with a mapping filled in.
 
     `mapping` (header -> target) is checked and completed; else the saved mapping
-    `mapping_name`; else one guessed from the headers. A file that cannot be imported raises
-    ImportFileError (a bad mapping MappingError) and leaves nothing behind, not even the file.
+    `mapping_name`; else one guessed from the headers. `on_match`: what a row matching a lead
+    does (ImportOnMatch). A file that cannot be imported raises ImportFileError (a bad mapping
+    MappingError) and leaves nothing behind, not even the file.
     """
+    on_match = _on_match_checked(on_match)
     import_upload_check(
         size=file.size if hasattr(file, "size") else os.fstat(file.fileno()).st_size
     )
@@ -102,7 +106,7 @@ def import_job_create(
         saved = ImportMapping.objects.filter(name=mapping_name).first()
         if saved is None:
             raise MappingError([f"There is no saved mapping named {mapping_name!r}."])
-    job = ImportJob(original_name=os.path.basename(name)[:255], created_by=user)
+    job = ImportJob(original_name=os.path.basename(name)[:255], created_by=user, on_match=on_match)
     job.file.save(
         os.path.basename(name), file if isinstance(file, File) else File(file), save=False
     )
@@ -131,6 +135,24 @@ def import_job_mapping_set(*, job: ImportJob, mapping: dict[str, str]) -> Import
     import_mapping_opt_out_check(mapping=complete, user=job.created_by)
     job.mapping = complete
     job.save(update_fields=["mapping"])
+    return job
+
+
+def _on_match_checked(on_match: str) -> str:
+    if on_match not in ImportOnMatch.values:
+        raise MappingError(
+            [f"{on_match!r} is not a choice for matching rows: use {', '.join(ImportOnMatch)}."]
+        )
+    return on_match
+
+
+def import_job_on_match_set(*, job: ImportJob, on_match: str) -> ImportJob:
+    """Choose what a draft job's rows matching a lead do: update it, skip the row, or create a
+    new lead (ImportOnMatch); MappingError for another value or a job already started."""
+    if job.status != ImportJobStatus.DRAFT:
+        raise MappingError(["This import has already started: its choices cannot change."])
+    job.on_match = _on_match_checked(on_match)
+    job.save(update_fields=["on_match"])
     return job
 
 

@@ -70,6 +70,7 @@ class LeadsPlan:
     update_fields: set[str]
     created: list[bool]  # per written row: whether it creates its lead
     refs: list[tuple[LeadRow, int, bool]]  # per written row: (row, lead id or new index, is new)
+    made_by: list[int | None] = field(default_factory=list)  # per new lead: its row's number
     skipped: int = 0  # rows that match a stored lead, left alone (on_match skip)
     # (index in the rows, why) of the rows not written: a key that names several leads.
     rejected: list[tuple[int, str]] = field(default_factory=list)
@@ -112,7 +113,7 @@ def matches_contacts(on_match: str) -> bool:
     return on_match in (ON_MATCH_UPDATE, ON_MATCH_SKIP)
 
 
-class _Contacts:
+class LeadContacts:
     """Which leads have which number and email key, kept up to date row by row: a later row of
     the batch matches the leads as the earlier rows leave them, as a later batch would."""
 
@@ -145,7 +146,9 @@ class _Contacts:
             numbers = numbers | given if row.phones_add else given
         self.set(ref, email, numbers)
 
-    def match(self, row: LeadRow, made_by: list[int | None]) -> tuple[bool, int] | str | None:
+    def match(
+        self, row: LeadRow, made_by: list[int | None], names: Mapping[int, str]
+    ) -> tuple[bool, int] | str | None:
         """The one lead the row's numbers, else its email, name; a text saying which leads
         when a key names several; None when nothing matches."""
         for key, found in (
@@ -156,9 +159,7 @@ class _Contacts:
                 return next(iter(found))
             if found:
                 named = ", ".join(
-                    f"a lead created by row {made_by[ref]} of this file"
-                    if is_new
-                    else f"#{ref}"
+                    lead_made_by(made_by[ref]) if is_new else names.get(ref, f"#{ref}")
                     for is_new, ref in sorted(found)
                 )
                 what = "phone number" if key == "phone" else "email"
@@ -167,6 +168,11 @@ class _Contacts:
                     "give the row an External ID."
                 )
         return None
+
+
+def lead_made_by(row_number: int | None) -> str:
+    """How a row error names a lead the file creates (it has no id yet)."""
+    return f"a lead created by row {row_number} of this file"
 
 
 def leads_plan(
@@ -178,6 +184,7 @@ def leads_plan(
     on_match: str = ON_MATCH_CREATE,
     by_contact: Mapping[int, StoredLead] | None = None,
     contacts: Mapping[int, tuple[str, Iterable[str]]] | None = None,
+    names: Mapping[int, str] | None = None,
 ) -> LeadsPlan:
     """Decide, row by row, which lead each row writes; the stored leads are given by the ids and
     external ids of leads_plan_keys. Raises Lead.DoesNotExist for a `lead_id` not in `by_id`,
@@ -188,14 +195,14 @@ def leads_plan(
     of leads_plan_contact_keys, and `contacts`: {id: (email key, numbers)} of those and of the
     leads of `by_id` and `by_external_id`); a key naming several leads rejects the row. With
     skip, a row matching a stored lead (by any key) is not written. create: today's rule, by
-    external id only."""
+    external id only. `names`: how a row error names a lead (else "#id")."""
     plan = LeadsPlan(new_leads=[], to_update={}, update_fields=set(), created=[], refs=[])
     new_leads, to_update, refs, created = plan.new_leads, plan.to_update, plan.refs, plan.created
     made: dict[str, int] = {}  # external_id -> index in new_leads
     matching = matches_contacts(on_match)
     skip = on_match == ON_MATCH_SKIP
-    index = _Contacts(contacts or {}) if matching else None
-    made_by: list[int | None] = []  # per new lead, the row number of the row creating it
+    index = LeadContacts(contacts or {}) if matching else None
+    made_by = plan.made_by
     for position, row in enumerate(rows):
         external_id = row.external_id
         new_ref: int | None = None
@@ -206,7 +213,7 @@ def leads_plan(
         elif external_id and not row.create_only:
             lead = by_external_id.get(external_id)
         elif index is not None and not row.create_only:
-            found = index.match(row, made_by)
+            found = index.match(row, made_by, names or {})
             if isinstance(found, str):
                 plan.rejected.append((position, found))
                 continue
