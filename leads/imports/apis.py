@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leads.imports.mapping import MAPPING_MAX_CHARS, MappingError, mapping_from_json
-from leads.imports.models import ImportJob
+from leads.imports.models import ImportJob, ImportOnMatch
 from leads.imports.permissions import CanImportLeads
 from leads.imports.readers import ImportFileError
 from leads.imports.selectors import import_job_errors, import_job_progress
@@ -44,6 +44,14 @@ class ImportJobCreateInput(serializers.Serializer):
     encoding = serializers.ChoiceField(choices=["utf-8", "utf-8-sig", "cp1252", ""], required=False)
     sheet = serializers.CharField(required=False, allow_blank=True, max_length=100)
     dry_run = serializers.BooleanField(required=False, default=False)
+    on_match = serializers.ChoiceField(
+        choices=ImportOnMatch.choices,
+        required=False,
+        default=ImportOnMatch.UPDATE,
+        help_text="A row matching a lead (External ID, else a phone number, else the email "
+        "without case): `update` it (default), `skip` the row, or `create` a new lead anyway "
+        "(matching by External ID only).",
+    )
 
     def validate_mapping(self, value):
         if not value:
@@ -83,7 +91,9 @@ class ImportJobCreateApi(APIView):
             "nothing: the counts the import would reach (`numbers_to_opt_out` includes the "
             "`numbers_already_opted_out`, which the import leaves as they are); its `complete` is "
             "false when IMPORT_PREVIEW_SECONDS ran out first, and its figures then cover the "
-            "first `rows` rows only. A file that cannot be imported "
+            "first `rows` rows only. `rows_matching` counts the rows that match a lead (by "
+            "External ID, else phone, else email; `to_update` or `to_skip` as `on_match` says). "
+            "A file that cannot be imported "
             "(empty, no data rows, duplicate headers, not a spreadsheet, damaged XLSX, "
             "undecodable bytes, too large) or a bad mapping is "
             "a 400 with its own `code`; nothing is written. A file whose mapping has an SMS Opt "
@@ -107,6 +117,7 @@ class ImportJobCreateApi(APIView):
                 options={k: data.get(k, "") for k in ("delimiter", "encoding", "sheet")},
                 mapping=data.get("mapping"),
                 mapping_name=data.get("mapping_name", ""),
+                on_match=data["on_match"],
             )
             if data["dry_run"]:
                 preview = import_job_preview(job=job, seconds=settings.IMPORT_PREVIEW_SECONDS)
@@ -117,7 +128,10 @@ class ImportJobCreateApi(APIView):
                     "complete": preview.complete,
                     "rows": preview.total_rows,
                     "to_create": preview.to_create,
+                    "on_match": preview.on_match,
+                    "rows_matching": preview.rows_matching,
                     "to_update": preview.to_update,
+                    "to_skip": preview.to_skip,
                     "numbers_to_opt_out": preview.numbers_to_opt_out,
                     "numbers_already_opted_out": preview.numbers_already_opted_out,
                     "rows_with_errors": preview.rows_with_errors,

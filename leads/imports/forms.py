@@ -11,7 +11,7 @@ from leads.imports.mapping import (
     mapping_from_json,
     mapping_shape_check,
 )
-from leads.imports.models import ImportMapping
+from leads.imports.models import ImportMapping, ImportOnMatch
 from leads.imports.selectors import import_mapping_list
 
 DELIMITER_CHOICES = [("", "Detect"), (",", "Comma (,)"), (";", "Semicolon (;)"), ("\t", "Tab")]
@@ -48,8 +48,17 @@ class ImportUploadForm(forms.Form):
         self.fields["saved_mapping"].queryset = import_mapping_list()
 
 
-class ImportMappingForm(forms.Form):
-    """One `col_<n>` choice per column, prefilled; plus an optional name to save the mapping."""
+class ImportOnMatchForm(forms.Form):
+    on_match = forms.ChoiceField(
+        label="Rows that match a lead",
+        choices=ImportOnMatch.choices,
+        help_text="A row matches a lead by External ID, else by a phone number, else by email.",
+    )
+
+
+class ImportMappingForm(ImportOnMatchForm):
+    """One `col_<n>` choice per column, prefilled; the choice for rows matching a lead; an
+    optional name to save the mapping."""
 
     save_as = forms.CharField(
         label="Save this mapping as",
@@ -58,8 +67,9 @@ class ImportMappingForm(forms.Form):
         help_text="Optional: reuse it for the next file here or with import_leads --mapping NAME.",
     )
 
-    def __init__(self, *args, headers: list[str], mapping: dict[str, str], **kwargs):
+    def __init__(self, *args, headers: list[str], mapping: dict[str, str], on_match: str, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["on_match"].initial = on_match
         self.headers = headers
         for index, header in enumerate(headers):
             self.fields[f"col_{index}"] = forms.ChoiceField(

@@ -15,20 +15,20 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db.models.functions import Lower
+
 from leads.imports.batches import import_lead_rows
 from leads.imports.mapping import CleanRow, RowCleaner
 from leads.imports.models import ImportJob
 from leads.imports.permissions import import_mapping_opt_out_check
 from leads.imports.readers import ImportFileError, ReaderOptions, Table, table_open
 from leads.models import Lead, LeadPhone
-from django.db.models.functions import Lower
-
 from leads.services.plan import (
     LeadContacts,
+    lead_made_by,
     leads_plan,
     leads_plan_contact_keys,
     leads_plan_keys,
-    lead_made_by,
     matches_contacts,
     opt_outs_plan,
     phones_wanted,

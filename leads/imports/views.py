@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from leads.imports.forms import ImportMappingForm, ImportUploadForm
+from leads.imports.forms import ImportMappingForm, ImportOnMatchForm, ImportUploadForm
 from leads.imports.mapping import TARGETS, mapping_unmapped
 from leads.imports.models import ImportJob
 from leads.imports.permissions import user_can_import
@@ -35,6 +35,7 @@ from leads.imports.services import (
     import_job_can_resume,
     import_job_create,
     import_job_mapping_set,
+    import_job_on_match_set,
     import_job_preview,
     import_job_resume,
     import_job_start,
@@ -108,12 +109,15 @@ def mapping_view(request, model_admin, job_id):
     job = get_object_or_404(ImportJob, pk=job_id)
     if response := _draft_or_progress(job):
         return response
-    form = ImportMappingForm(request.POST or None, headers=job.headers, mapping=job.mapping)
+    form = ImportMappingForm(
+        request.POST or None, headers=job.headers, mapping=job.mapping, on_match=job.on_match
+    )
     # Said before the user goes on: a guessed SMS Opt Out column they may not import.
     mapping_errors = import_mapping_opt_out_errors(mapping=job.mapping, user=job.created_by)
     if request.method == "POST" and form.is_valid():
         try:
             import_job_mapping_set(job=job, mapping=form.mapping())
+            import_job_on_match_set(job=job, on_match=form.cleaned_data["on_match"])
             if form.cleaned_data["save_as"]:
                 saved = import_mapping_save(
                     name=form.cleaned_data["save_as"], mapping=job.mapping, user=request.user
@@ -154,6 +158,12 @@ def preview_view(request, model_admin, job_id):
     job = get_object_or_404(ImportJob, pk=job_id)
     if response := _draft_or_progress(job):
         return response
+    if request.method == "POST" and "on_match" in request.POST:
+        # Another choice for the rows that match a lead: count again with it.
+        on_match_form = ImportOnMatchForm(request.POST)
+        if on_match_form.is_valid():
+            import_job_on_match_set(job=job, on_match=on_match_form.cleaned_data["on_match"])
+        return redirect(_url("preview", job))
     if request.method == "POST":
         try:
             job = import_job_start(job=job)
@@ -191,6 +201,7 @@ def preview_view(request, model_admin, job_id):
             preview=preview,
             lead_columns=lead_columns,
             sample=sample,
+            on_match_form=ImportOnMatchForm(initial={"on_match": job.on_match}),
             unmapped=mapping_unmapped(mapping=job.mapping, headers=job.headers),
         ),
     )

@@ -1,4 +1,5 @@
 """python manage.py import_leads FILE [--mapping NAME | --map "Header=field" ...] [--dry-run]
+[--on-match update|skip|create]
 
 Runs the same job code as the admin's background import, in this process: a progress bar on a
 terminal (none when the output is not one, or with --no-progress), the report at the end, exit
@@ -15,7 +16,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
 from leads.imports.mapping import MappingError, mapping_parse_pairs, mapping_unmapped
-from leads.imports.models import ImportJob
+from leads.imports.models import ImportJob, ImportOnMatch
 from leads.imports.permissions import user_can_import
 from leads.imports.readers import ImportFileError
 from leads.imports.selectors import import_job_progress
@@ -45,6 +46,13 @@ class Command(BaseCommand):
             help="map a column, e.g. --map 'Cell=phone:mobile' (repeatable; others are ignored)",
         )
         parser.add_argument("--dry-run", action="store_true", help="preview only, write nothing")
+        parser.add_argument(
+            "--on-match",
+            choices=ImportOnMatch.values,
+            default=ImportOnMatch.UPDATE,
+            help="a row matching a lead (External ID, else phone, else email): update it "
+            "(default), skip the row, or create a new lead anyway (External ID match only)",
+        )
         parser.add_argument("--user", help="username of the importing admin (the actor)")
         parser.add_argument("--delimiter", choices=[",", ";", "tab"], help="CSV delimiter")
         parser.add_argument("--encoding", choices=["utf-8", "utf-8-sig", "cp1252"])
@@ -111,6 +119,7 @@ class Command(BaseCommand):
                     },
                     mapping=mapping,
                     mapping_name=options["mapping"] or "",
+                    on_match=options["on_match"],
                 )
         except (ImportFileError, MappingError) as exc:
             raise CommandError(f"{path.name}: {exc}", returncode=2) from None
@@ -148,7 +157,10 @@ class Command(BaseCommand):
             job.delete()
         self.stdout.write(
             f"Dry run, nothing written: {count_of(preview.total_rows, 'row')}; "
-            f"{count_of(preview.to_create, 'lead')} to create, {preview.to_update} to update; "
+            f"{count_of(preview.rows_matching, 'row')} match existing leads "
+            f"({preview.on_match}); "
+            f"{count_of(preview.to_create, 'lead')} to create, {preview.to_update} to update, "
+            f"{preview.to_skip} to skip; "
             f"{count_of(preview.numbers_to_opt_out, 'number')} to opt out "
             f"({preview.numbers_already_opted_out} already on the list); "
             f"{count_of(preview.rows_with_errors, 'row')} with errors."
@@ -177,7 +189,8 @@ class Command(BaseCommand):
     def _report(self, job: ImportJob) -> None:
         self.stdout.write(
             f"Import #{job.pk} {job.get_status_display().lower()}: {job.created_count} created, "
-            f"{job.updated_count} updated, {count_of(job.opted_out_count, 'number')} opted out, "
+            f"{job.updated_count} updated, {job.skipped_count} skipped (matching a lead), "
+            f"{count_of(job.opted_out_count, 'number')} opted out, "
             f"{count_of(job.rejected_count, 'row')} rejected."
         )
         for error in job.row_errors.order_by("row_number", "id")[:50]:
