@@ -52,6 +52,7 @@ class ImportOnMatchForm(forms.Form):
     on_match = forms.ChoiceField(
         label="Rows that match a lead",
         choices=ImportOnMatch.choices,
+        required=False,  # left out: the job's choice stays
         help_text="A row matches a lead by External ID, else by a phone number, else by email.",
     )
 

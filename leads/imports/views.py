@@ -117,7 +117,7 @@ def mapping_view(request, model_admin, job_id):
     if request.method == "POST" and form.is_valid():
         try:
             import_job_mapping_set(job=job, mapping=form.mapping())
-            import_job_on_match_set(job=job, on_match=form.cleaned_data["on_match"])
+            import_job_on_match_set(job=job, on_match=form.cleaned_data["on_match"] or job.on_match)
             if form.cleaned_data["save_as"]:
                 saved = import_mapping_save(
                     name=form.cleaned_data["save_as"], mapping=job.mapping, user=request.user
@@ -161,7 +161,7 @@ def preview_view(request, model_admin, job_id):
     if request.method == "POST" and "on_match" in request.POST:
         # Another choice for the rows that match a lead: count again with it.
         on_match_form = ImportOnMatchForm(request.POST)
-        if on_match_form.is_valid():
+        if on_match_form.is_valid() and on_match_form.cleaned_data["on_match"]:
             import_job_on_match_set(job=job, on_match=on_match_form.cleaned_data["on_match"])
         return redirect(_url("preview", job))
     if request.method == "POST":

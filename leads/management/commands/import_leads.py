@@ -157,10 +157,9 @@ class Command(BaseCommand):
             job.delete()
         self.stdout.write(
             f"Dry run, nothing written: {count_of(preview.total_rows, 'row')}; "
-            f"{count_of(preview.rows_matching, 'row')} match existing leads "
-            f"({preview.on_match}); "
             f"{count_of(preview.to_create, 'lead')} to create, {preview.to_update} to update, "
-            f"{preview.to_skip} to skip; "
+            f"{preview.to_skip} to skip ({count_of(preview.rows_matching, 'row')} matching "
+            f"existing leads, on_match {preview.on_match}); "
             f"{count_of(preview.numbers_to_opt_out, 'number')} to opt out "
             f"({preview.numbers_already_opted_out} already on the list); "
             f"{count_of(preview.rows_with_errors, 'row')} with errors."

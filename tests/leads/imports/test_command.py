@@ -32,7 +32,10 @@ def test_imports_a_fixture_and_reports(fixture_path, admin_user):
     err = StringIO()
     out = run(str(fixture_path("leads_utf8.csv")), "--user", "alice", stderr=err)
     assert "General.Sms.OptOut -> sms_opt_out" in out
-    assert "3 created, 0 updated, 2 numbers opted out, 0 rows rejected" in out
+    assert (
+        "3 created, 0 updated, 0 skipped (matching a lead), 2 numbers opted out, 0 rows rejected"
+        in out
+    )
     assert err.getvalue() == ""  # no progress bar when the output is not a terminal
     assert ConsentEvent.objects.filter(actor_id=admin_user.pk).count() == 2
 
@@ -128,6 +131,7 @@ def test_dry_run_counts_read_as_english_for_one(tmp_path, admin_user):
         )
 
     assert (
-        "Dry run, nothing written: 2 rows; 1 lead to create, 0 to update; 1 number to opt out "
+        "Dry run, nothing written: 2 rows; 1 lead to create, 0 to update, 0 to skip (0 rows "
+        "matching existing leads, on_match update); 1 number to opt out "
         "(0 already on the list); 1 row with errors." in out.getvalue()
     )

@@ -206,4 +206,4 @@ def test_import_leads_takes_on_match(tmp_path, admin_user):
     assert ImportJob.objects.order_by("-pk").first().on_match == "skip"
     out = StringIO()
     call_command("import_leads", str(path), "--dry-run", "--user", "alice", stdout=out)
-    assert "7 rows match existing leads (update)" in out.getvalue()
+    assert "7 rows matching existing leads, on_match update" in out.getvalue()

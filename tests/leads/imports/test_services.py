@@ -95,7 +95,8 @@ def test_rows_with_an_external_id_update_their_lead(upload, admin_user):
     assert (job.created_count, job.updated_count) == (2, 1)
     lead.refresh_from_db()
     assert lead.first_name == "Bo"
-    assert list(lead.phones.values_list("number", flat=True)) == ["+14155552673"]
+    # The row's number is added: a file never removes one.
+    assert list(lead.phones.values_list("number", flat=True)) == ["+14155559999", "+14155552673"]
     assert Lead.objects.count() == 3
 
 
@@ -105,7 +106,7 @@ def test_the_same_external_id_twice_in_a_file_makes_one_lead(upload, admin_user)
     assert (job.created_count, job.updated_count) == (1, 1)
     lead = Lead.objects.get()
     assert lead.first_name == "Anna"
-    assert list(lead.phones.values_list("number", flat=True)) == ["+14155552672"]
+    assert list(lead.phones.values_list("number", flat=True)) == ["+14155552671", "+14155552672"]
 
 
 def test_bad_rows_are_rejected_with_row_column_and_value_and_the_rest_imported(upload, admin_user):
@@ -140,8 +141,11 @@ def test_a_batch_big_enough_for_copy_stores_each_row_on_its_own_lead(upload, adm
         ]
     repeated = Lead.objects.get(external_id="X3")
     assert repeated.first_name == f"N{n - 1}"
+    # The later row's numbers are added to those of the row that made the lead.
     assert sorted(repeated.phones.values_list("number", flat=True)) == [
+        "+12125500003",
         f"+1212550{n - 1:04d}",
+        "+14155500003",
         f"+1415550{n - 1:04d}",
     ]
     opted = OptOut.objects.filter(phone_number__startswith="+1415550")
@@ -257,6 +261,7 @@ def test_a_second_worker_on_the_same_batch_writes_nothing(upload, admin_user):
             batch=[(cleaner.clean(2, values), values)],
             actor=None,
             wait_previous=lambda: None,
+            on_match="update",
         )
     assert Lead.objects.count() == 0
 

@@ -1,6 +1,11 @@
 """One lead writer: the same rows through the API, the lead page's service calls and the import
 end in the same leads, phones, opt-out list and consent events.
 
+The import reads a file, where a blank cell means "nothing to say": it keeps the stored value,
+and a row's numbers are added to its lead's. The API and the lead page are sent what that means
+(the row's non-blank fields, the lead's numbers with the row's), and the import matches by
+external id only (on_match create), as they do.
+
 A property test (hypothesis): rows with external ids that repeat (and none), phones written in
 many ways and shared between rows, SMS Opt Out TRUE/FALSE/blank, some numbers already on the list
 with any source. Each path runs on the same starting state inside a transaction that is rolled
@@ -138,22 +143,41 @@ def snapshot() -> dict:
     }
 
 
+TEXT_FIELDS = ["first_name", "last_name", "email", "company"]
+
+
+def phones_as_imported(row: dict, lead_id: int | None) -> list[dict] | None:
+    """The phones the import leaves the lead with: its stored ones, the row's added (the row's
+    kind for a number it gives); None when the row gives none (they stay as they are)."""
+    given: dict[str, str] = {}
+    for number, kind in typed_phones(row):
+        given.setdefault(phone_normalize(number), kind)
+    if not given:
+        return None
+    stored = {}
+    if lead_id is not None:
+        stored = dict(Lead.objects.get(pk=lead_id).phones.values_list("number", "kind"))
+    return [{"number": n, "kind": k} for n, k in {**stored, **given}.items()]
+
+
 def through_api(api, rows: list[dict]) -> None:
     """(a) POST /api/v1/leads/ (external ids upsert), or PATCH a lead the client made before."""
     made: dict[str, int] = {}
     for row in rows:
-        body = {
-            "first_name": row["first_name"],
-            "last_name": row["last_name"],
-            "email": row["email"],
-            "company": row["company"],
-            "phones": [{"number": n, "kind": k} for n, k in typed_phones(row)],
-        }
+        body = {name: row[name] for name in TEXT_FIELDS if row[name]}
+        phones = phones_as_imported(row, made.get(row["external_id"]))
+        if phones is not None:
+            body["phones"] = phones
         if row["status"]:
             body["status"] = row["status"]
         if row["sms_opt_out"] is not None:
             body["sms_opt_out"] = row["sms_opt_out"]
         ext = row["external_id"]
+        opt_out_first = row["sms_opt_out"] and ext in made and phones is not None
+        if opt_out_first:
+            # The import opts out the row's numbers only, the API every number it is sent: the
+            # row's go first, with the opt-out; the lead's others are given back after.
+            body["phones"] = phones_as_imported(row, None)
         if ext in made and row["patch"]:
             response = api.patch(f"/api/v1/leads/{made[ext]}/", body, format="json")
         else:
@@ -161,6 +185,9 @@ def through_api(api, rows: list[dict]) -> None:
                 body["external_id"] = ext
             response = api.post("/api/v1/leads/", body, format="json")
         assert response.status_code in (200, 201), response.json()
+        if opt_out_first:
+            response = api.patch(f"/api/v1/leads/{made[ext]}/", {"phones": phones}, format="json")
+            assert response.status_code == 200, response.json()
         if ext:
             made[ext] = response.json()["id"]
 
@@ -175,22 +202,20 @@ def through_lead_page(user, rows: list[dict]) -> None:
     made: dict[str, Lead] = {}
     labels: dict[int, str] = {}
     for row in rows:
-        phones, seen = [], set()
-        for number, kind in typed_phones(row):
-            number = phone_normalize(number)  # LeadPhoneForm.clean_number
-            if number not in seen:  # the formset refuses a repeat; the agent deletes that row
-                seen.add(number)
-                phones.append({"number": number, "kind": kind})
         ext = row["external_id"]
         lead = made.get(ext) if ext else None
-        fields = {
-            "first_name": row["first_name"],
-            "last_name": row["last_name"],
-            "email": row["email"],
-            "company": row["company"],
-            "status": row["status"] or (lead.status if lead else Lead.Status.NEW),
-            "assigned_agent": None,
-        }
+        # LeadPhoneForm.clean_number normalises; the formset refuses a repeat (the agent deletes
+        # that row); the agent leaves the lead's other numbers and adds the row's.
+        phones = phones_as_imported(row, lead.pk if lead else None)
+        if phones is None:
+            phones = (
+                []
+                if lead is None
+                else [{"number": p.number, "kind": p.kind} for p in lead.phones.all()]
+            )
+        fields = {name: row[name] or (getattr(lead, name) if lead else "") for name in TEXT_FIELDS}
+        fields["status"] = row["status"] or (lead.status if lead else Lead.Status.NEW)
+        fields["assigned_agent"] = None
         if lead is not None:
             lead = lead_update(lead=lead, phones=phones, actor=user, **fields).lead
         else:
@@ -199,9 +224,10 @@ def through_lead_page(user, rows: list[dict]) -> None:
             made[ext] = lead
             labels[lead.pk] = ext
         if row["sms_opt_out"]:
-            for phone in lead.phones.all():  # LeadAdmin.phone_opt_out_view, phone by phone
+            # LeadAdmin.phone_opt_out_view, on each of the row's numbers (as the import does).
+            for phone in phones_as_imported(row, None) or []:
                 phones_opt_out_by_staff(
-                    numbers=[phone.number], user=user, channel=Channel.UI, lead=lead
+                    numbers=[phone["number"]], user=user, channel=Channel.UI, lead=lead
                 )
     for pk, ext in labels.items():
         Lead.objects.filter(pk=pk).update(external_id=ext)
@@ -228,7 +254,7 @@ def through_import(user, rows: list[dict], batch_size: int) -> None:
             ]
         )
     upload = SimpleUploadedFile("rows.csv", out.getvalue().encode())
-    job = import_job_create(file=upload, name="rows.csv", user=user)
+    job = import_job_create(file=upload, name="rows.csv", user=user, on_match="create")
     job = import_job_run(job_id=job.pk, batch_size=batch_size)
     assert (job.status, job.rejected_count) == ("succeeded", 0), job.error
 
