@@ -7,8 +7,12 @@ same everywhere:
 - a row names its lead by id (`lead_id`: update that lead), else by `external_id` (update the
   lead with it, or create it), else it creates a lead; a later row with the external id of an
   earlier row of the same batch updates the lead that row made;
+- the import's `on_match` update or skip also match a row without an external id to the lead
+  with one of its numbers, else its email (without case); a key two leads share rejects the row;
+  skip leaves a matching row's lead alone (leads.services.plan);
 - the fields a row gives replace the stored ones, the others stay;
-- `phones` (when not None) becomes exactly the lead's phone set; a number dropped from a lead
+- `phones` (when not None) becomes exactly the lead's phone set (with `phones_add`, the import's
+  rows, its numbers are added and none removed); a number dropped from a lead
   stays on the opt-out list if it is on it (consent is per number, not per lead);
 - `sms_opt_out=True` opts every number of the row out (the row's phones, or the lead's when the
   row gives none) through optouts.services, source agent, by `actor`; a number on several TRUE
