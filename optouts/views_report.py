@@ -284,6 +284,7 @@ def report_view(request, *, site):
         "next_url": request.get_full_path(),
         "can_opt_in": user_can_opt_in(request.user),
         "can_import": user_can_opt_out(request.user),
+        "phone_search": filterset.phone_search_described() if valid else "",
     }
     if valid:
         rows, has_previous, has_next = optout_report_page(
