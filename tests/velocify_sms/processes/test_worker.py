@@ -108,8 +108,9 @@ def test_the_worker_survives_its_connection_being_killed_and_runs_the_next_task(
     if connection.vendor != "postgresql":
         pytest.skip("pg_terminate_backend is PostgreSQL's")
     name = connection.settings_dict["NAME"]
-    url = f"postgres://{connection.settings_dict['USER'] or 'postgres'}@"
-    url += f"{connection.settings_dict['HOST'] or '127.0.0.1'}:{connection.settings_dict['PORT'] or 5432}/{name}"
+    db = connection.settings_dict
+    url = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    url += f"/{name}"
     env = {
         **os.environ,
         "ENV_FILE": "",
