@@ -118,7 +118,11 @@ def test_a_killed_worker_comes_back_and_ctrl_c_stops_all(tmp_path):
         supervisor.send_signal(signal.SIGINT)  # what Ctrl-C sends
         supervisor.wait(timeout=30)
     finally:
-        if supervisor.poll() is None:
-            supervisor.kill()
+        if supervisor.poll() is None:  # a failed assertion: stop its children too, then it
+            supervisor.terminate()
+            try:
+                supervisor.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                supervisor.kill()
     # The killed worker's row stays (it could not say goodbye); the others stopped cleanly.
     assert _heartbeats(db) == {worker: "worker"}

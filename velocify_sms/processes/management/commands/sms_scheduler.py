@@ -9,17 +9,14 @@ job once and exits (a cron line, a check after a deploy).
 
 from __future__ import annotations
 
-import logging
 import signal
 import threading
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from velocify_sms.processes.models import ProcessKind
 from velocify_sms.processes.scheduler import scheduled_job_run, scheduler_jobs, scheduler_loop
 from velocify_sms.processes.services import Heartbeat
-
-logger = logging.getLogger("velocify_sms.processes.scheduler")
 
 
 class Command(BaseCommand):
@@ -33,7 +30,7 @@ class Command(BaseCommand):
         if once:
             failed = [job.name for job in jobs if not scheduled_job_run(job=job)]
             if failed:
-                self.stderr.write(f"Failed: {', '.join(failed)} (see the log).")
+                raise CommandError(f"Failed: {', '.join(failed)} (see the log).", returncode=1)
             return
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
