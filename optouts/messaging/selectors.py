@@ -133,7 +133,8 @@ def messages_sent_counts(*, numbers: Iterable[str], since: datetime) -> dict[str
     if not wanted:
         return {}
     queryset = OutboundMessage.objects.filter(
-        status__in=[MessageStatus.SENT, MessageStatus.DELIVERED], sent_at__gt=since
+        status__in=[MessageStatus.SENDING, MessageStatus.SENT, MessageStatus.DELIVERED],
+        sent_at__gt=since,
     )
     if connection.vendor == "postgresql" and len(wanted) > _BIG_BATCH:
         queryset = queryset.filter(
