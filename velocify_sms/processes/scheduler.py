@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.management import call_command, get_commands
-from django.db import close_old_connections
+from django.db import DatabaseError, connections
 
 logger = logging.getLogger(__name__)
 
@@ -46,10 +46,22 @@ def scheduler_jobs() -> list[ScheduledJob]:
     return jobs
 
 
+def connections_refresh() -> None:
+    """Drop connections that broke or outlived DATABASE_CONN_MAX_AGE, as Django does around a
+    request; never one inside a transaction (a caller's, or a test's)."""
+    for connection in connections.all(initialized_only=True):
+        if connection.in_atomic_block:
+            continue
+        try:
+            connection.close_if_unusable_or_obsolete()
+        except DatabaseError:  # closing a dead socket failed: the next query opens a new one
+            connection.connection = None
+
+
 def scheduled_job_run(*, job: ScheduledJob) -> bool:
     """Run `job` once; its output is logged. False (and the traceback logged) when it failed."""
     out = io.StringIO()
-    close_old_connections()
+    connections_refresh()
     started = time.monotonic()
     try:
         call_command(*job.command, stdout=out, stderr=out)
@@ -59,7 +71,7 @@ def scheduled_job_run(*, job: ScheduledJob) -> bool:
     else:
         ok = True
     finally:
-        close_old_connections()
+        connections_refresh()
     for line in out.getvalue().splitlines():
         if line.strip():
             logger.info("%s: %s", job.name, line)
