@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.db import DatabaseError, connections
+from django.utils import timezone
+
+from velocify_sms.processes.models import ScheduledJobRun
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +49,28 @@ def scheduler_jobs() -> list[ScheduledJob]:
     return jobs
 
 
+def scheduled_jobs_waits(*, jobs: list[ScheduledJob]) -> dict[str, float]:
+    """Seconds until each job is due, from its last recorded start (0: never run, or overdue).
+
+    With the database unreachable every job is due now; its run then fails and is logged.
+    """
+    try:
+        last = dict(
+            ScheduledJobRun.objects.filter(name__in=[job.name for job in jobs]).values_list(
+                "name", "started_at"
+            )
+        )
+    except DatabaseError as exc:
+        logger.warning("last runs of the scheduled jobs not read (%s): all are due now", exc)
+        return {}
+    now = timezone.now()
+    return {
+        job.name: max(0.0, job.every - (now - last[job.name]).total_seconds())
+        for job in jobs
+        if job.name in last
+    }
+
+
 def connections_refresh() -> None:
     """Drop connections that broke or outlived DATABASE_CONN_MAX_AGE, as Django does around a
     request; never one inside a transaction (a caller's, or a test's)."""
@@ -64,6 +89,9 @@ def scheduled_job_run(*, job: ScheduledJob) -> bool:
     connections_refresh()
     started = time.monotonic()
     try:
+        ScheduledJobRun.objects.update_or_create(
+            name=job.name, defaults={"started_at": timezone.now()}
+        )
         call_command(*job.command, stdout=out, stderr=out)
     except (Exception, SystemExit):
         logger.exception("scheduled job %s failed", job.name)
@@ -85,12 +113,15 @@ def scheduler_loop(
     stop: threading.Event,
     run: Callable[..., bool] = scheduled_job_run,
     clock: Callable[[], float] = time.monotonic,
+    waits: dict[str, float] | None = None,
 ) -> None:
-    """Run every job now, then each again `every` seconds after its last start, until `stop`.
+    """Run each job after its wait (`waits`, default: now), then again `every` seconds after its
+    last start, until `stop`.
 
     One job at a time: a slow run delays the others' next run but skips none of them.
     """
-    due = dict.fromkeys((job.name for job in jobs), clock())
+    start = clock()
+    due = {job.name: start + (waits or {}).get(job.name, 0.0) for job in jobs}
     while jobs and not stop.is_set():
         for job in jobs:
             if stop.is_set():

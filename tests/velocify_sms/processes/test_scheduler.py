@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from velocify_sms.processes import scheduler
+from velocify_sms.processes.models import ScheduledJobRun
 from velocify_sms.processes.scheduler import (
     ScheduledJob,
     scheduled_job_run,
+    scheduled_jobs_waits,
     scheduler_jobs,
     scheduler_loop,
 )
@@ -46,6 +50,52 @@ def test_each_job_runs_at_once_then_every_interval(monkeypatch):
     scheduler_loop(jobs=jobs, stop=stop, run=run, clock=clock)
 
     assert ran == [(0, "often"), (0, "rarely"), (60, "often"), (100, "rarely"), (120, "often")]
+
+
+def test_a_restarted_scheduler_waits_out_the_rest_of_each_interval(db, monkeypatch):
+    monkeypatch.setattr(scheduler, "call_command", lambda *a, **k: None)
+    digest = ScheduledJob("inbox-digest", ("sms_inbox_digest",), 86400)
+    sweep = ScheduledJob("revocation-deadlines", ("sms_revocation_deadlines",), 60)
+    never = ScheduledJob("stale-imports", ("import_leads",), 60)
+    for job in (digest, sweep):
+        assert scheduled_job_run(job=job) is True
+    ScheduledJobRun.objects.filter(name="inbox-digest").update(
+        started_at=timezone.now() - timedelta(hours=3)
+    )
+    ScheduledJobRun.objects.filter(name="revocation-deadlines").update(
+        started_at=timezone.now() - timedelta(minutes=5)
+    )
+
+    waits = scheduled_jobs_waits(jobs=[digest, sweep, never])
+
+    assert 21 * 3600 - 5 < waits["inbox-digest"] <= 21 * 3600
+    assert waits["revocation-deadlines"] == 0  # overdue: at once
+    assert "stale-imports" not in waits  # never run: at once
+
+
+def test_the_loop_starts_each_job_after_its_wait(monkeypatch):
+    clock = FakeClock()
+    stop = threading.Event()
+    ran = []
+
+    def wait(seconds):
+        clock.now += seconds
+        if clock.now >= 100:
+            stop.set()
+        return stop.is_set()
+
+    monkeypatch.setattr(stop, "wait", wait)
+    jobs = [ScheduledJob("daily", ("x",), 86400), ScheduledJob("minutely", ("y",), 60)]
+
+    scheduler_loop(
+        jobs=jobs,
+        stop=stop,
+        run=lambda *, job: ran.append((clock.now, job.name)),
+        clock=clock,
+        waits={"daily": 90},
+    )
+
+    assert ran == [(0, "minutely"), (60, "minutely"), (90, "daily")]
 
 
 def test_a_failing_job_is_logged_and_the_next_job_still_runs(db, caplog, monkeypatch):
@@ -96,6 +146,8 @@ def test_the_default_table_runs_the_sweep_and_the_stale_imports_and_skips_a_miss
     assert jobs["revocation-deadlines"].command == ("sms_revocation_deadlines",)
     assert jobs["revocation-deadlines"].every == 60
     assert jobs["stale-imports"].command == ("import_leads", "--resume-stale")
+    assert jobs["inbox-digest"].command == ("sms_inbox_digest",)
+    assert jobs["inbox-digest"].every == 86400
     if "evidence-anchor" not in jobs:
         assert "scheduled job evidence-anchor skipped: no command sms_evidence_anchor" in (
             caplog.messages

@@ -2,9 +2,11 @@
 
 Runs every periodic job of SCHEDULER_JOBS at its interval (docs/operations.md, "Periodic
 jobs"): the revocation deadline sweep, the pickup of stalled lead imports, the evidence anchor
-when that command is installed. One failing job is logged and never stops the others. Writes a
-heartbeat that `/readyz` reads. SIGTERM or Ctrl-C end it between two runs. `--once` runs each
-job once and exits (a cron line, a check after a deploy).
+when that command is installed, the admins' daily digest of possible opt-outs. Each job's last
+start is kept in the database, so a restarted scheduler waits out the rest of its interval. One
+failing job is logged and never stops the others. Writes a heartbeat that `/readyz` reads.
+SIGTERM or Ctrl-C end it between two runs. `--once` runs each job once and exits (a cron line,
+a check after a deploy).
 """
 
 from __future__ import annotations
@@ -15,7 +17,12 @@ import threading
 from django.core.management.base import BaseCommand, CommandError
 
 from velocify_sms.processes.models import ProcessKind
-from velocify_sms.processes.scheduler import scheduled_job_run, scheduler_jobs, scheduler_loop
+from velocify_sms.processes.scheduler import (
+    scheduled_job_run,
+    scheduled_jobs_waits,
+    scheduler_jobs,
+    scheduler_loop,
+)
 from velocify_sms.processes.services import Heartbeat
 
 
@@ -38,5 +45,5 @@ class Command(BaseCommand):
         listed = ", ".join(f"{job.name} every {job.every:g} s" for job in jobs) or "none"
         self.stdout.write(f"Scheduler started: {listed}.")
         with Heartbeat(kind=ProcessKind.SCHEDULER):
-            scheduler_loop(jobs=jobs, stop=stop)
+            scheduler_loop(jobs=jobs, stop=stop, waits=scheduled_jobs_waits(jobs=jobs))
         self.stdout.write("Scheduler stopped.")
