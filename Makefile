@@ -7,8 +7,9 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEADLINES_EVERY ?= 60
+ANCHOR_EVERY ?= 3600
 
-.PHONY: run serve worker deadlines migrate test lint format migrations-check check race-check bench bench-tools \
+.PHONY: run serve worker deadlines anchors evidence-key migrate test lint format migrations-check check race-check bench bench-tools \
   soak screenshots clean
 
 $(STAMP): pyproject.toml
@@ -17,21 +18,27 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-venv: $(STAMP) .env
+venv: $(STAMP) .env evidence-key
 
 # Development settings for this checkout, written once when missing and never overwritten
-# (git-ignored): DEBUG=true, a generated SECRET_KEY, and a local TWILIO_AUTH_TOKEN so that
-# `manage.py sms_simulate_inbound` can sign webhooks. velocify_sms/settings.py reads the file;
-# real environment variables win over it. Deployments have no .env (docs/operations.md).
+# (git-ignored): DEBUG=true, a generated SECRET_KEY, a local TWILIO_AUTH_TOKEN so that
+# `manage.py sms_simulate_inbound` can sign webhooks, and an Ed25519 key (32 random bytes) that
+# signs the evidence anchors. velocify_sms/settings.py reads the file; real environment
+# variables win over it. Deployments have no .env (docs/operations.md).
 .env:
-	@umask 077; $(PYTHON) -c 'import secrets; print("# Development settings written by make; the environment wins over them.\nDEBUG=true\nSECRET_KEY=" + secrets.token_urlsafe(50) + "\nTWILIO_AUTH_TOKEN=" + secrets.token_hex(16))' > $@.tmp
+	@umask 077; $(PYTHON) -c 'import secrets; print("# Development settings written by make; the environment wins over them.\nDEBUG=true\nSECRET_KEY=" + secrets.token_urlsafe(50) + "\nTWILIO_AUTH_TOKEN=" + secrets.token_hex(16) + "\nSMS_EVIDENCE_SIGNING_KEY=" + secrets.token_hex(32))' > $@.tmp
 	@mv $@.tmp $@
-	@echo "Wrote $@: DEBUG=true, a generated SECRET_KEY and webhook token (development only)."
+	@echo "Wrote $@: DEBUG=true, a generated SECRET_KEY, webhook token and anchor signing key (development only)."
 
-# The web server, one task worker (lead imports run in it) and the revocation deadline sweep
-# together; Ctrl-C stops all three. A background job of a script ignores SIGINT, hence the trap
-# that stops the others with TERM.
-run: $(STAMP) .env
+# A .env written before anchors existed gets a development signing key added, once.
+evidence-key: .env
+	@grep -q '^SMS_EVIDENCE_SIGNING_KEY=' .env || { umask 077; $(PYTHON) -c 'import secrets; print("SMS_EVIDENCE_SIGNING_KEY=" + secrets.token_hex(32))' >> .env; \
+	  echo "Added a development evidence signing key to .env."; }
+
+# The web server, one task worker (lead imports run in it), the revocation deadline sweep and the
+# evidence anchoring together; Ctrl-C stops all four. A background job of a script ignores
+# SIGINT, hence the trap that stops the others with TERM.
+run: $(STAMP) .env evidence-key
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@if [ "$${TASKS_BACKEND:-database}" = rq ]; then \
@@ -41,7 +48,8 @@ run: $(STAMP) .env
 	fi; \
 	"$$@" & worker=$$!; \
 	$(PY) manage.py sms_revocation_deadlines --every $(DEADLINES_EVERY) & deadlines=$$!; \
-	trap 'kill $$worker $$deadlines 2>/dev/null; wait $$worker $$deadlines 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py sms_evidence_anchor --every $(ANCHOR_EVERY) & anchors=$$!; \
+	trap 'kill $$worker $$deadlines $$anchors 2>/dev/null; wait $$worker $$deadlines $$anchors 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # lint-imports: the layering contracts in pyproject.toml ([tool.importlinter]).
@@ -60,7 +68,7 @@ migrations-check: $(STAMP) .env
 check: $(STAMP) .env
 	$(PY) manage.py check
 
-test: $(STAMP) .env lint migrations-check check
+test: $(STAMP) .env evidence-key lint migrations-check check
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The race tests (PostgreSQL only: DATABASE_URL=postgres://...) RACE_RUNS times in a row with the
@@ -114,6 +122,11 @@ worker: $(STAMP)
 # deadline become the contact's opt-out. Every DEADLINES_EVERY seconds; one or more per deploy.
 deadlines: $(STAMP)
 	exec $(PY) manage.py sms_revocation_deadlines --every $(DEADLINES_EVERY)
+
+# The evidence anchoring (docs/operations.md, "Evidence anchors"): every ANCHOR_EVERY seconds a
+# signed anchor of every number's chain head. One per deployment, where the signing key is.
+anchors: $(STAMP)
+	exec $(PY) manage.py sms_evidence_anchor --every $(ANCHOR_EVERY)
 
 # Every benchmark under bench/ (each rewrites its own section of docs/benchmarks.md), then one
 # table of every target (figure, before, floor, ratio, met) with the machine, printed and written

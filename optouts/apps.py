@@ -7,8 +7,13 @@ class OptoutsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from optouts.evidence import checks  # noqa: F401 (registers the evidence's checks)
+        from optouts.evidence.bundle import event_messages_set
+        from optouts.messaging.evidence_messages import evidence_messages_by_event
         from optouts.messaging.roles import HOLD_GRANTS, MESSAGING_GRANTS
         from optouts.roles import grants_register
 
         grants_register(MESSAGING_GRANTS)
         grants_register(HOLD_GRANTS)
+        # The evidence bundle sits below the SMS channel: it is handed the message look-up.
+        event_messages_set(evidence_messages_by_event)

@@ -220,7 +220,7 @@ class ConsentEvent(models.Model):
     lead_label = models.TextField("lead", blank=True, default="", db_default="")
     created_at = models.DateTimeField(db_index=True)
     details = models.JSONField(default=dict, blank=True)
-    # The evidence chain (optouts/chain.py): sha256 of the previous event's hash and this event's
+    # The evidence chain (optouts/evidence/chain.py): sha256 of the previous event's hash and this event's
     # canonical form, written with the event by the services under the number's lock. Empty only
     # for an event written without it (a process older than migration 0006, a raw bulk load)
     # until `manage.py sms_evidence_seal` seals it; db_default so such inserts still work.

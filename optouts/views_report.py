@@ -32,7 +32,7 @@ from optouts.selectors import (
     phone_history,
     phone_status,
 )
-from optouts.selectors_evidence import phone_chain_verification
+from optouts.evidence.selectors import phone_chain_verification
 from optouts.services import (
     admin_opt_in_refusal,
 )

@@ -1,4 +1,4 @@
-"""The evidence bundle (optouts/evidence/selectors.py) as CSV and as a printable HTML page.
+"""The evidence bundle (optouts/evidence/bundle.py) as CSV and as a printable HTML page.
 
 Both are written from the same bundle dict as the JSON. The CSV goes through
 velocify_sms.csv_export (no cell a spreadsheet would run as a formula); the page is a Django

@@ -1,9 +1,9 @@
 """The evidence chain over one number's consent events: a canonical form and a SHA-256 link.
 
-Pure functions, no database: the services use them to write each event's `chain_hash`, the
-evidence export and `manage.py sms_evidence_verify` to check it, and the migration that
-introduced the chain (optouts 0006) to backfill. Anyone can recompute the chain without this app
-(docs/compliance.md, "Evidence"):
+Pure functions, no database: optouts/evidence/services.py uses them to write each event's
+`chain_hash`, the evidence export and `manage.py sms_evidence_verify` to check it, and the
+migration that introduced the chain (optouts 0007) to backfill. Anyone can recompute the chain
+without this app (docs/compliance.md, "Evidence"):
 
     canonical_i = JSON of the event's stored columns CANONICAL_FIELDS, keys sorted, no spaces
                   (",", ":"), non-ASCII as is (UTF-8), created_at in UTC as
@@ -15,7 +15,8 @@ over the number's events in id order. For the values events hold (strings, integ
 null), that JSON is the RFC 8785 (JCS) form as well.
 
 Why the previous hash and not only the row: editing, removing or reordering any event changes
-every hash after it, so an export handed out earlier pins the whole history up to its head.
+every hash after it, so a head kept outside the database (a signed anchor,
+optouts/evidence/anchors.py) pins the whole history up to it.
 """
 
 from __future__ import annotations
@@ -63,11 +64,12 @@ def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def event_canonical(*, fields: Mapping[str, Any]) -> str:
+def event_canonical(*, fields: Mapping[str, Any], from_database: bool = False) -> str:
     """The canonical JSON text of one event, from its stored column values.
 
     `details` goes through a JSON round trip first, so the hash written from the Python dict at
-    insert equals the one computed from the value read back (tuples become lists, and so on).
+    insert equals the one computed from the value read back (tuples become lists, and so on);
+    a value just read back from the database is JSON already (`from_database`: no round trip).
     """
     values: dict[str, Any] = {}
     for name in CANONICAL_FIELDS:
@@ -79,7 +81,9 @@ def event_canonical(*, fields: Mapping[str, Any]) -> str:
         elif name == "created_at":
             value = chain_time(value)
         elif name == "details":
-            value = json.loads(json.dumps(value if value is not None else {}))
+            value = value if value is not None else {}
+            if not from_database:
+                value = json.loads(json.dumps(value))
         values[name] = value
     return _json(values)
 
@@ -178,7 +182,10 @@ class ChainVerification:
 
 
 def chain_verify(
-    *, number: str, events: Iterable[tuple[Mapping[str, Any], str]]
+    *,
+    number: str,
+    events: Iterable[tuple[Mapping[str, Any], str]],
+    from_database: bool = False,
 ) -> ChainVerification:
     """Check one number's events, given in id order as (canonical fields, stored chain hash).
 
@@ -190,7 +197,7 @@ def chain_verify(
     previous = seed
     checks = []
     for fields, stored in events:
-        canonical = event_canonical(fields=fields)
+        canonical = event_canonical(fields=fields, from_database=from_database)
         expected = chain_link(previous=previous, canonical=canonical)
         checks.append(
             EventCheck(
