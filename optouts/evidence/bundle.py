@@ -101,7 +101,13 @@ def _utc(value: datetime | None) -> str | None:
 # The SMS that caused each event are the SMS channel's (optouts.messaging), a layer above this
 # package: it registers its look-up here in the app's ready() (optouts/apps.py).
 MessagesOf = Callable[[list[ConsentEvent]], dict[int, list[dict]]]
-_messages_of: MessagesOf = lambda events: {}
+
+
+def _no_messages(events: list[ConsentEvent]) -> dict[int, list[dict]]:
+    return {}
+
+
+_messages_of: MessagesOf = _no_messages
 
 
 def event_messages_set(messages_of: MessagesOf) -> None:

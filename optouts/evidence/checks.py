@@ -140,7 +140,8 @@ def database_role_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]
     if missing:
         found.append(
             checks.Warning(
-                f"Append-only triggers missing or disabled on {EVENTS}: {', '.join(sorted(missing))}.",
+                f"Append-only triggers missing or disabled on {EVENTS}: "
+                f"{', '.join(sorted(missing))}.",
                 hint="Run `manage.py migrate`; a DBA who disabled them must enable them again.",
                 id="optouts.W003",
             )

@@ -43,7 +43,9 @@ def _leaf_index(store: AnchorStore, payload: dict, number: str):
     return None, None
 
 
-def phone_anchor_proof(*, number: str, store: AnchorStore | None = None) -> tuple[NumberReport, dict]:
+def phone_anchor_proof(
+    *, number: str, store: AnchorStore | None = None
+) -> tuple[NumberReport, dict]:
     """The number's verdict (chain, list row, anchor) and the bundle's `anchor` section.
 
     Two passes over the latest anchor's leaves: one to find the number, one to hash the

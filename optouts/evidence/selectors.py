@@ -43,7 +43,9 @@ ANCHORED, PENDING, DELETED, TRUNCATED, REWRITTEN, ABSENT = (
 )
 _GONE = frozenset({DELETED, TRUNCATED, REWRITTEN})
 _FIELDS = (*CANONICAL_FIELDS, "chain_hash")
-_ID, _NUMBER, _ACTION, _SOURCE = (_FIELDS.index(n) for n in ("id", "phone_number", "action", "source"))
+_ID, _NUMBER, _ACTION, _SOURCE = (
+    _FIELDS.index(n) for n in ("id", "phone_number", "action", "source")
+)
 
 
 def phone_events_chained(*, number: str) -> QuerySet[ConsentEvent]:
@@ -336,4 +338,3 @@ def evidence_survey(*, anchor: AnchorRef | None = None, limit: int | None = None
 def chains_verify_all(*, limit: int | None = None) -> Survey:
     """evidence_survey without an anchor: every chain and list row (the name callers know)."""
     return evidence_survey(limit=limit)
-

@@ -13,8 +13,8 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
 from optouts.evidence.chain import chain_verify, event_canonical
-from optouts.models import ConsentEvent, Source
 from optouts.evidence.selectors import chains_verify_all, phone_chain_verification
+from optouts.models import ConsentEvent, Source
 from optouts.services import (
     consent_events_seal,
     phone_opt_in_by_contact,

@@ -164,9 +164,12 @@ REFUSED = "Consent events are append-only"
 
 def _refused(sql: str, params: list | tuple = ()):
     """Run `sql` in a savepoint and return the database's refusal."""
-    with pytest.raises(DatabaseError, match=REFUSED) as caught:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, params)
+    with (
+        pytest.raises(DatabaseError, match=REFUSED) as caught,
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, params)
     return caught.value
 
 
