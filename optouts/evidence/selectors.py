@@ -15,6 +15,7 @@ A number's verdict, worst first (docs/compliance.md, "Checking it"):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,7 +24,14 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from optouts.evidence.anchors import Leaf
-from optouts.evidence.chain import CANONICAL_FIELDS, ChainVerification, chain_verify
+from optouts.evidence.chain import (
+    CANONICAL_FIELDS,
+    ChainVerification,
+    chain_rows_ok,
+    chain_seed,
+    chain_time,
+    chain_verify,
+)
 from optouts.evidence.replay import list_mismatch, list_state_replay
 from optouts.models import ConsentEvent, OptOut
 
@@ -53,6 +61,34 @@ def phone_events_chained(*, number: str) -> QuerySet[ConsentEvent]:
     return ConsentEvent.objects.filter(phone_number=number).order_by("id")
 
 
+# PostgreSQL formats the time as the chain writes it and hands `details` over as text, which
+# json.loads reads faster than the driver's and the ORM's converters (bench/evidence_verify.py).
+_PG_ROWS = (
+    "SELECT id, phone_number, action, source, previous_source, channel, actor_id, actor_label, "
+    "lead_id, lead_label, "
+    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+    "details::text, chain_hash FROM optouts_consentevent{where} ORDER BY phone_number, id"
+)
+
+
+def _event_rows(*, number: str | None = None) -> Iterator[tuple]:
+    """Events as the verifier reads them, ordered by (number, id): the CANONICAL_FIELDS with
+    `created_at` as chain_time text and `details` decoded, then the stored chain hash."""
+    if connection.vendor == "postgresql":
+        where, params = (" WHERE phone_number = %s", [number]) if number else ("", [])
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(_PG_ROWS.format(where=where), params)
+            while batch := cursor.fetchmany(CHUNK):
+                for row in batch:
+                    yield (*row[:11], json.loads(row[11]), row[12])
+        return
+    events = ConsentEvent.objects.order_by("phone_number", "id")
+    if number:
+        events = events.filter(phone_number=number)
+    for row in events.values_list(*_FIELDS).iterator(chunk_size=CHUNK):
+        yield (*row[:10], chain_time(row[10]), *row[11:])
+
+
 def _verdict(number: str, rows: list[tuple]) -> ChainVerification:
     return chain_verify(
         number=number,
@@ -63,8 +99,7 @@ def _verdict(number: str, rows: list[tuple]) -> ChainVerification:
 
 def phone_chain_verification(*, number: str) -> ChainVerification:
     """Recompute an E.164 number's chain from its events and compare with the stored hashes."""
-    rows = list(phone_events_chained(number=number).values_list(*_FIELDS))
-    return _verdict(number, rows)
+    return _verdict(number, list(_event_rows(number=number)))
 
 
 @dataclass(frozen=True)
@@ -84,16 +119,19 @@ class NumberReport:
     """One number's verdict: its chain, its list row against its events, and the anchor."""
 
     number: str
-    chain: ChainVerification
+    events: int
+    head: str
     last_id: int | None
+    # The full verdict; None for a chain found whole on the fast path (no details needed).
+    chain: ChainVerification | None
     list_problem: str = ""
     anchor_state: str = ""  # "" when not compared with an anchor
     anchored: Leaf | None = None
     anchor_label: str = ""
 
     @property
-    def events(self) -> int:
-        return len(self.chain.checks)
+    def chain_ok(self) -> bool:
+        return self.chain is None or self.chain.ok
 
     @property
     def pending(self) -> int:
@@ -104,19 +142,19 @@ class NumberReport:
 
     @property
     def problem(self) -> bool:
-        return not self.chain.ok or self.anchor_state in _GONE or bool(self.list_problem)
+        return not self.chain_ok or self.anchor_state in _GONE or bool(self.list_problem)
 
     @property
     def leaf(self) -> Leaf | None:
         """The number as an anchor taken now would hold it."""
         if not self.events:
             return None
-        return Leaf(self.number, self.events, self.last_id, self.chain.head)
+        return Leaf(self.number, self.events, self.last_id, self.head)
 
     def lines(self) -> list[str]:
         """The verdict in words: one line per finding, the worst first."""
         n, out = self.number, []
-        if not self.chain.ok:
+        if not self.chain_ok:
             out.append(self.chain.summary())
         held = self.anchored
         if self.anchor_state == DELETED:
@@ -143,7 +181,7 @@ class NumberReport:
         if self.anchor_state == PENDING:
             anchored = held.events if held else 0
             return [
-                f"NOT YET ANCHORED {n}: {self.events} events, head {self.chain.head}; "
+                f"NOT YET ANCHORED {n}: {self.events} events, head {self.head}; "
                 f"{self.pending} newer than {self.anchor_label}"
                 + (f" (the first {anchored} match it)" if anchored else "")
             ]
@@ -151,7 +189,7 @@ class NumberReport:
             where = f" nor in {self.anchor_label}" if self.anchor_label else ""
             return [f"NO EVENTS {n}: no consent event in the database{where}"]
         anchored = f", as {self.anchor_label} holds it" if self.anchor_state else ""
-        return [f"OK {n}: {self.events} events, head {self.chain.head}{anchored}"]
+        return [f"OK {n}: {self.events} events, head {self.head}{anchored}"]
 
 
 def _anchor_compare(report: NumberReport, rows: list[tuple], leaf: Leaf | None) -> None:
@@ -178,14 +216,20 @@ def number_report(
     row_source: str | None,
     anchor: AnchorRef | None = None,
     leaf: Leaf | None = None,
+    full: bool = False,
 ) -> NumberReport:
-    """The verdict on one number from its event rows (_FIELDS, id order), its list row's source
-    (None: no row) and, when an anchor is given, its leaf there (None: the anchor has none)."""
+    """The verdict on one number from its event rows (_event_rows, id order), its list row's
+    source (None: no row) and, when an anchor is given, its leaf there (None: the anchor has
+    none). The chain's full verdict (every event's canonical form) only when it is broken or
+    `full` asks for it."""
     state = list_state_replay((row[_ID], row[_ACTION], row[_SOURCE]) for row in rows)
+    whole = not full and chain_rows_ok(number=number, rows=rows)
     report = NumberReport(
         number=number,
-        chain=_verdict(number, rows),
+        events=len(rows),
+        head=rows[-1][-1] if rows else chain_seed(number=number),
         last_id=rows[-1][_ID] if rows else None,
+        chain=None if whole else _verdict(number, rows),
         list_problem=list_mismatch(state=state, row_source=row_source, events=len(rows)),
     )
     if anchor is not None:
@@ -212,12 +256,14 @@ def evidence_snapshot():
 def phone_evidence_check(*, number: str, anchor: AnchorRef | None = None) -> NumberReport:
     """The verdict on one E.164 number (its leaf looked up in the anchor's leaves)."""
     with evidence_snapshot():
-        rows = list(phone_events_chained(number=number).values_list(*_FIELDS))
+        rows = list(_event_rows(number=number))
         row = OptOut.objects.filter(phone_number=number).values_list("source", flat=True).first()
         leaf = None
         if anchor is not None:
             leaf = next((each for each in anchor.leaves if each.number == number), None)
-        return number_report(number=number, rows=rows, row_source=row, anchor=anchor, leaf=leaf)
+        return number_report(
+            number=number, rows=rows, row_source=row, anchor=anchor, leaf=leaf, full=True
+        )
 
 
 def _sorted(items: Iterator[tuple[str, object]], what: str) -> Iterator[tuple[str, object]]:
@@ -234,13 +280,8 @@ def _sorted(items: Iterator[tuple[str, object]], what: str) -> Iterator[tuple[st
 
 
 def _event_groups() -> Iterator[tuple[str, list[tuple]]]:
-    rows = (
-        ConsentEvent.objects.order_by("phone_number", "id")
-        .values_list(*_FIELDS)
-        .iterator(chunk_size=CHUNK)
-    )
     number, group = None, []
-    for row in rows:
+    for row in _event_rows():
         if row[_NUMBER] != number:
             if group:
                 yield number, group
@@ -304,7 +345,7 @@ class Survey:
         self.events += report.events
         if report.problem:
             self.problem_count += 1
-            self.damaged += not report.chain.ok or report.anchor_state in _GONE
+            self.damaged += not report.chain_ok or report.anchor_state in _GONE
             if len(self.problems) < KEEP:
                 self.problems.append(report)
         elif report.anchor_state == PENDING:
@@ -320,7 +361,7 @@ class Survey:
     @property
     def broken(self) -> tuple[ChainVerification, ...]:
         """The broken chains among the problems kept."""
-        return tuple(report.chain for report in self.problems if not report.chain.ok)
+        return tuple(report.chain for report in self.problems if not report.chain_ok)
 
 
 def evidence_survey(*, anchor: AnchorRef | None = None, limit: int | None = None) -> Survey:

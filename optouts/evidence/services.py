@@ -250,7 +250,7 @@ def _damaged(survey: Survey) -> list[str]:
     return [
         line
         for report in survey.problems
-        if not report.chain.ok or report.anchor_state in (DELETED, TRUNCATED, REWRITTEN)
+        if not report.chain_ok or report.anchor_state in (DELETED, TRUNCATED, REWRITTEN)
         for line in report.lines()
         if not line.startswith("LIST ")
     ]

@@ -8,11 +8,13 @@ import json
 from datetime import UTC
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
-from optouts.evidence.chain import chain_verify, event_canonical
+from optouts.evidence.chain import CANONICAL_FIELDS, chain_verify, event_canonical
 from optouts.evidence.selectors import chains_verify_all, phone_chain_verification
 from optouts.models import ConsentEvent, Source
 from optouts.services import (
@@ -320,3 +322,49 @@ def test_bulk_demo_events_are_chained_too(db):
 
     survey = chains_verify_all()
     assert (survey.numbers, survey.events, survey.broken) == (60, 60, ())
+
+
+# --- The verifier's fast canonical form is the same text ---------------------------------------
+
+_texts = st.text(max_size=12)
+_ids = st.one_of(st.none(), st.integers(min_value=0, max_value=2**62))
+_json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), _texts),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(_texts, inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@given(
+    pk=st.integers(min_value=1, max_value=2**62),
+    texts=st.lists(_texts, min_size=6, max_size=6),
+    actor_id=_ids,
+    lead_id=_ids,
+    details=st.dictionaries(_texts, _json_values, max_size=4),
+    when=st.datetimes(timezones=st.just(UTC)),
+)
+def test_the_verifiers_row_canonical_is_event_canonical(
+    pk, texts, actor_id, lead_id, details, when
+):
+    from optouts.evidence.chain import chain_time, row_canonical
+
+    number, action, source, previous_source, channel, label = texts
+    fields = {
+        "id": pk,
+        "phone_number": number,
+        "action": action,
+        "source": source,
+        "previous_source": previous_source,
+        "channel": channel,
+        "actor_id": actor_id,
+        "actor_label": label,
+        "lead_id": lead_id,
+        "lead_label": label[::-1],
+        "created_at": when,
+        "details": details,
+    }
+    row = (*(fields[name] for name in CANONICAL_FIELDS[:10]), chain_time(when), details, "")
+
+    assert row_canonical(row) == event_canonical(fields=fields)
