@@ -8,11 +8,11 @@ import json
 from datetime import UTC
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
+from hypothesis import given
+from hypothesis import strategies as st
 
 from optouts.evidence.chain import CANONICAL_FIELDS, chain_verify, event_canonical
 from optouts.evidence.selectors import chains_verify_all, phone_chain_verification
