@@ -71,6 +71,17 @@ def _csv_lines(bundle: dict) -> Iterator[list]:
     yield ["Verification detail", verification["summary"]]
     yield ["Chain head", verification["head"]]
     yield ["Chain algorithm", bundle["chain"]["algorithm"]]
+    anchor = bundle["anchor"]
+    yield ["Anchor", anchor["status"], anchor.get("summary", "")]
+    if anchor.get("document"):
+        yield ["Anchor (signed, JSON)", json.dumps(anchor["document"], sort_keys=True)]
+        yield [
+            "Anchor leaf and proof (JSON)",
+            json.dumps(
+                {"leaf": anchor["leaf"], "tree_size": anchor["tree_size"], "proof": anchor["proof"]}
+            ),
+        ]
+    yield ["Anchor public key", anchor.get("public_key") or "none configured"]
     yield ["Recipient time zone", zone["name"] or "unknown", zone["note"]]
     if row["sms_opted_out"]:
         yield [

@@ -295,3 +295,20 @@ def test_anchor_store_lists_only_anchor_documents(two_numbers, settings):
     (_folder(settings) / "notes.txt").write_text("kept by the auditor")
 
     assert anchor_store().sequences() == [1]
+
+
+def test_the_csv_and_the_printable_page_carry_the_anchor_too(admin_api):
+    phone_opt_out_by_contact(number=NUMBER, details={"keyword": "STOP"})
+    evidence_anchor_write()
+
+    csv_text = admin_api.get(f"/api/v1/sms/phone-numbers/{NUMBER}/evidence/?format=csv")
+    html = admin_api.get(f"/api/v1/sms/phone-numbers/{NUMBER}/evidence/?format=html")
+
+    text = csv_text.content.decode()
+    assert "Anchor,anchored," in text
+    assert "Anchor (signed, JSON)" in text
+    assert "Anchor leaf and proof (JSON)" in text
+    assert public_key_hex(signing_key_required().public_key()) in text
+    page = html.content.decode()
+    assert 'id="anchor">OK ' in page
+    assert "anchor #1, Merkle proof of 0 hashes" in page
