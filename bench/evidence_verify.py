@@ -18,6 +18,7 @@ few minutes)
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -84,24 +85,35 @@ def copy_baseline() -> float:
     return time.perf_counter() - start
 
 
+# The child prints its own peak RSS as it exits: VmHWM belongs to the process's memory since its
+# exec, whereas getrusage's maxrss starts from the forking parent's (this script, after seeding).
+_RUN = (
+    "import atexit, re, runpy, sys\n"
+    "def hwm():\n"
+    "    kb = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())[1]\n"
+    "    print(f'PEAK-RSS-KB {kb}', file=sys.stderr)\n"
+    "atexit.register(hwm)\n"
+    "sys.argv = ['manage.py', *sys.argv[1:]]\n"
+    "runpy.run_path('manage.py', run_name='__main__')\n"
+)
+
+
 def command(*args: str, env: dict) -> tuple[float, float, str]:
     """(seconds, peak RSS in MiB, output) of `manage.py ARGS` in its own process."""
     start = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", *args],
+    result = subprocess.run(
+        [sys.executable, "-c", _RUN, *args],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        capture_output=True,
         text=True,
+        check=False,
     )
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{output}")
-    return seconds, usage.ru_maxrss / 1024, output.strip()
+    if result.returncode:
+        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+    peak = re.search(r"PEAK-RSS-KB (\d+)", result.stderr)
+    return seconds, int(peak[1]) / 1024, result.stdout.strip()
 
 
 def main() -> None:
