@@ -312,3 +312,22 @@ def test_the_csv_and_the_printable_page_carry_the_anchor_too(admin_api):
     page = html.content.decode()
     assert 'id="anchor">OK ' in page
     assert "anchor #1, Merkle proof of 0 hashes" in page
+
+
+def test_offline_verification_fails_for_a_proof_that_does_not_lead_to_the_signed_root(
+    admin_api, tmp_path
+):
+    for number in (NUMBER, OTHER, "+13105550100"):
+        phone_opt_out_by_contact(number=number, details={"keyword": "STOP"})
+    evidence_anchor_write()
+    public = public_key_hex(signing_key_required().public_key())
+    path = _bundle(admin_api, tmp_path)
+    bundle = json.loads(path.read_text())
+    assert bundle["anchor"]["proof"]
+
+    bundle["anchor"]["proof"][0] = "00" * 32
+    path.write_text(json.dumps(bundle))
+    result = _offline(path, public)
+
+    assert result.returncode == 1
+    assert "the Merkle proof does not lead to the root anchor #1" in result.stdout
