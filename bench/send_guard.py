@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from _common import django_setup, drop_database, result_record, section, timed
 
@@ -28,7 +30,31 @@ LISTED = 1_000_000
 BATCH = 10_000
 SINGLES = 500
 MESSAGES = 300_000  # the outbound log the frequency cap counts in
-NOW = datetime.now(UTC).replace(hour=19, minute=0, second=0, microsecond=0)
+
+
+def _ordinary_weekday() -> datetime:
+    """19:00 UTC today, or on the next weekday that is no state's legal holiday: the policy's day
+    rules (no texts on Sundays or holidays in some states) would otherwise hold part of the
+    batch, and the benchmark is about the common case."""
+    import holidays
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from optouts.messaging.policy_rules import STATE_RULES
+
+    day = datetime.now(UTC).date()
+    calendars = [
+        holidays.country_holidays(
+            "US", subdiv=row.holiday_calendar[3:], years=[day.year, day.year + 1]
+        )
+        for row in STATE_RULES.values()
+        if row.holiday_calendar
+    ]
+    while day.weekday() >= 5 or any(day in calendar for calendar in calendars):
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, 19, tzinfo=UTC)
+
+
+NOW = _ordinary_weekday()
 
 
 def _us_area_codes() -> list[str]:
@@ -168,6 +194,7 @@ def main() -> None:
     def cold_policy_batch():
         policy._PLACEMENT_CACHE.clear()
         policy._AREA_CACHE.clear()
+        policy.policy_caches_clear()
         policy_batch()
 
     # The policy's placement caches start empty in a new worker: one run from cold, reported.
@@ -190,7 +217,7 @@ def main() -> None:
     policy_ms = (r_pbatch["median_ms"] + r_pbatch2["median_ms"]) / 2
     ratio = policy_ms / list_ms
     capped_states = sum(1 for n in decisions if policy.send_rules_for(number=n).daily_cap)
-    assert codes.count("quiet_hours") == 0, "19:00 UTC must be inside every US window"
+    assert codes.count("quiet_hours") == 0, "19:00 UTC on a weekday must be inside every US window"
     result_record(
         target=f"send guard, batch of {BATCH:,} < 50 ms (median)",
         figure=r_gbatch["median_ms"],
@@ -239,7 +266,8 @@ def main() -> None:
             f"the batch's recipients. Recipients over {len(AREAS)} US area codes; "
             f"{len(decisions):,} not on the list, {capped_states:,} of them under a state cap "
             f"(Florida, Oklahoma, Maryland), {capped_count:,} of those refused by it. Clock "
-            f"fixed at {NOW:%H:%M} UTC (every US zone inside its window). Median of 7 runs, each "
+            f"fixed at {NOW:%H:%M} UTC on {NOW:%A %d %b %Y}, a weekday that is no state's legal "
+            "holiday (every US zone inside its window). Median of 7 runs, each "
             "measured twice, alternating.",
             "",
             "| check | median | ratio to the list check alone |",

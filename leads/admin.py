@@ -34,6 +34,7 @@ from leads.selectors import (
 )
 from leads.services import lead_create, lead_update
 from optouts.display import OPTED_OUT, TEXTABLE, sms_status_html
+from optouts.field_access import event_details_readable
 from optouts.models import Channel, Source
 from optouts.permissions import user_can_opt_in, user_can_opt_out
 from optouts.selectors import phone_history
@@ -203,6 +204,11 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
             consents = lead_phones_consent(lead=obj)
             numbers = [c.phone.number for c in consents]
             history = list(phone_history(numbers=numbers)[:HISTORY_LIMIT])
+            for event in history:
+                # Agents work on this page too: the keys only admins read stay off it.
+                event.details_shown = event_details_readable(
+                    details=event.details, action=event.action, user=request.user
+                )
             context.update(
                 phone_consents=consents,
                 consent_history=history,

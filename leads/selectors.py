@@ -10,6 +10,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.text import smart_split, unescape_string_literal
 
 from leads.models import Lead, LeadPhone
+from optouts.call_consent import CallConsent, phones_call_consent
 from optouts.selectors import PhoneStatus, phones_status
 from optouts.services import opt_out_explanation
 from velocify_sms.phones import (
@@ -39,6 +40,7 @@ class LeadPhoneConsent:
     phone: LeadPhone
     status: PhoneStatus
     other_leads: list[Lead] = field(default_factory=list)
+    calls: CallConsent | None = None  # revoke-all: may autodialed calls be placed to it
 
     @property
     def number_display(self) -> str:
@@ -53,7 +55,7 @@ class LeadPhoneConsent:
 
 
 def lead_phones_consent(*, lead: Lead) -> list[LeadPhoneConsent]:
-    """The consent status of each of a lead's phones, in three queries whatever their number."""
+    """The consent status of each of a lead's phones, in five queries whatever their number."""
     phones = list(LeadPhone.objects.filter(lead=lead).order_by("id"))
     numbers = [p.number for p in phones]
     statuses = phones_status(numbers=numbers)
@@ -66,7 +68,10 @@ def lead_phones_consent(*, lead: Lead) -> list[LeadPhoneConsent]:
     )
     for shared in sharing:
         others[shared.number].append(shared.lead)
-    return [LeadPhoneConsent(p, statuses[p.number], others[p.number]) for p in phones]
+    calls = phones_call_consent(numbers=numbers)
+    return [
+        LeadPhoneConsent(p, statuses[p.number], others[p.number], calls[p.number]) for p in phones
+    ]
 
 
 def lead_ids_existing(*, ids: Iterable[int | None]) -> set[int]:

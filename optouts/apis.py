@@ -19,6 +19,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from optouts.call_consent import CALL_REASON_CHOICES, phones_call_consent
+from optouts.field_access import FieldAccessMixin
 from optouts.models import CarrierReason, Channel, EventAction, Source
 from optouts.permissions import CanOptIn, CanOptOut, IsAdminForOptOutReport
 from optouts.selectors import optout_list, phone_history, phone_status
@@ -301,7 +303,7 @@ REASON_HELP = (
 )
 
 
-class ConsentEventOutputSerializer(serializers.Serializer):
+class ConsentEventOutputSerializer(FieldAccessMixin, serializers.Serializer):
     action = serializers.ChoiceField(choices=EventAction.choices)
     source = serializers.SerializerMethodField()
     previous_source = serializers.SerializerMethodField()
@@ -348,6 +350,16 @@ class PhoneNumberApi(APIView):
         can_opt_in = serializers.BooleanField(
             help_text="Whether an admin could opt it in now (agent opt-outs only)."
         )
+        autodialed_calls_allowed = serializers.BooleanField(
+            help_text="Revoke-all: false when the contact revoked consent (in any channel) or a "
+            "possible revocation waits for review; an agent's or the carrier's opt-out leaves "
+            "calls allowed."
+        )
+        calls_reason = serializers.ChoiceField(
+            choices=CALL_REASON_CHOICES,
+            allow_null=True,
+            help_text="Why calls are not allowed; null when they are.",
+        )
         history = ConsentEventOutputSerializer(
             many=True, help_text=f"Newest first, at most {HISTORY_LIMIT} events."
         )
@@ -370,6 +382,7 @@ class PhoneNumberApi(APIView):
     )
     def get(self, request, number: str):
         status = phone_status(number=number)
+        calls = phones_call_consent(numbers=[status.phone_number])[status.phone_number]
         history = list(phone_history(numbers=[status.phone_number])[:HISTORY_LIMIT])
         data = {
             "phone_number": status.phone_number,
@@ -378,9 +391,11 @@ class PhoneNumberApi(APIView):
             "reason": (status.optout.reason or None) if status.optout else None,
             "opted_out_at": status.opted_out_at,
             "can_opt_in": status.can_opt_in,
+            "autodialed_calls_allowed": calls.autodialed_calls_allowed,
+            "calls_reason": calls.reason or None,
             "history": history,
         }
-        return Response(self.PhoneNumberOutputSerializer(data).data)
+        return Response(self.PhoneNumberOutputSerializer(data, context={"request": request}).data)
 
 
 # --- GET /api/v1/sms/opt-outs/ ----------------------------------------------------------------

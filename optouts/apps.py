@@ -7,7 +7,7 @@ class OptoutsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from optouts.evidence import checks  # noqa: F401 (registers the evidence's checks)
+        from optouts.evidence import checks as evidence_checks  # noqa: F401 (registers them)
         from optouts.evidence.bundle import event_messages_set
         from optouts.messaging.evidence_messages import evidence_messages_by_event
         from optouts.messaging.roles import HOLD_GRANTS, MESSAGING_GRANTS
@@ -17,3 +17,11 @@ class OptoutsConfig(AppConfig):
         grants_register(HOLD_GRANTS)
         # The evidence bundle sits below the SMS channel: it is handed the message look-up.
         event_messages_set(evidence_messages_by_event)
+
+        # Revoke-all asks the SMS channel which numbers have a revocation waiting for review;
+        # the deploy checks come with the app.
+        from optouts import checks  # noqa: F401
+        from optouts.call_consent import revocation_pending_lookup_register
+        from optouts.messaging.selectors import phones_revocation_pending
+
+        revocation_pending_lookup_register(phones_revocation_pending)

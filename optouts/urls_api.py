@@ -1,6 +1,7 @@
 from django.urls import path
 
 from optouts.apis import OptInApi, OptOutApi, OptOutListApi, PhoneNumberApi
+from optouts.apis_calls import CallConsentApi
 
 # Mounted at /api/v1/sms/.
 urlpatterns = [
@@ -8,4 +9,5 @@ urlpatterns = [
     path("opt-in/", OptInApi.as_view(), name="api-sms-opt-in"),
     path("phone-numbers/<str:number>/", PhoneNumberApi.as_view(), name="api-sms-phone-number"),
     path("opt-outs/", OptOutListApi.as_view(), name="api-sms-opt-outs"),
+    path("call-consent/", CallConsentApi.as_view(), name="api-sms-call-consent"),
 ]

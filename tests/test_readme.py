@@ -44,6 +44,7 @@ NOT_RUN_DOCS = {
     "docs/benchmarks.md": "benchmark results; its blocks are query plans, not commands",
     "docs/decisions.md": "design decisions; no commands",
     "docs/compliance.md": "what the module enforces and its sources; no commands",
+    "docs/rules.md": "the consent rules in words; no commands",
 }
 # Commands that are documented but not run here: each with its reason.
 NOT_RUN = {

@@ -221,6 +221,7 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "optouts.models.Channel",
         "ConsentActionEnum": "optouts.models.EventAction",
         "CarrierReasonEnum": "optouts.models.CarrierReason",
+        "CallsReasonEnum": "optouts.call_consent.CALL_REASON_CHOICES",
         "LeadStatusEnum": "leads.models.LeadStatus",
         "PhoneKindEnum": "leads.models.PhoneKind",
     },
@@ -287,6 +288,10 @@ SMS_HELP_REPLY = env_str(
 SMS_SYSTEM_OPT_OUT_ERROR_CODES = env_list(
     "SMS_SYSTEM_OPT_OUT_ERROR_CODES", ["21610", "30005", "30006"]
 )
+# Revoke-all (47 C.F.R. § 64.1200(a)(10), from 31 January 2027): a contact's revocation covers
+# autodialed and prerecorded calls too (`all`, the look-up's autodialed_calls_allowed). `sms`
+# answers for SMS only; `check --deploy` warns about it from that date (optouts.checks).
+CONSENT_REVOCATION_SCOPE = env_choice("CONSENT_REVOCATION_SCOPE", "all", {"all", "sms"})
 # "Unreachable" codes (30003: handset off or out of coverage, usually temporary) are not consent
 # decisions: each counts as a failure, and SMS_UNREACHABLE_FAILURES of them within
 # SMS_UNREACHABLE_DAYS days hold the number (no texts, off the opt-out list) until it texts us,

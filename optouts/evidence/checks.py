@@ -1,15 +1,15 @@
 """System checks of the evidence (registered by importing this module: optouts/apps.py).
 
-- optouts.E001: DEBUG is off and no anchor signing key is set: anchors could not be signed, so
+- optouts.E101: DEBUG is off and no anchor signing key is set: anchors could not be signed, so
   nothing outside the database would pin the history. Every command that runs the checks
   (runserver, migrate, the workers' commands, `check`) refuses to start.
-- optouts.E002: a signing key is set but unusable (any DEBUG).
-- optouts.E003: SMS_EVIDENCE_ANCHOR_STORAGE names no storage of STORAGES.
-- optouts.W001 (`check --deploy`, PostgreSQL): the app's database role owns the consent event
+- optouts.E102: a signing key is set but unusable (any DEBUG).
+- optouts.E103: SMS_EVIDENCE_ANCHOR_STORAGE names no storage of STORAGES.
+- optouts.W101 (`check --deploy`, PostgreSQL): the app's database role owns the consent event
   table (or is a superuser), so it could disable the triggers and rewrite history.
-- optouts.W002 (`check --deploy`, PostgreSQL): the app's role may UPDATE, DELETE or TRUNCATE
+- optouts.W102 (`check --deploy`, PostgreSQL): the app's role may UPDATE, DELETE or TRUNCATE
   consent events, or TRUNCATE the opt-out list.
-- optouts.W003 (`check --deploy`): the append-only triggers are missing.
+- optouts.W103 (`check --deploy`): the append-only triggers are missing.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from optouts.evidence.anchors import AnchorKeyError, signing_key_load
 
 EVENTS = "optouts_consentevent"
 LIST = "optouts_optout"
-# The triggers of migrations optouts 0004/0007 and 0013, per database.
+# The triggers of migrations optouts 0004/0007 and 0014, per database.
 TRIGGERS = {
     "postgresql": {"optouts_consentevent_append_only", "optouts_consentevent_no_truncate"},
     "sqlite": {"optouts_consentevent_no_update", "optouts_consentevent_no_delete"},
@@ -34,7 +34,7 @@ def signing_key_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     try:
         key = signing_key_load()
     except AnchorKeyError as exc:
-        return [checks.Error(str(exc), id="optouts.E002")]
+        return [checks.Error(str(exc), id="optouts.E102")]
     if key is None and not settings.DEBUG:
         return [
             checks.Error(
@@ -43,7 +43,7 @@ def signing_key_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
                 hint="Set SMS_EVIDENCE_SIGNING_KEY_FILE (an Ed25519 PEM: openssl genpkey "
                 "-algorithm ed25519) or SMS_EVIDENCE_SIGNING_KEY (64 hex digits); "
                 "docs/operations.md, 'Evidence anchors'.",
-                id="optouts.E001",
+                id="optouts.E101",
             )
         ]
     return []
@@ -56,7 +56,7 @@ def anchor_storage_check(app_configs=None, **kwargs) -> list[checks.CheckMessage
         return [
             checks.Error(
                 f"SMS_EVIDENCE_ANCHOR_STORAGE={alias!r} is not a storage of STORAGES.",
-                id="optouts.E003",
+                id="optouts.E103",
             )
         ]
     return []
@@ -86,7 +86,7 @@ def _role_findings() -> list[checks.CheckMessage]:
                 + ": it can disable the append-only triggers and rewrite the consent history.",
                 hint="Run the app as a role that owns no table and migrate as the owner "
                 "(DATABASE_OWNER_URL); docs/operations.md, 'Database roles'.",
-                id="optouts.W001",
+                id="optouts.W101",
             )
         )
     rights = [
@@ -105,7 +105,7 @@ def _role_findings() -> list[checks.CheckMessage]:
                 f"The app's database role {role!r} has {', '.join(rights)}.",
                 hint="`manage.py migrate` with DATABASE_OWNER_URL set revokes them; "
                 "docs/operations.md, 'Database roles'.",
-                id="optouts.W002",
+                id="optouts.W102",
             )
         )
     return found
@@ -143,7 +143,7 @@ def database_role_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]
                 f"Append-only triggers missing or disabled on {EVENTS}: "
                 f"{', '.join(sorted(missing))}.",
                 hint="Run `manage.py migrate`; a DBA who disabled them must enable them again.",
-                id="optouts.W003",
+                id="optouts.W103",
             )
         )
     return found

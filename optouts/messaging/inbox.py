@@ -141,8 +141,12 @@ def possible_opt_outs_close_for_start(*, number: str) -> list[int]:
     review, which close as dismissed by the system (with an event each). Call it inside the
     transaction that applies the start word, with the number's lock held. Returns the item ids."""
     closed = []
+    # SKIP LOCKED: an item the deadline sweep holds is the sweep's; it takes the number's lock
+    # next, so it waits for this START, sees it and dismisses the item itself. Waiting for the
+    # item here instead would deadlock (this transaction holds the number's lock, the sweep the
+    # item's row).
     items = (
-        PossibleOptOut.objects.select_for_update()
+        PossibleOptOut.objects.select_for_update(skip_locked=True)
         .select_related("inbound")
         .filter(phone_number=number, status=PossibleOptOutStatus.OPEN)
         .order_by("created_at", "pk")

@@ -14,6 +14,8 @@ class MessageStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     # Outside the recipient's allowed hours: the task worker sends it at `held_until`.
     HELD = "held", "Held (quiet hours)"
+    # Reserved under the number's lock and being handed to the provider outside it.
+    SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Failed"

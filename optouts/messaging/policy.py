@@ -1,48 +1,71 @@
-"""The send policy: quiet hours and frequency caps, decided inside the send guard.
+"""The send policy: allowed hours and days, and frequency caps, decided inside the send guard.
 
-Where a text lands: the recipient's time zones come from the number (phonenumbers' area-code
-time zone data, down to the exchange where the data has it), or from the lead's time zone when
-the lead has one (optouts.lead_directory). A number that may be in several zones is treated by
-the most restrictive of them: a text may go only when the window is open in every one. The
-number's US state comes from phonenumbers' geocoder (its area code); a lead's state adds that
-state's row, it never removes the area code's (each of these states presumes that a number with
-its area code belongs to a resident).
+Where a text lands (optouts/messaging/policy_places.py): the zones of the number's area code and
+exchange, and its US state or country. The most restrictive reading wins: every rule that
+applies must allow the text in every zone the recipient may be in, all at once. A lead's data
+(optouts.lead_directory) only adds to that: the lead's time zone and its state's zones join the
+number's zones, the lead's state's row joins the area code's. So a lead's data can narrow the
+allowed window, never widen it; an agent editing a lead cannot make a text go earlier.
 
-What applies: the federal row, the rows of those states (optouts/messaging/policy_rules.py) and
-the settings SMS_SEND_WINDOW_START/END and SMS_FREQUENCY_CAP, the strictest of each: the latest
-start, the earliest end, the lowest cap.
+What applies (optouts/messaging/policy_rules.py): the federal row for a US number (or a lead in
+a US state), the CRTC's row for a Canadian number instead, the rows of the area code's state and
+of the lead's state, and the settings SMS_SEND_WINDOW_START/END when they narrow the federal
+window; each row by day (weekday, Saturday, Sunday, the state's legal holidays). The cap is the
+lowest of the rows' caps and SMS_FREQUENCY_CAP.
 
-The decision, in the guard's order after the list check: outside the window, `quiet_hours` (held
-until the next allowed minute, or refused: SMS_QUIET_HOURS_ACTION); over the cap, `frequency_cap`
-(refused). The cap counts this system's messages to the number that left in the last 24 hours
-(status sent or delivered); message_deliver counts them under the number's lock, taken
-exclusively when a cap applies, so two sends at once cannot both pass the last free slot.
+The decision, in the guard's order after the list check: outside the allowed hours or days,
+`quiet_hours` (held until the next allowed minute, or refused: SMS_QUIET_HOURS_ACTION), with the
+reason said plainly; over the cap, `frequency_cap` (refused). The cap counts this system's
+messages to the number that left in the last 24 hours (status sent or delivered); message_deliver
+counts them under the number's lock, taken exclusively when a cap applies, so two sends at once
+cannot both pass the last free slot.
 
-Placing a number costs a few phonenumbers look-ups; they are cached per area code and exchange,
-so a batch (send_policy_decide_batch) costs dictionary look-ups per number plus one count query.
+Speed: rules objects are cached per exchange (and per lead location), and the answer "open until
+T" or "closed until T" per rules object, so a batch (send_policy_decide_batch) costs dictionary
+look-ups per number plus one count query; the calendar is worked out once per rules object and
+window, not per number.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
 from django.conf import settings
-from phonenumbers import timezone as phone_timezones
-from phonenumbers.tzdata import TIMEZONE_DATA
 
 from optouts.lead_directory import LeadLocation, lead_location
 from optouts.messaging.models import ReasonCode
+from optouts.messaging.policy_places import (  # noqa: F401 - re-exported
+    _AREA_CACHE,
+    _PLACEMENT_CACHE,
+    Placement,
+    number_placement,
+    placement_key,
+    state_code,
+    state_zones,
+    time_zone_valid,
+    zone_info,
+)
 from optouts.messaging.policy_rules import (
+    CANADA,
     FEDERAL,
     STATE_RULES,
-    UNPLACED_US_ZONES,
-    US_STATES,
+    PolicyRule,
+    Window,
+    clock_text,
+    every_day,
+)
+from optouts.messaging.policy_window import (
+    SEARCH_DAYS,
+    Constraint,
+    day_label,
+    day_name,
+    next_open,
+    open_until,
+    opens_at,
+    window_on,
 )
 from optouts.messaging.selectors import messages_sent_counts
 
@@ -53,150 +76,111 @@ CAP_PERIOD = timedelta(hours=24)
 # No setting or environment variable reaches it; caps are enforced either way.
 _QUIET_HOURS_ENFORCED = True
 
-_UNKNOWN_ZONE = "Etc/Unknown"
-# phonenumbers answers every zone of the +1 plan when no area code entry matches.
-_WHOLE_PLAN_ZONES = TIMEZONE_DATA.get("1", ())
-_CITY_AND_STATE = re.compile(r",\s*([A-Z]{2})$")
-_STATE_BY_NAME = {name.lower(): code for code, name in US_STATES.items()} | {
-    # How phonenumbers' geocoder spells two of them.
-    "washington state": "WA",
-    "washington d.c.": "DC",
-}
-
-
-# --- Where a number's texts land ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Placement:
-    """What phonenumbers says about where a number is."""
-
-    zones: tuple[str, ...]  # IANA zones; () when nothing is known
-    state: str  # USPS code from the area code; "" outside the 50 states and DC
-    placed: bool  # False: phonenumbers had no zone for it; `zones` is the fallback
-
-
-# Area code -> (state, geographic); area code and exchange -> zones. Real numbers have a few
-# hundred area codes and some tens of thousands of exchanges, so both stay small.
-_AREA_CACHE: dict[str, tuple[str, bool]] = {}
-_PLACEMENT_CACHE: dict[str, Placement] = {}
-_PLACEMENT_CACHE_MAX = 200_000
-
-
-def _state_from_description(description: str) -> str:
-    description = description.strip()
-    match = _CITY_AND_STATE.search(description)
-    if match and match[1] in US_STATES:
-        return match[1]
-    return _STATE_BY_NAME.get(description.lower(), "")
-
-
-def state_code(value: str) -> str:
-    """A US state as a USPS code, from a code ("fl") or a name ("Florida"); "" if it is neither."""
-    value = (value or "").strip()
-    if value.upper() in US_STATES:
-        return value.upper()
-    return _STATE_BY_NAME.get(value.lower(), "")
-
-
-def _nanp_area(number: str, numobj: phonenumbers.PhoneNumber) -> tuple[str, bool]:
-    key = number[:5]  # +1 and the area code: one state, one kind (toll-free or geographic)
-    area = _AREA_CACHE.get(key)
-    if area is None:
-        state = ""
-        if phonenumbers.region_code_for_number(numobj) == "US":
-            # Imported on first use: the geocoder's data costs ~100 MB, which every process
-            # that never sends (an import worker, a management command) should not pay.
-            from phonenumbers import geocoder
-
-            state = _state_from_description(geocoder.description_for_valid_number(numobj, "en"))
-        area = _AREA_CACHE[key] = (state, phonenumbers.is_number_geographical(numobj))
-    return area
-
-
-def _place(number: str) -> Placement:
-    if number.startswith("+1") and len(number) == 12:
-        numobj = phonenumbers.PhoneNumber(country_code=1, national_number=int(number[2:]))
-        state, geographic = _nanp_area(number, numobj)
-        zones = phone_timezones.time_zones_for_geographical_number(numobj) if geographic else ()
-        if not zones or zones == _WHOLE_PLAN_ZONES or _UNKNOWN_ZONE in zones:
-            return Placement(UNPLACED_US_ZONES, state, False)
-        return Placement(tuple(zones), state, True)
-    try:
-        numobj = phonenumbers.parse(number)
-    except phonenumbers.NumberParseException:
-        return Placement((), "", False)
-    zones = tuple(z for z in phone_timezones.time_zones_for_number(numobj) if z != _UNKNOWN_ZONE)
-    return Placement(zones, "", bool(zones))
-
-
-def _placement_key(number: str) -> str:
-    # Time zones are given down to the exchange (+1 NPA NXX) for the +1 plan, never finer.
-    return number[:8] if number.startswith("+1") else number
-
-
-def number_placement(number: str) -> Placement:
-    """Where an E.164 number is, by phonenumbers' data (cached per area code and exchange)."""
-    key = _placement_key(number)
-    placement = _PLACEMENT_CACHE.get(key)
-    if placement is None:
-        if len(_PLACEMENT_CACHE) >= _PLACEMENT_CACHE_MAX:
-            _PLACEMENT_CACHE.clear()
-        placement = _PLACEMENT_CACHE[key] = _place(number)
-    return placement
-
-
-@cache
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-def time_zone_valid(name: str) -> bool:
-    """Whether `name` is an IANA time zone this system knows (for a lead's time zone)."""
-    try:
-        _zone(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return bool(name)
-
 
 # --- What applies to a recipient ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: cached, shared by numbers
 class SendRules:
-    """The limits for one recipient: its zones, the window and the cap, and where each came from."""
+    """The limits for one recipient: where it may be, what applies there, and the cap."""
 
-    zones: tuple[str, ...]
-    zones_from: str  # "number", "lead" or "fallback" (no zone known for the number)
-    start: time
+    zones: tuple[str, ...]  # every zone the recipient may be in (number's, then the lead's)
+    zones_from: str  # "number", or "fallback" (no zone known for the number)
+    lead_zones: tuple[str, ...]  # the zones the lead's time zone and state added
+    jurisdictions: tuple[PolicyRule, ...]
+    constraints: tuple[Constraint, ...]  # (zone, rule): each must be open for a text to go
+    start: time  # the strictest weekday window, for summaries
     end: time
     daily_cap: int | None
-    window_basis: str  # which rules set the window, for the refusal sentence
+    window_basis: str  # which rule set that weekday window
     cap_basis: str
 
 
-def _combine(zones: tuple[str, ...], zones_from: str, states: frozenset[str]) -> SendRules:
-    start, end, cap = FEDERAL.start, FEDERAL.end, None
-    window_basis, cap_basis = FEDERAL.name, ""
+@cache  # one object per window: policy_window memoises windows by the rule's identity
+def _settings_rule(start: time, end: time) -> PolicyRule | None:
     # Settings may only narrow (velocify_sms/settings.py refuses a wider window at start-up); the
-    # max/min here keep that true for values set any other way, e.g. in tests.
-    if start < settings.SMS_SEND_WINDOW_START or end > settings.SMS_SEND_WINDOW_END:
-        start = max(start, settings.SMS_SEND_WINDOW_START)
-        end = min(end, settings.SMS_SEND_WINDOW_END)
-        window_basis = "this system's settings"
-    if settings.SMS_FREQUENCY_CAP:
-        cap, cap_basis = settings.SMS_FREQUENCY_CAP, "this system's settings"
-    for code in sorted(states):
-        row = STATE_RULES.get(code)
-        if row is None:
-            continue
-        if row.start > start or row.end < end:
-            window_basis = row.name
-        start, end = max(start, row.start), min(end, row.end)
-        if row.daily_cap is not None and (cap is None or row.daily_cap < cap):
-            cap, cap_basis = row.daily_cap, row.name
-    return SendRules(zones, zones_from, start, end, cap, window_basis, cap_basis)
+    # clamp keeps that true for values set any other way, e.g. in tests.
+    window = Window(max(start, FEDERAL.start), min(end, FEDERAL.end))
+    if (window.start, window.end) == (FEDERAL.start, FEDERAL.end) or window.start >= window.end:
+        return None
+    return every_day("settings", "this system's settings", window, source="SMS_SEND_WINDOW_*")
+
+
+def _combine(placement: Placement, lead_zone: str, lead_state: str, config: tuple) -> SendRules:
+    window_start, window_end, cap_setting = config
+    states = sorted({placement.state, lead_state} - {""})
+    canadian = placement.region == "CA"
+    base = [CANADA] if canadian else [FEDERAL]
+    if canadian and lead_state:
+        base.append(FEDERAL)  # a lead who lives in a US state is reached under US law too
+    own = _settings_rule(window_start, window_end)
+    rules = [*base, *([own] if own else []), *(STATE_RULES[s] for s in states if s in STATE_RULES)]
+
+    added = ((lead_zone,) if lead_zone else ()) + (state_zones(lead_state) if lead_state else ())
+    lead_zones = tuple(z for z in dict.fromkeys(added) if z not in placement.zones)
+    zones = placement.zones + lead_zones if placement.zones else ()
+    constraints: dict[Constraint, None] = {}
+    for rule in rules:
+        for zone in zones + ((rule.clock_zone,) if rule.clock_zone and zones else ()):
+            constraints[(zone, rule)] = None
+
+    start, end, basis = time.min, time.max, ""
+    for rule in rules:
+        if rule.start > start or rule.end < end:
+            start, end, basis = max(start, rule.start), min(end, rule.end), rule.name
+    cap, cap_basis = (cap_setting, "this system's settings") if cap_setting else (None, "")
+    for rule in rules:
+        if rule.daily_cap is not None and (cap is None or rule.daily_cap < cap):
+            cap, cap_basis = rule.daily_cap, rule.name
+    return SendRules(
+        zones=zones,
+        zones_from="number" if placement.placed else "fallback",
+        lead_zones=lead_zones,
+        jurisdictions=tuple(rules),
+        constraints=tuple(constraints),
+        start=start,
+        end=end,
+        daily_cap=cap,
+        window_basis=basis,
+        cap_basis=cap_basis,
+    )
+
+
+# Rules per exchange (no lead location) and per (placement, lead zone, lead state), valid for
+# one set of settings; the open/closed answer per rules object and the time span it holds for.
+_BY_EXCHANGE: dict[str, SendRules] = {}
+_BY_COMBINATION: dict[tuple, SendRules] = {}
+_OPENINGS: dict[SendRules, tuple[datetime, datetime, datetime | None]] = {}
+_CACHE_MAX = 200_000
+_cached_config: tuple = ()
+
+
+def _current_config() -> tuple:
+    global _cached_config
+    config = (
+        settings.SMS_SEND_WINDOW_START,
+        settings.SMS_SEND_WINDOW_END,
+        settings.SMS_FREQUENCY_CAP,
+    )
+    if config != _cached_config or len(_BY_EXCHANGE) + len(_BY_COMBINATION) > _CACHE_MAX:
+        policy_caches_clear()
+        _cached_config = config
+    return config
+
+
+def policy_caches_clear() -> None:
+    """Forget every cached rules object and window answer (settings changed; a cold bench)."""
+    _BY_EXCHANGE.clear()
+    _BY_COMBINATION.clear()
+    _OPENINGS.clear()
+
+
+def _rules_for(placement: Placement, lead_zone: str, lead_state: str, config: tuple) -> SendRules:
+    key = (placement, lead_zone, lead_state)
+    rules = _BY_COMBINATION.get(key)
+    if rules is None:
+        rules = _BY_COMBINATION[key] = _combine(placement, lead_zone, lead_state, config)
+    return rules
 
 
 def send_rules_for(*, number: str, location: LeadLocation | None = None) -> SendRules:
@@ -210,33 +194,18 @@ def send_rules_batch(
 ) -> dict[str, SendRules]:
     """{number: rules} for E.164 numbers; `locations` gives a lead's location per number."""
     locations = locations or {}
-    # Numbers of one exchange share their rules unless a lead says otherwise: the memo by the
-    # cache key keeps a big batch at a few dictionary look-ups per number.
-    by_key: dict[str, SendRules] = {}
-    combined: dict[tuple, SendRules] = {}
+    config = _current_config()
     found: dict[str, SendRules] = {}
     for number in numbers:
         location = locations.get(number)
-        key = _placement_key(number)
         if location is None:
-            rules = by_key.get(key)
-            if rules is not None:
-                found[number] = rules
-                continue
-        placement = number_placement(number)
-        zones, zones_from = placement.zones, "number" if placement.placed else "fallback"
-        states = frozenset((placement.state,)) if placement.state else frozenset()
-        if location is not None:
-            if location.time_zone and time_zone_valid(location.time_zone):
-                zones, zones_from = (location.time_zone,), "lead"
-            if state_code(location.state):
-                states |= {state_code(location.state)}
-        combination = (zones, zones_from, states)
-        rules = combined.get(combination)
-        if rules is None:
-            rules = combined[combination] = _combine(zones, zones_from, states)
-        if location is None:
-            by_key[key] = rules
+            key = placement_key(number)
+            rules = _BY_EXCHANGE.get(key)
+            if rules is None:
+                rules = _BY_EXCHANGE[key] = _rules_for(number_placement(number), "", "", config)
+        else:
+            zone = location.time_zone if time_zone_valid(location.time_zone) else ""
+            rules = _rules_for(number_placement(number), zone, state_code(location.state), config)
         found[number] = rules
     return found
 
@@ -244,32 +213,21 @@ def send_rules_batch(
 # --- The window ---------------------------------------------------------------------------------
 
 
-def window_opens_at(
-    *, zones: tuple[str, ...], start: time, end: time, at: datetime
-) -> datetime | None:
-    """The first instant from `at` on when the local time in every one of `zones` is within
-    [start, end): `at` itself when the window is open now; None when no such instant comes within
-    two days (zones too far apart, or none known)."""
-    if not zones:
-        return None
-    moment = at.astimezone(UTC)
-    # Each pass moves to the next opening of a zone that is closed; with an overlap, a few passes
-    # settle on it (the windows repeat daily), without one the bound below ends the search.
-    for _ in range(4 * len(zones) + 4):
-        moved = False
-        for name in zones:
-            local = moment.astimezone(_zone(name))
-            clock = local.time()
-            if start <= clock < end:
-                continue
-            day = local.date() if clock < start else local.date() + timedelta(days=1)
-            moment = datetime.combine(day, start, tzinfo=_zone(name)).astimezone(UTC)
-            moved = True
-        if not moved:
-            return moment
-        if moment - at > timedelta(days=2):
-            return None
-    return None
+def send_window_opens(*, rules: SendRules, at: datetime) -> datetime | None:
+    """The first instant from `at` on when a text to a recipient with these rules may arrive:
+    `at` itself when it may now; None when no allowed instant comes within SEARCH_DAYS days."""
+    cached = _OPENINGS.get(rules)
+    if cached is not None and cached[0] <= at < cached[1]:
+        return at if cached[2] is None else cached[2]
+    opens = opens_at(rules.constraints, at)
+    if opens is not None:
+        # Open now: the same answer until the first window closes. Closed: no instant before the
+        # opening is allowed, so "opens then" holds for every moment until then.
+        valid_until = open_until(rules.constraints, at) if opens == at else opens
+        if len(_OPENINGS) >= _CACHE_MAX:
+            _OPENINGS.clear()
+        _OPENINGS[rules] = (at, valid_until, None if opens == at else opens)
+    return opens
 
 
 # --- The decision -------------------------------------------------------------------------------
@@ -283,7 +241,8 @@ class PolicyDecision:
     code: str = ""
     release_at: datetime | None = None
     reason: str = ""
-    release_text: str = ""  # when it may go, in the recipient's time: "08:00 on 11 Mar ..."
+    # When it may go, in the recipient's time: "Monday 9:00 am, the contact's local time (...)".
+    release_text: str = ""
 
     @property
     def allowed(self) -> bool:
@@ -291,33 +250,69 @@ class PolicyDecision:
 
 
 ALLOWED = PolicyDecision()
+_NEVER = datetime.max.replace(tzinfo=UTC)
 
 
-def _zones_text(rules: SendRules) -> str:
-    if rules.zones_from == "lead":
-        return f"the lead's time zone, {rules.zones[0]}"
-    if len(rules.zones) == 1:
-        return rules.zones[0]
-    return "each of " + ", ".join(rules.zones)
+def _blamed(rules: SendRules, now: datetime) -> Constraint:
+    """The closed constraint that keeps the text waiting longest (a day's closure and a state's
+    row before a general one when they reopen together): the one the reason names."""
+
+    def weight(constraint: Constraint):
+        opening = next_open(constraint, now)
+        zone, rule = constraint
+        closed_all_day = window_on(rule, now.astimezone(zone_info(zone)).date()) is None
+        return (opening or _NEVER, closed_all_day, rule.key not in ("federal", "settings"))
+
+    closed = [c for c in rules.constraints if next_open(c, now) != now]
+    return max(closed, key=weight) if closed else rules.constraints[0]
+
+
+def _why(constraint: Constraint, now: datetime) -> str:
+    zone, rule = constraint
+    local = now.astimezone(zone_info(zone))
+    window, label = window_on(rule, local.date()), day_label(rule, local.date())
+    subject = rule.name[0].upper() + rule.name[1:]
+    verb = "allow" if rule.plural else "allows"
+    if window is None:
+        return f"{subject} {verb} no such texts on {label or day_name(local.date())}"
+    if zone == rule.clock_zone:
+        reference, now_text = rule.clock_zone_label, f"{clock_text(local.time())} by that clock"
+    else:
+        reference = "the contact's local time"
+        now_text = f"{clock_text(local.time())} in {zone}"
+    when = f" on {label}" if label else ""
+    return f"{subject} {verb} such texts{when} only from {window}, {reference}; it is {now_text}"
+
+
+def _release_text(rules: SendRules, opens: datetime) -> str:
+    local = [(zone, opens.astimezone(zone_info(zone))) for zone in rules.zones]
+    zone, first = local[0]
+    when = f"{day_name(first.date())} {clock_text(first.time())}"
+    day_and_utc = f"{first.day} {first:%b}; {opens.astimezone(UTC):%H:%M} UTC"
+    if all(other.utcoffset() == first.utcoffset() for _, other in local):
+        return f"{when}, the contact's local time ({zone}, {day_and_utc})"
+    others = ", ".join(f"{clock_text(other.time())} in {name}" for name, other in local[1:4])
+    return f"{when} in {zone} ({others}; {day_and_utc})"
 
 
 def _quiet_hours(number: str, rules: SendRules, now: datetime, opens: datetime | None):
-    window = f"{rules.start:%H:%M}-{rules.end:%H:%M}"
-    head = (
-        f"Texts to {number} may arrive only {window} local time ({rules.window_basis}) "
-        f"in {_zones_text(rules)}"
-    )
-    if opens is None:
-        reason = (
-            f"{head}, and no time of day is inside it in all of them. Set the lead's time zone."
+    if not rules.constraints:
+        return PolicyDecision(
+            ReasonCode.QUIET_HOURS,
+            None,
+            f"The time zone of {number} is not known from the number, so no allowed hour can be "
+            "found for it (a lead's time zone can narrow the hours, not set them).",
         )
-        if rules.zones_from == "fallback" or not rules.zones:
-            reason = f"{head}; its time zone is not known. Set the lead's time zone."
-        return PolicyDecision(ReasonCode.QUIET_HOURS, None, reason)
-    local = ", ".join(f"{now.astimezone(_zone(z)):%H:%M} in {z}" for z in rules.zones[:3])
-    zone = rules.zones[0]
-    release = f"{opens.astimezone(_zone(zone)):%H:%M on %d %b} in {zone} ({opens:%H:%M} UTC)"
-    return PolicyDecision(ReasonCode.QUIET_HOURS, opens, f"{head}; it is {local} now.", release)
+    why = _why(_blamed(rules, now), now)
+    if opens is None:
+        zones = ", ".join(rules.zones[:6])
+        return PolicyDecision(
+            ReasonCode.QUIET_HOURS,
+            None,
+            f"{why}. No time in the next {SEARCH_DAYS} days is allowed in all of the contact's "
+            f"zones at once ({zones}): check the lead's time zone and state.",
+        )
+    return PolicyDecision(ReasonCode.QUIET_HOURS, opens, f"{why}.", _release_text(rules, opens))
 
 
 def _over_cap(number: str, rules: SendRules, count: int) -> PolicyDecision:
@@ -341,18 +336,14 @@ def send_policy_decide_batch(
     """{number: decision} for texts to many numbers at `now`: the window per number, then the
     cap for those inside it, counted in one query."""
     decisions: dict[str, PolicyDecision] = {}
-    # Many numbers share one SendRules object: the window is worked out once per object.
-    opens_memo: dict[int, datetime | None] = {}
+    opens_memo: dict[SendRules, datetime | None] = {}
     capped: list[str] = []
     for number, rule in rules.items():
         if _QUIET_HOURS_ENFORCED:
-            marker = id(rule)
-            if marker in opens_memo:
-                opens = opens_memo[marker]
+            if rule in opens_memo:
+                opens = opens_memo[rule]
             else:
-                opens = opens_memo[marker] = window_opens_at(
-                    zones=rule.zones, start=rule.start, end=rule.end, at=now
-                )
+                opens = opens_memo[rule] = send_window_opens(rules=rule, at=now)
             if opens != now:
                 decisions[number] = _quiet_hours(number, rule, now, opens)
                 continue

@@ -68,6 +68,15 @@ def _unreachable_reason(number: str, hold: UnreachableHold) -> str:
     )
 
 
+def phones_revocation_pending(numbers: list[str]) -> set[str]:
+    """Those of `numbers` (E.164) with a possible revocation waiting for review; one query."""
+    return set(
+        PossibleOptOut.objects.filter(
+            status=PossibleOptOutStatus.OPEN, phone_number__in=numbers
+        ).values_list("phone_number", flat=True)
+    )
+
+
 def phones_send_blocks(*, numbers: Iterable[str]) -> dict[str, SendBlock]:
     """{E.164 number: SendBlock} for the numbers no SMS may go to now (docs/rules.md): on the
     opt-out list, or with a possible revocation waiting for review, or held as unreachable; the
@@ -124,7 +133,8 @@ def messages_sent_counts(*, numbers: Iterable[str], since: datetime) -> dict[str
     if not wanted:
         return {}
     queryset = OutboundMessage.objects.filter(
-        status__in=[MessageStatus.SENT, MessageStatus.DELIVERED], sent_at__gt=since
+        status__in=[MessageStatus.SENDING, MessageStatus.SENT, MessageStatus.DELIVERED],
+        sent_at__gt=since,
     )
     if connection.vendor == "postgresql" and len(wanted) > _BIG_BATCH:
         queryset = queryset.filter(

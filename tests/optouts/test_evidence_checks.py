@@ -37,7 +37,7 @@ def test_no_signing_key_with_debug_off_is_an_error_that_stops_the_app(settings):
     settings.DEBUG = False
     settings.SMS_EVIDENCE_SIGNING_KEY = ""
 
-    assert _ids(signing_key_check()) == ["optouts.E001"]
+    assert _ids(signing_key_check()) == ["optouts.E101"]
     assert signing_key_check in checks.registry.registry.get_checks()
 
 
@@ -63,7 +63,7 @@ def test_an_unusable_signing_key_is_an_error_even_in_development(settings, value
     settings.DEBUG = True
     settings.SMS_EVIDENCE_SIGNING_KEY = value
 
-    assert _ids(signing_key_check()) == ["optouts.E002"]
+    assert _ids(signing_key_check()) == ["optouts.E102"]
 
 
 def test_development_needs_no_key(settings):
@@ -76,7 +76,7 @@ def test_development_needs_no_key(settings):
 def test_an_unknown_storage_alias_is_an_error(settings):
     settings.SMS_EVIDENCE_ANCHOR_STORAGE = "nowhere"
 
-    assert _ids(anchor_storage_check()) == ["optouts.E003"]
+    assert _ids(anchor_storage_check()) == ["optouts.E103"]
 
 
 # --- The database role (check --deploy) ---------------------------------------------------
@@ -94,7 +94,7 @@ def test_the_role_check_is_a_deploy_check():
 def test_missing_triggers_are_reported(db):
     from tests.append_only import triggers_off_sql
 
-    assert "optouts.W003" not in _ids(database_role_check())
+    assert "optouts.W103" not in _ids(database_role_check())
     off, _ = triggers_off_sql(connection)
     if connection.vendor == "postgresql":
         off = ["ALTER TABLE optouts_consentevent DISABLE TRIGGER USER"]
@@ -102,7 +102,7 @@ def test_missing_triggers_are_reported(db):
         for sql in off:
             cursor.execute(sql)
 
-    assert "optouts.W003" in _ids(database_role_check())
+    assert "optouts.W103" in _ids(database_role_check())
 
 
 @pytest.fixture
@@ -123,7 +123,7 @@ def app_role(db):
 @pytest.mark.django_db
 def test_the_app_role_that_owns_the_events_is_warned_about(app_role):
     # The tests connect as the tables' owner, a superuser.
-    assert "optouts.W001" in _ids(database_role_check())
+    assert "optouts.W101" in _ids(database_role_check())
 
     with connection.cursor() as cursor:
         cursor.execute(f'SET ROLE "{app_role}"')
@@ -132,7 +132,7 @@ def test_the_app_role_that_owns_the_events_is_warned_about(app_role):
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET ROLE")
-    assert found == ["optouts.W002"]  # not the owner, but may still UPDATE, DELETE, TRUNCATE
+    assert found == ["optouts.W102"]  # not the owner, but may still UPDATE, DELETE, TRUNCATE
 
 
 @postgresql_only

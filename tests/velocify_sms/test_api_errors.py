@@ -99,7 +99,7 @@ def test_an_unexpected_error_is_a_json_500_and_changes_nothing(agent_api, monkey
     def explode(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(optouts.apis, "phones_opt_out_by_staff", explode)
+    monkeypatch.setattr(optouts.apis, "phones_opt_out_as_asked", explode)
     agent_api.raise_request_exception = False
     assert isinstance(agent_api, Client)
 

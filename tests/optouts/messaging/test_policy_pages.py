@@ -66,7 +66,9 @@ def test_the_api_answers_409_quiet_hours_when_quiet_hours_refuse(agent_api, sett
         response = agent_api.post(URL, {"to": EASTERN, "body": "Hello"}, format="json")
     assert response.status_code == 409
     assert response.json()["code"] == "quiet_hours"
-    assert "8:00-21:00" in response.json()["detail"].replace("08:00", "8:00")
+    assert "the federal rule allows such texts only from 8:00 am to 9:00 pm" in (
+        response.json()["detail"].lower()
+    )
 
 
 def test_the_api_answers_201_held_with_the_time_it_will_go(agent_api, settings):
@@ -96,14 +98,20 @@ def test_the_form_says_when_a_text_would_be_held(agent_user, settings):
         html = _render_form(agent_user, FLORIDA, LeadFactory())
     assert "<form" in html
     assert "Outside allowed hours (quiet_hours)" in html
-    assert "waits until 08:00 on 16 Jul in America/New_York" in html
+    assert (
+        "A text sent now waits until Thursday 8:00 am, the contact&#x27;s local time "
+        "(America/New_York, 16 Jul; 12:00 UTC)." in html
+    )
 
 
-def test_the_form_uses_the_leads_time_zone(agent_user):
+def test_the_form_counts_the_leads_time_zone_as_well_as_the_numbers(agent_user):
     lead = LeadFactory(time_zone="America/Los_Angeles")
-    with freeze_time(at("23:30")):
+    with freeze_time(at("12:00")):
         assert "quiet_hours" not in _render_form(agent_user, EASTERN, lead)
-        assert "quiet_hours" in _render_form(agent_user, EASTERN)
+    # 10:00 in New York is 7:00 in the lead's zone; 23:30 in New York is night there.
+    for clock in ("10:00", "23:30"):
+        with freeze_time(at(clock)):
+            assert "quiet_hours" in _render_form(agent_user, EASTERN, lead)
 
 
 def test_the_form_is_replaced_by_the_reason_when_the_cap_is_reached(agent_user):
@@ -127,7 +135,7 @@ def test_a_held_send_from_the_page_says_so(agent_client, settings):
         response = agent_client.post(SEND, {"to": EASTERN, "body": "Hi"}, follow=True)
     html = response.content.decode()
     assert "Held (quiet_hours), not sent yet" in html
-    assert "Held until 08:00 on 16 Jul" in html
+    assert "Held until Thursday 8:00 am, the contact&#x27;s local time" in html
 
 
 # --- The outbound SMS log -----------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The send policy in the send path: holding, release through the task worker, the re-checks at
-release, the lead's state and time zone, and what counts toward a cap."""
+release, the lead's state and time zone (which only narrow), and what counts toward a cap."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from django_tasks_db.models import DBTaskResult
 from freezegun import freeze_time
 
 from optouts.messaging.models import MessageStatus, OutboundMessage, OutboxEntry, ReasonCode
-from optouts.messaging.policy import window_opens_at
+from optouts.messaging.policy_rules import FEDERAL
+from optouts.messaging.policy_window import opens_at
 from optouts.messaging.services import SendRefused, message_deliver, message_send
 from optouts.models import Channel, Source
 from tests.factories import LeadFactory, given_opt_out
@@ -44,8 +45,11 @@ def test_a_send_outside_the_window_is_held_until_the_next_allowed_minute(worker_
     next_morning = at("08:00", day=DAY + timedelta(days=1))
     assert (message.status, message.reason_code) == (MessageStatus.HELD, ReasonCode.QUIET_HOURS)
     assert message.held_until == next_morning
-    assert "8:00-20:00 local time (Florida)" in message.reason.replace("08:00", "8:00")
-    assert "Held until 08:00 on 16 Jul in America/New_York (12:00 UTC)" in message.reason
+    assert message.reason == (
+        "Held until Thursday 8:00 am, the contact's local time (America/New_York, 16 Jul; "
+        "12:00 UTC): Florida allows such texts only from 8:00 am to 8:00 pm, the contact's "
+        "local time; it is 8:30 pm in America/New_York."
+    )
     task = DBTaskResult.objects.get()
     assert task.run_after == next_morning
     assert task.args_kwargs["kwargs"] == {"message_id": message.pk}
@@ -78,19 +82,11 @@ def test_a_number_with_no_known_zone_gets_the_overlap_of_every_us_zone(worker_qu
 
 def test_the_window_search_gives_up_when_no_hour_is_open_everywhere():
     # Three zones about 8 hours apart: no 13-hour window is open in all three at once.
-    start, end = time(8), time(21)
     now = at("12:00")
-    assert (
-        window_opens_at(
-            zones=("America/Los_Angeles", "Europe/London", "Asia/Singapore"),
-            start=start,
-            end=end,
-            at=now,
-        )
-        is None
-    )
-    assert window_opens_at(zones=(), start=start, end=end, at=now) is None
-    assert window_opens_at(zones=("America/New_York",), start=start, end=end, at=now) == now
+    apart = ("America/Los_Angeles", "Europe/London", "Asia/Singapore")
+    assert opens_at([(zone, FEDERAL) for zone in apart], now) is None
+    assert opens_at([], now) is None
+    assert opens_at([("America/New_York", FEDERAL)], now) == now
 
 
 @pytest.mark.django_db(transaction=True)
@@ -177,20 +173,56 @@ def test_with_a_task_backend_that_cannot_wait_a_quiet_hours_send_is_refused():
 # --- The lead's time zone and state --------------------------------------------------------------
 
 
-def test_the_lead_time_zone_replaces_the_area_codes(settings):
+def test_the_lead_time_zone_narrows_the_area_codes_never_replaces_them(settings):
     settings.SMS_QUIET_HOURS_ACTION = "refuse"
     lead = LeadFactory(time_zone="America/Los_Angeles")
     # A New York number, a lead in California: 10:00 in New York is 7:00 where the lead is.
     with freeze_time(at("10:00")), pytest.raises(SendRefused) as refused:
         message_send(to=EASTERN, body="Hello", lead_id=lead.pk)
-    assert "the lead's time zone, America/Los_Angeles" in refused.value.message.reason
-    # 23:30 in New York is 20:30 in California: inside the federal window there.
-    with freeze_time(at("23:30")):
-        message = message_send(to=EASTERN, body="Hello", lead_id=lead.pk)
-    assert message.status == MessageStatus.SENT
-    # Without the lead, the number's own zone decides.
-    with freeze_time(at("23:30")), pytest.raises(SendRefused):
-        message_send(to=EASTERN, body="Hello")
+    assert "it is 7:00 am in America/Los_Angeles" in refused.value.message.reason
+    # 23:30 in New York is 20:30 in California: the lead's zone does not reopen New York's night.
+    with freeze_time(at("23:30")), pytest.raises(SendRefused) as refused:
+        message_send(to=EASTERN, body="Hello", lead_id=lead.pk)
+    assert "it is 11:30 pm in America/New_York" in refused.value.message.reason
+    # 11:00 in New York is 8:00 in California: open in both.
+    with freeze_time(at("11:00")):
+        assert message_send(to=EASTERN, body="Hello", lead_id=lead.pk).status == MessageStatus.SENT
+
+
+def test_a_miami_number_with_a_pacific_lead_is_held_at_8_30_pm_eastern(worker_queue):
+    lead = LeadFactory(time_zone="America/Los_Angeles")
+    with freeze_time(at("20:30")):
+        message = message_send(to=FLORIDA, body="Your rate quote is ready.", lead_id=lead.pk)
+    # Florida's 8:00 am-8:00 pm holds in both zones: 8:00 am Pacific, 11:00 am Eastern.
+    assert (message.status, message.held_until) == (
+        MessageStatus.HELD,
+        at("11:00", day=DAY + timedelta(days=1)),
+    )
+    assert "Florida allows such texts only from 8:00 am to 8:00 pm" in message.reason
+    assert "Held until Thursday 11:00 am in America/New_York (8:00 am in America/Los_Angeles" in (
+        message.reason
+    )
+
+
+def test_a_california_number_whose_lead_says_new_york_is_held_at_7_30_pacific(worker_queue):
+    pacific = ZoneInfo("America/Los_Angeles")
+    lead = LeadFactory(time_zone="America/New_York", state="NY")
+    with freeze_time(at("07:30", pacific)):
+        message = message_send(to="+14155550177", body="Good morning", lead_id=lead.pk)
+    assert (message.status, message.held_until) == (MessageStatus.HELD, at("08:00", pacific))
+    assert "it is 7:30 am in America/Los_Angeles" in message.reason
+
+
+def test_a_lead_state_adds_that_states_zones(settings):
+    settings.SMS_QUIET_HOURS_ACTION = "refuse"
+    # A New York number, a lead in Texas (Central and Mountain): Texas opens at 9:00 Mountain.
+    lead = LeadFactory(state="TX")
+    with freeze_time(at("10:30")), pytest.raises(SendRefused) as refused:
+        message_send(to=EASTERN, body="Hello", lead_id=lead.pk)
+    assert "Texas allows such texts only from 9:00 am to 9:00 pm" in refused.value.message.reason
+    assert "it is 8:30 am in America/Denver" in refused.value.message.reason
+    with freeze_time(at("11:00")):
+        assert message_send(to=EASTERN, body="Hello", lead_id=lead.pk).status == MessageStatus.SENT
 
 
 def test_the_lead_state_adds_its_rules_to_any_number(settings):
@@ -198,7 +230,7 @@ def test_the_lead_state_adds_its_rules_to_any_number(settings):
     lead = LeadFactory(state="FL")
     with freeze_time(at("20:30")), pytest.raises(SendRefused) as refused:
         message_send(to=EASTERN, body="Hello", lead_id=lead.pk)
-    assert "(Florida)" in refused.value.message.reason
+    assert "Florida allows such texts only from 8:00 am to 8:00 pm" in refused.value.message.reason
     for minutes in range(3):
         with freeze_time(at("12:00") + timedelta(minutes=minutes)):
             message_send(to=EASTERN, body="Hello", lead_id=lead.pk)
@@ -212,7 +244,7 @@ def test_the_lead_state_never_removes_the_area_codes_rules(settings):
     lead = LeadFactory(state="NY")
     with freeze_time(at("20:30")), pytest.raises(SendRefused) as refused:
         message_send(to=FLORIDA, body="Hello", lead_id=lead.pk)
-    assert "(Florida)" in refused.value.message.reason
+    assert refused.value.message.reason.startswith("Florida allows such texts only")
 
 
 # --- What counts toward a cap --------------------------------------------------------------------

@@ -88,7 +88,7 @@ def _run(pg, sqlite):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("optouts", "0012_unreachable_hold_grants"),
+        ("optouts", "0013_message_sending"),
     ]
 
     operations = [
