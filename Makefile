@@ -103,10 +103,12 @@ screenshots: $(STAMP) .env
 migrate: $(STAMP)
 	$(PY) manage.py migrate --noinput
 
+# Django's checks first (a missing evidence signing key with DEBUG off stops it there), then
 # gunicorn on $(HOST):$(PORT) with gunicorn.conf.py (WEB_CONCURRENCY processes, GUNICORN_THREADS
 # each; bench/api.py starts the same). The database is DATABASE_URL, the cache CACHE_URL (Redis);
 # no state lives in a process.
 serve: $(STAMP)
+	$(PY) manage.py check
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	HOST=$(HOST) PORT=$(PORT) exec $(BIN)/gunicorn velocify_sms.wsgi:application --config gunicorn.conf.py
 

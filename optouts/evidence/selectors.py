@@ -259,8 +259,10 @@ def phone_evidence_check(*, number: str, anchor: AnchorRef | None = None) -> Num
         rows = list(_event_rows(number=number))
         row = OptOut.objects.filter(phone_number=number).values_list("source", flat=True).first()
         leaf = None
-        if anchor is not None:
-            leaf = next((each for each in anchor.leaves if each.number == number), None)
+        for each in anchor.leaves if anchor is not None else ():
+            if each.number >= number:  # sorted: past it, it is not there
+                leaf = each if each.number == number else None
+                break
         return number_report(
             number=number, rows=rows, row_source=row, anchor=anchor, leaf=leaf, full=True
         )

@@ -331,3 +331,28 @@ def test_offline_verification_fails_for_a_proof_that_does_not_lead_to_the_signed
 
     assert result.returncode == 1
     assert "the Merkle proof does not lead to the root anchor #1" in result.stdout
+
+
+def test_every_anchors_on_a_schedule_until_stopped(two_numbers, settings, monkeypatch):
+    import threading
+
+    from optouts.management.commands import sms_evidence_anchor as command
+
+    # The test's own transaction and signal handlers stay as they are.
+    monkeypatch.setattr(command, "close_old_connections", lambda: None)
+    monkeypatch.setattr(command.signal, "signal", lambda *args: None)
+    waits = []
+
+    def wait(self, seconds):
+        waits.append(seconds)
+        if len(waits) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(threading.Event, "wait", wait)
+
+    out, _, status = _command("sms_evidence_anchor", "--every", "3600")
+
+    assert status == 0
+    assert waits == [3600, 3600]
+    assert out.startswith("Anchoring the evidence every 3600 s to ")
+    assert anchor_store().sequences() == [1, 2]
