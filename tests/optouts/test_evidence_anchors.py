@@ -356,3 +356,16 @@ def test_every_anchors_on_a_schedule_until_stopped(two_numbers, settings, monkey
     assert waits == [3600, 3600]
     assert out.startswith("Anchoring the evidence every 3600 s to ")
     assert anchor_store().sequences() == [1, 2]
+
+
+def test_an_anchor_whose_leaves_are_gone_is_reported_not_a_crash(two_numbers, settings):
+    evidence_anchor_write()
+    (_folder(settings) / "anchor-00000001-leaves.txt.gz").unlink()
+
+    out, _, status = _command("sms_evidence_verify", "--all")
+    assert status == 1
+    assert "ANCHORS: the leaves of anchor #1 cannot be read" in out
+
+    _, err, status = _command("sms_evidence_anchor")
+    assert status == 1
+    assert err.startswith("REFUSED: the leaves of anchor #1 cannot be read")

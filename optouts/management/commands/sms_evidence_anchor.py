@@ -24,6 +24,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
 from optouts.evidence.anchors import (
+    AnchorInvalid,
     AnchorKeyError,
     key_id,
     public_key_hex,
@@ -82,7 +83,7 @@ class Command(BaseCommand):
         """One anchor; True when it was written and nothing is wrong."""
         try:
             written = evidence_anchor_write()
-        except (AnchorRefused, AnchorExists) as exc:
+        except (AnchorRefused, AnchorExists, AnchorInvalid) as exc:
             logger.error("evidence anchor refused: %s", exc)
             self.stderr.write(f"REFUSED: {exc}")
             survey = getattr(exc, "survey", None)

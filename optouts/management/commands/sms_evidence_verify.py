@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from optouts.evidence.anchors import AnchorKeyError, trusted_public_keys
+from optouts.evidence.anchors import AnchorInvalid, AnchorKeyError, trusted_public_keys
 from optouts.evidence.chain import REASON_SENTENCES
 from optouts.evidence.selectors import AnchorRef, Survey, evidence_survey, phone_evidence_check
 from optouts.evidence.store import anchor_store, anchors_check
@@ -57,8 +57,16 @@ class Command(BaseCommand):
         if limit < 0:
             raise CommandError("--limit must be 0 (every number) or more.", returncode=2)
         anchor, anchors_ok = self._anchor(options)
-        if all:
-            return self._all(limit or None, anchor, anchors_ok)
+        try:
+            if all:
+                return self._all(limit or None, anchor, anchors_ok)
+            return self._one(number, anchor, anchors_ok)
+        except AnchorInvalid as exc:
+            # An anchor that checks out but whose leaves cannot be read (or are not leaves).
+            self.stdout.write(f"ANCHORS: {exc}")
+            raise CommandError("The anchors do not check out.") from None
+
+    def _one(self, number: str, anchor: AnchorRef | None, anchors_ok: bool) -> None:
         try:
             e164 = phone_normalize(number)
         except InvalidPhoneNumber as exc:
