@@ -181,7 +181,7 @@ class ConsentEventQuerySet(models.QuerySet):
 
     Model.save()/delete() refuse single events below. Below the ORM, triggers refuse raw UPDATE
     and DELETE on PostgreSQL and SQLite, and TRUNCATE on PostgreSQL (migrations 0004, 0007 and
-    0014), except sealing an empty chain hash once.
+    0015), except sealing an empty chain hash once.
     """
 
     def update(self, **kwargs):

@@ -14,5 +14,5 @@ Modules, lowest first (each imports only those above it in this list, plus the c
 - `checks`: the system checks (a signing key when DEBUG is off; the app's database role).
 
 The SMS that caused each event come from the SMS channel (optouts.messaging, a layer above),
-through a look-up it registers in the app's ready() (bundle.event_messages_set).
+through a look-up it registers in the app's ready() (bundle.message_log_set).
 """

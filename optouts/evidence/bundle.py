@@ -8,9 +8,10 @@ formats cannot say different things.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -98,26 +99,36 @@ def _utc(value: datetime | None) -> str | None:
     return chain_time(value) if value is not None else None
 
 
-# The SMS that caused each event are the SMS channel's (optouts.messaging), a layer above this
-# package: it registers its look-up here in the app's ready() (optouts/apps.py).
-MessagesOf = Callable[[list[ConsentEvent]], dict[int, list[dict]]]
+# The SMS that caused each event, and the webhook's answers, are the SMS channel's
+# (optouts.messaging), a layer above this package: it hands its log over in the app's ready()
+# (optouts/apps.py). Without it (the channel not wired) a bundle has the events' own text only.
+class MessageLog(Protocol):
+    def by_event(self, events: list[ConsentEvent]) -> dict[int, list[dict]]:
+        """{event id: [the SMS that caused it, and the answer sent to it]}."""
+
+    def replies(self, number: str) -> list[dict]:
+        """Every answer the webhook sent to the number, with the text it answered."""
 
 
-def _no_messages(events: list[ConsentEvent]) -> dict[int, list[dict]]:
-    return {}
+class _NoMessages:
+    def by_event(self, events: list[ConsentEvent]) -> dict[int, list[dict]]:
+        return {}
+
+    def replies(self, number: str) -> list[dict]:
+        return []
 
 
-_messages_of: MessagesOf = _no_messages
+_log: MessageLog = _NoMessages()
 
 
-def event_messages_set(messages_of: MessagesOf) -> None:
-    """Called once by the app's ready(): {event id: [the SMS that caused it]} for events."""
-    global _messages_of
-    _messages_of = messages_of
+def message_log_set(log: MessageLog) -> None:
+    """Called once by the app's ready()."""
+    global _log
+    _log = log
 
 
 def _messages_by_event(events: list[ConsentEvent]) -> dict[int, list[dict]]:
-    found = _messages_of(events)
+    found = _log.by_event(events)
     for e in events:
         items = found.setdefault(e.pk, [])
         if not items and e.details.get("text"):
@@ -219,4 +230,5 @@ def phone_evidence(*, number: str, generated_by: str = "") -> dict:
         },
         "anchor": anchor,
         "events": items,
+        "replies": _log.replies(e164),
     }

@@ -22,7 +22,7 @@ from optouts.evidence.anchors import AnchorKeyError, signing_key_load
 
 EVENTS = "optouts_consentevent"
 LIST = "optouts_optout"
-# The triggers of migrations optouts 0004/0007 and 0014, per database.
+# The triggers of migrations optouts 0004/0007 and 0015, per database.
 TRIGGERS = {
     "postgresql": {"optouts_consentevent_append_only", "optouts_consentevent_no_truncate"},
     "sqlite": {"optouts_consentevent_no_update", "optouts_consentevent_no_delete"},

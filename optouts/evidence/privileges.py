@@ -4,7 +4,7 @@ Production runs the app as a role that owns no table, and migrates as the owner
 (DATABASE_OWNER_URL, optouts/management/commands/migrate.py). After each migrate the owner sets
 the app role's rights on the consent tables here: it may read and add events and seal an empty
 chain hash, never UPDATE, DELETE or TRUNCATE them, and never TRUNCATE the opt-out list. The
-triggers refuse the same (migrations 0004, 0007, 0014); a role that cannot disable them, because
+triggers refuse the same (migrations 0004, 0007, 0015); a role that cannot disable them, because
 it owns nothing, cannot get past them. docs/operations.md, "Database roles".
 """
 

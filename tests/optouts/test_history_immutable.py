@@ -1,7 +1,7 @@
 """Deleting a lead, a phone or a user leaves the consent history and the list byte-for-byte as
 they were: actor and lead are kept as ids plus the names they had. Below the app, the database
 refuses every UPDATE, DELETE and TRUNCATE of an event, on PostgreSQL and on SQLite (migrations
-optouts 0004, 0007 and 0014), except sealing an empty chain hash once."""
+optouts 0004, 0007 and 0015), except sealing an empty chain hash once."""
 
 from __future__ import annotations
 
@@ -232,7 +232,7 @@ def test_sealing_an_empty_hash_once_is_the_only_update_let_through(db):
 
 def test_the_sqlite_trigger_compares_every_column_but_the_hash():
     # A column added to events later must be added to the trigger's list too (a new migration).
-    migration = importlib.import_module("optouts.migrations.0014_append_only_everywhere")
+    migration = importlib.import_module("optouts.migrations.0015_append_only_everywhere")
     columns = {f.column for f in ConsentEvent._meta.concrete_fields} - {"chain_hash"}
 
     assert set(migration.SEALED_COLUMNS) == columns

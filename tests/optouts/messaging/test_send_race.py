@@ -113,7 +113,9 @@ def test_a_send_waits_for_a_pending_revocation_being_committed_and_is_blocked(
     _, commit = interleaving.hold_commit(
         "A",
         lambda: inbound_message_receive(
-            message_sid="SM" + "a" * 32, from_number=NUMBER, body="Thanks but please stop"
+            message_sid="SM" + "a" * 32,
+            from_number=NUMBER,
+            body="Thanks, but please stop texting so early",
         ),
     )
     send = interleaving.start("B", lambda: message_send(to=NUMBER, body="Rate update"))

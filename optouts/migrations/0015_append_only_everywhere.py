@@ -88,7 +88,7 @@ def _run(pg, sqlite):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("optouts", "0013_message_sending"),
+        ("optouts", "0014_inbound_intent"),
     ]
 
     operations = [
