@@ -8,9 +8,11 @@ It first seals unsealed events, then checks every number against the latest anch
 anchoring then would sign the rewrite. Opt-out list rows that disagree with their events are
 reported (exit 1) but do not stop the anchor: it signs the events.
 
-Once, or with --every, again and again until stopped (SIGTERM or Ctrl-C end it between runs);
-`make run` starts it beside the deadline sweep (ANCHOR_EVERY, default 3600 s). Run one per
-deployment: a second one at the same moment finds the sequence number taken and writes nothing.
+Once, or with --every, again and again until stopped (SIGTERM or Ctrl-C end it between runs).
+The scheduler runs it once an hour beside the deadline sweep (SCHEDULER_JOBS "evidence-anchor",
+SCHEDULE_EVIDENCE_ANCHOR_SECONDS), and `make run` starts the scheduler; --every is for running it
+without one. A second anchorer at the same moment finds the sequence number taken and writes
+nothing.
 --public-key prints the public key to publish (hex and PEM) and exits.
 """
 
