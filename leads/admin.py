@@ -48,7 +48,7 @@ from optouts.services import (
     phones_opt_in_by_admin,
     phones_opt_out_as_asked,
 )
-from velocify_sms.admin_lists import InputSafeChangeListMixin
+from velocify_sms.admin_lists import InputSafeChangeListMixin, phones_cell
 from velocify_sms.csv_export import csv_streaming_response
 from velocify_sms.dates import datetime_display, datetime_header
 from velocify_sms.phones import phone_display, phone_display_for_csv
@@ -148,7 +148,7 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
 
     @admin.display(description="Phones")
     def phone_numbers(self, obj: Lead) -> str:
-        return ", ".join(phone_display(p.number) for p in obj.phones.all()) or "-"
+        return phones_cell(p.number for p in obj.phones.all())
 
     @admin.display(description="Assigned agent", ordering="assigned_agent__username")
     def agent(self, obj: Lead) -> str:

@@ -43,13 +43,8 @@ from optouts.permissions import (
     user_can_resolve_possible_opt_outs,
 )
 from optouts.selectors import phones_status
-from velocify_sms.admin_lists import InputSafeChangeListMixin
-from velocify_sms.dates import datetime_display
+from velocify_sms.admin_lists import InputSafeChangeListMixin, phone_cell, time_cell
 from velocify_sms.phones import phone_display
-
-
-def _number(value: str) -> str:
-    return phone_display(value) if value else "-"
 
 
 class _ReadOnlyLogAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
@@ -70,7 +65,9 @@ class _ReadOnlyLogAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
 
 @admin.register(OutboundMessage)
 class OutboundMessageAdmin(_ReadOnlyLogAdmin):
-    list_display = ["to", "status", "short_body", "lead", "sender", "created", "reason_code", "why"]
+    # Six columns fit at 1280 pixels beside the side menu and the filters: who sent it goes
+    # under the lead, the reason's label before its sentence.
+    list_display = ["created", "to", "status", "short_body", "lead_and_sender", "why"]
     list_filter = ["status", "reason_code", "backend"]
     search_fields = ["to_number", "provider_id"]
     list_select_related = ["lead", "sender"]
@@ -79,21 +76,27 @@ class OutboundMessageAdmin(_ReadOnlyLogAdmin):
 
     @admin.display(description="to", ordering="to_number")
     def to(self, obj):
-        return _number(obj.to_number)
+        return phone_cell(obj.to_number)
 
     @admin.display(description="created", ordering="created_at")
     def created(self, obj):
-        return datetime_display(obj.created_at)
+        return time_cell(obj.created_at)
 
     @admin.display(description="message")
     def short_body(self, obj):
         return Truncator(obj.body).chars(60)
 
-    @admin.display(description="error / reason")
+    @admin.display(description="lead / sent by", ordering="lead")
+    def lead_and_sender(self, obj):
+        sender = format_html('<div class="help">by {}</div>', obj.sender) if obj.sender else ""
+        return format_html("{}{}", obj.lead or "-", sender)
+
+    @admin.display(description="why")
     def why(self, obj):
-        if obj.error_code:
-            return f"{obj.error_code}: {obj.reason}"
-        return obj.reason
+        label = obj.get_reason_code_display() if obj.reason_code else ""
+        error = f"Provider error {obj.error_code}" if obj.error_code else ""
+        parts = [part for part in (label, error, obj.reason) if part]
+        return ". ".join(part.rstrip(".") for part in parts) + ("." if parts else "")
 
     def get_urls(self):
         send = path(
@@ -112,11 +115,11 @@ class OutboxEntryAdmin(_ReadOnlyLogAdmin):
 
     @admin.display(description="to", ordering="to_number")
     def to(self, obj):
-        return _number(obj.to_number)
+        return phone_cell(obj.to_number)
 
     @admin.display(description="handed off at", ordering="handed_off_at")
     def handed_off(self, obj):
-        return datetime_display(obj.handed_off_at)
+        return time_cell(obj.handed_off_at)
 
 
 @admin.register(InboundMessage)
@@ -128,36 +131,37 @@ class InboundMessageAdmin(_ReadOnlyLogAdmin):
 
     @admin.display(description="received", ordering="received_at")
     def received(self, obj):
-        return datetime_display(obj.received_at)
+        return time_cell(obj.received_at)
 
     @admin.display(description="from", ordering="phone_number")
     def from_display(self, obj):
         # A sender that is no valid number is kept as received (from_raw).
-        return phone_display(obj.phone_number) if obj.phone_number else obj.from_raw
+        return phone_cell(obj.phone_number) if obj.phone_number else obj.from_raw
 
 
 @admin.register(StatusCallbackEvent)
 class StatusCallbackEventAdmin(_ReadOnlyLogAdmin):
-    list_display = [
-        "received",
-        "message_sid",
-        "to",
-        "provider_status",
-        "error_code",
-        "action",
-        "outcome",
-    ]
+    list_display = ["received", "message_sid", "to", "provider_result", "action_and_outcome"]
     list_filter = ["action", "provider_status"]
     search_fields = ["message_sid", "to_number"]
     raw_id_fields = ["message"]
 
     @admin.display(description="received", ordering="received_at")
     def received(self, obj):
-        return datetime_display(obj.received_at)
+        return time_cell(obj.received_at)
 
     @admin.display(description="to", ordering="to_number")
     def to(self, obj):
-        return _number(obj.to_number)
+        return phone_cell(obj.to_number)
+
+    @admin.display(description="provider status", ordering="provider_status")
+    def provider_result(self, obj):
+        code = f" (error {obj.error_code})" if obj.error_code else ""
+        return f"{obj.provider_status}{code}"
+
+    @admin.display(description="action: outcome", ordering="action")
+    def action_and_outcome(self, obj):
+        return f"{obj.action}: {obj.outcome}" if obj.outcome else obj.action
 
 
 def _item_or_404(view):
@@ -207,17 +211,11 @@ class PossibleOptOutAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
     """The inbox: texts with a stop word among other words; opt out (after a confirmation page),
     or dismiss."""
 
-    list_display = [
-        "received",
-        "age",
-        "deadline",
-        "number",
-        "message",
-        "matched_word",
-        "list_status",
-        "status",
-        "decide",
-    ]
+    # Few columns, so that at 1280 pixels, with the side menu and the filter open, the
+    # buttons stay in sight: when it came, how old it is and its deadline share one cell, the
+    # matched word goes under the message, and the status is what the last cell says (buttons
+    # while open).
+    list_display = ["received", "number", "message", "list_status", "decide"]
     list_filter = [PossibleOptOutStatusFilter]
     search_fields = ["phone_number", "inbound__body"]
     list_select_related = ["inbound", "resolved_by"]
@@ -241,38 +239,49 @@ class PossibleOptOutAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="received", ordering="created_at")
+    @admin.display(description="received / deadline", ordering="created_at")
     def received(self, obj):
-        return datetime_display(obj.created_at)
+        return format_html(
+            '{}<div class="sms-age">{}</div>{}',
+            time_cell(obj.created_at),
+            self.age(obj),
+            self.deadline(obj),
+        )
 
-    @admin.display(description="age", ordering="created_at")
     def age(self, obj):
         now = timezone.now()
         days = business_days_between(start=obj.created_at, end=now)
         unit = "business day" if days == 1 else "business days"
-        return f"{timesince(obj.created_at, now, depth=1)} ({days} {unit})"
+        return f"{timesince(obj.created_at, now, depth=1)} ago ({days} {unit})"
 
-    @admin.display(description="deadline", ordering="created_at")
     def deadline(self, obj):
-        """The revocation deadline of an open item: the end of its last business day."""
+        """The revocation deadline of an open item: the end of its last business day (a day of
+        the site's zone, as the deadline sweep counts them)."""
         if obj.status != PossibleOptOutStatus.OPEN:
-            return "-"
+            return ""
         deadline = revocation_deadline(received_at=obj.created_at)
         text = f"end of {(deadline - timedelta(days=1)):%a %Y-%m-%d}"
         if timezone.now() < deadline:
-            return text
+            return format_html(
+                '<div class="sms-deadline">Decide by <span class="nowrap">{}</span></div>', text
+            )
         return format_html(
-            '<strong class="sms-deadline-overdue">{}: overdue, the worker applies it</strong>',
+            '<div class="sms-deadline"><strong class="sms-deadline-overdue">'
+            '<span class="nowrap">{}</span>: overdue, the worker applies it</strong></div>',
             text,
         )
 
     @admin.display(description="number", ordering="phone_number")
     def number(self, obj):
-        return phone_display(obj.phone_number)
+        return phone_cell(obj.phone_number)
 
     @admin.display(description="message")
     def message(self, obj):
-        return obj.inbound.body
+        return format_html(
+            '<div class="sms-message">{}</div><div class="help">matched “{}”</div>',
+            obj.inbound.body,
+            obj.matched_word,
+        )
 
     @admin.display(description="number now")
     def list_status(self, obj):
@@ -280,7 +289,7 @@ class PossibleOptOutAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
         source = Source(obj.current_source).label if obj.current_source else ""
         return sms_status_html(opted_out=bool(obj.current_source), source_label=source)
 
-    @admin.display(description="decide")
+    @admin.display(description="status")
     def decide(self, obj):
         return self._decide(obj, can_dismiss=False)
 
@@ -291,7 +300,7 @@ class PossibleOptOutAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
         def decide(obj):
             return self._decide(obj, can_dismiss=can_dismiss)
 
-        decide.short_description = "decide"
+        decide.short_description = "status"
         return [*self.list_display[:-1], decide]
 
     def _decide(self, obj, *, can_dismiss: bool):
