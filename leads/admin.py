@@ -63,6 +63,7 @@ CSV_HEADER = [
     "Status",
     "Assigned agent",
     "Phones",
+    "phone_numbers",
     "SMS Opt-Out",
 ]
 
@@ -394,7 +395,8 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
 
 def _leads_csv_response(queryset):
     """Phones and dates as on the pages: `(415) 555-2671`, `(+44) 2079460958` (never a `+` that
-    a spreadsheet would run as a formula), `2026-12-02 14:05` in the site's time zone."""
+    a spreadsheet would run as a formula), `2026-12-02 14:05` in the reader's time zone; beside
+    the phones, `phone_numbers` in E.164 separated by spaces, for programs."""
 
     def rows():
         # iterator() with a chunk size keeps the prefetch of phones, one batch per chunk.
@@ -408,6 +410,7 @@ def _leads_csv_response(queryset):
                 lead.get_status_display(),
                 lead.assigned_agent.get_username() if lead.assigned_agent else "",
                 "; ".join(phone_display_for_csv(p.number) for p in lead.phones.all()),
+                " ".join(p.number for p in lead.phones.all()),
                 lead.sms_opt_out,
                 datetime_display(lead.created_at),
             ]

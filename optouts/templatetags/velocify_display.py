@@ -1,10 +1,10 @@
 """`{% load velocify_display %}`: how pages show numbers, times and SMS status, as filters.
 
 `{{ number|phone_display }}`, `{{ value|datetime_display }}`, `{{ opted_out|sms_status }}`,
-`{% time_zone_label %}` and `{% site_time_zone %}`: the template side of velocify_sms.phones.phone_display,
-velocify_sms.dates.datetime_display and optouts.display. The library lives in optouts, the lowest
-installed app with templates, so the lead pages and the opt-out report can both load it
-(velocify_sms itself is not an installed app).
+`{% time_zone_label %}` and `{% site_time_zone %}`: the template side of
+velocify_sms.phones.phone_display, velocify_sms.dates and optouts.display. The library lives in
+optouts, the lowest installed app with templates, so the lead pages and the opt-out report can
+both load it (velocify_sms itself is not an installed app).
 """
 
 from __future__ import annotations

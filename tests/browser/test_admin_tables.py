@@ -89,7 +89,8 @@ def _changelists(user) -> list[str]:
 _CHECK = """() => {
   const table = document.querySelector('#result_list');
   if (!table) return null;
-  const pattern = /\\(\\d{3}\\) \\d{3}-\\d{4}|\\+\\d{8,15}|\\d{4}-\\d{2}-\\d{2}(?: \\d{2}:\\d{2})?/g;
+  const pattern =
+    /\\(\\d{3}\\) \\d{3}-\\d{4}|\\+\\d{8,15}|\\d{4}-\\d{2}-\\d{2}(?: \\d{2}:\\d{2})?/g;
   const numbers = [], wrapped = [];
   const walker = document.createTreeWalker(table, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {

@@ -24,7 +24,7 @@ from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
 from optouts.selectors import phone_status
-from velocify_sms.phones import InvalidPhoneNumber, phone_normalize
+from velocify_sms.phones import InvalidPhoneNumber, phone_display, phone_normalize
 
 TWILIO_API_VERSION = "2010-04-01"
 DEFAULT_TO = "+15005550006"  # Twilio's documented test number, when TWILIO_FROM_NUMBER is unset
@@ -169,9 +169,9 @@ class Command(BaseCommand):
         if not server:
             state = phone_status(number=from_e164)
             self.stdout.write(
-                f"{from_e164} is now opted out (source {state.source})."
+                f"{phone_display(from_e164)} is now opted out (source {state.source})."
                 if state.sms_opted_out
-                else f"{from_e164} is now opted in."
+                else f"{phone_display(from_e164)} is now opted in."
             )
 
     def _signing_base(self, fallback: str) -> str:
