@@ -163,7 +163,8 @@ class Command(BaseCommand):
             status, answer = self._post_in_process(path, form, token)
         if status != 200:
             raise CommandError(f"The webhook answered {status}: {answer.strip()[:500]}")
-        self.stdout.write(f"Sent {body!r} from {from_e164} as {form['MessageSid']}: 200 OK.")
+        shown = phone_display(from_e164)
+        self.stdout.write(f"Sent {body!r} from {shown} as {form['MessageSid']}: 200 OK.")
         reply = _reply_text(answer)
         self.stdout.write(f"Reply to the contact: {reply}" if reply else "No reply SMS.")
         if not server:
