@@ -123,7 +123,7 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
     ]
     readonly_fields = ["sms_opt_out_label"]
 
-    list_display = ["name", "phone_numbers", "agent", "sms_opt_out", "status"]
+    list_display = ["name", "phone_numbers", "agent", "sms_opt_out", "textable", "status"]
     list_display_links = ["name"]
     list_filter = [SmsOptOutFilter, "status", ("assigned_agent", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["assigned_agent"]
@@ -159,6 +159,14 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
     def sms_opt_out(self, obj: Lead) -> str:
         # obj.phones is prefetched by lead_list(): no query per row.
         return sms_status_html(opted_out=obj.sms_opt_out, has_phone=bool(obj.phones.all()))
+
+    @admin.display(description="Textable now", ordering="textable_phones")
+    def textable(self, obj: Lead) -> str:
+        # Annotated by lead_list(): a lead "opted out" on one number may still be textable on
+        # another, and agents should not skip it.
+        if not obj.phone_count:
+            return "-"
+        return f"{obj.textable_phones} of {obj.phone_count}"
 
     @admin.display(description="SMS Opt-Out")
     def sms_opt_out_label(self, obj: Lead) -> str:

@@ -75,6 +75,10 @@ class LeadOutputSerializer(serializers.Serializer):
     sms_opt_out = serializers.BooleanField(
         help_text="Computed, read-only: true when any of the lead's numbers is on the opt-out list."
     )
+    textable_phones = serializers.IntegerField(
+        help_text="Computed, read-only: how many of its numbers may be texted now (not on the "
+        "opt-out list, no revocation waiting for review, not held as unreachable)."
+    )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
@@ -140,6 +144,12 @@ class _LeadSearchFilterSerializer(serializers.Serializer):
     sms_opt_out = serializers.BooleanField(
         required=False, allow_null=True, default=None, help_text="true or false."
     )
+    textable = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="true: leads with at least one number that may be texted now; false: none.",
+    )
     search = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -184,7 +194,10 @@ class LeadListCreateApi(generics.GenericAPIView):
     def get(self, request):
         filters = self.LeadListFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        queryset = lead_list(sms_opt_out=filters.validated_data.get("sms_opt_out"))
+        queryset = lead_list(
+            sms_opt_out=filters.validated_data.get("sms_opt_out"),
+            textable=filters.validated_data.get("textable"),
+        )
         queryset = lead_search(queryset=queryset, term=filters.validated_data.get("search", ""))
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(LeadOutputSerializer(page, many=True).data)

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Reverse
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Now, Reverse
 
 # Django imports only this models module of the app; importing the lead import's models here
 # registers them under the app label leads (they need nothing from this module).
@@ -39,6 +39,33 @@ class LeadQuerySet(models.QuerySet):
         on_list = OptOut.objects.filter(phone_number=OuterRef("number"))
         phones_on_list = LeadPhone.objects.filter(lead_id=OuterRef("pk")).filter(Exists(on_list))
         return self.annotate(sms_opt_out=Exists(phones_on_list))
+
+    def with_textable_phones(self) -> LeadQuerySet:
+        """Annotate `textable_phones`: how many of the lead's numbers may be texted now (none of
+        them on the opt-out list, with a revocation waiting for review, or held as unreachable),
+        and `phone_count`. Counted in the query (one sub-select each), never per row."""
+        from optouts.messaging.models import (
+            PossibleOptOut,
+            PossibleOptOutStatus,
+            UnreachableHold,
+        )
+        from optouts.models import OptOut
+
+        number = OuterRef("number")
+        blocked = (
+            Exists(OptOut.objects.filter(phone_number=number))
+            | Exists(
+                PossibleOptOut.objects.filter(phone_number=number, status=PossibleOptOutStatus.OPEN)
+            )
+            | Exists(UnreachableHold.objects.filter(phone_number=number, retry_after__gt=Now()))
+        )
+        phones = LeadPhone.objects.filter(lead_id=OuterRef("pk")).order_by().values("lead_id")
+        textable = phones.exclude(blocked).annotate(n=Count("id")).values("n")
+        every = phones.annotate(n=Count("id")).values("n")
+        return self.annotate(
+            textable_phones=Coalesce(Subquery(textable), 0),
+            phone_count=Coalesce(Subquery(every), 0),
+        )
 
 
 class LeadStatus(models.TextChoices):

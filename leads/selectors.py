@@ -21,15 +21,22 @@ from velocify_sms.phones import (
 )
 
 
-def lead_list(*, sms_opt_out: bool | None = None) -> QuerySet[Lead]:
-    """Leads with `sms_opt_out` annotated in the query, and their phones prefetched."""
+def lead_list(*, sms_opt_out: bool | None = None, textable: bool | None = None) -> QuerySet[Lead]:
+    """Leads with `sms_opt_out`, `textable_phones` and `phone_count` annotated in the query, and
+    their phones prefetched. `textable`: only leads with at least one number that may be texted
+    now (True), or with none (False)."""
     queryset = (
         Lead.objects.with_sms_opt_out()
+        .with_textable_phones()
         .select_related("assigned_agent")
         .prefetch_related(Prefetch("phones", queryset=LeadPhone.objects.order_by("id")))
     )
     if sms_opt_out is not None:
         queryset = queryset.filter(sms_opt_out=sms_opt_out)
+    if textable is True:
+        queryset = queryset.filter(textable_phones__gt=0)
+    elif textable is False:
+        queryset = queryset.filter(textable_phones=0)
     return queryset
 
 

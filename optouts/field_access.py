@@ -111,6 +111,7 @@ FIELD_ACCESS: dict[str, dict[str, Access]] = {
         "time_zone",
         "phones",
         "sms_opt_out",
+        "textable_phones",
         "created_at",
         "updated_at",
     ),

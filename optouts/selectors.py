@@ -59,6 +59,11 @@ def phones_opted_out(*, numbers: Iterable[str]) -> dict[str, str]:
     return dict(queryset.values_list("phone_number", "source"))
 
 
+def optout_row(*, number: str) -> OptOut | None:
+    """The list's row of an E.164 number, or None when it is opted in."""
+    return OptOut.objects.filter(phone_number=number).first()
+
+
 def phone_is_opted_out(*, number: str) -> bool:
     """Whether an E.164 number is on the list (the send guard's question)."""
     return OptOut.objects.filter(phone_number=number).exists()

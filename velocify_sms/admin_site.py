@@ -5,6 +5,9 @@ The site knows no app. A registered ModelAdmin may define either or both of thes
 - `site_urls() -> list[URLPattern]`: URL patterns mounted at the site's root, before Django's own
   (so `optouts/report/` lives at /admin/optouts/report/, not under a model's URLs). Wrap each view
   in `self.admin_site.admin_view(...)`; the names are reversed as `admin:<name>`.
+- `index_notices(request) -> list[str]`: sentences (safe HTML, built with format_html) shown at
+  the top of the dashboard, such as decisions waiting for the user; none for a user who may not
+  act on them.
 - `index_entries(request) -> list[dict]`: links listed first under the model's app on the index,
   the app page and the nav sidebar. Each is `{"name", "object_name", "admin_url"}`. Return none
   for a user who may not open the page: admin_view only checks `is_staff`, so the page checks
@@ -39,6 +42,10 @@ class VelocifyAdminSite(admin.AdminSite):
         """The bound `name` hook of every registered ModelAdmin that defines it."""
         hooks = (getattr(model_admin, name, None) for model_admin in self._registry.values())
         return [hook for hook in hooks if hook is not None]
+
+    def index(self, request, extra_context=None):
+        notices = [notice for hook in self._hooks("index_notices") for notice in hook(request)]
+        return super().index(request, {**(extra_context or {}), "index_notices": notices})
 
     def get_urls(self) -> list[URLPattern]:
         extra = [pattern for site_urls in self._hooks("site_urls") for pattern in site_urls()]

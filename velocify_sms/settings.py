@@ -171,6 +171,16 @@ _TASK_BACKENDS = {
 }
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
 
+# --- Email: the admins' daily digest of possible opt-outs (optouts.messaging.inbox) --------------
+# The console backend prints mail (development and `make run`); production sets SMTP or another.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "velocify-sms@localhost")
+
 # --- REST API -------------------------------------------------------------------------
 # One error format for every DRF view ({"code", "detail"[, "errors"]}), shared pagination, and
 # per-user throttling counted in CACHES["default"] (Redis when CACHE_URL is set, so all web
@@ -284,9 +294,13 @@ SMS_STOP_REPLY = env_str(
 SMS_START_REPLY = env_str(
     "SMS_START_REPLY", "{brand}: You are subscribed to texts again. Reply STOP to opt out."
 )
+# Where a contact who texts HELP can reach a person (CTIA: the help answer names the sender, a
+# help contact and how to stop): a phone number, an e-mail address or a web page.
+SMS_HELP_CONTACT = env_str("SMS_HELP_CONTACT", "your loan officer").strip() or "your loan officer"
 SMS_HELP_REPLY = env_str(
     "SMS_HELP_REPLY",
-    "{brand}: Reply STOP to unsubscribe, START to resubscribe. Msg & data rates may apply.",
+    "{brand}: For help, contact {help_contact}. Reply STOP to unsubscribe, START to "
+    "resubscribe. Msg & data rates may apply.",
 )
 # Provider error codes that put the number on the list with source system (channel carrier);
 # the reason each is recorded with is in optouts/messaging/carrier_codes.py.

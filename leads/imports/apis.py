@@ -80,8 +80,10 @@ class ImportJobCreateApi(APIView):
         description=(
             "Stores the file, checks it and the mapping, and queues the import as a background "
             "job (202 with the job). `dry_run=true` answers 200 with the preview and stores "
-            "nothing; its `complete` is false when IMPORT_PREVIEW_SECONDS ran out first, and "
-            "its figures then cover the first `rows` rows only. A file that cannot be imported "
+            "nothing: the counts the import would reach (`numbers_to_opt_out` includes the "
+            "`numbers_already_opted_out`, which the import leaves as they are); its `complete` is "
+            "false when IMPORT_PREVIEW_SECONDS ran out first, and its figures then cover the "
+            "first `rows` rows only. A file that cannot be imported "
             "(empty, no data rows, duplicate headers, not a spreadsheet, damaged XLSX, "
             "undecodable bytes, too large) or a bad mapping is "
             "a 400 with its own `code`; nothing is written. A file whose mapping has an SMS Opt "
@@ -117,6 +119,7 @@ class ImportJobCreateApi(APIView):
                     "to_create": preview.to_create,
                     "to_update": preview.to_update,
                     "numbers_to_opt_out": preview.numbers_to_opt_out,
+                    "numbers_already_opted_out": preview.numbers_already_opted_out,
                     "rows_with_errors": preview.rows_with_errors,
                     "errors": preview.errors,
                 }

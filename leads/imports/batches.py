@@ -40,6 +40,15 @@ class BatchResult:
     opted_out: int = 0
 
 
+def import_lead_rows(*, rows: list[CleanRow]) -> list[LeadRow]:
+    """The writer's rows of valid import rows: a file without phone columns leaves every lead's
+    phones as they are (None), one with them sets them (a row with none: no phones)."""
+    return [
+        LeadRow(row.fields, row.phones if row.phones_mapped else None, row.sms_opt_out)
+        for row in rows
+    ]
+
+
 def import_rows_write(
     *,
     rows: list[CleanRow],
@@ -56,10 +65,7 @@ def import_rows_write(
     call of the consent service (channel import, the job in the details).
     """
     written = leads_write(
-        rows=[
-            LeadRow(row.fields, row.phones if row.phones_mapped else None, row.sms_opt_out)
-            for row in rows
-        ],
+        rows=import_lead_rows(rows=rows),
         actor=actor,
         channel=Channel.IMPORT,
         details=details,

@@ -1,21 +1,35 @@
 """The import's dry run: read every row of a job's file and say what the import would do.
 
-It counts as the batch writer (leads.services.writer) decides: a row whose external id is
-already stored, or on an earlier row, updates; every number of a TRUE row is opted out unless
-it is on the list already. It writes nothing.
+It decides as the import does, with the lead writer's own plan (leads.services.plan): batch by
+batch, which rows create a lead and which update one, and which numbers the TRUE rows opt out
+(a row's phones, or its lead's when the file has no phone columns). Whether a number already on
+the list changes is the consent rules' call (optouts.services.rules). It writes nothing, takes
+no lock and opens no transaction: it reads what is stored and keeps, in memory, what its
+earlier batches would have written and a later batch would read (docs/decisions.md, "The
+import's preview plans, it does not write").
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from leads.imports.batches import import_lead_rows
 from leads.imports.mapping import CleanRow, RowCleaner
 from leads.imports.models import ImportJob
 from leads.imports.permissions import import_mapping_opt_out_check
 from leads.imports.readers import ImportFileError, ReaderOptions, Table, table_open
-from leads.models import Lead
-from optouts.models import OptOut
+from leads.models import Lead, LeadPhone
+from leads.services.plan import (
+    leads_plan,
+    leads_plan_keys,
+    opt_outs_plan,
+    phones_wanted,
+)
+from optouts.models import OptOut, Source
+from optouts.services import opt_out_decision
+from velocify_sms.db_arrays import in_values
 
 
 def import_job_table(*, job: ImportJob) -> Table:
@@ -35,7 +49,9 @@ class Preview:
     total_rows: int = 0
     to_create: int = 0
     to_update: int = 0
+    # Distinct numbers the TRUE rows opt out, those already on the list included.
     numbers_to_opt_out: int = 0
+    # Of those, the ones on the list before the import, which it leaves as they are.
     numbers_already_opted_out: int = 0
     rows_with_errors: int = 0
     sample: list[CleanRow] = field(default_factory=list)
@@ -49,6 +65,93 @@ class Preview:
     def errors_truncated(self) -> bool:
         return self.rows_with_errors and len(self.errors) >= self.errors_shown_max
 
+    @property
+    def numbers_newly_opted_out(self) -> int:
+        """The numbers the import puts on the list: its count of numbers opted out."""
+        return self.numbers_to_opt_out - self.numbers_already_opted_out
+
+
+class _StandIn:
+    """A lead as the plan sees it: its id (a stored lead's, or a negative one for a lead an
+    earlier batch would create). The plan sets the rows' fields on it; nothing reads them."""
+
+    def __init__(self, pk: int) -> None:
+        self.pk = pk
+
+
+class _DryRun:
+    """The import's batches, planned one after another, with what the earlier ones would have
+    written and a later one reads: the leads they create by external id, and the numbers they
+    opt out (then on the list). Their phone changes need no keeping: phones change only in a file
+    with phone columns, where every TRUE row opts out its own numbers."""
+
+    def __init__(self, preview: Preview) -> None:
+        self.preview = preview
+        self.made: dict[str, int] = {}  # external id -> stand-in id of a lead to be created
+        self.asked: set[str] = set()  # numbers opted out by earlier batches' TRUE rows
+        self.next_id = -1
+
+    def batch(self, rows: list[CleanRow]) -> None:
+        lead_rows = import_lead_rows(rows=rows)
+        ids, external_ids = leads_plan_keys(rows=lead_rows)
+        plan = leads_plan(
+            rows=lead_rows,
+            by_id=self._by_id(ids),
+            by_external_id=self._by_external_id(external_ids),
+        )
+        new_ids = list(range(self.next_id, self.next_id - len(plan.new_leads), -1))
+        self.next_id -= len(new_ids)
+        for values, new_id in zip(plan.new_leads, new_ids, strict=True):
+            if values.get("external_id"):
+                self.made[values["external_id"]] = new_id
+        created = sum(plan.created)
+        self.preview.to_create += created
+        self.preview.to_update += len(plan.created) - created
+        row_leads = plan.row_leads(new_ids)
+        lead_of = opt_outs_plan(
+            row_leads=row_leads,
+            wanted=phones_wanted(row_leads=row_leads),
+            phones_stored=_phones_stored,
+        )
+        numbers = [number for number in lead_of if number not in self.asked]
+        if numbers:
+            sources = dict(
+                OptOut.objects.filter(in_values("phone_number", numbers)).values_list(
+                    "phone_number", "source"
+                )
+            )
+            self.preview.numbers_already_opted_out += sum(
+                opt_out_decision(current=sources.get(number), requested=Source.AGENT) is None
+                for number in numbers
+            )
+            self.asked.update(numbers)
+        self.preview.numbers_to_opt_out = len(self.asked)
+
+    def _by_id(self, ids: set[int]) -> dict[int, _StandIn]:
+        if not ids:
+            return {}
+        stored = Lead.objects.filter(in_values("id", ids, sql_type="bigint"))
+        return {pk: _StandIn(pk) for pk in stored.values_list("pk", flat=True)}
+
+    def _by_external_id(self, external_ids: set[str]) -> dict[str, _StandIn]:
+        found = {ext: _StandIn(self.made[ext]) for ext in external_ids if ext in self.made}
+        rest = external_ids - found.keys()
+        if rest:
+            stored = Lead.objects.filter(in_values("external_id", rest))
+            found.update((ext, _StandIn(pk)) for ext, pk in stored.values_list("external_id", "pk"))
+        return found
+
+
+def _phones_stored(lead_ids: Iterable[int]) -> dict[int, list[str]]:
+    """{lead id: numbers} of stored leads (a lead this file creates has none stored)."""
+    stored: dict[int, list[str]] = {}
+    ids = [lead_id for lead_id in lead_ids if lead_id > 0]
+    if ids:
+        phones = LeadPhone.objects.filter(in_values("lead_id", ids, sql_type="bigint"))
+        for lead_id, number in phones.values_list("lead_id", "number"):
+            stored.setdefault(lead_id, []).append(number)
+    return stored
+
 
 def import_job_preview(
     *,
@@ -57,7 +160,8 @@ def import_job_preview(
     batch_size: int = 1000,
     seconds: float | None = None,
 ) -> Preview:
-    """Dry run: read every row and say what the import would do. Writes nothing.
+    """Dry run: read every row and say what the import would do, in `batch_size` batches
+    planned as the import's are. Writes nothing.
 
     A mapping its user may not import (ImportOptOutNotPermitted) is refused here too.
 
@@ -71,29 +175,12 @@ def import_job_preview(
     table = import_job_table(job=job)
     cleaner = RowCleaner(headers=job.headers, mapping=job.mapping)
     preview = Preview()
-    seen_ids: set[str] = set()
-    opt_out_numbers: set[str] = set()
+    dry_run = _DryRun(preview)
     batch: list[CleanRow] = []
 
     def flush() -> None:
-        ids = {r.external_id for r in batch if r.external_id and r.external_id not in seen_ids}
-        existing = set(
-            Lead.objects.filter(external_id__in=ids).values_list("external_id", flat=True)
-        )
-        for row in batch:
-            ext = row.external_id
-            if ext and (ext in existing or ext in seen_ids):
-                preview.to_update += 1
-            else:
-                preview.to_create += 1
-            if ext:
-                seen_ids.add(ext)
-        numbers = {n for r in batch if r.sms_opt_out for n, _ in r.phones} - opt_out_numbers
-        if numbers:
-            preview.numbers_already_opted_out += OptOut.objects.filter(
-                phone_number__in=numbers
-            ).count()
-            opt_out_numbers.update(numbers)
+        if batch:
+            dry_run.batch(batch)
         batch.clear()
 
     for number, values in table.rows():
@@ -126,6 +213,5 @@ def import_job_preview(
         if len(batch) >= batch_size:
             flush()
     flush()
-    preview.numbers_to_opt_out = len(opt_out_numbers)
     preview.seconds = time.perf_counter() - started
     return preview

@@ -14,6 +14,9 @@ same everywhere:
   row gives none) through optouts.services, source agent, by `actor`; a number on several TRUE
   rows is opted out once, for the first row's lead. FALSE never takes a number off the list.
 
+What each row does (which lead it writes, which numbers it opts out) is decided first, by
+leads.services.plan, which the import's preview runs too; this module carries it out.
+
 The batch is one transaction: leads, phones, opt-outs and their events commit together, or
 nothing does (a refused opt-out, `ConsentNotPermitted`, rolls the whole batch back).
 
@@ -32,6 +35,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from leads.models import Lead, LeadPhone
+from leads.services.plan import (
+    LeadRow,
+    leads_plan,
+    leads_plan_keys,
+    opt_outs_plan,
+    phones_wanted,
+)
 from optouts.services import ConsentResult, Outcome, phones_opt_out_by_staff
 from velocify_sms.db_arrays import in_values
 from velocify_sms.db_copy import copy_rows
@@ -48,26 +58,6 @@ LEAD_FIELDS = (
     "state",
     "time_zone",
 )
-
-
-@dataclass(slots=True)
-class LeadRow:
-    """One lead to write.
-
-    `fields`: lead fields to set (names from LEAD_FIELDS). `phones`: (E.164, kind) pairs, no
-    repeats, already normalised; None leaves the lead's phones as they are. `lead_id`: update
-    this lead (it must exist). `create_only`: never match by external id (a clash is an error).
-    """
-
-    fields: dict[str, object]
-    phones: list[tuple[str, str]] | None = None
-    sms_opt_out: bool = False
-    lead_id: int | None = None
-    create_only: bool = False
-
-    @property
-    def external_id(self) -> str | None:
-        return self.fields.get("external_id") or None
 
 
 @dataclass
@@ -129,73 +119,32 @@ def leads_write(
     now = timezone.now()
     with transaction.atomic():
         by_id, by_external_id = _leads_locked(rows)
+        plan = leads_plan(rows=rows, by_id=by_id, by_external_id=by_external_id, validate=validate)
+        result.created = plan.created
         # New leads stay plain dicts of attname -> value until COPY gives them ids.
-        new_leads: list[dict[str, object]] = []
-        made: dict[str, int] = {}  # external_id -> index in new_leads
-        to_update: dict[int, Lead] = {}
-        update_fields: set[str] = set()
-        row_refs: list[tuple[LeadRow, int, bool]] = []  # (row, lead pk or new index, is new)
-        for row in rows:
-            external_id = row.external_id
-            if row.lead_id is not None:
-                lead = by_id.get(row.lead_id)
-                if lead is None:
-                    raise Lead.DoesNotExist(f"There is no lead #{row.lead_id}.")
-            elif external_id and not row.create_only:
-                lead = by_external_id.get(external_id)
-            else:
-                lead = None
-            if lead is not None:
-                for name, value in row.fields.items():
-                    setattr(lead, name, value)
-                if validate:
-                    # The agent was checked where it was chosen (form, serializer).
-                    lead.full_clean(exclude=["assigned_agent"])
-                to_update[lead.pk] = lead
-                update_fields.update(row.fields)
-                row_refs.append((row, lead.pk, False))
-                result.created.append(False)
-            elif external_id and not row.create_only and external_id in made:
-                index = made[external_id]
-                # A new dict: the first row's may be that row's own `fields` (see _attnames).
-                new_leads[index] = {**new_leads[index], **_attnames(row.fields)}
-                if validate:
-                    Lead(**new_leads[index]).full_clean(exclude=["external_id"])
-                row_refs.append((row, index, True))
-                result.created.append(False)
-            else:
-                if external_id:
-                    made[external_id] = len(new_leads)
-                values = _attnames(row.fields)
-                if validate:
-                    Lead(**values).full_clean()
-                row_refs.append((row, len(new_leads), True))
-                new_leads.append(values)
-                result.created.append(True)
         new_ids = copy_rows(
             Lead,
             _NEW_LEAD_ATTNAMES,
             [
                 (*map(values.get, _NEW_LEAD_NAMES, _NEW_LEAD_DEFAULTS), now, now)
-                for values in new_leads
+                for values in plan.new_leads
             ],
             returning_ids=True,
         )
-        if to_update:
-            for lead in to_update.values():
+        if plan.to_update:
+            for lead in plan.to_update.values():
                 lead.updated_at = now
             Lead.objects.bulk_update(
-                list(to_update.values()), sorted(update_fields | {"updated_at"})
+                list(plan.to_update.values()), sorted(plan.update_fields | {"updated_at"})
             )
-        row_leads = [(row, new_ids[ref] if new else ref) for row, ref, new in row_refs]
+        row_leads = plan.row_leads(new_ids)
         result.lead_ids = [lead_id for _, lead_id in row_leads]
-        phones_of = _phones_write(row_leads, updated_ids=set(to_update))
-        lead_of: dict[str, int] = {}  # a number on several TRUE rows names the first one's lead
-        for row, lead_id in row_leads:
-            if row.sms_opt_out:
-                numbers = [n for n, _ in row.phones] if row.phones is not None else None
-                for number in numbers if numbers is not None else phones_of(lead_id):
-                    lead_of.setdefault(number, lead_id)
+        wanted = phones_wanted(row_leads=row_leads)
+        current = _phones_current(set(plan.to_update))
+        _phones_write(wanted, current)
+        lead_of = opt_outs_plan(
+            row_leads=row_leads, wanted=wanted, phones_stored=lambda _ids: current
+        )
         if before_opt_outs is not None:
             before_opt_outs()
         if lead_of:
@@ -211,12 +160,7 @@ def leads_write(
 
 def _leads_locked(rows: list[LeadRow]) -> tuple[dict[int, Lead], dict[str, Lead]]:
     """The rows' existing leads, locked until the batch commits: by id and by external id."""
-    ids = {row.lead_id for row in rows if row.lead_id is not None}
-    external_ids = {
-        row.external_id
-        for row in rows
-        if row.lead_id is None and not row.create_only and row.external_id
-    }
+    ids, external_ids = leads_plan_keys(rows=rows)
     if not ids and not external_ids:
         return {}, {}
     condition = Q()
@@ -231,31 +175,19 @@ def _leads_locked(rows: list[LeadRow]) -> tuple[dict[int, Lead], dict[str, Lead]
     )
 
 
-def _attnames(fields: dict[str, object]) -> dict[str, object]:
-    """A row's fields keyed by column attname (`assigned_agent` -> `assigned_agent_id`).
-
-    Not a copy when nothing is renamed (the import's rows): callers never change the result.
-    """
-    if "assigned_agent" not in fields:
-        return fields
-    values = dict(fields)
-    agent = values.pop("assigned_agent")
-    values["assigned_agent_id"] = getattr(agent, "pk", agent)
-    return values
+def _phones_current(lead_ids: set[int]) -> dict[int, dict[str, LeadPhone]]:
+    """{lead id: {number: phone}} of the stored phones of these (locked) leads."""
+    current: dict[int, dict[str, LeadPhone]] = {}
+    if lead_ids:
+        for phone in LeadPhone.objects.filter(lead_id__in=lead_ids):
+            current.setdefault(phone.lead_id, {})[phone.number] = phone
+    return current
 
 
 def _phones_write(
-    row_leads: list[tuple[LeadRow, int]], *, updated_ids: set[int]
-) -> Callable[[int], list[str]]:
-    """Make each lead's phone set exactly its (last) row's phones; return a lookup of numbers."""
-    wanted: dict[int, list[tuple[str, str]]] = {}
-    for row, lead_id in row_leads:
-        if row.phones is not None:
-            wanted[lead_id] = row.phones
-    current: dict[int, dict[str, LeadPhone]] = {}
-    if updated_ids:
-        for phone in LeadPhone.objects.filter(lead_id__in=updated_ids):
-            current.setdefault(phone.lead_id, {})[phone.number] = phone
+    wanted: dict[int, list[tuple[str, str]]], current: dict[int, dict[str, LeadPhone]]
+) -> None:
+    """Make each lead of `wanted` have exactly those phones (`current`: what it has now)."""
     to_create, to_change, to_delete = [], [], []
     for lead_id, phones in wanted.items():
         have = current.get(lead_id)
@@ -277,10 +209,3 @@ def _phones_write(
     if to_change:
         LeadPhone.objects.bulk_update(to_change, ["kind"])
     copy_rows(LeadPhone, ["lead_id", "number", "kind"], to_create)
-
-    def phones_of(lead_id: int) -> list[str]:
-        if lead_id in wanted:
-            return [number for number, _ in wanted[lead_id]]
-        return list(current.get(lead_id, {}))
-
-    return phones_of

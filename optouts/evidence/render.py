@@ -39,6 +39,18 @@ EVENT_COLUMNS = [
 ]
 
 
+REPLY_COLUMNS = [
+    "Reply id",
+    "Sent at (UTC)",
+    "Reply",
+    "In reply to (message id)",
+    "Inbound text",
+    "Received at (UTC)",
+    "Inbound action",
+    "Rule",
+]
+
+
 def evidence_filename(*, bundle: dict, extension: str) -> str:
     digits = bundle["phone_number"].lstrip("+")
     stamp = bundle["generated_at"][:19].replace("-", "").replace(":", "").replace("T", "-")
@@ -54,7 +66,8 @@ def message_line(message: dict) -> str:
             f", {message['provider_id']}" if message.get("provider_id") else ""
         )
         outcome = f"{status}{', error ' + code if code else ''}"
-        return f"Outbound SMS {ids} to {message['to']} ({outcome}): {message['body']}"
+        answer = f", in reply to {message['in_reply_to']}" if message.get("in_reply_to") else ""
+        return f"Outbound SMS {ids} to {message['to']} ({outcome}{answer}): {message['body']}"
     origin = f" from {message['from']}" if message.get("from") else ""
     sid = f" {message['message_sid']}" if message.get("message_sid") else ""
     return f"Inbound SMS{sid}{origin}: {message['body']}"
@@ -104,6 +117,21 @@ def _csv_lines(bundle: dict) -> Iterator[list]:
             e["chain_hash"],
             "yes" if e["chain_ok"] else "NO",
             e["canonical"],
+        ]
+    yield []
+    yield ["Answers sent in the webhook's response (confirmations and help texts)"]
+    yield REPLY_COLUMNS
+    for pair in bundle.get("replies", []):
+        inbound, reply = pair["inbound"], pair["reply"]
+        yield [
+            reply["message_id"],
+            reply["created_at"],
+            reply["body"],
+            inbound["message_sid"],
+            inbound["body"],
+            inbound["received_at"],
+            inbound["action"],
+            inbound["rule"],
         ]
 
 

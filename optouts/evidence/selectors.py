@@ -98,10 +98,34 @@ def _utc(value: datetime | None) -> str | None:
     return chain_time(value) if value is not None else None
 
 
+def _reply_item(reply: OutboundMessage, inbound: InboundMessage) -> dict:
+    return {
+        "direction": "outbound",
+        "message_id": reply.pk,
+        "provider_id": reply.provider_id,
+        "to": reply.to_number,
+        "body": reply.body,
+        "status": reply.status,
+        "error_code": reply.error_code,
+        "created_at": _utc(reply.created_at),
+        "in_reply_to": inbound.message_sid,
+    }
+
+
+def _replies_by_inbound(inbound: Iterable[InboundMessage]) -> dict[int, list[OutboundMessage]]:
+    """{inbound id: the answers sent to it in the webhook's response}, in one query."""
+    found: dict[int, list[OutboundMessage]] = {}
+    ids = [m.pk for m in inbound]
+    for reply in OutboundMessage.objects.filter(in_reply_to__in=ids).order_by("id"):
+        found.setdefault(reply.in_reply_to_id, []).append(reply)
+    return found
+
+
 def _messages_by_event(events: list[ConsentEvent]) -> dict[int, list[dict]]:
-    """{event id: [the SMS that caused it]}: the inbound text a keyword event quotes (by its
-    provider MessageSid), or the outbound message a carrier event names (by id or provider id).
-    Two queries for all events."""
+    """{event id: [the SMS that caused it, and the answer sent to it]}: the inbound text a
+    keyword or words event quotes (by its provider MessageSid) and the confirmation replying to
+    it, or the outbound message a carrier event names (by id or provider id). Three queries for
+    all events."""
     sids = {str(e.details.get("message_sid")) for e in events if e.details.get("message_sid")}
     ids = set()
     for e in events:
@@ -109,6 +133,7 @@ def _messages_by_event(events: list[ConsentEvent]) -> dict[int, list[dict]]:
         if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
             ids.add(int(value))
     inbound = {m.message_sid: m for m in InboundMessage.objects.filter(message_sid__in=sids)}
+    replies = _replies_by_inbound(inbound.values())
     outbound_rows = OutboundMessage.objects.filter(pk__in=ids) | OutboundMessage.objects.filter(
         provider_id__in=sids - set(inbound)
     )
@@ -129,8 +154,10 @@ def _messages_by_event(events: list[ConsentEvent]) -> dict[int, list[dict]]:
                     "body": m.body,
                     "received_at": _utc(m.received_at),
                     "action": m.action,
+                    "rule": m.rule,
                 }
             )
+            items += [_reply_item(reply, m) for reply in replies.get(m.pk, [])]
         outbound = None
         value = e.details.get("message_id")
         if value is not None and str(value).isdigit():
@@ -155,6 +182,30 @@ def _messages_by_event(events: list[ConsentEvent]) -> dict[int, list[dict]]:
             items.append({"direction": "inbound", "message_sid": sid, "body": e.details["text"]})
         found[e.pk] = items
     return found
+
+
+def phone_replies(*, number: str) -> list[dict]:
+    """Every answer the webhook sent to the E.164 `number` (confirmations and help texts),
+    oldest first, each with the inbound text it answered: a help text changes no consent, so no
+    event carries it. One query."""
+    replies = list(
+        OutboundMessage.objects.filter(to_number=number, in_reply_to__isnull=False)
+        .select_related("in_reply_to")
+        .order_by("created_at", "id")
+    )
+    return [
+        {
+            "inbound": {
+                "message_sid": r.in_reply_to.message_sid,
+                "body": r.in_reply_to.body,
+                "received_at": _utc(r.in_reply_to.received_at),
+                "action": r.in_reply_to.action,
+                "rule": r.in_reply_to.rule,
+            },
+            "reply": _reply_item(r, r.in_reply_to),
+        }
+        for r in replies
+    ]
 
 
 def _lead_names_now(ids: Iterable[int]) -> dict[int, str]:
@@ -244,4 +295,5 @@ def phone_evidence(*, number: str, generated_by: str = "") -> dict:
             "summary": verification.summary(),
         },
         "events": items,
+        "replies": phone_replies(number=e164),
     }

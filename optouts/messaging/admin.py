@@ -36,6 +36,7 @@ from optouts.messaging.models import (
     PossibleOptOutStatus,
     StatusCallbackEvent,
 )
+from optouts.messaging.selectors import possible_opt_outs_waiting
 from optouts.models import OptOut, Source
 from optouts.permissions import (
     user_can_opt_in,
@@ -71,7 +72,7 @@ class OutboundMessageAdmin(_ReadOnlyLogAdmin):
     list_filter = ["status", "reason_code", "backend"]
     search_fields = ["to_number", "provider_id"]
     list_select_related = ["lead", "sender"]
-    raw_id_fields = ["lead", "sender"]
+    raw_id_fields = ["lead", "sender", "in_reply_to"]
     date_hierarchy = "created_at"
 
     @admin.display(description="to", ordering="to_number")
@@ -124,8 +125,8 @@ class OutboxEntryAdmin(_ReadOnlyLogAdmin):
 
 @admin.register(InboundMessage)
 class InboundMessageAdmin(_ReadOnlyLogAdmin):
-    list_display = ["received", "from_display", "body", "action", "outcome", "message_sid"]
-    list_filter = ["action"]
+    list_display = ["received", "from_display", "body", "action", "outcome", "rule", "message_sid"]
+    list_filter = ["action", "rule"]
     search_fields = ["phone_number", "from_raw", "message_sid"]
     date_hierarchy = "received_at"
 
@@ -292,6 +293,25 @@ class PossibleOptOutAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
     @admin.display(description="status")
     def decide(self, obj):
         return self._decide(obj, can_dismiss=False)
+
+    def index_notices(self, request) -> list[str]:
+        """How many texts wait for a decision and the nearest deadline, for those who decide."""
+        if not user_can_resolve_possible_opt_outs(request.user):
+            return []
+        summary = possible_opt_outs_waiting()
+        if not summary.count:
+            return []
+        return [
+            format_html(
+                '<a href="{}">{} possible opt-out{} wait{} for a decision</a>: no texts go to '
+                "those numbers meanwhile, and the nearest deadline is the end of {}.",
+                reverse("admin:optouts_possibleoptout_changelist"),
+                summary.count,
+                "" if summary.count == 1 else "s",
+                "s" if summary.count == 1 else "",
+                f"{summary.nearest_deadline - timedelta(days=1):%a %d %b %Y}",
+            )
+        ]
 
     def get_list_display(self, request):
         # Dismiss is an admin's decision: agents see only Opt out (the view checks it again).

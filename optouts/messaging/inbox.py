@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -158,6 +158,56 @@ def possible_opt_outs_close_for_start(*, number: str) -> list[int]:
         _close(item, status=PossibleOptOutStatus.DISMISSED, reason=SUPERSEDED_BY_START)
         closed.append(item.pk)
     return closed
+
+
+# --- The daily digest -----------------------------------------------------------------------------
+
+
+def possible_opt_outs_digest_send() -> int:
+    """Email every active admin with an address the open possible opt-outs, oldest first with
+    their deadlines, when there are any (Django's email backend: EMAIL_BACKEND). Returns how many
+    emails went; none when the inbox is empty. Run daily (`manage.py sms_inbox_digest`)."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.mail import send_mass_mail
+    from django.db.models import Q
+
+    from optouts.messaging.selectors import possible_opt_outs_waiting
+    from velocify_sms.phones import phone_display
+
+    summary = possible_opt_outs_waiting()
+    if not summary.count:
+        return 0
+    admins = (
+        get_user_model()
+        .objects.filter(Q(is_superuser=True) | Q(groups__name="Admins"), is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    recipients = sorted(set(admins))
+    if not recipients:
+        logger.warning("Possible opt-outs wait, but no active admin has an email address.")
+        return 0
+    plural = "" if summary.count == 1 else "s"
+    lines = [
+        f"{summary.count} text{plural} from contacts may mean stop and wait for a decision in "
+        "Possible opt-outs. No SMS goes to those numbers until someone decides; at each deadline "
+        "the system applies the text as the contact's opt-out.",
+        "",
+    ]
+    for item in summary.items:
+        deadline = revocation_deadline(received_at=item.created_at)
+        text = " ".join(item.inbound.body.split())[:80]
+        lines.append(
+            f'- {phone_display(item.phone_number)}: "{text}" (decide by the end of '
+            f"{deadline - timedelta(days=1):%a %d %b %Y})"
+        )
+    if summary.count > len(summary.items):
+        lines.append(f"... and {summary.count - len(summary.items)} more.")
+    subject = f"{settings.SITE_HEADER}: {summary.count} possible opt-out{plural} to decide"
+    message = (subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, recipients)
+    return send_mass_mail([message], fail_silently=False) and len(recipients)
 
 
 # --- The revocation deadline ---------------------------------------------------------------------

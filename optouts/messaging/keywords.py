@@ -1,17 +1,21 @@
-"""Reading an inbound SMS: is it a stop, start or help keyword, or a possible opt-out?
+"""Reading an inbound SMS for its keywords: is it a stop, start or help keyword?
 
 The default word lists are those of the FCC's 2024 revocation rule (47 C.F.R. § 64.1200(a)(10):
 stop, quit, end, revoke, opt out, cancel, unsubscribe), the CTIA Messaging Principles' and
 carriers' usual ones (STOP ALL, REMOVE, UNSTOP), Spanish ALTO and AYUDA, and French ARRET (Canadian
-numbers share +1; ARRÊT reads as ARRET once accents are dropped). Settings SMS_STOP_KEYWORDS /
-SMS_START_KEYWORDS / SMS_HELP_KEYWORDS add to them, never replace.
+numbers share +1; ARRÊT reads as ARRET once accents are dropped), French AIDE for help. YES is
+not a start word: in a lender's conversation it answers questions ("Still interested?"), and a
+late "Yes" must never undo a STOP. Settings SMS_STOP_KEYWORDS / SMS_START_KEYWORDS /
+SMS_HELP_KEYWORDS add to them, never replace.
 
 A body that is not a keyword on its own but BEGINS with one of LEADING_STOP_WORDS ("Stop. Thank
 you", "STOP texting me") is a stop: the FCC rule counts any reasonable means of revoking, and a
 message that opens with the word leaves no doubt. Only unambiguous words open such a message:
 CANCEL, END, QUIT and REMOVE alone open too many ordinary sentences ("Cancel my 3 pm call", "End of
-month works"), and "STOP BY" / "STOP IN" / "STOP OVER" are visits, so those stay possible opt-outs
-for a person to decide, like every other body that merely contains a stop word.
+month works"), and "STOP BY" / "STOP IN" / "STOP OVER" are visits ("ARRÊT MALADIE" is sick
+leave). Every other text is read by optouts.messaging.intent (the phrase table), which also
+limits a leading stop word ("Stop the wire!" is about the wire; "STOP texting so early" asks
+for other hours).
 """
 
 from __future__ import annotations
@@ -38,8 +42,8 @@ DEFAULT_STOP_WORDS = (
     "ALTO",
     "ARRET",
 )
-DEFAULT_START_WORDS = ("START", "YES", "UNSTOP")
-DEFAULT_HELP_WORDS = ("HELP", "INFO", "AYUDA")
+DEFAULT_START_WORDS = ("START", "UNSTOP")
+DEFAULT_HELP_WORDS = ("HELP", "INFO", "AYUDA", "AIDE")
 
 # The words (normalised) that make a body a stop when it begins with them. Not extended by the
 # settings: a word added there for exact matches is not thereby safe to open a sentence with.
@@ -56,7 +60,13 @@ LEADING_STOP_WORDS = (
     "ARRET",  # also ARRÊT
 )
 # Openings where STOP means a visit, not a revocation ("Stop by the branch at 3?").
-LEADING_STOP_EXCEPTIONS = ("STOP BY", "STOP IN", "STOP OVER")
+LEADING_STOP_EXCEPTIONS = (
+    "STOP BY",
+    "STOP IN",
+    "STOP OVER",
+    "ARRET MALADIE",
+    "ARRET DE TRAVAIL",
+)
 
 STOP, START, HELP = "stop", "start", "help"
 
@@ -95,17 +105,14 @@ _OPT_OUT_TYPES = {"STOP": STOP, "START": START, "HELP": HELP}
 
 @dataclass(frozen=True)
 class KeywordMatch:
-    """What an inbound body means: `kind` is stop/start/help, or None.
+    """What an inbound body's keywords say: `kind` is stop/start/help, or None.
 
     `leading_stop_word` is set (with kind stop) when the body is not a keyword on its own but
-    begins with one of LEADING_STOP_WORDS ("STOP texting me"). `possible_stop_word` is set when
-    it only contains a stop word among other words ("please stop texting me"): a person must
-    decide.
+    begins with one of LEADING_STOP_WORDS ("STOP texting me").
     """
 
     kind: str | None
     normalized: str
-    possible_stop_word: str = ""
     leading_stop_word: str = ""
 
 
@@ -136,9 +143,4 @@ def keyword_match(*, body: str, opt_out_type: str = "") -> KeywordMatch:
     leading = leading_stop_word(normalized)
     if leading:
         return KeywordMatch(STOP, normalized, leading_stop_word=leading)
-    padded = f" {normalized} "
-    # Longest first, so "OPT OUT" is reported rather than a shorter word inside the same text.
-    for word in sorted(stop_words(), key=len, reverse=True):
-        if f" {word} " in padded:
-            return KeywordMatch(None, normalized, possible_stop_word=word)
     return KeywordMatch(None, normalized)

@@ -16,6 +16,8 @@ class MessageStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     # Outside the recipient's allowed hours: the task worker sends it at `held_until`.
     HELD = "held", "Held (quiet hours)"
+    # Reserved under the number's lock and being handed to the provider outside it.
+    SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Failed"
@@ -24,6 +26,10 @@ class MessageStatus(models.TextChoices):
     BLOCKED = "blocked", "Blocked (opted out)"
     # The send policy refused it (reason_code says which rule); nothing was sent.
     REFUSED = "refused", "Refused (send policy)"
+    # A keyword confirmation or help text answered in the inbound webhook's own response (TwiML),
+    # not handed to the provider's send API: `in_reply_to` is the text it answers. Not counted
+    # by the frequency cap (a required answer, not a message someone chose to send).
+    REPLIED = "replied", "Replied (webhook answer)"
 
 
 class ReasonCode(models.TextChoices):
@@ -73,6 +79,14 @@ class OutboundMessage(models.Model):
     held_until = models.DateTimeField(null=True, blank=True)
     # The opt-out source that blocked it (empty unless blocked).
     blocked_source = models.CharField(max_length=10, blank=True)
+    # For a reply (status replied): the inbound text it answers. PROTECT: the pair is evidence.
+    in_reply_to = models.ForeignKey(
+        "InboundMessage",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replies",
+    )
     created_at = models.DateTimeField(db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField()
@@ -120,7 +134,11 @@ class OutboxEntry(models.Model):
 
 class InboundAction(models.TextChoices):
     STOP = "stop", "Stop word: opted out"
-    START = "start", "Start word: opted in"
+    # A clear revocation in the contact's own words ("leave me alone", "número equivocado"):
+    # `rule` names the phrase-table rule (optouts/messaging/intent/phrases.py).
+    REVOCATION = "revocation", "Revocation in words: opted out"
+    # A start word, or a clear re-consent in words ("you can text me again": `rule` says which).
+    START = "start", "Start word or consent in words: opted in"
     # A start word the provider order or the provider's own record does not back (the outcome
     # says which): the contact stays opted out.
     START_IGNORED = "start_ignored", "Start word: ignored"
@@ -149,6 +167,10 @@ class InboundMessage(models.Model):
     # When the provider created the message (Twilio's date_created), asked for stop and start
     # words only; null when the backend cannot say (local) or the provider could not be reached.
     provider_created_at = models.DateTimeField(null=True, blank=True)
+    # Which rule read the text (optouts/messaging/intent), and the words it matched: why it was
+    # acted on, sent to the inbox, or left alone ("ordinary.domain_object": "stop payment").
+    rule = models.CharField(max_length=60, blank=True, default="", db_default="")
+    matched = models.CharField(max_length=200, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-received_at", "-id"]

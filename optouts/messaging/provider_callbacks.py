@@ -1,15 +1,24 @@
-"""What the provider tells us: inbound SMS (stop, start and help words) and status callbacks.
+"""What the provider tells us: inbound SMS (what the contact's words mean for consent) and status
+callbacks.
 
 Called by the webhooks (optouts.messaging.webhooks), which have checked the request's signature
 and shape and cleaned its text; re-exported by optouts.messaging.services.
 
-Order of stop and start words: Twilio's inbound webhooks carry no time, and a webhook that
-failed is retried later, so arrival order is not the contact's order. For stop and start words
+An inbound text is read by optouts.messaging.intent: a keyword (stop, start, help), a clear
+revocation or re-consent in the contact's words, a possible revocation for a person (the inbox),
+or an ordinary reply; the rule that decided is kept on the inbound row and in the consent
+event's details (`rule`, `rule_source`, `matched`), so an auditor can see why.
+
+Order of stops and starts: Twilio's inbound webhooks carry no time, and a webhook that failed is
+retried later, so arrival order is not the contact's order. For every text that opts out or in,
 the provider's own record is read (`BaseBackend.message_fetch`: with the twilio backend, the
-Message resource's date_created, sender and direction) and kept on the inbound row; a start
-word is applied only if the provider has that inbound message from that number and no stop word
-from the number was created at the same second or later. A stop word is always applied.
+Message resource's date_created, sender and direction) and kept on the inbound row; an opt-in is
+applied only if the provider has that inbound message from that number and no opt-out from the
+number was created at the same second or later. An opt-out is always applied.
 docs/decisions.md says why.
+
+The answer (a confirmation or the help text) goes back in the webhook's own response and is
+stored as an OutboundMessage (status replied) tied to the text it answers, so it is evidence.
 """
 
 from __future__ import annotations
@@ -25,7 +34,8 @@ from django.utils import timezone
 from optouts.messaging.backends import ProviderMessageNotFound, backend_get
 from optouts.messaging.carrier_codes import carrier_code_reason
 from optouts.messaging.inbox import possible_opt_out_open, possible_opt_outs_close_for_start
-from optouts.messaging.keywords import HELP, START, STOP, keyword_match
+from optouts.messaging.intent import POSSIBLE, InboundIntent, inbound_intent_read
+from optouts.messaging.keywords import HELP, STOP
 from optouts.messaging.models import (
     InboundAction,
     InboundMessage,
@@ -38,10 +48,15 @@ from optouts.messaging.reachability import (
     phone_unreachable_lift,
     unreachable_code,
 )
-from optouts.models import ConsentEvent
+from optouts.messaging.replies import (
+    consent_reply,
+    help_reply_text,
+    provider_answers,
+    reply_record,
+)
+from optouts.models import Channel, ConsentEvent
 from optouts.services import (
     ConsentResult,
-    Outcome,
     phone_numbers_lock,
     phone_opt_in_by_contact,
     phone_opt_out_by_carrier,
@@ -52,7 +67,7 @@ from velocify_sms.phones import InvalidPhoneNumber, phone_normalize
 logger = logging.getLogger(__name__)
 
 
-# --- Inbound keywords -----------------------------------------------------------------------
+# --- Inbound texts ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -74,29 +89,11 @@ class _ProviderView:
 
 
 _NOT_ASKED = _ProviderView(known=None)
-# Why a start word was not applied (InboundMessage.outcome).
+# Why an opt-in was not applied (InboundMessage.outcome).
 LATER_STOP = "later_stop"
 NOT_AT_PROVIDER = "not_at_provider"
-
-
-def keyword_reply_text(template: str) -> str:
-    """A keyword answer with the brand in it: `{brand}` replaced by SMS_BRAND_NAME, else the
-    brand put in front (carriers require the sender's name in every confirmation)."""
-    brand = settings.SMS_BRAND_NAME
-    if "{brand}" in template:
-        return template.replace("{brand}", brand)
-    return f"{brand}: {template}" if brand else template
-
-
-def _keyword_reply(template: str, result: ConsentResult | None = None) -> str:
-    """The confirmation to answer with, or "" for none: none when the provider answers keywords
-    itself, and none for a stop or start that changed nothing (`result` given, outcome
-    already_opted_out / not_opted_out), so a repeated STOP never gets a second confirmation."""
-    if settings.SMS_PROVIDER_REPLIES_TO_KEYWORDS:
-        return ""
-    if result is not None and result.outcome not in (Outcome.OPTED_OUT, Outcome.OPTED_IN):
-        return ""
-    return keyword_reply_text(template)
+# Inbound actions that took the number off the list (an opt-in is checked against them).
+_OPT_OUT_ACTIONS = (InboundAction.STOP, InboundAction.REVOCATION)
 
 
 def _provider_view(message_sid: str) -> _ProviderView:
@@ -116,15 +113,17 @@ def _provider_view(message_sid: str) -> _ProviderView:
 def inbound_message_receive(
     *, message_sid: str, from_number: str, to_number: str = "", body: str = "", opt_out_type=""
 ) -> InboundResult:
-    """Log an inbound SMS once per MessageSid and act on its keyword.
+    """Log an inbound SMS once per MessageSid and act on what it means (optouts.messaging.intent).
 
-    Stop word, or a body that begins with one (keywords.LEADING_STOP_WORDS, kept in the event's
-    details as `leading_stop_word`): opt out (source contact, channel keyword), always. Start
-    word: opt in as the contact, unless the provider's record contradicts it (see
-    `_start_refusal`). The confirmation text goes only with a stop or start that changed the
-    list, so one revocation gets one confirmation. Help word: the help text. A stop word
-    elsewhere among other words: a possible opt-out for a person to decide. A MessageSid seen
-    before does nothing and answers nothing (`duplicate`).
+    A stop keyword, or a text that begins with one: opt out (source contact, channel keyword).
+    A clear revocation in words ("leave me alone", "número equivocado"): opt out (source contact,
+    channel sms). Both always, with the rule in the event's details. A start keyword or a clear
+    re-consent in words: opt in as the contact, unless the provider's record contradicts it (see
+    `_start_refusal`). A help word: the help text. A possible revocation (or a refusal, a
+    deferral, a lost lead): an inbox item for a person to decide. The confirmation goes only
+    with an opt-out or opt-in that changed the list, so one revocation gets one confirmation;
+    each answer is stored as an OutboundMessage replying to the text. A MessageSid seen before
+    does nothing and answers nothing (`duplicate`).
 
     Values are stored cut to their fields; the webhook has already made control characters
     spaces, so every message is recorded, however odd its parts.
@@ -132,14 +131,15 @@ def inbound_message_receive(
     existing = InboundMessage.objects.filter(message_sid=message_sid).first()
     if existing is not None:
         return InboundResult(existing, "", duplicate=True)
-    match = keyword_match(body=body or "", opt_out_type=opt_out_type or "")
-    # The provider's creation time orders stop and start words (its webhooks carry none);
-    # asked only for those, before the transaction, since it may be a network call.
-    provider = _provider_view(message_sid) if match.kind in (STOP, START) else _NOT_ASKED
+    intent = inbound_intent_read(body=body or "", opt_out_type=opt_out_type or "")
+    # The provider's creation time orders opt-outs and opt-ins (its webhooks carry none); asked
+    # only for those, before the transaction, since it may be a network call.
+    asked = intent.opts_out or intent.opts_in
+    provider = _provider_view(message_sid) if asked else _NOT_ASKED
     try:
         with transaction.atomic():
             return _inbound_process(
-                message_sid, from_number, to_number, body, opt_out_type, match, provider
+                message_sid, from_number, to_number, body, opt_out_type, intent, provider
             )
     except IntegrityError:
         # The unique MessageSid: a concurrent delivery of the same message won.
@@ -150,13 +150,14 @@ def inbound_message_receive(
 
 
 def _start_refusal(number: str, provider: _ProviderView) -> str:
-    """Why a start word from `number` must not opt it in, or "" to apply it.
+    """Why an opt-in from `number` must not be applied, or "" to apply it.
 
     The provider has no such inbound message from this number: NOT_AT_PROVIDER. The provider
-    created a stop word from this number at the same second or later: LATER_STOP (a late
-    delivery of an older START never undoes a newer STOP; a tie keeps the number out). When the
-    provider cannot say, or a stop word's time is unknown, the order of arrival decides.
-    Call with the number's lock held, so a concurrent stop word is either seen or applied after.
+    created an opt-out (a stop word or a revocation in words) from this number at the same
+    second or later: LATER_STOP (a late delivery of an older START never undoes a newer STOP; a
+    tie keeps the number out). When the provider cannot say, or an opt-out's time is unknown,
+    the order of arrival decides. Call with the number's lock held, so a concurrent opt-out is
+    either seen or applied after.
     """
     if provider.known is False:
         return NOT_AT_PROVIDER
@@ -165,7 +166,7 @@ def _start_refusal(number: str, provider: _ProviderView) -> str:
     if provider.created_at is not None:
         later_stop = InboundMessage.objects.filter(
             phone_number=number,
-            action=InboundAction.STOP,
+            action__in=_OPT_OUT_ACTIONS,
             provider_created_at__gte=provider.created_at,
         )
         if later_stop.exists():
@@ -174,7 +175,7 @@ def _start_refusal(number: str, provider: _ProviderView) -> str:
 
 
 def _inbound_process(
-    message_sid, from_number, to_number, body, opt_out_type, match, provider
+    message_sid, from_number, to_number, body, opt_out_type, intent: InboundIntent, provider
 ) -> InboundResult:
     now = timezone.now()
     body = body or ""
@@ -187,6 +188,8 @@ def _inbound_process(
         action=InboundAction.NONE,
         received_at=now,
         provider_created_at=provider.created_at,
+        rule=intent.rule[:60],
+        matched=intent.matched[:200],
     )
     try:
         number = phone_normalize(from_number)
@@ -197,22 +200,25 @@ def _inbound_process(
     inbound.phone_number = number
     # A text from the number proves the carrier can reach it.
     phone_unreachable_lift(number=number, why="inbound", details={"message_sid": message_sid})
-    details = {"text": body, "message_sid": message_sid}
+    details = {"text": body, "message_sid": message_sid, **intent.details()}
     if opt_out_type:
         details["opt_out_type"] = opt_out_type
     reply = ""
     result: ConsentResult | None = None
-    if match.kind == STOP:
-        inbound.action = InboundAction.STOP
-        if match.leading_stop_word:
-            details["leading_stop_word"] = match.leading_stop_word
-        result = phone_opt_out_by_contact(number=number, details=details)
-        reply = _keyword_reply(settings.SMS_STOP_REPLY, result)
-    elif match.kind == START:
+    if intent.opts_out:
+        keyword = intent.kind == STOP
+        inbound.action = InboundAction.STOP if keyword else InboundAction.REVOCATION
+        if intent.leading_stop_word:
+            details["leading_stop_word"] = intent.leading_stop_word
+        result = phone_opt_out_by_contact(
+            number=number, details=details, channel=Channel.KEYWORD if keyword else Channel.SMS
+        )
+        reply = consent_reply(settings.SMS_STOP_REPLY, intent, result)
+    elif intent.opts_in:
         phone_numbers_lock(numbers=[number])
         refusal = _start_refusal(number, provider)
         if refusal:
-            logger.warning("SMS %s: start word from %s ignored (%s)", message_sid, number, refusal)
+            logger.warning("SMS %s: opt-in from %s ignored (%s)", message_sid, number, refusal)
             inbound.action = InboundAction.START_IGNORED
             inbound.outcome = refusal
             inbound.save(update_fields=["phone_number", "action", "outcome"])
@@ -221,20 +227,22 @@ def _inbound_process(
         result = phone_opt_in_by_contact(number=number, details=details)
         # The contact's newest word: texts waiting for review before it no longer hold sends.
         possible_opt_outs_close_for_start(number=number)
-        reply = _keyword_reply(settings.SMS_START_REPLY, result)
-    elif match.kind == HELP:
+        reply = consent_reply(settings.SMS_START_REPLY, intent, result)
+    elif intent.kind == HELP:
         inbound.action = InboundAction.HELP
-        reply = _keyword_reply(settings.SMS_HELP_REPLY)
-    elif match.possible_stop_word:
+        reply = "" if provider_answers(intent) else help_reply_text()
+    elif intent.kind == POSSIBLE:
         inbound.action = InboundAction.POSSIBLE_OPT_OUT
         possible_opt_out_open(
             inbound=inbound,
             number=number,
-            matched=match.possible_stop_word,
-            details={"possible_stop_word": match.possible_stop_word},
+            matched=intent.matched or intent.rule,
+            details=intent.details(),
         )
     inbound.outcome = result.outcome if result else ""
     inbound.save(update_fields=["phone_number", "action", "outcome"])
+    if reply:
+        reply_record(inbound, reply, now)
     return InboundResult(inbound, reply)
 
 

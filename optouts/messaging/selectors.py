@@ -133,7 +133,8 @@ def messages_sent_counts(*, numbers: Iterable[str], since: datetime) -> dict[str
     if not wanted:
         return {}
     queryset = OutboundMessage.objects.filter(
-        status__in=[MessageStatus.SENT, MessageStatus.DELIVERED], sent_at__gt=since
+        status__in=[MessageStatus.SENDING, MessageStatus.SENT, MessageStatus.DELIVERED],
+        sent_at__gt=since,
     )
     if connection.vendor == "postgresql" and len(wanted) > _BIG_BATCH:
         queryset = queryset.filter(
@@ -147,3 +148,34 @@ def messages_sent_counts(*, numbers: Iterable[str], since: datetime) -> dict[str
         queryset = queryset.filter(to_number__in=wanted)
     rows = queryset.values("to_number").annotate(count=Count("id")).order_by()
     return {row["to_number"]: row["count"] for row in rows}
+
+
+def phone_replies_recent(*, number: str, limit: int = 100) -> list[OutboundMessage]:
+    """The answers the inbound webhook sent to an E.164 number (confirmations, help texts),
+    newest first, each with the text it answered (`in_reply_to`), in one query."""
+    return list(
+        OutboundMessage.objects.filter(to_number=number, in_reply_to__isnull=False)
+        .select_related("in_reply_to")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class InboxSummary:
+    """The open possible opt-outs: how many, the oldest's deadline, and the items (oldest first,
+    at most `limit`)."""
+
+    count: int
+    nearest_deadline: datetime | None
+    items: list
+
+
+def possible_opt_outs_waiting(*, limit: int = 50) -> InboxSummary:
+    """The open inbox items for the dashboard and the daily digest: two queries."""
+    from optouts.messaging.deadlines import revocation_deadline
+
+    open_items = PossibleOptOut.objects.filter(status=PossibleOptOutStatus.OPEN)
+    items = list(open_items.select_related("inbound").order_by("created_at", "pk")[:limit])
+    count = open_items.count() if len(items) == limit else len(items)
+    nearest = revocation_deadline(received_at=items[0].created_at) if items else None
+    return InboxSummary(count, nearest, items)

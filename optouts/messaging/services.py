@@ -48,7 +48,9 @@ from optouts.messaging.provider_callbacks import (  # noqa: F401 - re-exported
 from optouts.messaging.reachability import phone_unreachable_failure_record, unreachable_code
 from optouts.messaging.selectors import SendBlock, phones_send_blocks
 from optouts.models import Source
+from optouts.selectors import optout_row
 from optouts.services import phone_numbers_lock, phone_opt_out_by_carrier
+from velocify_sms.dates import datetime_display
 from velocify_sms.phones import phone_display, phone_normalize
 
 logger = logging.getLogger(__name__)
@@ -207,14 +209,69 @@ def message_send(*, to: str, body: str, lead_id: int | None = None, sender=None)
 def message_deliver(*, message_id: int) -> OutboundMessage:
     """The send guard and hand-off of one queued or held message (run by the task queue).
 
-    Under the number's lock, in one transaction: the opt-out list, then the send policy (quiet
-    hours, the frequency cap counted under the lock), then the hand-off. A held message whose
-    time has come goes through all of it again. Idempotent: a message that is no longer queued
-    or held is returned untouched, so a retried task never sends twice. A provider error whose
-    code is in SMS_SYSTEM_OPT_OUT_ERROR_CODES (21610: the recipient replied STOP to the provider)
-    puts the number on the list with source system.
+    1. Reserve, under the number's lock, in one transaction: the opt-out list, a pending
+       revocation, an unreachable hold, then the send policy (quiet hours, the frequency cap
+       counted under the lock); a message that passes is marked `sending` (it counts toward the
+       cap from then on) and the transaction commits, releasing the lock.
+    2. Re-check the list, the pending revocations and the holds just before the call.
+    3. Call the provider outside any transaction and lock: a slow provider holds no database
+       connection in a transaction and makes no opt-out of the number wait.
+    4. Record the outcome. An opt-out of the number that committed between the reservation and
+       now is recorded on the message (its reason says so, with the opt-out's time and source):
+       the message may have reached the contact, and nothing after it will.
+
+    A held message whose time has come goes through all of it again. Idempotent: a message that
+    is no longer queued or held is returned untouched, so a retried task never sends twice (a
+    process that dies mid hand-off leaves its message `sending`, never sent twice). A provider
+    error whose code is in SMS_SYSTEM_OPT_OUT_ERROR_CODES (21610: the recipient replied STOP to
+    the provider) puts the number on the list with source system; an unreachable code counts
+    toward a hold (optouts.messaging.reachability).
     """
-    carrier_code = ""
+    message = _reserve(message_id)
+    if message.status != MessageStatus.SENDING:
+        return message
+    number = message.to_number
+    block = phones_send_blocks(numbers=[number]).get(number)
+    if block is not None:
+        with transaction.atomic():
+            message = OutboundMessage.objects.select_for_update().get(pk=message_id)
+            if message.status == MessageStatus.SENDING:
+                _mark_blocked(message, block)
+        return message
+    backend = backend_get(message.backend or None)
+    carrier_code = error_code = detail = ""
+    try:
+        receipt = backend.send(message)
+    except ProviderError as exc:
+        receipt = None
+        error_code, detail = exc.code, exc.detail
+        if exc.code and (
+            exc.code in settings.SMS_SYSTEM_OPT_OUT_ERROR_CODES
+            or unreachable_code(error_code=exc.code)
+        ):
+            carrier_code = exc.code
+    message = _record_outcome(
+        message_id,
+        receipt,
+        error_code if receipt is None else "",
+        detail if receipt is None else "",
+    )
+    if carrier_code and unreachable_code(error_code=carrier_code):
+        with transaction.atomic():
+            phone_unreachable_failure_record(
+                message=message, error_code=carrier_code, message_sid="", at=timezone.now()
+            )
+    elif carrier_code:
+        phone_opt_out_by_carrier(
+            number=number,
+            lead=message.lead,
+            details={"error_code": carrier_code, "message_id": message.pk, "on": "send"},
+        )
+    return message
+
+
+def _reserve(message_id: int) -> OutboundMessage:
+    """Step 1 of message_deliver: the guard under the number's lock; `sending` if it passed."""
     with transaction.atomic():
         message = OutboundMessage.objects.select_for_update().get(pk=message_id)
         if message.status not in (MessageStatus.QUEUED, MessageStatus.HELD):
@@ -223,11 +280,11 @@ def message_deliver(*, message_id: int) -> OutboundMessage:
         rules = send_rules_for(number=number, location=lead_location(message.lead_id))
         # Shared: sends to one number run side by side, and an opt-out (exclusive) waits for
         # them or they for it. Exclusive when a cap applies: two sends to a capped number must
-        # not both count the messages before either has sent, or both take the last free slot.
+        # not both count the messages before either has reserved, or both take the last slot.
         phone_numbers_lock(numbers=[number], shared=rules.daily_cap is None)
         # A fresh snapshot after the lock: every opt-out, every revocation waiting for review
-        # (opened under the same lock), every unreachable hold and every send committed before
-        # now is visible.
+        # (opened under the same lock), every unreachable hold and every reservation committed
+        # before now is visible.
         block = phones_send_blocks(numbers=[number]).get(number)
         if block is not None:
             _mark_blocked(message, block)
@@ -240,40 +297,41 @@ def message_deliver(*, message_id: int) -> OutboundMessage:
                 # database backend the new task commits with this transaction.
                 _enqueue_held(message)
             return message
-        backend = backend_get(message.backend or None)
         now = timezone.now()
-        try:
-            receipt = backend.send(message)
-        except ProviderError as exc:
+        message.status = MessageStatus.SENDING
+        message.sent_at = now
+        message.reason_code = ""
+        message.held_until = None
+        message.status_changed_at = now
+        message.save(
+            update_fields=["status", "sent_at", "reason_code", "held_until", "status_changed_at"]
+        )
+    return message
+
+
+def _record_outcome(message_id: int, receipt, error_code: str, detail: str) -> OutboundMessage:
+    """Step 4 of message_deliver: what the provider said, and an opt-out that came meanwhile."""
+    with transaction.atomic():
+        message = OutboundMessage.objects.select_for_update().get(pk=message_id)
+        if receipt is None:
             message.status = MessageStatus.FAILED
-            message.error_code = exc.code
-            message.reason = exc.detail
-            if exc.code and (
-                exc.code in settings.SMS_SYSTEM_OPT_OUT_ERROR_CODES
-                or unreachable_code(error_code=exc.code)
-            ):
-                carrier_code = exc.code
+            message.error_code = error_code
+            message.reason = detail
         else:
             message.status = MessageStatus.SENT
             message.provider_id = receipt.provider_id
             message.provider_status = receipt.provider_status
-            message.sent_at = now
-        message.reason_code = ""
-        message.held_until = None
+            row = optout_row(number=message.to_number)
+            if row is not None and row.opted_out_at >= message.sent_at:
+                message.reason = _opted_out_while_sending(row)
         message.status_changed_at = timezone.now()
         message.save()
-    if carrier_code and unreachable_code(error_code=carrier_code):
-        # After the commit, as below: a failure to reach the number, not a consent decision.
-        with transaction.atomic():
-            phone_unreachable_failure_record(
-                message=message, error_code=carrier_code, message_sid="", at=timezone.now()
-            )
-    elif carrier_code:
-        # After the commit: the opt-out takes the number's lock exclusively, which this
-        # transaction held shared.
-        phone_opt_out_by_carrier(
-            number=number,
-            lead=message.lead,
-            details={"error_code": carrier_code, "message_id": message.pk, "on": "send"},
-        )
     return message
+
+
+def _opted_out_while_sending(row) -> str:
+    label = Source(row.source).label.lower()
+    return (
+        f"Opted out (source: {label}) at {datetime_display(row.opted_out_at)}, while this message "
+        "was being handed to the provider: it may have reached the contact; nothing after it will."
+    )

@@ -1,4 +1,5 @@
-"""`{% sms_send_check phone user lead as check %}`: may `user` text `phone` now, and if not, why."""
+"""`{% sms_send_check phone user lead as check %}`: may `user` text `phone` now, and if not, why.
+`{% sms_replies number as replies %}`: the answers the webhook sent to a number (history page)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from optouts.messaging.models import ReasonCode
 from optouts.messaging.policy import quiet_hours_hold_possible, send_policy_preview
-from optouts.messaging.selectors import phone_send_check
+from optouts.messaging.selectors import phone_replies_recent, phone_send_check
 from optouts.permissions import user_can_send_sms
 from velocify_sms.phones import InvalidPhoneNumber
 
@@ -53,3 +54,9 @@ def sms_send_check(phone, user=None, lead=None) -> _FormState:
         else f"{decision.reason} A text sent now is refused."
     )
     return _FormState(check.phone_number, permitted, True, "", decision.code, note)
+
+
+@register.simple_tag
+def sms_replies(number):
+    """The webhook's answers to an E.164 number, newest first, with the texts they answered."""
+    return phone_replies_recent(number=str(number or ""))

@@ -32,7 +32,7 @@ OLD_AGENT = "+14155550101"  # opted out by an agent 90 days ago, outside the def
 NEW_AGENT = "+14155550102"
 CONTACT = "+12125550103"  # texted STOP: never opted in from the report
 CARRIER = "+13125550104"
-INBOX = "+16175550105"  # texted "please stop texting me": a possible opt-out, not an opt-out
+INBOX = "+16175550105"  # texted "please stop texting me so early": a possible opt-out
 UPLOADED = ["+16175550188", "+13035550189"]
 
 
@@ -58,7 +58,7 @@ def demo_list(agent_user):
         given_opt_out(number=CARRIER, source=Source.SYSTEM)
     given_opt_out(number=NEW_AGENT, actor=agent_user, note="Wrong number")
     inbound_message_receive(
-        message_sid="SMjourney1", from_number=INBOX, body="please stop texting me"
+        message_sid="SMjourney1", from_number=INBOX, body="please stop texting me so early"
     )
 
 
@@ -168,7 +168,7 @@ def test_admin_works_the_opt_out_report_from_filters_to_import(
     expect(item).to_contain_text("(617) 555-0105")
     expect(item).to_contain_text("Textable")
     expect(item.get_by_role("link", name="Opt out")).to_be_visible()
-    expect(item.get_by_role("button", name="Dismiss")).to_be_visible()
+    expect(item.get_by_role("link", name="Dismiss")).to_be_visible()
     assert not OptOut.objects.filter(phone_number=INBOX).exists()
     docs_screenshot("admin-6-possible-opt-outs")
     assert errors == []

@@ -15,7 +15,9 @@ NUMBER = "+14155550133"
 def test_opt_out_from_the_inbox_goes_through_a_confirmation(
     page, login, live_server, agent_user, screenshot
 ):
-    inbound_message_receive(message_sid="SMb1", from_number=NUMBER, body="please stop texting me")
+    inbound_message_receive(
+        message_sid="SMb1", from_number=NUMBER, body="please stop texting me so early"
+    )
     login("bob")
     inbox = f"{live_server.url}/admin/optouts/possibleoptout/"
     page.goto(inbox)

@@ -181,3 +181,16 @@ def test_csv_export_writes_phones_and_times_as_the_pages_do_without_a_quote(agen
     # A foreign number first in the cell: still no `+` for a spreadsheet to run, no `'` shown.
     assert row["Phones"] == "(+44) 2079460958; (415) 555-2671"
     assert row["Created at (America/New_York)"] == "2026-01-04 22:30"
+
+
+@pytest.mark.django_db
+def test_the_lead_list_says_how_many_numbers_are_textable(agent_client):
+    from optouts.models import Source
+    from tests.factories import LeadFactory, LeadPhoneFactory, given_opt_out
+
+    lead = LeadFactory(last_name="Twophones")
+    LeadPhoneFactory(lead=lead, number="+14155550311")
+    LeadPhoneFactory(lead=lead, number="+14155550312")
+    given_opt_out(number="+14155550311", source=Source.AGENT)
+    page = agent_client.get("/admin/leads/lead/").content.decode()
+    assert '<td class="field-textable">1 of 2</td>' in page

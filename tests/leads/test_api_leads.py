@@ -233,3 +233,27 @@ def test_admin_token_client_can_create_and_read(admin_api):
 
     assert created.status_code == 201
     assert admin_api.get(_detail(created.json()["id"])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_textable_phones_counts_numbers_that_may_be_texted_and_filters(agent_api):
+    from optouts.messaging.services import inbound_message_receive
+    from optouts.models import Source
+    from tests.factories import LeadFactory, LeadPhoneFactory, given_opt_out
+
+    both = LeadFactory(last_name="Both")
+    LeadPhoneFactory(lead=both, number="+14155550301")
+    LeadPhoneFactory(lead=both, number="+14155550302")
+    given_opt_out(number="+14155550301", source=Source.CONTACT)
+    none = LeadFactory(last_name="None")
+    LeadPhoneFactory(lead=none, number="+14155550303")
+    inbound_message_receive(
+        message_sid="SMtext", from_number="+14155550303", body="stop texting so early"
+    )
+    leads = {row["last_name"]: row for row in agent_api.get("/api/v1/leads/").json()["results"]}
+    assert (leads["Both"]["sms_opt_out"], leads["Both"]["textable_phones"]) == (True, 1)
+    assert (leads["None"]["sms_opt_out"], leads["None"]["textable_phones"]) == (False, 0)
+    textable = agent_api.get("/api/v1/leads/", {"textable": "true"}).json()["results"]
+    assert [row["last_name"] for row in textable] == ["Both"]
+    not_textable = agent_api.get("/api/v1/leads/", {"textable": "false"}).json()["results"]
+    assert [row["last_name"] for row in not_textable] == ["None"]

@@ -37,6 +37,8 @@ def test_a_number_never_opted_out_is_opted_in_with_no_history(agent_api):
         "reason": None,
         "opted_out_at": None,
         "can_opt_in": False,
+        "autodialed_calls_allowed": True,
+        "calls_reason": None,
         "history": [],
     }
 

@@ -1,4 +1,4 @@
-"""Revoke-all: autodialed_calls_allowed for each source, a pending revocation, the dialer's batch."""
+"""Revoke-all: autodialed_calls_allowed by source, with a pending revocation, and in batches."""
 
 from __future__ import annotations
 

@@ -92,7 +92,9 @@ def _request(name, *, admin, agent):
         return phone_opt_out_by_contact(number=NUMBER, channel=Channel.CALL, recorded_by=agent)
     if name in ("reviewer_confirms_pending", "possible_revocation"):
         sid = f"SM{ConsentEvent.objects.count():032x}"
-        inbound_message_receive(message_sid=sid, from_number=NUMBER, body="pls stop ok")
+        inbound_message_receive(
+            message_sid=sid, from_number=NUMBER, body="pls stop texting so early ok"
+        )
         item = PossibleOptOut.objects.filter(phone_number=NUMBER, status="open").first()
         if name == "possible_revocation":
             return _Unchanged(opened=item is not None)

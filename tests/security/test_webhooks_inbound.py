@@ -189,6 +189,34 @@ def test_a_start_twilio_created_before_a_later_stop_does_not_opt_back_in(client,
     assert start.outcome == "later_stop"
 
 
+def test_a_start_twilio_created_before_a_later_revocation_in_words_does_not_opt_back_in(
+    client, fake_twilio
+):
+    # "Leave me alone" is as much the contact's last word as STOP: a late START never undoes it.
+    _at_twilio(fake_twilio, START_SID, "START", "Mon, 02 Mar 2026 15:00:00 +0000")
+    _at_twilio(fake_twilio, STOP_SID, "Leave me alone", "Mon, 02 Mar 2026 15:00:07 +0000")
+    _text(client, STOP_SID, "Leave me alone")
+    _text(client, START_SID, "START")
+
+    assert _source() == Source.CONTACT
+    assert InboundMessage.objects.get(message_sid=STOP_SID).action == InboundAction.REVOCATION
+    start = InboundMessage.objects.get(message_sid=START_SID)
+    assert (start.action, start.outcome) == (InboundAction.START_IGNORED, "later_stop")
+
+
+def test_a_re_consent_in_words_twilio_created_before_a_later_stop_does_not_opt_back_in(
+    client, fake_twilio
+):
+    _at_twilio(fake_twilio, START_SID, "You can text me again", "Mon, 02 Mar 2026 15:00:00 +0000")
+    _at_twilio(fake_twilio, STOP_SID, "STOP", "Mon, 02 Mar 2026 15:00:07 +0000")
+    _text(client, STOP_SID, "STOP")
+    _text(client, START_SID, "You can text me again")
+
+    assert _source() == Source.CONTACT
+    start = InboundMessage.objects.get(message_sid=START_SID)
+    assert (start.action, start.outcome) == (InboundAction.START_IGNORED, "later_stop")
+
+
 def test_a_start_twilio_created_after_the_stop_opts_back_in(client, fake_twilio):
     _at_twilio(fake_twilio, STOP_SID, "STOP", "Mon, 02 Mar 2026 15:00:00 +0000")
     _at_twilio(fake_twilio, START_SID, "START", "Mon, 02 Mar 2026 15:00:07 +0000")

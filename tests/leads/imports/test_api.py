@@ -8,7 +8,8 @@ import pytest
 
 from leads.imports.models import ImportJob
 from leads.models import Lead
-from optouts.models import OptOut
+from optouts.models import OptOut, Source
+from tests.factories import given_opt_out
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +40,17 @@ def test_dry_run_writes_nothing(admin_api, upload):
     assert response.status_code == 200
     assert response.json()["to_create"] == 1 and response.json()["complete"] is True
     assert Lead.objects.count() == 0 and ImportJob.objects.count() == 0
+
+
+def test_a_dry_run_says_which_of_its_numbers_are_already_on_the_list(admin_api, upload):
+    given_opt_out(number="+14155552671", source=Source.CONTACT)
+    content = CSV + "4155552673,Cy,TRUE\n"
+    body = {"file": upload("x.csv", content), "mapping": MAPPING, "dry_run": "true"}
+    preview = admin_api.post(URL, body, format="multipart").json()
+    assert (preview["numbers_to_opt_out"], preview["numbers_already_opted_out"]) == (2, 1)
+    body = {"file": upload("x.csv", content), "mapping": MAPPING}
+    job = admin_api.post(URL, body, format="multipart").json()
+    assert job["numbers_opted_out"] == 2 - 1
 
 
 def test_a_dry_run_out_of_time_answers_with_the_rows_it_checked(admin_api, upload, settings):

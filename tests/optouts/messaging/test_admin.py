@@ -279,7 +279,9 @@ def test_the_inbox_says_textable_or_opted_out_never_opted_in(agent_client, flagg
 def test_the_sms_pages_show_numbers_and_times_as_every_page_does(admin_client, settings):
     settings.TIME_ZONE = "America/Denver"
     with freeze_time(datetime(2026, 6, 1, 18, 30, tzinfo=UTC)):
-        inbound_message_receive(message_sid="SMtime", from_number=NUMBER, body="maybe stop it")
+        inbound_message_receive(
+            message_sid="SMtime", from_number=NUMBER, body="maybe stop texting so late"
+        )
         message_send(to="+442079460958", body="Hello")
     for name in ["outboundmessage", "outboxentry", "inboundmessage", "possibleoptout"]:
         page = admin_client.get(reverse(f"admin:optouts_{name}_changelist")).content.decode()

@@ -25,7 +25,9 @@ def _eastern_site(settings):
 
 def flag(number, at, sid):
     with freeze_time(at):
-        inbound_message_receive(message_sid=sid, from_number=number, body="ok but please stop")
+        inbound_message_receive(
+            message_sid=sid, from_number=number, body="ok but please stop texting so late"
+        )
 
 
 def test_the_inbox_shows_age_in_days_and_business_days_and_the_deadline(agent_client):

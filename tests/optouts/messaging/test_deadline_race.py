@@ -45,7 +45,9 @@ NUMBERS = [f"+1415555{n:04d}" for n in range(401, 404)]
 
 def _overdue(number: str, sid: str) -> int:
     """An item received 30 days ago: past any deadline."""
-    inbound_message_receive(message_sid=sid, from_number=number, body="fine but please stop")
+    inbound_message_receive(
+        message_sid=sid, from_number=number, body="fine but please stop texting so early"
+    )
     long_ago = timezone.now() - timedelta(days=30)
     item = PossibleOptOut.objects.get(inbound__message_sid=sid)
     PossibleOptOut.objects.filter(pk=item.pk).update(created_at=long_ago)

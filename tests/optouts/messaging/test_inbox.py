@@ -23,7 +23,9 @@ NUMBER = "+14155550181"
 
 @pytest.fixture
 def item(db) -> PossibleOptOut:
-    inbound_message_receive(message_sid="SMinbox", from_number=NUMBER, body="pls stop ok")
+    inbound_message_receive(
+        message_sid="SMinbox", from_number=NUMBER, body="pls stop texting so early ok"
+    )
     return PossibleOptOut.objects.get()
 
 
@@ -64,5 +66,7 @@ def test_a_confirmation_upgrades_an_agent_opt_out_to_the_contacts(agent_user, it
 
 def test_no_item_opens_over_a_contacts_opt_out(db):
     given_opt_out(number=NUMBER, source=Source.CONTACT)
-    inbound_message_receive(message_sid="SMagain", from_number=NUMBER, body="pls stop ok")
+    inbound_message_receive(
+        message_sid="SMagain", from_number=NUMBER, body="pls stop texting so early ok"
+    )
     assert not PossibleOptOut.objects.exists()

@@ -71,10 +71,33 @@ def _already_sent(count: int) -> None:
         )
 
 
+@pytest.fixture
+def decided_gate(monkeypatch):
+    """Stop the first send right after the guard's policy check counted its slot, before its
+    reservation commits (the number's lock held): `decided_gate.gate` once set. The first call
+    is message_send's early answer, without the lock; the second is the guard's."""
+    from optouts.messaging import services
+
+    real = services.send_policy_decide
+    state = {"gate": None, "calls": 0}
+
+    def decide(**kwargs):
+        decision = real(**kwargs)
+        state["calls"] += 1
+        if state["gate"] is not None and state["calls"] == 2:
+            state["gate"].stop_here()
+        return decision
+
+    monkeypatch.setattr(services, "send_policy_decide", decide)
+    return state
+
+
 @pytest.mark.interleaving
-def test_two_sends_cannot_both_take_the_last_slot_under_a_cap(interleaving, gated_backend):
+def test_two_sends_cannot_both_take_the_last_slot_under_a_cap(
+    interleaving, gated_backend, decided_gate
+):
     _already_sent(2)
-    gated_backend.gate = hand_off = interleaving.gate("A in the provider hand-off")
+    decided_gate["gate"] = hand_off = interleaving.gate("A counted its slot")
     send_a = interleaving.start("A", lambda: message_send(to=FLORIDA, body="Third"))
     hand_off.wait_reached()
     assert_holds_number_lock(send_a, FLORIDA, shared=False)

@@ -20,7 +20,7 @@ from optouts.models import OptOut, Source
 pytestmark = pytest.mark.django_db
 
 NUMBER = "+14155550171"
-PENDING_TEXT = "Thanks but please stop"
+PENDING_TEXT = "Thanks, but please stop texting so early"
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def test_a_send_to_a_number_with_a_pending_revocation_is_refused_and_recorded(pe
         MessageStatus.BLOCKED,
         ReasonCode.REVOCATION_PENDING,
     )
-    assert "(415) 555-0171 wrote “Thanks but please stop”" in message.reason
+    assert "(415) 555-0171 wrote “Thanks, but please stop texting so early”" in message.reason
     assert "until someone reviews the message" in message.reason
     assert not OptOut.objects.exists()  # paused, not opted out
 
@@ -73,7 +73,9 @@ def test_the_api_answers_409_revocation_pending(agent_api, pending):
 def test_the_lead_page_says_plainly_why_it_cannot_text(pending):
     check = phone_send_check(number=NUMBER)
     assert not check.can_send
-    assert check.reason.startswith("(415) 555-0171 wrote “Thanks but please stop”, which may mean")
+    assert check.reason.startswith(
+        "(415) 555-0171 wrote “Thanks, but please stop texting so early”, which may mean"
+    )
 
 
 def test_texts_go_again_once_an_admin_dismisses_it_with_a_reason(admin_user, pending):

@@ -44,7 +44,9 @@ def _eastern_site(settings):
     settings.SMS_REVOCATION_DEADLINE_BUSINESS_DAYS = 10
 
 
-def flag(number: str, at: datetime, sid: str = "SMflag", body="Thanks, but please stop") -> int:
+def flag(
+    number: str, at: datetime, sid: str = "SMflag", body="Thanks, but please stop texting so early"
+) -> int:
     with freeze_time(at):
         inbound_message_receive(message_sid=sid, from_number=number, body=body)
     return PossibleOptOut.objects.get(inbound__message_sid=sid).pk
@@ -89,7 +91,7 @@ def test_the_event_says_the_opt_out_was_applied_at_the_deadline():
         None,
     )
     assert event.details == {
-        "text": "Thanks, but please stop",
+        "text": "Thanks, but please stop texting so early",
         "message_sid": "SMthanks",
         "possible_opt_out": item_id,
         "applied": "at_revocation_deadline",

@@ -89,16 +89,31 @@ def test_the_providers_opt_out_type_decides(text_in):
     assert _source() is None
 
 
-def test_a_stop_word_among_other_words_is_flagged_not_acted_on(text_in):
+def test_a_stop_request_in_words_opts_out_at_once_with_its_rule(text_in, settings):
     reply = text_in("please stop texting me", sid=SID_MAYBE)
+    assert _source() == Source.CONTACT
+    assert settings.SMS_STOP_REPLY.replace("{brand}", settings.SMS_BRAND_NAME) in reply
+    event = ConsentEvent.objects.get(phone_number=NUMBER)
+    assert event.channel == Channel.SMS
+    assert event.details["rule"] == "en.stop_messages"
+    assert event.details["matched"] == "stop texting"
+    assert "64.1200" in event.details["rule_source"]
+    inbound = InboundMessage.objects.get(message_sid=SID_MAYBE)
+    assert (inbound.action, inbound.rule) == (InboundAction.REVOCATION, "en.stop_messages")
+    assert not PossibleOptOut.objects.exists()
+
+
+def test_a_limited_stop_request_is_flagged_not_acted_on(text_in):
+    reply = text_in("please stop texting me so early", sid=SID_MAYBE)
     assert _source() is None
     assert "<Message>" not in reply
     flag = PossibleOptOut.objects.get()
     assert flag.phone_number == NUMBER
-    assert flag.matched_word == "STOP"
+    assert flag.matched_word == "stop texting / so early"
     assert flag.status == PossibleOptOut.Status.OPEN
     assert flag.inbound.message_sid == SID_MAYBE
     assert flag.inbound.action == InboundAction.POSSIBLE_OPT_OUT
+    assert flag.inbound.rule == "qualify.time"
 
 
 def test_an_ordinary_message_is_logged_and_nothing_else(text_in):
@@ -121,8 +136,8 @@ def test_the_same_message_sid_twice_is_processed_once(text_in):
 
 
 def test_a_replayed_possible_opt_out_is_flagged_once(text_in):
-    text_in("please stop", sid=SID_P)
-    text_in("please stop", sid=SID_P)
+    text_in("maybe later", sid=SID_P)
+    text_in("maybe later", sid=SID_P)
     assert PossibleOptOut.objects.count() == 1
 
 

@@ -143,14 +143,22 @@ def test_a_body_that_begins_with_a_stop_word_is_honoured_at_once(text_in, body, 
 
 
 @pytest.mark.parametrize(
-    "body", ["please don't stop", "can you stop by", "Stop by the branch at 3?", "Cancel my call"]
+    ("body", "rule"),
+    [
+        ("please don't stop", "ordinary.negated_stop"),
+        ("can you stop by", "ordinary.visit"),
+        ("Stop by the branch at 3?", "ordinary.visit"),
+        ("Cancel my call", "ordinary.domain_object"),
+        ("Stop the wire! The new instructions look fake", "ordinary.domain_object"),
+    ],
 )
-def test_a_stop_word_elsewhere_stays_in_the_possible_opt_out_inbox(text_in, body):
+def test_a_stop_word_about_something_else_changes_nothing_and_says_why(text_in, body, rule):
     assert text_in(body) == []
     assert _source() is None
-    assert PossibleOptOut.objects.get().inbound.body == body
-    # No list change: only the event that pauses texts until a person decides.
-    assert list(ConsentEvent.objects.values_list("action", flat=True)) == ["revocation_pending"]
+    assert not PossibleOptOut.objects.exists()
+    assert not ConsentEvent.objects.exists()
+    inbound = InboundMessage.objects.get()
+    assert (inbound.action, inbound.rule) == (InboundAction.NONE, rule)
 
 
 def test_an_exact_stop_word_records_no_leading_word(text_in):
