@@ -91,7 +91,7 @@ def opt_in_view(request, number, *, site):
         page_context(
             request,
             site,
-            title="Opt this number back in?",
+            title=f"Opt {phone_display(e164)} back in?",
             number=e164,
             display=phone_display(e164),
             status=status,

@@ -48,6 +48,11 @@ from velocify_sms.admin_lists import InputSafeChangeListMixin, phone_cell, time_
 from velocify_sms.phones import phone_display
 
 
+def _words(code: str) -> str:
+    """A stored code as words on a page: `already_opted_out` -> `already opted out`."""
+    return code.replace("_", " ")
+
+
 class _ReadOnlyLogAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
     """Logs are written by the services only."""
 
@@ -125,7 +130,15 @@ class OutboxEntryAdmin(_ReadOnlyLogAdmin):
 
 @admin.register(InboundMessage)
 class InboundMessageAdmin(_ReadOnlyLogAdmin):
-    list_display = ["received", "from_display", "body", "action", "outcome", "rule", "message_sid"]
+    list_display = [
+        "received",
+        "from_display",
+        "body",
+        "action",
+        "outcome_words",
+        "rule",
+        "message_sid",
+    ]
     list_filter = ["action", "rule"]
     search_fields = ["phone_number", "from_raw", "message_sid"]
     date_hierarchy = "received_at"
@@ -138,6 +151,10 @@ class InboundMessageAdmin(_ReadOnlyLogAdmin):
     def from_display(self, obj):
         # A sender that is no valid number is kept as received (from_raw).
         return phone_cell(obj.phone_number) if obj.phone_number else obj.from_raw
+
+    @admin.display(description="outcome", ordering="outcome")
+    def outcome_words(self, obj):
+        return _words(obj.outcome)
 
 
 @admin.register(StatusCallbackEvent)
@@ -162,7 +179,8 @@ class StatusCallbackEventAdmin(_ReadOnlyLogAdmin):
 
     @admin.display(description="action: outcome", ordering="action")
     def action_and_outcome(self, obj):
-        return f"{obj.action}: {obj.outcome}" if obj.outcome else obj.action
+        action = _words(obj.action)
+        return f"{action}: {_words(obj.outcome)}" if obj.outcome else action
 
 
 def _item_or_404(view):
