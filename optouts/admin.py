@@ -7,7 +7,10 @@ from django.urls import path, reverse
 # (messaging.admin) registers when imported here.
 from optouts import views_report, views_report_actions
 from optouts.messaging import admin as messaging_admin  # noqa: F401
-from optouts.messaging import admin_holds  # noqa: F401
+from optouts.messaging import (
+    admin_holds,  # noqa: F401
+    admin_inbox,  # noqa: F401
+)
 from optouts.models import ConsentEvent, OptOut
 from optouts.permissions import user_can_view_report
 from velocify_sms.admin_lists import phone_cell, time_cell
