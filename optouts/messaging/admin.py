@@ -42,6 +42,16 @@ class _ReadOnlyLogAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    # A row's own page shows its numbers as the list does (the list's method), not as stored.
+    numbers_shown_by = {"to_number": "to"}
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return [self.numbers_shown_by.get(name, name) for name in fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *self.numbers_shown_by.values()]
+
 
 @admin.register(OutboundMessage)
 class OutboundMessageAdmin(_ReadOnlyLogAdmin):
@@ -116,6 +126,7 @@ class InboundMessageAdmin(_ReadOnlyLogAdmin):
     list_filter = ["action", "rule"]
     search_fields = ["phone_number", "from_raw", "message_sid"]
     date_hierarchy = "received_at"
+    numbers_shown_by = {"phone_number": "from_display"}
 
     @admin.display(description="received", ordering="received_at")
     def received(self, obj):
