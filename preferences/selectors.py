@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django.conf import settings
 
 from preferences.models import UserPreference
+from velocify_sms.dates import time_zone_label
 
 
 def user_time_zone(*, user) -> str:
@@ -19,10 +22,6 @@ def user_time_zone(*, user) -> str:
 
 def time_zone_choices() -> list[tuple[str, str]]:
     """The zones offered on My preferences: North America's by name first, then every other."""
-    import zoneinfo
-
-    from velocify_sms.dates import time_zone_label
-
     common = [
         "America/New_York",
         "America/Chicago",
