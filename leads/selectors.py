@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -13,12 +12,7 @@ from leads.models import Lead, LeadPhone
 from optouts.call_consent import CallConsent, phones_call_consent
 from optouts.selectors import PhoneStatus, phones_status
 from optouts.services import opt_out_explanation
-from velocify_sms.phones import (
-    InvalidPhoneNumber,
-    phone_display,
-    phone_normalize,
-    phone_prefix_to_e164,
-)
+from velocify_sms.phones import phone_display, phone_search_parse
 
 
 def lead_list(*, sms_opt_out: bool | None = None, textable: bool | None = None) -> QuerySet[Lead]:
@@ -94,9 +88,6 @@ def lead_ids_existing(*, ids: Iterable[int | None]) -> set[int]:
 
 
 # What a phone number looks like when typed: digits and the usual separators, maybe a leading +.
-_PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]+$")
-PHONE_PREFIX_MIN_DIGITS = 3
-PHONE_SUFFIX_MIN_DIGITS = 4
 _TEXT_FIELDS = ("first_name", "last_name", "email", "company")
 
 
@@ -123,25 +114,17 @@ def lead_search(*, queryset: QuerySet[Lead], term: str) -> QuerySet[Lead]:
 
 
 def phones_matching(*, term: str) -> QuerySet[LeadPhone] | None:
-    """The phones a typed `term` finds, or None if `term` is not a phone search.
-
-    Only the digits of the term count. A whole number in any format (`(415) 555-2671`,
-    `+1 415 555 2671`, `4155552671`) matches that number exactly. Otherwise, 3 digits or more
-    match the start of the number (`415` finds `+1415...`, `+44 20` finds `+4420...`), and 4 digits
-    or more also match its end (`0142`, `555-0142`: agents search by the last four). Both
-    lookups are index range scans: `number` and the reversed `number_reversed` (LIKE 'x%').
-    """
-    text = term.strip()
-    digits = re.sub(r"\D", "", text)
-    if not _PHONE_LIKE.match(text) or len(digits) < PHONE_PREFIX_MIN_DIGITS:
+    """The phones a typed `term` finds, or None if `term` is not a phone search (the rule is
+    velocify_sms.phones.phone_search_parse, shared with the opt-out report). Both lookups are
+    index range scans: `number` and the reversed `number_reversed` (LIKE 'x%')."""
+    search = phone_search_parse(term)
+    if search is None:
         return None
-    try:
-        return LeadPhone.objects.filter(number=phone_normalize(text))
-    except InvalidPhoneNumber:
-        pass
-    condition = Q(number__startswith=phone_prefix_to_e164(text))
-    if len(digits) >= PHONE_SUFFIX_MIN_DIGITS:
-        condition |= Q(number_reversed__startswith=digits[::-1])
+    if search.exact:
+        return LeadPhone.objects.filter(number=search.exact)
+    condition = Q(number__startswith=search.prefix)
+    if search.suffix:
+        condition |= Q(number_reversed__startswith=search.suffix[::-1])
     return LeadPhone.objects.filter(condition)
 
 

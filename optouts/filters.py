@@ -22,15 +22,15 @@ from datetime import UTC, date, datetime, time, timedelta
 import django_filters
 from django import forms
 from django.conf import settings
-from django.db.models import F
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Reverse
 from django.http import QueryDict
 from django.utils import timezone
 from django_filters.fields import IsoDateTimeField
 
 from optouts.display import SOURCE_ORDER
 from optouts.models import OptOut
-from velocify_sms.phones import phone_prefix_to_e164
+from velocify_sms.phones import phone_prefix_to_e164, phone_search_parse
 
 CUSTOM = "custom"
 ALL_TIME = "all"
@@ -97,16 +97,24 @@ def period_days(period: str, *, today: date | None = None) -> tuple[date, date] 
 
 
 class PhonePrefixField(forms.CharField):
-    """Digits typed in any format -> the start of an E.164 number (`415` -> `+1415`)."""
+    """Digits typed in any format -> what to look for (velocify_sms.phones.PhoneSearch): the
+    start of an E.164 number (`415` -> `+1415`), and for the report's search also a whole number
+    or the last 4+ digits."""
 
     def clean(self, value):
         value = super().clean(value)
         if not value:
             return value
-        try:
-            return phone_prefix_to_e164(value)
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc), code="prefix_too_short") from None
+        search = phone_search_parse(value)
+        if search is None:
+            try:
+                phone_prefix_to_e164(value)
+            except ValueError as exc:
+                raise forms.ValidationError(str(exc), code="prefix_too_short") from None
+            raise forms.ValidationError(
+                "Enter digits of a phone number (separators are fine).", code="not_a_number"
+            )
+        return search
 
 
 class PhonePrefixFilter(django_filters.CharFilter):
@@ -197,7 +205,10 @@ class OptOutFilter(django_filters.FilterSet):
     still deep-copy their fields per instance as usual.
     """
 
-    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None, phone_search=False):
+        # phone_search: the report page searches numbers as the lead list does (a whole number,
+        # its start or its end); the API keeps `phone_prefix` a prefix, as documented there.
+        self.phone_search = phone_search
         if queryset is None:
             queryset = self._meta.model._default_manager.all()
         self.is_bound = data is not None
@@ -251,10 +262,10 @@ class OptOutFilter(django_filters.FilterSet):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     phone_prefix = PhonePrefixFilter(
-        field_name="phone_number",
-        lookup_expr="startswith",
-        label="Phone number starts with",
-        help_text="At least the first 3 digits; start with + for the country code.",
+        method="filter_phone",
+        label="Phone number",
+        help_text="A whole number, its first 3 digits or more, or its last 4 or more (1651); "
+        "start with + for the country code.",
     )
 
     class Meta:
@@ -273,6 +284,23 @@ class OptOutFilter(django_filters.FilterSet):
                 Coalesce("opted_out_at", "opted_out_at").desc(), F("id").desc()
             )
         return queryset
+
+    def filter_phone(self, queryset, name, search):
+        if not self.phone_search:
+            return queryset.filter(phone_number__startswith=search.exact or search.prefix)
+        if search.exact:
+            return queryset.filter(phone_number=search.exact)
+        condition = Q(phone_number__startswith=search.prefix)
+        if search.suffix:
+            # An expression index on reverse(phone_number) serves this on PostgreSQL.
+            queryset = queryset.annotate(number_reversed=Reverse("phone_number"))
+            condition |= Q(number_reversed__startswith=search.suffix[::-1])
+        return queryset.filter(condition)
+
+    def phone_search_described(self) -> str:
+        """The kind of phone match the page ran, in words ("" without one)."""
+        search = self.form.cleaned_data.get("phone_prefix") if self.form.is_valid() else None
+        return search.describe() if search and self.phone_search else ""
 
     def filter_source(self, queryset, name, value):
         return queryset.filter(source__in=value) if value else queryset

@@ -136,7 +136,7 @@ def optout_filterset(*, data=None):
     """
     from optouts.filters import OptOutFilter
 
-    return OptOutFilter(data if data is not None else {}, queryset=optout_list())
+    return OptOutFilter(data if data is not None else {}, queryset=optout_list(), phone_search=True)
 
 
 REPORT_FIELDS = (

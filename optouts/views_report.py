@@ -208,17 +208,17 @@ CHART_MAX_DAYS = 36_525
 
 
 def _chart(filterset, aggregates):
-    """The chart over the time frame, from the first opt-out it holds to today at the latest.
+    """The chart over the chosen time frame, empty days drawn, up to today at the latest.
 
-    Days before the first opt-out of the selection and days still to come hold no bar: drawn,
-    they pushed the one bar of a new list to the edge of the chart. An empty
-    selection keeps the frame as chosen, axes only.
+    A chosen period (Last 30 days, a custom range) is drawn whole, so one day of data reads as
+    one day among thirty rather than a bar filling the plot; all time starts at the first
+    opt-out the selection holds. Days still to come are not drawn.
     """
     tz = site_timezone()
     start, end = filterset.time_frame()
     tomorrow = site_today() + timedelta(days=1)
     first = aggregates.first_day(tzinfo=tz)
-    start = max(start, first) if start and first else start or first or site_today()
+    start = start or first or site_today()
     end = min(end, tomorrow) if end else tomorrow
     if first is None and (end - start).days > CHART_MAX_DAYS:
         start = end - timedelta(days=1)  # nothing to draw across the calendar: today alone
@@ -284,6 +284,7 @@ def report_view(request, *, site):
         "next_url": request.get_full_path(),
         "can_opt_in": user_can_opt_in(request.user),
         "can_import": user_can_opt_out(request.user),
+        "phone_search": filterset.phone_search_described() if valid else "",
     }
     if valid:
         rows, has_previous, has_next = optout_report_page(

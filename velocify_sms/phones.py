@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 
 import phonenumbers
 from django.conf import settings
@@ -260,3 +261,46 @@ _POSSIBLE_REASONS = {
     phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "its country code is unknown",
     phonenumbers.ValidationResult.INVALID_LENGTH: "it has the wrong number of digits",
 }
+
+
+_PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]+$")
+PHONE_PREFIX_MIN_DIGITS = 3
+PHONE_SUFFIX_MIN_DIGITS = 4
+
+
+@dataclass(frozen=True)
+class PhoneSearch:
+    """What a typed phone search asks for: one whole number (`exact`, E.164), or numbers that
+    start with `prefix` (E.164 start) or, when given, end with `suffix` (digits)."""
+
+    exact: str = ""
+    prefix: str = ""
+    suffix: str = ""
+
+    def describe(self) -> str:
+        """The kind of match in words, for the page that ran it."""
+        if self.exact:
+            return f"the number {phone_display(self.exact)}"
+        if self.suffix:
+            return f"numbers starting with {self.prefix} or ending in {self.suffix}"
+        return f"numbers starting with {self.prefix}"
+
+
+def phone_search_parse(term: str) -> PhoneSearch | None:
+    """Read a typed phone search, the one rule of the lead list and the opt-out report; None if
+    `term` is not one (other characters than digits and separators, or under 3 digits).
+
+    A whole number in any format (`(415) 555-2671`, `+1 415 555 2671`) is that number. Otherwise
+    3 digits or more are the start of a number (`415` -> `+1415`, `+44 20` -> `+4420`), and 4
+    digits or more also its end (`1651`, `555-1651`: agents search by the last four).
+    """
+    text = (term or "").strip()
+    digits = re.sub(r"\D", "", text)
+    if not _PHONE_LIKE.match(text) or len(digits) < PHONE_PREFIX_MIN_DIGITS:
+        return None
+    try:
+        return PhoneSearch(exact=phone_normalize(text))
+    except InvalidPhoneNumber:
+        pass
+    suffix = digits if len(digits) >= PHONE_SUFFIX_MIN_DIGITS else ""
+    return PhoneSearch(prefix=phone_prefix_to_e164(text), suffix=suffix)

@@ -32,3 +32,16 @@ def test_empty_chart_draws_axes_only():
     svg = optouts_chart_svg(frame=frame, counts={})
     assert "</title></rect>" not in svg  # no bar
     assert svg.count('class="legend"') == 3
+
+
+def test_the_chart_spans_the_chosen_period_with_empty_days(admin_client):
+    from datetime import timedelta
+
+    from optouts.filters import site_today
+    from tests.factories import given_opt_out
+
+    given_opt_out(number="+14155550901", source="agent")
+    today = site_today()
+    html = admin_client.get("/admin/optouts/report/", {"period": "last_30_days"}).content.decode()
+    first = today - timedelta(days=29)
+    assert f"Opt-outs per day by source, {first:%Y-%m-%d} to {today:%Y-%m-%d}" in html

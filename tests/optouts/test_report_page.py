@@ -396,3 +396,25 @@ def test_the_report_points_to_pending_and_unreachable_numbers_apart(admin_client
     page = admin_client.get("/admin/optouts/report/", {"period": "all"}).content.decode()
     assert 'href="/admin/optouts/unreachablehold/">Unreachable numbers</a>' in page
     assert 'href="/admin/optouts/possibleoptout/">Possible opt-outs</a>' in page
+
+
+def test_the_report_finds_a_number_by_its_last_digits_and_says_how_it_searched(admin_client):
+    from tests.factories import given_opt_out
+
+    given_opt_out(number="+13035551651", source="agent")
+    given_opt_out(number="+13035559999", source="agent")
+    for typed in ["1651", "555-1651"]:
+        page = admin_client.get(REPORT, {"phone_prefix": typed}).content.decode()
+        assert "(303) 555-1651" in page, typed
+        assert "(303) 555-9999" not in page, typed
+        assert "ending in" in page, typed
+    whole = admin_client.get(REPORT, {"phone_prefix": "(303) 555-1651"}).content.decode()
+    assert "Searched the number (303) 555-1651." in whole
+
+
+def test_the_api_keeps_phone_prefix_a_prefix(admin_api):
+    from tests.factories import given_opt_out
+
+    given_opt_out(number="+13035551651", source="agent")
+    results = admin_api.get("/api/v1/sms/opt-outs/", {"phone_prefix": "1651"}).json()["results"]
+    assert results == []  # 1651 is the start of +1651..., not the end of a number here

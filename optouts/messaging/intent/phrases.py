@@ -191,6 +191,8 @@ RULES: tuple[Rule, ...] = (
        r"^spam$|^(?:blocked|blocking|block|block(?:ing)? (?:you|u))(?: <FILL>)*$",
        f"{FCC_REASONABLE}: reporting, blocking or threatening suit shows the texts are "
        "unwanted; CTIA 5.1.3 counts spam reports (7726) against the sender"),
+    _r("en.cease_and_desist", REVOKE, r"cease and desist|cease (?:all )?(?:contact|communication)",
+       f"{FCC_REASONABLE}: the legal demand to stop ('cease and desist', 'cease all contact')"),
     _r("en.revoke_consent", REVOKE,
        r"(?:revoke|revoking|revoked|withdraw|withdrawing|withdrawn|rescind|rescinding|retract|"
        r"cancel|cancelling|canceling) (?:my |all |any |your )?(?:consent|permission|"
@@ -268,6 +270,8 @@ RULES: tuple[Rule, ...] = (
        r"(?:retirez|enlevez|supprimez|effacez|radiez|desabonnez|desinscrivez|retire|enleve|"
        r"supprime|desabonne) (?:moi|mon numero|mon nom|nous)|(?:je me )?desabonn\w*|"
        r"desinscri\w*|(?:laissez|laisse) (?:moi|nous) (?:tranquille|en paix)|"
+       r"(?:je |nous )?ne (?:veux|voulons|souhaite|souhaitons|desire) plus (?:recevoir|avoir) "
+       r"(?:de |des |vos |ces |tes )?(?:messages|textos|sms|textes|nouvelles)|"
        r"(?:fichez|foutez|fiche|fous) (?:moi|nous) la paix|mauvais (?:numero|personne)|"
        r"(?:erreur|faux) (?:de )?numero|(?:^|non )plus de (?:messages|sms|textos|textes)"
        r"(?: <FILL>)*$",
@@ -344,7 +348,8 @@ RULES: tuple[Rule, ...] = (
     _r("review.texts_limited", REVIEW,
        r"(?:texts?|texting|messages?|sms)(?: \w+){0,4} (?:are|is) (?:ok|okay|fine|good|"
        r"welcome|alright|all right)|(?:only|just) (?:text|message|contact) (?:me|us) "
-       r"(?:about|for|when|if|with)|(?:not|no) (?:promos|promotions|marketing|ads|advertising|"
+       r"(?:about|for|when|if|with|on|at|in|after|before|during|between)|"
+       r"(?:not|no) (?:promos|promotions|marketing|ads|advertising|"
        r"offers|sales)|(?:text|message|contact) (?:me|us) (?:[a-z0-9]+ ){0,3}only",
        "some texts still wanted, others not: a partial revocation, a person decides"),
     _r("review.dont_text", REVIEW,

@@ -233,3 +233,42 @@ def test_quoted_lines_and_our_own_footer_are_not_the_contacts_words():
 def test_reading_normalises_accents_contractions_elisions_and_sms_spellings():
     readable = text_readable("Don't txt me! Ne m'écrivez plus, S T O P 🛑")
     assert readable.clauses == ("dont text me", "ne m ecrivez plus", "stop stop")
+
+
+# Wordings written apart from the development sample and from the rules above, as a check that
+# the table's word families generalise (a second reader's phrasings).
+SECOND_READER = {
+    "revocation": [
+        "Please remove this number from your contacts",
+        "I never signed up for this, stop",
+        "You have the wrong person",
+        "Quit messaging me",
+        "No me escriban más",
+        "por favor no me manden mas mensajes",
+        "je ne veux plus recevoir de textos",
+        "Do not message this number again",
+        "cease and desist texting me",
+        "i want out of these texts",
+    ],
+    "possible": [
+        "maybe later",
+        "We went with another lender",
+        "can you email me instead of texting",
+        "Please only text me on weekends",
+        "I sold the house already",
+    ],
+    None: [
+        "Can you stop by my office at 3?",
+        "I need to stop the autopay on my old loan",
+        "Don't stop sending me updates, they're helpful!",
+        "I can't stop smiling, we got the house!",
+        "End of the month works for me",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "body"), [(kind, body) for kind, bodies in SECOND_READER.items() for body in bodies]
+)
+def test_a_second_readers_wordings_are_read_by_the_same_rules(kind, body):
+    assert inbound_intent_read(body=body).kind == kind
