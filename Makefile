@@ -6,9 +6,8 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-DEADLINES_EVERY ?= 60
 
-.PHONY: run serve worker deadlines migrate test lint format migrations-check check race-check bench bench-tools \
+.PHONY: run serve worker scheduler migrate test lint format migrations-check check race-check bench bench-tools \
   soak screenshots clean
 
 $(STAMP): pyproject.toml
@@ -28,20 +27,15 @@ venv: $(STAMP) .env
 	@mv $@.tmp $@
 	@echo "Wrote $@: DEBUG=true, a generated SECRET_KEY and webhook token (development only)."
 
-# The web server, one task worker (lead imports run in it) and the revocation deadline sweep
-# together; Ctrl-C stops all three. A background job of a script ignores SIGINT, hence the trap
-# that stops the others with TERM.
+# The web server, one task worker (lead imports run in it) and the scheduler (the periodic jobs:
+# revocation deadlines, stalled imports) together. sms_supervise restarts the worker or the
+# scheduler when one dies (back-off 1 s doubling to 30 s). Ctrl-C stops all: runserver gets it
+# from the terminal, and the trap stops the supervisor with TERM, which stops its children.
 run: $(STAMP) .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@if [ "$${TASKS_BACKEND:-database}" = rq ]; then \
-	  set -- $(PY) manage.py rqworker default --job-class django_tasks_rq.Job --with-scheduler; \
-	else \
-	  set -- $(PY) manage.py db_worker --no-reload --interval 1; \
-	fi; \
-	"$$@" & worker=$$!; \
-	$(PY) manage.py sms_revocation_deadlines --every $(DEADLINES_EVERY) & deadlines=$$!; \
-	trap 'kill $$worker $$deadlines 2>/dev/null; wait $$worker $$deadlines 2>/dev/null' EXIT INT TERM; \
+	@$(PY) manage.py sms_supervise worker scheduler & supervisor=$$!; \
+	trap 'kill $$supervisor 2>/dev/null; wait $$supervisor 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # lint-imports: the layering contracts in pyproject.toml ([tool.importlinter]).
@@ -103,17 +97,19 @@ serve: $(STAMP)
 	HOST=$(HOST) PORT=$(PORT) exec $(BIN)/gunicorn velocify_sms.wsgi:application --config gunicorn.conf.py
 
 # One task worker; run as many as needed, on as many machines (TASKS_BACKEND picks the kind).
+# sms_worker is django-tasks-db's db_worker that waits out a database outage and writes a
+# heartbeat (/readyz).
 worker: $(STAMP)
 	@if [ "$${TASKS_BACKEND:-database}" = rq ]; then \
 	  exec $(PY) manage.py rqworker default --job-class django_tasks_rq.Job --with-scheduler; \
 	else \
-	  exec $(PY) manage.py db_worker --no-reload --interval 1; \
+	  exec $(PY) manage.py sms_worker --no-reload --interval 1; \
 	fi
 
-# The revocation deadline sweep (docs/operations.md): possible opt-outs nobody decided by their
-# deadline become the contact's opt-out. Every DEADLINES_EVERY seconds; one or more per deploy.
-deadlines: $(STAMP)
-	exec $(PY) manage.py sms_revocation_deadlines --every $(DEADLINES_EVERY)
+# The scheduler (docs/operations.md, "Periodic jobs"): the revocation deadline sweep, the pickup
+# of stalled imports and the evidence anchor, each at its SCHEDULE_*_SECONDS. One per deploy.
+scheduler: $(STAMP)
+	exec $(PY) manage.py sms_scheduler
 
 # Every benchmark under bench/ (each rewrites its own section of docs/benchmarks.md), then one
 # table of every target (figure, before, floor, ratio, met) with the machine, printed and written

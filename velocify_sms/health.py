@@ -2,7 +2,8 @@
 
 `/healthz`: the process answers (no database touched, so a database outage does not make every
 web process look dead and get restarted). `/readyz`: this process can serve real traffic: the
-database and the cache answer and no migration is waiting. Both are plain JSON, no login.
+database and the cache answer, no migration is waiting, and no task worker or scheduler has
+gone silent (their heartbeats, velocify_sms.processes). Both are plain JSON, no login.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from velocify_sms.processes.selectors import process_heartbeats_problem
 from velocify_sms.text import count_of
 
 logger = logging.getLogger(__name__)
@@ -69,6 +71,14 @@ def migrations_check() -> str | None:
     return None
 
 
+def processes_check() -> str | None:
+    """None if every kind of background process that beats has beaten lately, else which not."""
+    try:
+        return process_heartbeats_problem()
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}".strip()
+
+
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -81,6 +91,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
     checks = {"database": database_check()}
     checks["cache"] = cache_check()
     checks["migrations"] = migrations_check() if checks["database"] is None else "database down"
+    checks["processes"] = processes_check() if checks["database"] is None else "database down"
     failed = {name: reason for name, reason in checks.items() if reason}
     if failed:
         logger.warning("not ready: %s", failed)

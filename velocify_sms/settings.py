@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "leads",
     "optouts",
     "preferences",
+    "velocify_sms.processes",
     "csp",
 ]
 
@@ -170,6 +171,41 @@ _TASK_BACKENDS = {
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
 }
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
+
+# --- Background processes (velocify_sms.processes, docs/operations.md) -------------------
+# The task worker (sms_worker) and the scheduler (sms_scheduler) write a heartbeat to the
+# database this often; /readyz says 503 once the newest of a kind is older than the threshold
+# (0: not checked). A long task does not stop the beats (they come from a thread).
+PROCESS_HEARTBEAT_SECONDS = env_int("PROCESS_HEARTBEAT_SECONDS", 10, minimum=1)
+PROCESS_HEARTBEAT_STALE_SECONDS = env_int("PROCESS_HEARTBEAT_STALE_SECONDS", 60, minimum=0)
+if 0 < PROCESS_HEARTBEAT_STALE_SECONDS < 2 * PROCESS_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        f"PROCESS_HEARTBEAT_STALE_SECONDS={PROCESS_HEARTBEAT_STALE_SECONDS} is under twice "
+        f"PROCESS_HEARTBEAT_SECONDS={PROCESS_HEARTBEAT_SECONDS}: one late beat would fail /readyz."
+    )
+# The longest wait of sms_worker between two attempts to reach a lost database.
+WORKER_RETRY_MAX_SECONDS = env_int("WORKER_RETRY_MAX_SECONDS", 60, minimum=1)
+# The periodic jobs of sms_scheduler: a management command each and the seconds between two
+# starts (0: off), counted from the last start recorded in the database, so a restart of the
+# scheduler does not run a daily job again. A job whose command is not installed is skipped.
+SCHEDULER_JOBS = {
+    "revocation-deadlines": {
+        "command": ["sms_revocation_deadlines"],
+        "every": env_int("SCHEDULE_REVOCATION_DEADLINES_SECONDS", 60, minimum=0),
+    },
+    "stale-imports": {
+        "command": ["import_leads", "--resume-stale"],
+        "every": env_int("SCHEDULE_STALE_IMPORTS_SECONDS", 60, minimum=0),
+    },
+    "evidence-anchor": {
+        "command": ["sms_evidence_anchor"],
+        "every": env_int("SCHEDULE_EVIDENCE_ANCHOR_SECONDS", 3600, minimum=0),
+    },
+    "inbox-digest": {
+        "command": ["sms_inbox_digest"],
+        "every": env_int("SCHEDULE_INBOX_DIGEST_SECONDS", 86400, minimum=0),
+    },
+}
 
 # --- Email: the admins' daily digest of possible opt-outs (optouts.messaging.inbox) --------------
 # The console backend prints mail (development and `make run`); production sets SMTP or another.

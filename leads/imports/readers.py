@@ -334,7 +334,7 @@ def _workbook(path: Path) -> Workbook:
         return workbook_read(path)
     except ImportFileError:
         raise
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError) as exc:
         raise ImportFileError(
             "damaged_xlsx",
             f"The XLSX file is damaged or incomplete ({exc}). Was the upload cut short? Save it "
@@ -388,7 +388,7 @@ def _xlsx_errors() -> Iterator[None]:
         yield
     except (ImportFileError, GeneratorExit):
         raise
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError) as exc:
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError, NotImplementedError) as exc:
         raise ImportFileError(
             "damaged_xlsx", f"The XLSX file is damaged or incomplete ({exc})."
         ) from None

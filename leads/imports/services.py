@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from leads.imports.batches import (
@@ -51,6 +52,7 @@ __all__ = [
     "import_job_resume",
     "import_job_run",
     "import_job_start",
+    "import_jobs_resume_stale",
     "import_mapping_opt_out_check",
     "import_mapping_opt_out_errors",
     "import_mapping_save",
@@ -201,6 +203,30 @@ def import_job_resume(*, job: ImportJob, enqueue: bool = True) -> ImportJob:
             job.save(update_fields=["task_id"])
     job.refresh_from_db()
     return job
+
+
+def import_jobs_resume_stale() -> list[int]:
+    """Queue again every running job whose worker went silent (no batch committed for
+    IMPORT_STALE_SECONDS); returns their ids. The scheduler calls this (`import_leads
+    --resume-stale`), so a job whose worker died continues without anyone pressing Resume.
+
+    Each job is re-checked under its row lock by import_job_resume: two schedulers, or a person
+    pressing Resume at the same moment, queue it once.
+    """
+    cutoff = timezone.now() - timedelta(seconds=settings.IMPORT_STALE_SECONDS)
+    candidates = ImportJob.objects.filter(status=ImportJobStatus.RUNNING).filter(
+        Q(heartbeat_at__lt=cutoff)
+        | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+        | Q(heartbeat_at__isnull=True, started_at__isnull=True, created_at__lt=cutoff)
+    )
+    resumed = []
+    for job in candidates.order_by("pk"):
+        try:
+            import_job_resume(job=job)
+        except ImportConflict:  # resumed meanwhile, or it committed a batch after all
+            continue
+        resumed.append(job.pk)
+    return resumed
 
 
 def import_job_run(

@@ -96,7 +96,15 @@ def xlsx_archive_check(path: Path | str) -> None:
                         "5 to 20 to 1): it looks like a zip bomb."
                     )
             _parts_read_whole_check({info.filename: info.file_size for info in infos}, [_MANIFEST])
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
+    # NotImplementedError: a zip feature Python cannot read (an unknown version or method).
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        OSError,
+        ValueError,
+        NotImplementedError,
+    ) as exc:
         if isinstance(exc, ImportFileError):
             raise
         raise ImportFileError(

@@ -290,25 +290,30 @@ def _opt_in_locked(numbers: list[str], by: str, permitted: bool, request: Consen
             results.append(ConsentResult(number, outcome, None, None))
             continue
         extra = {"reason": reason, "requested_by": by} if reason else {"requested_by": by}
-        events.append(
-            _event(
-                number=number,
-                action=action,
-                source=current,
-                previous=current,
-                request=request,
-                now=now,
-                note=request.note,
-                extra=extra,
-                lead_id=getattr(request.lead, "pk", None),
-                lead_label=request.lead_label,
-            )
-        )
+        events.append(_unchanged_source_event(number, action, current, request, now, extra))
     if to_delete:
         OptOut.objects.filter(pk__in=to_delete).delete()
     consent_events_insert(events=events)
     optout_rollup_add(change=rollup)  # last, as in _opt_out_locked: the row requests queue on
     return results
+
+
+def _unchanged_source_event(number, action, current, request, now, extra=None) -> ConsentEvent:
+    """An event of `request` whose source and previous source are both `current`: an opt-in
+    (the source it removed), a refusal (the source that blocked it), or an action that changes
+    no list row."""
+    return _event(
+        number=number,
+        action=action,
+        source=current,
+        previous=current,
+        request=request,
+        now=now,
+        note=request.note,
+        extra=extra,
+        lead_id=getattr(request.lead, "pk", None),
+        lead_label=request.lead_label,
+    )
 
 
 def consent_event_apply(*, number: str, action: str, request: ConsentRequest) -> ConsentEvent:
@@ -319,19 +324,9 @@ def consent_event_apply(*, number: str, action: str, request: ConsentRequest) ->
     a replay of the history sees no change of list state. Call it inside the transaction that
     makes the change it records.
     """
-    now = timezone.now()
     row = _locked_rows([number]).get(number)
-    current = row.source if row else None
-    event = _event(
-        number=number,
-        action=action,
-        source=current,
-        previous=current,
-        request=request,
-        now=now,
-        note=request.note,
-        lead_id=getattr(request.lead, "pk", None),
-        lead_label=request.lead_label,
+    event = _unchanged_source_event(
+        number, action, row.source if row else None, request, timezone.now()
     )
     consent_events_insert(events=[event])
     return event

@@ -377,3 +377,21 @@ def test_every_door_answers_a_run_of_empty_rows_with_its_message(
         with pytest.raises(CommandError, match=expected) as caught:
             call_command("import_leads", str(path), *door.split()[1:])
         assert caught.value.returncode == 2
+
+
+def test_a_zip_version_python_cannot_read_is_an_import_file_error(tmp_path):
+    import zipfile
+
+    path = tmp_path / "future.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+    data = bytearray(path.read_bytes())
+    # "version needed to extract" 6.4 in the central directory: zipfile refuses to open it.
+    central = data.rfind(b"PK\x01\x02")
+    data[central + 6 : central + 8] = (64).to_bytes(2, "little")
+    local = data.find(b"PK\x03\x04")
+    data[local + 4 : local + 6] = (64).to_bytes(2, "little")
+    path.write_bytes(bytes(data))
+    with pytest.raises(ImportFileError):
+        table = table_open(path=path)
+        list(table.rows())

@@ -18,7 +18,7 @@ def test_readyz_is_ok_when_database_cache_and_migrations_are_ready(client):
     assert response.status_code == 200, response.content
     assert response.json() == {
         "status": "ok",
-        "checks": {"database": "ok", "cache": "ok", "migrations": "ok"},
+        "checks": {"database": "ok", "cache": "ok", "migrations": "ok", "processes": "ok"},
     }
 
 
@@ -33,6 +33,7 @@ def test_readyz_says_503_and_why_when_the_database_is_down(client, monkeypatch):
     checks = response.json()["checks"]
     assert "refused" in checks["database"]
     assert checks["migrations"] == "database down"
+    assert checks["processes"] == "database down"
 
 
 @pytest.mark.django_db

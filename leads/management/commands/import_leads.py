@@ -3,7 +3,8 @@
 Runs the same job code as the admin's background import, in this process: a progress bar on a
 terminal (none when the output is not one, or with --no-progress), the report at the end, exit
 status 1 when rows were rejected (2 when the file or mapping cannot be used). `--resume ID`
-continues a job whose worker died.
+continues a job whose worker died, here; `--resume-stale` queues every import whose worker went
+silent for IMPORT_STALE_SECONDS again for the task worker (the scheduler runs it every minute).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from leads.imports.services import (
     import_job_preview,
     import_job_resume,
     import_job_run,
+    import_jobs_resume_stale,
     import_mapping_opt_out_errors,
 )
 from leads.management.progress import ProgressBars, progress_wanted
@@ -51,12 +53,19 @@ class Command(BaseCommand):
         parser.add_argument("--sheet", help="XLSX sheet name (default: the first)")
         parser.add_argument("--resume", type=int, metavar="JOB_ID", help="continue a job")
         parser.add_argument(
+            "--resume-stale",
+            action="store_true",
+            help="queue every stalled import again for the task worker, then exit",
+        )
+        parser.add_argument(
             "--no-progress",
             action="store_true",
             help="no progress bar (there is none anyway when the output is not a terminal)",
         )
 
     def handle(self, *args, **options):
+        if options["resume_stale"]:
+            return self._resume_stale()
         user = self._user(options["user"])
         if options["resume"]:
             job = self._resume(options["resume"])
@@ -137,6 +146,12 @@ class Command(BaseCommand):
             return import_job_resume(job=job, enqueue=False)
         except Exception as exc:
             raise CommandError(str(exc), returncode=2) from None
+
+    def _resume_stale(self) -> None:
+        resumed = import_jobs_resume_stale()
+        if resumed:
+            ids = ", ".join(f"#{pk}" for pk in resumed)
+            self.stdout.write(f"Queued again (their worker went silent): import {ids}.")
 
     def _preview(self, job: ImportJob) -> None:
         try:

@@ -8,7 +8,8 @@ several machines: each item is applied once.
 Why a command and not a django-tasks task: django-tasks has no periodic schedule, and a task
 enqueued per item for its deadline would keep the deadline it was given when the item arrived
 (a setting made shorter later would not reach it) and cannot run later at all with the
-immediate backend. `make run` starts this beside the task worker; `make deadlines` runs it alone.
+immediate backend. The scheduler (`sms_scheduler`, which `make run` starts) runs one sweep a
+minute; `--every` keeps a loop of its own.
 """
 
 from __future__ import annotations
