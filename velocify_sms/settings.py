@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apitokens",
     "leads",
     "optouts",
+    "preferences",
     "velocify_sms.processes",
     "csp",
 ]
@@ -76,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication: each user's pages in the zone they picked (My preferences).
+    "preferences.middleware.UserTimeZoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "velocify_sms.throttling.ApiFailedAuthThrottleMiddleware",
     "velocify_sms.middleware.LoginThrottleMiddleware",
@@ -130,6 +133,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
+# Dates and times Django renders itself follow velocify_sms.dates (velocify_sms/formats/en/).
+FORMAT_MODULE_PATH = ["velocify_sms.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"

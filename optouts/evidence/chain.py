@@ -218,6 +218,23 @@ class ChainVerification:
             f"{more}. {REASON_SENTENCES[first.reason]}"
         )
 
+    def plain_summary(self) -> str:
+        """The verdict in words for a page, without hashes (summary() is the command's line)."""
+        count = len(self.checks)
+        if not count:
+            return "No consent change is recorded for this number yet."
+        changes = f"{count} recorded change{'s' if count != 1 else ''}"
+        first = self.first_broken
+        if first is None:
+            return (
+                f"Intact: the {changes} below are exactly as they were written; none was edited "
+                "or removed since."
+            )
+        return (
+            f"Not intact: the history of {changes} no longer matches what was written, from "
+            f"event {first.id} on. {REASON_SENTENCES[first.reason]} Report it to an admin."
+        )
+
 
 def chain_verify(
     *,

@@ -257,4 +257,6 @@ def test_history_page_links_the_three_downloads_and_shows_the_chain(admin_client
     for fmt in ("json", "csv", "html"):
         assert f'href="{url(NUMBER, fmt)}"' in html
     assert "Download evidence" in html
-    assert f"Evidence chain: OK {NUMBER}: 3 events, head" in html
+    # In words on the page; the command (sms_evidence_verify) prints the hash line.
+    assert "Evidence: Intact: the 3 recorded changes below are exactly as they were written" in html
+    assert ", head " not in html
