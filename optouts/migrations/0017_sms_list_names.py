@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("optouts", "0014_inbound_intent"),
+        ("optouts", "0016_optout_number_suffix"),
     ]
 
     operations = [
