@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve worker scheduler migrate test lint format migrations-check check race-check bench bench-tools \
+.PHONY: run serve worker scheduler evidence-key migrate test lint format migrations-check check race-check bench bench-tools \
   soak screenshots clean
 
 $(STAMP): pyproject.toml
@@ -16,22 +16,29 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-venv: $(STAMP) .env
+venv: $(STAMP) .env evidence-key
 
 # Development settings for this checkout, written once when missing and never overwritten
-# (git-ignored): DEBUG=true, a generated SECRET_KEY, and a local TWILIO_AUTH_TOKEN so that
-# `manage.py sms_simulate_inbound` can sign webhooks. velocify_sms/settings.py reads the file;
-# real environment variables win over it. Deployments have no .env (docs/operations.md).
+# (git-ignored): DEBUG=true, a generated SECRET_KEY, a local TWILIO_AUTH_TOKEN so that
+# `manage.py sms_simulate_inbound` can sign webhooks, and an Ed25519 key (32 random bytes) that
+# signs the evidence anchors. velocify_sms/settings.py reads the file; real environment
+# variables win over it. Deployments have no .env (docs/operations.md).
 .env:
-	@umask 077; $(PYTHON) -c 'import secrets; print("# Development settings written by make; the environment wins over them.\nDEBUG=true\nSECRET_KEY=" + secrets.token_urlsafe(50) + "\nTWILIO_AUTH_TOKEN=" + secrets.token_hex(16))' > $@.tmp
+	@umask 077; $(PYTHON) -c 'import secrets; print("# Development settings written by make; the environment wins over them.\nDEBUG=true\nSECRET_KEY=" + secrets.token_urlsafe(50) + "\nTWILIO_AUTH_TOKEN=" + secrets.token_hex(16) + "\nSMS_EVIDENCE_SIGNING_KEY=" + secrets.token_hex(32))' > $@.tmp
 	@mv $@.tmp $@
-	@echo "Wrote $@: DEBUG=true, a generated SECRET_KEY and webhook token (development only)."
+	@echo "Wrote $@: DEBUG=true, a generated SECRET_KEY, webhook token and anchor signing key (development only)."
+
+# A .env written before anchors existed gets a development signing key added, once.
+evidence-key: .env
+	@grep -q '^SMS_EVIDENCE_SIGNING_KEY=' .env || { umask 077; $(PYTHON) -c 'import secrets; print("SMS_EVIDENCE_SIGNING_KEY=" + secrets.token_hex(32))' >> .env; \
+	  echo "Added a development evidence signing key to .env."; }
 
 # The web server, one task worker (lead imports run in it) and the scheduler (the periodic jobs:
-# revocation deadlines, stalled imports) together. sms_supervise restarts the worker or the
-# scheduler when one dies (back-off 1 s doubling to 30 s). Ctrl-C stops all: runserver gets it
-# from the terminal, and the trap stops the supervisor with TERM, which stops its children.
-run: $(STAMP) .env
+# revocation deadlines, stalled imports, the evidence anchor) together. sms_supervise restarts
+# the worker or the scheduler when one dies (back-off 1 s doubling to 30 s). Ctrl-C stops all:
+# runserver gets it from the terminal, and the trap stops the supervisor with TERM, which stops
+# its children.
+run: $(STAMP) .env evidence-key
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@$(PY) manage.py sms_supervise worker scheduler & supervisor=$$!; \
@@ -54,7 +61,7 @@ migrations-check: $(STAMP) .env
 check: $(STAMP) .env
 	$(PY) manage.py check
 
-test: $(STAMP) .env lint migrations-check check
+test: $(STAMP) .env evidence-key lint migrations-check check
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The race tests (PostgreSQL only: DATABASE_URL=postgres://...) RACE_RUNS times in a row with the
@@ -89,10 +96,12 @@ screenshots: $(STAMP) .env
 migrate: $(STAMP)
 	$(PY) manage.py migrate --noinput
 
+# Django's checks first (a missing evidence signing key with DEBUG off stops it there), then
 # gunicorn on $(HOST):$(PORT) with gunicorn.conf.py (WEB_CONCURRENCY processes, GUNICORN_THREADS
 # each; bench/api.py starts the same). The database is DATABASE_URL, the cache CACHE_URL (Redis);
 # no state lives in a process.
 serve: $(STAMP)
+	$(PY) manage.py check
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	HOST=$(HOST) PORT=$(PORT) exec $(BIN)/gunicorn velocify_sms.wsgi:application --config gunicorn.conf.py
 

@@ -48,7 +48,7 @@ from optouts.services import (
     phones_opt_in_by_admin,
     phones_opt_out_as_asked,
 )
-from velocify_sms.admin_lists import InputSafeChangeListMixin
+from velocify_sms.admin_lists import InputSafeChangeListMixin, phones_cell
 from velocify_sms.csv_export import csv_streaming_response
 from velocify_sms.dates import datetime_display, datetime_header
 from velocify_sms.phones import phone_display, phone_display_for_csv
@@ -63,6 +63,7 @@ CSV_HEADER = [
     "Status",
     "Assigned agent",
     "Phones",
+    "phone_numbers",
     "SMS Opt-Out",
 ]
 
@@ -148,7 +149,7 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
 
     @admin.display(description="Phones")
     def phone_numbers(self, obj: Lead) -> str:
-        return ", ".join(phone_display(p.number) for p in obj.phones.all()) or "-"
+        return phones_cell(p.number for p in obj.phones.all())
 
     @admin.display(description="Assigned agent", ordering="assigned_agent__username")
     def agent(self, obj: Lead) -> str:
@@ -402,7 +403,8 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
 
 def _leads_csv_response(queryset):
     """Phones and dates as on the pages: `(415) 555-2671`, `(+44) 2079460958` (never a `+` that
-    a spreadsheet would run as a formula), `2026-12-02 14:05` in the site's time zone."""
+    a spreadsheet would run as a formula), `2026-12-02 14:05` in the reader's time zone; beside
+    the phones, `phone_numbers` in E.164 separated by spaces, for programs."""
 
     def rows():
         # iterator() with a chunk size keeps the prefetch of phones, one batch per chunk.
@@ -416,6 +418,7 @@ def _leads_csv_response(queryset):
                 lead.get_status_display(),
                 lead.assigned_agent.get_username() if lead.assigned_agent else "",
                 "; ".join(phone_display_for_csv(p.number) for p in lead.phones.all()),
+                " ".join(p.number for p in lead.phones.all()),
                 lead.sms_opt_out,
                 datetime_display(lead.created_at),
             ]

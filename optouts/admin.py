@@ -7,11 +7,13 @@ from django.urls import path, reverse
 # (messaging.admin) registers when imported here.
 from optouts import views_report, views_report_actions
 from optouts.messaging import admin as messaging_admin  # noqa: F401
-from optouts.messaging import admin_holds  # noqa: F401
+from optouts.messaging import (
+    admin_holds,  # noqa: F401
+    admin_inbox,  # noqa: F401
+)
 from optouts.models import ConsentEvent, OptOut
 from optouts.permissions import user_can_view_report
-from velocify_sms.dates import datetime_display
-from velocify_sms.phones import phone_display
+from velocify_sms.admin_lists import phone_cell, time_cell
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -29,7 +31,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     # Numbers and times as every page shows them, sorted by the stored value.
     @admin.display(description="phone number", ordering="phone_number")
     def number(self, obj):
-        return phone_display(obj.phone_number)
+        return phone_cell(obj.phone_number)
 
 
 @admin.register(OptOut)
@@ -41,7 +43,7 @@ class OptOutAdmin(ReadOnlyAdmin):
 
     @admin.display(description="opted out at", ordering="opted_out_at")
     def when(self, obj):
-        return datetime_display(obj.opted_out_at)
+        return time_cell(obj.opted_out_at)
 
     # --- the opt-out report: extra admin pages (velocify_sms/admin_site.py hooks) -------------
 
@@ -104,4 +106,4 @@ class ConsentEventAdmin(ReadOnlyAdmin):
 
     @admin.display(description="created at", ordering="created_at")
     def when(self, obj):
-        return datetime_display(obj.created_at)
+        return time_cell(obj.created_at)

@@ -7,11 +7,16 @@ class OptoutsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from optouts.evidence import checks as evidence_checks  # noqa: F401 (registers them)
+        from optouts.evidence.bundle import message_log_set
+        from optouts.messaging.evidence_messages import EvidenceMessageLog
         from optouts.messaging.roles import HOLD_GRANTS, MESSAGING_GRANTS
         from optouts.roles import grants_register
 
         grants_register(MESSAGING_GRANTS)
         grants_register(HOLD_GRANTS)
+        # The evidence bundle sits below the SMS channel: it is handed the message log.
+        message_log_set(EvidenceMessageLog())
 
         # Revoke-all asks the SMS channel which numbers have a revocation waiting for review;
         # the deploy checks come with the app.

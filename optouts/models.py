@@ -179,9 +179,9 @@ class AppendOnlyError(ValueError):
 class ConsentEventQuerySet(models.QuerySet):
     """Refuses every ORM path that rewrites or deletes events in bulk.
 
-    Model.save()/delete() refuse single events below. On PostgreSQL a trigger
-    (optouts.migrations.0004_immutable_history) also refuses raw UPDATE and DELETE; SQLite, used
-    for development, has only this guard.
+    Model.save()/delete() refuse single events below. Below the ORM, triggers refuse raw UPDATE
+    and DELETE on PostgreSQL and SQLite, and TRUNCATE on PostgreSQL (migrations 0004, 0007 and
+    0015), except sealing an empty chain hash once.
     """
 
     def update(self, **kwargs):
@@ -220,10 +220,11 @@ class ConsentEvent(models.Model):
     lead_label = models.TextField("lead", blank=True, default="", db_default="")
     created_at = models.DateTimeField(db_index=True)
     details = models.JSONField(default=dict, blank=True)
-    # The evidence chain (optouts/chain.py): sha256 of the previous event's hash and this event's
-    # canonical form, written with the event by the services under the number's lock. Empty only
-    # for an event written without it (a process older than migration 0006, a raw bulk load)
-    # until `manage.py sms_evidence_seal` seals it; db_default so such inserts still work.
+    # The evidence chain (optouts/evidence/chain.py): sha256 of the previous event's hash and
+    # this event's canonical form, written with the event by the services under the number's
+    # lock. Empty only for an event written without it (a process older than migration 0007, a
+    # raw bulk load) until `manage.py sms_evidence_seal` seals it; db_default so such inserts
+    # still work.
     chain_hash = models.CharField(
         "chain hash", max_length=64, blank=True, default="", db_default="", editable=False
     )

@@ -20,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from optouts.charts import chart_frame, optouts_chart_svg
 from optouts.display import SOURCE_ORDER, source_label
+from optouts.evidence.selectors import phone_chain_verification
 from optouts.filters import ALL_TIME, site_timezone, site_today
 from optouts.models import Channel, Source
 from optouts.permissions import user_can_opt_in, user_can_opt_out, user_can_view_report
@@ -32,7 +33,6 @@ from optouts.selectors import (
     phone_history,
     phone_status,
 )
-from optouts.selectors_evidence import phone_chain_verification
 from optouts.services import (
     admin_opt_in_refusal,
 )

@@ -91,7 +91,7 @@ def opt_in_view(request, number, *, site):
         page_context(
             request,
             site,
-            title="Opt this number back in?",
+            title=f"Opt {phone_display(e164)} back in?",
             number=e164,
             display=phone_display(e164),
             status=status,
@@ -172,11 +172,13 @@ def bulk_opt_in_view(request, *, site):
 
 
 def export_header() -> list[str]:
-    """The export's columns. One "Phone number" column, written as pages show it (national in the
-    site's region, the country code in parentheses otherwise): a spreadsheet keeps it as text,
-    and "Import numbers" reads the file back as it is. The time column names the site's zone."""
+    """The export's columns. "Phone number" as pages show it (national in the site's region, the
+    country code in parentheses otherwise): a spreadsheet keeps it as text, and "Import numbers"
+    reads the file back as it is (the first column named like a number). `phone_number` beside it
+    is the same number in E.164, for programs. The time column names the reader's zone."""
     return [
         "Phone number",
+        "phone_number",
         "Source",
         datetime_header("Opted out at"),
         "By whom",
@@ -205,6 +207,7 @@ def export_view(request, *, site):
         for number, source, reason, channel, at, actor_label, note, leads in found:
             yield (
                 phone_display_for_csv(number),
+                number,
                 source_label(source=source, reason=reason),
                 datetime_display(at),
                 by_whom(source=source, actor_label=actor_label),

@@ -9,6 +9,39 @@ from rest_framework.test import APIClient
 from apitokens.services import api_token_create
 from tests.factories import UserFactory
 
+# Any 32 bytes are an Ed25519 private key; this one signs the tests' anchors.
+TEST_SIGNING_KEY = "7e" * 32
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_past_the_append_only_triggers():
+    """A transactional test ends with a flush of every table, consent events included, which
+    the append-only triggers refuse: the test database is flushed with them off, in the flush's
+    own transaction (tests/append_only.py)."""
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    from tests.append_only import triggers_off_sql
+
+    flush = BaseDatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        off, on = triggers_off_sql(self.connection)
+        return flush(self, [*off, *sql_list, *on])
+
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    BaseDatabaseOperations.execute_sql_flush = flush
+
+
+@pytest.fixture(autouse=True)
+def _evidence_anchors_in_a_temporary_folder(settings, tmp_path_factory):
+    """Anchors go to a folder of the test's own, signed with a key of the test run's own."""
+    settings.SMS_EVIDENCE_ANCHOR_DIR = tmp_path_factory.mktemp("anchors")
+    settings.SMS_EVIDENCE_ANCHOR_STORAGE = ""
+    settings.SMS_EVIDENCE_SIGNING_KEY = TEST_SIGNING_KEY
+    settings.SMS_EVIDENCE_SIGNING_KEY_FILE = ""
+    settings.SMS_EVIDENCE_TRUSTED_PUBLIC_KEYS = []
+
 
 @pytest.fixture(autouse=True)
 def _fast_hasher(settings):

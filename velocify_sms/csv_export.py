@@ -5,7 +5,7 @@ Excel, LibreOffice and Google Sheets (`=HYPERLINK("http://evil", "click")`), so 
 leading `'` (OWASP "CSV injection"). Numbers, which cannot carry a formula, are written as they
 are. Phone numbers should be given as `velocify_sms.phones.phone_display_for_csv` writes them,
 which never starts with a formula character, so they get no `'`. Dates and times are written as
-the pages show them (`velocify_sms.dates.datetime_display`, the site's time zone). Rows are
+the pages show them (`velocify_sms.dates.datetime_display`, the reader's time zone). Rows are
 produced one at a time, so an export of the whole table never sits in memory.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -25,11 +26,15 @@ from velocify_sms.dates import datetime_display
 logger = logging.getLogger(__name__)
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# The machine column of numbers (`phone_number`): E.164, one or several separated by spaces. A `+`
+# and digits cannot carry a formula (a spreadsheet at most reads it as a number), and a program
+# reading the file needs it as stored, so it gets no `'`.
+_E164_CELL = re.compile(r"\+[1-9]\d{1,14}(?: \+[1-9]\d{1,14})*")
 
 
 def csv_safe_cell(value: object) -> str | int | float | Decimal:
     """One cell, safe to open in a spreadsheet: None is empty, booleans are Yes/No,
-    dates and times are `2026-12-02 14:05` in the site's time zone, and text that a spreadsheet
+    dates and times are `2026-12-02 14:05` in the reader's time zone, and text that a spreadsheet
     would run as a formula starts with `'`."""
     if value is None:
         return ""
@@ -40,7 +45,7 @@ def csv_safe_cell(value: object) -> str | int | float | Decimal:
     if isinstance(value, datetime | date):
         return datetime_display(value)
     text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
+    if text.startswith(FORMULA_PREFIXES) and not _E164_CELL.fullmatch(text):
         return "'" + text
     return text
 

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apitokens",
     "leads",
     "optouts",
+    "preferences",
     "velocify_sms.processes",
     "csp",
 ]
@@ -76,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication: each user's pages in the zone they picked (My preferences).
+    "preferences.middleware.UserTimeZoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "velocify_sms.throttling.ApiFailedAuthThrottleMiddleware",
     "velocify_sms.middleware.LoginThrottleMiddleware",
@@ -130,6 +133,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
+# Dates and times Django renders itself follow velocify_sms.dates (velocify_sms/formats/en/).
+FORMAT_MODULE_PATH = ["velocify_sms.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -404,6 +409,22 @@ if SMS_REVOCATION_DEADLINE_BUSINESS_DAYS > SMS_REVOCATION_DEADLINE_MAX_BUSINESS_
         f"{SMS_REVOCATION_DEADLINE_MAX_BUSINESS_DAYS}: a revocation must be honoured within "
         f"{SMS_REVOCATION_DEADLINE_MAX_BUSINESS_DAYS} business days (FCC, 47 CFR 64.1200(a)(10))."
     )
+
+# --- Evidence anchors (docs/compliance.md, "Anchors") ------------------------------------
+# The Ed25519 key that signs anchors: 64 hex digits here, or a file (PEM or hex) named by the
+# _FILE variable. Never stored in the database. With DEBUG off a missing key stops the app
+# (optouts/evidence/checks.py); `make venv` writes a development key into .env.
+SMS_EVIDENCE_SIGNING_KEY = env_str("SMS_EVIDENCE_SIGNING_KEY").strip()
+SMS_EVIDENCE_SIGNING_KEY_FILE = env_str("SMS_EVIDENCE_SIGNING_KEY_FILE").strip()
+# Public keys (hex or PEM files) of earlier signing keys, still trusted for older anchors.
+SMS_EVIDENCE_TRUSTED_PUBLIC_KEYS = env_list("SMS_EVIDENCE_TRUSTED_PUBLIC_KEYS")
+# Where anchors are written: a storage alias of STORAGES (e.g. S3 with Object Lock through
+# django-storages, docs/operations.md), else this directory.
+SMS_EVIDENCE_ANCHOR_STORAGE = env_str("SMS_EVIDENCE_ANCHOR_STORAGE").strip()
+SMS_EVIDENCE_ANCHOR_DIR = Path(env_str("SMS_EVIDENCE_ANCHOR_DIR") or BASE_DIR / "var" / "anchors")
+# Migrations run as this role (the tables' owner) when set; the app runs as DATABASE_URL's role,
+# which then neither owns the tables nor may rewrite the consent history (docs/operations.md).
+DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL")
 
 # --- Production shape -----------------------------------------------------------------
 # Every value below is an environment variable (docs/operations.md). The defaults are the safe

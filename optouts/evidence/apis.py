@@ -14,8 +14,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from optouts.evidence.bundle import phone_evidence
 from optouts.evidence.render import evidence_csv_response, evidence_html_response
-from optouts.evidence.selectors import phone_evidence
 from optouts.permissions import IsAdminForEvidence
 from velocify_sms.api_errors import ApiError, api_errors
 

@@ -1,4 +1,4 @@
-"""The evidence bundle (optouts/evidence/selectors.py) as CSV and as a printable HTML page.
+"""The evidence bundle (optouts/evidence/bundle.py) as CSV and as a printable HTML page.
 
 Both are written from the same bundle dict as the JSON. The CSV goes through
 velocify_sms.csv_export (no cell a spreadsheet would run as a formula); the page is a Django
@@ -84,6 +84,17 @@ def _csv_lines(bundle: dict) -> Iterator[list]:
     yield ["Verification detail", verification["summary"]]
     yield ["Chain head", verification["head"]]
     yield ["Chain algorithm", bundle["chain"]["algorithm"]]
+    anchor = bundle["anchor"]
+    yield ["Anchor", anchor["status"], anchor.get("summary", "")]
+    if anchor.get("document"):
+        yield ["Anchor (signed, JSON)", json.dumps(anchor["document"], sort_keys=True)]
+        yield [
+            "Anchor leaf and proof (JSON)",
+            json.dumps(
+                {"leaf": anchor["leaf"], "tree_size": anchor["tree_size"], "proof": anchor["proof"]}
+            ),
+        ]
+    yield ["Anchor public key", anchor.get("public_key") or "none configured"]
     yield ["Recipient time zone", zone["name"] or "unknown", zone["note"]]
     if row["sms_opted_out"]:
         yield [

@@ -1,299 +1,383 @@
-"""The evidence bundle of one number: every event with its chain hash, times, actors, leads and
-the messages that caused it, the list row now, and the chain's verification.
+"""Reads of the evidence: each number's chain, its list row replayed from its events, and both
+against the latest signed anchor; for one number or for every number in one streamed pass.
 
-The bundle is plain JSON-ready data (strings, numbers, lists, dicts); the API serves it as JSON
-and optouts/evidence/render.py writes the same data as CSV or a printable page, so the three
-formats cannot say different things.
+The chain itself is optouts/evidence/chain.py, the replay optouts/evidence/replay.py, anchors
+optouts/evidence/anchors.py and store.py. Nothing here writes.
+
+A number's verdict, worst first (docs/compliance.md, "Checking it"):
+- BROKEN: its chain does not link (an event changed or removed below the app);
+- DELETED / TRUNCATED / REWRITTEN: the chain links, but not through the head the latest anchor
+  signed for it: its history, its newest events, or every hash was replaced;
+- LIST: its opt-out list row disagrees with what its events say;
+- NOT YET ANCHORED: events newer than the latest anchor (never called OK);
+- OK.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
-import phonenumbers
-from django.utils import timezone
-from phonenumbers import timezone as phone_timezones
+from django.db import connection, transaction
+from django.db.models import QuerySet
 
-from optouts.chain import (
+from optouts.evidence.anchors import Leaf
+from optouts.evidence.chain import (
     CANONICAL_FIELDS,
-    CHAIN_ALGORITHM,
-    CHAIN_VERSION,
-    REASON_SENTENCES,
+    ChainVerification,
+    chain_rows_ok,
+    chain_seed,
     chain_time,
-    event_fields,
+    chain_verify,
 )
-from optouts.lead_directory import lead_directory
-from optouts.messaging.models import InboundMessage, OutboundMessage
-from optouts.models import Channel, ConsentEvent, EventAction, Source
-from optouts.selectors import lead_refs_by_number, phone_status
-from optouts.selectors_evidence import phone_chain_verification, phone_events_chained
-from velocify_sms.phones import phone_format_national, phone_normalize
+from optouts.evidence.replay import list_mismatch, list_state_replay
+from optouts.models import ConsentEvent, OptOut
 
-BUNDLE_FORMAT = "velocify-sms consent evidence"
-BUNDLE_VERSION = 1
-ACTION_LABELS = dict(EventAction.choices)
-SOURCE_LABELS = dict(Source.choices)
-CHANNEL_LABELS = dict(Channel.choices)
-_UNKNOWN_ZONE = "Etc/Unknown"
+# Rows fetched per round trip when streaming; problems kept in full (the rest are counted).
+CHUNK = 10_000
+KEEP = 1000
+
+# A number against the anchor: as it holds it, with newer events, gone in one of three ways, or
+# absent from both (no events now, none then).
+ANCHORED, PENDING, DELETED, TRUNCATED, REWRITTEN, ABSENT = (
+    "anchored",
+    "pending",
+    "deleted",
+    "truncated",
+    "rewritten",
+    "absent",
+)
+_GONE = frozenset({DELETED, TRUNCATED, REWRITTEN})
+_FIELDS = (*CANONICAL_FIELDS, "chain_hash")
+_ID, _NUMBER, _ACTION, _SOURCE = (
+    _FIELDS.index(n) for n in ("id", "phone_number", "action", "source")
+)
+
+
+def phone_events_chained(*, number: str) -> QuerySet[ConsentEvent]:
+    """Every event of an E.164 number in chain order (id ascending)."""
+    return ConsentEvent.objects.filter(phone_number=number).order_by("id")
+
+
+# PostgreSQL formats the time as the chain writes it and hands `details` over as text, which
+# json.loads reads faster than the driver's and the ORM's converters (bench/evidence_verify.py).
+_PG_ROWS = (
+    "SELECT id, phone_number, action, source, previous_source, channel, actor_id, actor_label, "
+    "lead_id, lead_label, "
+    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+    "details::text, chain_hash FROM optouts_consentevent{where} ORDER BY phone_number, id"
+)
+
+
+def _event_rows(*, number: str | None = None) -> Iterator[tuple]:
+    """Events as the verifier reads them, ordered by (number, id): the CANONICAL_FIELDS with
+    `created_at` as chain_time text and `details` decoded, then the stored chain hash."""
+    if connection.vendor == "postgresql":
+        where, params = (" WHERE phone_number = %s", [number]) if number else ("", [])
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(_PG_ROWS.format(where=where), params)
+            while batch := cursor.fetchmany(CHUNK):
+                for row in batch:
+                    yield (*row[:11], json.loads(row[11]), row[12])
+        return
+    events = ConsentEvent.objects.order_by("phone_number", "id")
+    if number:
+        events = events.filter(phone_number=number)
+    for row in events.values_list(*_FIELDS).iterator(chunk_size=CHUNK):
+        yield (*row[:10], chain_time(row[10]), *row[11:])
+
+
+def _verdict(number: str, rows: list[tuple]) -> ChainVerification:
+    return chain_verify(
+        number=number,
+        events=((dict(zip(CANONICAL_FIELDS, row[:-1], strict=True)), row[-1]) for row in rows),
+        from_database=True,
+    )
+
+
+def phone_chain_verification(*, number: str) -> ChainVerification:
+    """Recompute an E.164 number's chain from its events and compare with the stored hashes."""
+    return _verdict(number, list(_event_rows(number=number)))
 
 
 @dataclass(frozen=True)
-class RecipientZone:
-    """The time zone a number's recipient is most likely in, as phonenumbers knows it."""
+class AnchorRef:
+    """The anchor to compare with (its checked payload) and its leaves, in number order."""
 
-    name: str | None
-    candidates: tuple[str, ...]
-    note: str
+    payload: dict
+    leaves: Iterable[Leaf]
 
-    def as_dict(self) -> dict:
-        return {"name": self.name, "candidates": list(self.candidates), "note": self.note}
+    @property
+    def label(self) -> str:
+        return f"anchor #{self.payload['sequence']} ({self.payload['created_at']})"
 
 
-def recipient_zone(*, number: str) -> RecipientZone:
-    """The number's time zone from its prefix (phonenumbers' geocoding data).
+@dataclass
+class NumberReport:
+    """One number's verdict: its chain, its list row against its events, and the anchor."""
 
-    A prefix that spans several zones (a UK mobile, a US area code on a zone border) gives the
-    first one, and the note says so: times in it are indicative, the UTC time is the record.
-    """
-    try:
-        parsed = phonenumbers.parse(number)
-    except phonenumbers.NumberParseException:
-        parsed = None
-    names = phone_timezones.time_zones_for_number(parsed) if parsed is not None else ()
-    zones = []
-    for name in names:
-        if name == _UNKNOWN_ZONE:
-            continue
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
-        zones.append(name)
-    if not zones:
-        return RecipientZone(
-            None,
-            (),
-            "No time zone is known for this number's prefix; times are given in UTC only.",
+    number: str
+    events: int
+    head: str
+    last_id: int | None
+    # The full verdict; None for a chain found whole on the fast path (no details needed).
+    chain: ChainVerification | None
+    list_problem: str = ""
+    anchor_state: str = ""  # "" when not compared with an anchor
+    anchored: Leaf | None = None
+    anchor_label: str = ""
+
+    @property
+    def chain_ok(self) -> bool:
+        return self.chain is None or self.chain.ok
+
+    @property
+    def pending(self) -> int:
+        """Events newer than the anchor (all of them for a number the anchor does not hold)."""
+        if self.anchor_state != PENDING:
+            return 0
+        return self.events - (self.anchored.events if self.anchored else 0)
+
+    @property
+    def problem(self) -> bool:
+        return not self.chain_ok or self.anchor_state in _GONE or bool(self.list_problem)
+
+    @property
+    def leaf(self) -> Leaf | None:
+        """The number as an anchor taken now would hold it."""
+        if not self.events:
+            return None
+        return Leaf(self.number, self.events, self.last_id, self.head)
+
+    def lines(self) -> list[str]:
+        """The verdict in words: one line per finding, the worst first."""
+        n, out = self.number, []
+        if not self.chain_ok:
+            out.append(self.chain.summary())
+        held = self.anchored
+        if self.anchor_state == DELETED:
+            out.append(
+                f"DELETED {n}: {self.anchor_label} holds {held.events} events (last id "
+                f"{held.last_id}, head {held.head}); the database has none: its whole history "
+                "was deleted"
+            )
+        elif self.anchor_state == TRUNCATED:
+            out.append(
+                f"TRUNCATED {n}: {self.anchor_label} holds {held.events} events up to id "
+                f"{held.last_id}; the database has {self.events}: events it anchored were deleted"
+            )
+        elif self.anchor_state == REWRITTEN:
+            out.append(
+                f"REWRITTEN {n}: the chain does not pass through the head {self.anchor_label} "
+                f"signed for its event {held.events} (id {held.last_id}, head {held.head}): its "
+                "history was rewritten and the hashes recomputed"
+            )
+        if self.list_problem:
+            out.append(f"LIST {n}: {self.list_problem}")
+        if out:
+            return out
+        if self.anchor_state == PENDING:
+            anchored = held.events if held else 0
+            return [
+                f"NOT YET ANCHORED {n}: {self.events} events, head {self.head}; "
+                f"{self.pending} newer than {self.anchor_label}"
+                + (f" (the first {anchored} match it)" if anchored else "")
+            ]
+        if not self.events:
+            where = f" nor in {self.anchor_label}" if self.anchor_label else ""
+            return [f"NO EVENTS {n}: no consent event in the database{where}"]
+        anchored = f", as {self.anchor_label} holds it" if self.anchor_state else ""
+        return [f"OK {n}: {self.events} events, head {self.head}{anchored}"]
+
+
+def _anchor_compare(report: NumberReport, rows: list[tuple], leaf: Leaf | None) -> None:
+    if leaf is None:
+        report.anchor_state = PENDING if rows else ABSENT
+        return
+    report.anchored = leaf
+    if not rows:
+        report.anchor_state = DELETED
+    elif len(rows) < leaf.events:
+        report.anchor_state = TRUNCATED
+    else:
+        at = rows[leaf.events - 1]
+        if at[_ID] != leaf.last_id or at[-1] != leaf.head:
+            report.anchor_state = REWRITTEN
+        else:
+            report.anchor_state = PENDING if len(rows) > leaf.events else ANCHORED
+
+
+def number_report(
+    *,
+    number: str,
+    rows: list[tuple],
+    row_source: str | None,
+    anchor: AnchorRef | None = None,
+    leaf: Leaf | None = None,
+    full: bool = False,
+) -> NumberReport:
+    """The verdict on one number from its event rows (_event_rows, id order), its list row's
+    source (None: no row) and, when an anchor is given, its leaf there (None: the anchor has
+    none). The chain's full verdict (every event's canonical form) only when it is broken or
+    `full` asks for it."""
+    state = list_state_replay((row[_ID], row[_ACTION], row[_SOURCE]) for row in rows)
+    whole = not full and chain_rows_ok(number=number, rows=rows)
+    report = NumberReport(
+        number=number,
+        events=len(rows),
+        head=rows[-1][-1] if rows else chain_seed(number=number),
+        last_id=rows[-1][_ID] if rows else None,
+        chain=None if whole else _verdict(number, rows),
+        list_problem=list_mismatch(state=state, row_source=row_source, events=len(rows)),
+    )
+    if anchor is not None:
+        report.anchor_label = anchor.label
+        _anchor_compare(report, rows, leaf)
+    return report
+
+
+@contextmanager
+def evidence_snapshot():
+    """One consistent view of the events and the list for a whole check: a read-only
+    REPEATABLE READ transaction on PostgreSQL, so a consent change committed meanwhile cannot
+    show as a list row without its event. Inside a caller's transaction, that one."""
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+def phone_evidence_check(*, number: str, anchor: AnchorRef | None = None) -> NumberReport:
+    """The verdict on one E.164 number (its leaf looked up in the anchor's leaves)."""
+    with evidence_snapshot():
+        rows = list(_event_rows(number=number))
+        row = OptOut.objects.filter(phone_number=number).values_list("source", flat=True).first()
+        leaf = None
+        for each in anchor.leaves if anchor is not None else ():
+            if each.number >= number:  # sorted: past it, it is not there
+                leaf = each if each.number == number else None
+                break
+        return number_report(
+            number=number, rows=rows, row_source=row, anchor=anchor, leaf=leaf, full=True
         )
-    if len(zones) == 1:
-        return RecipientZone(zones[0], tuple(zones), f"From the number's prefix: {zones[0]}.")
-    return RecipientZone(
-        zones[0],
-        tuple(zones),
-        f"The number's prefix spans {len(zones)} time zones ({', '.join(zones)}); local times "
-        f"use the first, {zones[0]}.",
-    )
 
 
-def _local(value: datetime | None, zone: RecipientZone) -> str | None:
-    if value is None or zone.name is None:
-        return None
-    return value.astimezone(ZoneInfo(zone.name)).isoformat()
-
-
-def _utc(value: datetime | None) -> str | None:
-    return chain_time(value) if value is not None else None
-
-
-def _reply_item(reply: OutboundMessage, inbound: InboundMessage) -> dict:
-    return {
-        "direction": "outbound",
-        "message_id": reply.pk,
-        "provider_id": reply.provider_id,
-        "to": reply.to_number,
-        "body": reply.body,
-        "status": reply.status,
-        "error_code": reply.error_code,
-        "created_at": _utc(reply.created_at),
-        "in_reply_to": inbound.message_sid,
-    }
-
-
-def _replies_by_inbound(inbound: Iterable[InboundMessage]) -> dict[int, list[OutboundMessage]]:
-    """{inbound id: the answers sent to it in the webhook's response}, in one query."""
-    found: dict[int, list[OutboundMessage]] = {}
-    ids = [m.pk for m in inbound]
-    for reply in OutboundMessage.objects.filter(in_reply_to__in=ids).order_by("id"):
-        found.setdefault(reply.in_reply_to_id, []).append(reply)
-    return found
-
-
-def _messages_by_event(events: list[ConsentEvent]) -> dict[int, list[dict]]:
-    """{event id: [the SMS that caused it, and the answer sent to it]}: the inbound text a
-    keyword or words event quotes (by its provider MessageSid) and the confirmation replying to
-    it, or the outbound message a carrier event names (by id or provider id). Three queries for
-    all events."""
-    sids = {str(e.details.get("message_sid")) for e in events if e.details.get("message_sid")}
-    ids = set()
-    for e in events:
-        value = e.details.get("message_id")
-        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-            ids.add(int(value))
-    inbound = {m.message_sid: m for m in InboundMessage.objects.filter(message_sid__in=sids)}
-    replies = _replies_by_inbound(inbound.values())
-    outbound_rows = OutboundMessage.objects.filter(pk__in=ids) | OutboundMessage.objects.filter(
-        provider_id__in=sids - set(inbound)
-    )
-    outbound_by_id = {m.pk: m for m in outbound_rows} if (ids or sids) else {}
-    outbound_by_sid = {m.provider_id: m for m in outbound_by_id.values() if m.provider_id}
-    found: dict[int, list[dict]] = {}
-    for e in events:
-        items = []
-        sid = str(e.details.get("message_sid") or "")
-        if sid and sid in inbound:
-            m = inbound[sid]
-            items.append(
-                {
-                    "direction": "inbound",
-                    "message_sid": m.message_sid,
-                    "from": m.from_raw,
-                    "to": m.to_number,
-                    "body": m.body,
-                    "received_at": _utc(m.received_at),
-                    "action": m.action,
-                    "rule": m.rule,
-                }
+def _sorted(items: Iterator[tuple[str, object]], what: str) -> Iterator[tuple[str, object]]:
+    """Pass (number, item) through, refusing an order that is not strictly ascending."""
+    last = None
+    for number, item in items:
+        if last is not None and number <= last:
+            raise RuntimeError(
+                f"{what} are not in ascending byte order of number ({last!r}, then {number!r}): "
+                "the database's collation must sort E.164 text as bytes"
             )
-            items += [_reply_item(reply, m) for reply in replies.get(m.pk, [])]
-        outbound = None
-        value = e.details.get("message_id")
-        if value is not None and str(value).isdigit():
-            outbound = outbound_by_id.get(int(value))
-        if outbound is None and sid:
-            outbound = outbound_by_sid.get(sid)
-        if outbound is not None:
-            items.append(
-                {
-                    "direction": "outbound",
-                    "message_id": outbound.pk,
-                    "provider_id": outbound.provider_id,
-                    "to": outbound.to_number,
-                    "body": outbound.body,
-                    "status": outbound.status,
-                    "error_code": outbound.error_code,
-                    "created_at": _utc(outbound.created_at),
-                }
-            )
-        if not items and e.details.get("text"):
-            # The text as the event recorded it, when the message log no longer has it.
-            items.append({"direction": "inbound", "message_sid": sid, "body": e.details["text"]})
-        found[e.pk] = items
-    return found
+        last = number
+        yield number, item
 
 
-def phone_replies(*, number: str) -> list[dict]:
-    """Every answer the webhook sent to the E.164 `number` (confirmations and help texts),
-    oldest first, each with the inbound text it answered: a help text changes no consent, so no
-    event carries it. One query."""
-    replies = list(
-        OutboundMessage.objects.filter(to_number=number, in_reply_to__isnull=False)
-        .select_related("in_reply_to")
-        .order_by("created_at", "id")
-    )
-    return [
-        {
-            "inbound": {
-                "message_sid": r.in_reply_to.message_sid,
-                "body": r.in_reply_to.body,
-                "received_at": _utc(r.in_reply_to.received_at),
-                "action": r.in_reply_to.action,
-                "rule": r.in_reply_to.rule,
-            },
-            "reply": _reply_item(r, r.in_reply_to),
-        }
-        for r in replies
+def _event_groups() -> Iterator[tuple[str, list[tuple]]]:
+    number, group = None, []
+    for row in _event_rows():
+        if row[_NUMBER] != number:
+            if group:
+                yield number, group
+            number, group = row[_NUMBER], []
+        group.append(row)
+    if group:
+        yield number, group
+
+
+def _list_rows() -> Iterator[tuple[str, str]]:
+    rows = OptOut.objects.order_by("phone_number").values_list("phone_number", "source")
+    yield from rows.iterator(chunk_size=CHUNK)
+
+
+def evidence_reports(
+    *, anchor: AnchorRef | None = None, limit: int | None = None
+) -> Iterator[NumberReport]:
+    """Every number that has events, a list row or a leaf in `anchor`, in number order: one merge
+    of three ordered streams, so memory holds one number's events at a time. Call it inside
+    evidence_snapshot(). At most `limit` numbers (then a last None says there were more)."""
+    sources = [
+        _sorted(_event_groups(), "events"),
+        _sorted(_list_rows(), "opt-out list rows"),
+        _sorted(((leaf.number, leaf) for leaf in anchor.leaves) if anchor else iter(()), "leaves"),
     ]
-
-
-def _lead_names_now(ids: Iterable[int]) -> dict[int, str]:
-    return lead_directory().labels(i for i in ids if i is not None)
-
-
-def phone_evidence(*, number: str, generated_by: str = "") -> dict:
-    """The evidence bundle of a number typed in any form (raises InvalidPhoneNumber).
-
-    Reads every event of the number (the history is evidence: nothing is left out), the list
-    row, the leads, the SMS that caused events, and verifies the chain, in a handful of queries.
-    """
-    e164 = phone_normalize(number)
-    now = timezone.now()
-    zone = recipient_zone(number=e164)
-    events = list(phone_events_chained(number=e164))
-    verification = phone_chain_verification(number=e164)
-    checks = {check.id: check for check in verification.checks}
-    messages = _messages_by_event(events)
-    names_now = _lead_names_now({e.lead_id for e in events})
-    status = phone_status(number=e164)
-    row = status.optout
-    items = []
-    for e in events:
-        fields = event_fields(e)
-        check = checks.get(e.pk)
-        item = {name: fields[name] for name in CANONICAL_FIELDS}
-        item["created_at"] = chain_time(e.created_at)
-        item.update(
-            {
-                "created_at_local": _local(e.created_at, zone),
-                "action_label": ACTION_LABELS.get(e.action, e.action),
-                "source_label": SOURCE_LABELS.get(e.source, ""),
-                "previous_source_label": SOURCE_LABELS.get(e.previous_source, ""),
-                "channel_label": CHANNEL_LABELS.get(e.channel, e.channel),
-                "lead_label_now": names_now.get(e.lead_id) if e.lead_id is not None else None,
-                "note": str(e.details.get("note", "")),
-                "consent_evidence": str(e.details.get("consent_evidence", "")),
-                "messages": messages.get(e.pk, []),
-                "chain_hash": e.chain_hash,
-                "chain_ok": bool(check and check.ok),
-                "canonical": check.canonical if check else "",
-            }
+    heads = [next(source, None) for source in sources]
+    done = 0
+    while any(heads):
+        number = min(head[0] for head in heads if head)
+        if limit is not None and done >= limit:
+            yield None
+            return
+        items = [None, None, None]
+        for i, head in enumerate(heads):
+            if head and head[0] == number:
+                items[i] = head[1]
+                heads[i] = next(sources[i], None)
+        yield number_report(
+            number=number, rows=items[0] or [], row_source=items[1], anchor=anchor, leaf=items[2]
         )
-        items.append(item)
-    first = verification.first_broken
-    return {
-        "format": BUNDLE_FORMAT,
-        "version": BUNDLE_VERSION,
-        "phone_number": e164,
-        "national": phone_format_national(e164),
-        "generated_at": chain_time(now),
-        "generated_by": generated_by,
-        "recipient_time_zone": zone.as_dict(),
-        "list_row_now": {
-            "sms_opted_out": status.sms_opted_out,
-            "source": row.source if row else None,
-            "channel": row.channel if row else None,
-            "opted_out_at": _utc(row.opted_out_at) if row else None,
-            "opted_out_at_local": _local(row.opted_out_at, zone) if row else None,
-            "actor_id": row.actor_id if row else None,
-            "actor_label": row.actor_label if row else "",
-            "lead_id": row.lead_id if row else None,
-            "lead_label": row.lead_label if row else "",
-            "note": row.note if row else "",
-        },
-        "leads_now": [
-            {"id": ref.id, "label": ref.label}
-            for ref in lead_refs_by_number(numbers=[e164]).get(e164, [])
-        ],
-        "chain": {
-            "version": CHAIN_VERSION,
-            "algorithm": CHAIN_ALGORITHM,
-            "canonical_fields": list(CANONICAL_FIELDS),
-            "seed": verification.seed,
-            "head": verification.head,
-        },
-        "verification": {
-            "status": "ok" if verification.ok else "broken",
-            "events": len(verification.checks),
-            "head": verification.head,
-            "first_broken_id": first.id if first else None,
-            "broken": [
-                {"id": c.id, "reason": c.reason, "detail": REASON_SENTENCES[c.reason]}
-                for c in verification.broken
-            ],
-            "summary": verification.summary(),
-        },
-        "events": items,
-        "replies": phone_replies(number=e164),
-    }
+        done += 1
+
+
+@dataclass
+class Survey:
+    """Every number's verdict, counted; the numbers with a problem kept (the first KEEP)."""
+
+    numbers: int = 0
+    events: int = 0
+    anchored: int = 0
+    pending_numbers: int = 0
+    pending_events: int = 0
+    problem_count: int = 0
+    # Numbers whose chain is broken or no longer holds what the anchor signed (not list rows).
+    damaged: int = 0
+    problems: list[NumberReport] = field(default_factory=list)
+    truncated: bool = False
+
+    def add(self, report: NumberReport) -> None:
+        self.numbers += 1
+        self.events += report.events
+        if report.problem:
+            self.problem_count += 1
+            self.damaged += not report.chain_ok or report.anchor_state in _GONE
+            if len(self.problems) < KEEP:
+                self.problems.append(report)
+        elif report.anchor_state == PENDING:
+            self.pending_numbers += 1
+            self.pending_events += report.pending
+        elif report.anchor_state == ANCHORED:
+            self.anchored += 1
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem_count
+
+    @property
+    def broken(self) -> tuple[ChainVerification, ...]:
+        """The broken chains among the problems kept."""
+        return tuple(report.chain for report in self.problems if not report.chain_ok)
+
+
+def evidence_survey(*, anchor: AnchorRef | None = None, limit: int | None = None) -> Survey:
+    """Check every number (at most `limit`): chains, list rows, and the anchor when given."""
+    survey = Survey()
+    with evidence_snapshot():
+        for report in evidence_reports(anchor=anchor, limit=limit):
+            if report is None:
+                survey.truncated = True
+                break
+            survey.add(report)
+    return survey
+
+
+def chains_verify_all(*, limit: int | None = None) -> Survey:
+    """evidence_survey without an anchor: every chain and list row (the name callers know)."""
+    return evidence_survey(limit=limit)

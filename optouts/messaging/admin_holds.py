@@ -10,9 +10,7 @@ from django.db import transaction
 from optouts.messaging.models import UnreachableHold
 from optouts.messaging.reachability import phone_unreachable_lift
 from optouts.permissions import user_can_opt_in
-from velocify_sms.admin_lists import InputSafeChangeListMixin
-from velocify_sms.dates import datetime_display
-from velocify_sms.phones import phone_display
+from velocify_sms.admin_lists import InputSafeChangeListMixin, phone_cell, time_cell
 
 
 @admin.register(UnreachableHold)
@@ -36,11 +34,11 @@ class UnreachableHoldAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
 
     @admin.display(description="number", ordering="phone_number")
     def number(self, obj):
-        return phone_display(obj.phone_number)
+        return phone_cell(obj.phone_number)
 
     @admin.display(description="held since", ordering="held_at")
     def held(self, obj):
-        return datetime_display(obj.held_at)
+        return time_cell(obj.held_at)
 
     @admin.display(description="failures")
     def failures_count(self, obj):
@@ -48,7 +46,7 @@ class UnreachableHoldAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
 
     @admin.display(description="texts tried again from", ordering="retry_after")
     def retry(self, obj):
-        return datetime_display(obj.retry_after)
+        return time_cell(obj.retry_after)
 
     @admin.action(description="Lift the hold: texts may go again", permissions=["lift"])
     def lift_holds(self, request, queryset):

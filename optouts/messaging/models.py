@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from velocify_sms.phones import phone_display
+
 
 class MessageStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
@@ -92,7 +94,8 @@ class OutboundMessage(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = "outbound SMS"
-        verbose_name_plural = "outbound SMS log"
+        # "3 outbound SMS" under the list; the menu says "Outbound SMS" (it is the log of them).
+        verbose_name_plural = "outbound SMS"
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=MessageStatus.values), name="sms_message_status_valid"
@@ -109,7 +112,7 @@ class OutboundMessage(models.Model):
         permissions = [("send_sms", "Can send an SMS")]
 
     def __str__(self) -> str:
-        return f"SMS to {self.to_number} ({self.get_status_display()})"
+        return f"SMS to {phone_display(self.to_number)} ({self.get_status_display()})"
 
 
 class OutboxEntry(models.Model):
@@ -123,10 +126,10 @@ class OutboxEntry(models.Model):
     class Meta:
         ordering = ["-handed_off_at", "-id"]
         verbose_name = "local outbox entry"
-        verbose_name_plural = "local outbox"
+        verbose_name_plural = "local outbox entries"
 
     def __str__(self) -> str:
-        return f"Outbox: {self.to_number}"
+        return f"SMS to {phone_display(self.to_number)} (local outbox)"
 
 
 class InboundAction(models.TextChoices):
@@ -172,7 +175,7 @@ class InboundMessage(models.Model):
     class Meta:
         ordering = ["-received_at", "-id"]
         verbose_name = "inbound SMS"
-        verbose_name_plural = "inbound SMS log"
+        verbose_name_plural = "inbound SMS"
         constraints = [
             models.CheckConstraint(
                 condition=Q(action__in=InboundAction.values), name="sms_inbound_action_valid"
@@ -181,7 +184,7 @@ class InboundMessage(models.Model):
         indexes = [models.Index(fields=["phone_number"], name="sms_inbound_number_idx")]
 
     def __str__(self) -> str:
-        return f"SMS from {self.phone_number or self.from_raw} ({self.message_sid})"
+        return f"SMS from {phone_display(self.phone_number) or self.from_raw}"
 
 
 class PossibleOptOutStatus(models.TextChoices):
@@ -231,7 +234,7 @@ class PossibleOptOut(models.Model):
         indexes = [models.Index(fields=["status", "created_at"], name="sms_possible_status_idx")]
 
     def __str__(self) -> str:
-        return f"Possible opt-out from {self.phone_number}"
+        return f"Possible opt-out from {phone_display(self.phone_number)}"
 
 
 class UnreachableHold(models.Model):
@@ -256,7 +259,7 @@ class UnreachableHold(models.Model):
         verbose_name = "unreachable number"
 
     def __str__(self) -> str:
-        return f"{self.phone_number} (unreachable since {self.held_at:%Y-%m-%d})"
+        return f"{phone_display(self.phone_number)} (unreachable since {self.held_at:%Y-%m-%d})"
 
 
 class StatusCallbackEvent(models.Model):

@@ -68,6 +68,8 @@ from optouts.messaging.policy_window import (
     window_on,
 )
 from optouts.messaging.selectors import messages_sent_counts
+from velocify_sms.dates import time_zone_label
+from velocify_sms.phones import phone_display
 
 CAP_PERIOD = timedelta(hours=24)
 
@@ -267,11 +269,20 @@ def _blamed(rules: SendRules, now: datetime) -> Constraint:
     return max(closed, key=weight) if closed else rules.constraints[0]
 
 
+# --- The sentences (pages, the log, the API's `detail`; the API's `code` stays the machine's) ----
+
+
+def _rule_words(rule: PolicyRule) -> str:
+    """Who sets the hours, as an agent says it: "US federal law", "Texas", "Canada's CRTC rules"."""
+    return "US federal law" if rule.key == "federal" else rule.name
+
+
 def _why(constraint: Constraint, now: datetime) -> str:
     zone, rule = constraint
     local = now.astimezone(zone_info(zone))
     window, label = window_on(rule, local.date()), day_label(rule, local.date())
-    subject = rule.name[0].upper() + rule.name[1:]
+    words = _rule_words(rule)
+    subject = words[0].upper() + words[1:]
     verb = "allow" if rule.plural else "allows"
     if window is None:
         return f"{subject} {verb} no such texts on {label or day_name(local.date())}"
@@ -279,20 +290,32 @@ def _why(constraint: Constraint, now: datetime) -> str:
         reference, now_text = rule.clock_zone_label, f"{clock_text(local.time())} by that clock"
     else:
         reference = "the contact's local time"
-        now_text = f"{clock_text(local.time())} in {zone}"
+        now_text = f"{clock_text(local.time())} there ({time_zone_label(zone)})"
     when = f" on {label}" if label else ""
     return f"{subject} {verb} such texts{when} only from {window}, {reference}; it is {now_text}"
 
 
-def _release_text(rules: SendRules, opens: datetime) -> str:
+def _day_words(day, today) -> str:
+    """`today`, `tomorrow (Tuesday 8 Dec)`, `Thursday 10 Dec`: the day a held text goes."""
+    named = f"{day_name(day)} {day.day} {day:%b}"
+    if day == today:
+        return f"today ({named})"
+    if day == today + timedelta(days=1):
+        return f"tomorrow ({named})"
+    return named
+
+
+def _release_text(rules: SendRules, opens: datetime, now: datetime) -> str:
     local = [(zone, opens.astimezone(zone_info(zone))) for zone in rules.zones]
     zone, first = local[0]
-    when = f"{day_name(first.date())} {clock_text(first.time())}"
-    day_and_utc = f"{first.day} {first:%b}; {opens.astimezone(UTC):%H:%M} UTC"
+    today = now.astimezone(zone_info(zone)).date()
+    when = f"{clock_text(first.time())} {_day_words(first.date(), today)}"
     if all(other.utcoffset() == first.utcoffset() for _, other in local):
-        return f"{when}, the contact's local time ({zone}, {day_and_utc})"
-    others = ", ".join(f"{clock_text(other.time())} in {name}" for name, other in local[1:4])
-    return f"{when} in {zone} ({others}; {day_and_utc})"
+        return f"{when}, the contact's local time ({time_zone_label(zone)})"
+    others = ", ".join(
+        f"{clock_text(other.time())} {time_zone_label(name)}" for name, other in local[1:4]
+    )
+    return f"{when}, {time_zone_label(zone)} ({others})"
 
 
 def _quiet_hours(number: str, rules: SendRules, now: datetime, opens: datetime | None):
@@ -300,27 +323,30 @@ def _quiet_hours(number: str, rules: SendRules, now: datetime, opens: datetime |
         return PolicyDecision(
             ReasonCode.QUIET_HOURS,
             None,
-            f"The time zone of {number} is not known from the number, so no allowed hour can be "
-            "found for it (a lead's time zone can narrow the hours, not set them).",
+            f"The time zone of {phone_display(number)} is not known from the number, so no "
+            "allowed hour can be found for it (a lead's time zone can narrow the hours, not set "
+            "them).",
         )
     why = _why(_blamed(rules, now), now)
     if opens is None:
-        zones = ", ".join(rules.zones[:6])
+        zones = ", ".join(dict.fromkeys(time_zone_label(zone) for zone in rules.zones[:6]))
         return PolicyDecision(
             ReasonCode.QUIET_HOURS,
             None,
             f"{why}. No time in the next {SEARCH_DAYS} days is allowed in all of the contact's "
             f"zones at once ({zones}): check the lead's time zone and state.",
         )
-    return PolicyDecision(ReasonCode.QUIET_HOURS, opens, f"{why}.", _release_text(rules, opens))
+    return PolicyDecision(
+        ReasonCode.QUIET_HOURS, opens, f"{why}.", _release_text(rules, opens, now)
+    )
 
 
 def _over_cap(number: str, rules: SendRules, count: int) -> PolicyDecision:
     return PolicyDecision(
         ReasonCode.FREQUENCY_CAP,
         None,
-        f"{number} was sent {count} messages in the last 24 hours; the most is "
-        f"{rules.daily_cap} ({rules.cap_basis}).",
+        f"{phone_display(number)} was sent {count} messages in the last 24 hours; the most "
+        f"allowed is {rules.daily_cap} (set by {rules.cap_basis}).",
     )
 
 

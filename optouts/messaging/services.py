@@ -51,7 +51,7 @@ from optouts.models import Source
 from optouts.selectors import optout_row
 from optouts.services import phone_numbers_lock, phone_opt_out_by_carrier
 from velocify_sms.dates import datetime_display
-from velocify_sms.phones import phone_normalize
+from velocify_sms.phones import phone_display, phone_normalize
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,8 @@ class MessageInvalid(ValueError):
 
 def _blocked_reason(number: str, source: str) -> str:
     label = Source(source).label.lower()
-    return f"{number} is on the opt-out list (source: {label}); no SMS may be sent to it."
+    shown = phone_display(number)
+    return f"{shown} is on the opt-out list (source: {label}); no SMS may be sent to it."
 
 
 def _mark_blocked(message: OutboundMessage, block: SendBlock) -> None:

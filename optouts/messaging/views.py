@@ -59,23 +59,23 @@ def message_send_view(request):
         except (InvalidPhoneNumber, MessageInvalid) as exc:
             messages.error(request, f"Not sent: {exc}")
         except SendRefused as exc:
-            # The code as well as the sentence: agents quote it to support, tests look for it.
-            messages.error(request, f"Not sent ({exc.code}): {exc.message.reason}")
+            # The sentence only: the code (exc.code) is the API's, and the log keeps it.
+            messages.error(request, f"Not sent: {exc.message.reason}")
         else:
             if message.status == MessageStatus.HELD:
-                messages.warning(
-                    request, f"Held ({message.reason_code}), not sent yet: {message.reason}"
-                )
+                messages.warning(request, f"Not sent yet. {message.reason}")
             elif message.status == MessageStatus.FAILED:
                 messages.error(
                     request,
-                    f"The SMS provider refused the message to {message.to_number}: "
+                    f"The SMS provider refused the message to {phone_display(message.to_number)}: "
                     f"{message.reason}",
                 )
             elif message.status == MessageStatus.QUEUED:
-                messages.success(request, f"SMS to {message.to_number} queued for sending.")
+                messages.success(
+                    request, f"SMS to {phone_display(message.to_number)} queued for sending."
+                )
             else:
-                messages.success(request, f"SMS sent to {message.to_number}.")
+                messages.success(request, f"SMS sent to {phone_display(message.to_number)}.")
     else:
         problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
         messages.error(request, f"Not sent: {problems}")

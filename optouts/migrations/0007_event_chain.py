@@ -1,4 +1,4 @@
-"""The evidence chain: every consent event gets a `chain_hash` (optouts/chain.py).
+"""The evidence chain: every consent event gets a `chain_hash` (optouts/evidence/chain.py).
 
 1. `chain_hash` is added with a database default of "", so a process still running the previous
    release keeps inserting events during the deploy (its events are sealed later: below).
@@ -13,7 +13,7 @@
 
 from django.db import migrations, models
 
-from optouts.chain import CANONICAL_FIELDS, chain_seal
+from optouts.evidence.chain import CANONICAL_FIELDS, chain_seal
 
 SEAL_TRIGGER_SQL = """
 CREATE OR REPLACE FUNCTION optouts_consentevent_append_only() RETURNS trigger

@@ -3,7 +3,7 @@
 Callers import from here; see each module for the why.
 """
 
-from optouts.services.chain import consent_events_insert, consent_events_seal
+from optouts.evidence.services import consent_events_insert, consent_events_seal
 from optouts.services.consent import (
     ADMIN_OPT_IN_CHANNELS,
     ASKED_BY_AGENT,

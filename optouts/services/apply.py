@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from optouts.evidence.services import consent_events_insert
 from optouts.models import ConsentEvent, OptOut
-from optouts.services.chain import consent_events_insert
 from optouts.services.locks import phone_numbers_lock
 from optouts.services.rollup import RollupChange, optout_rollup_add
 from optouts.services.rules import (

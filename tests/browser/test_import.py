@@ -64,7 +64,7 @@ def test_admin_imports_a_workbook_through_the_whole_flow(
     page.wait_for_selector("#import-preview-counts")
     assert page.text_content("#preview-create") == "2"
     assert page.text_content("#preview-opt-out").startswith("2")
-    assert "+14155552676 (mobile)" in page.text_content("#import-sample")
+    assert "(415) 555-2676 (mobile)" in page.text_content("#import-sample")
     assert Lead.objects.count() == 0
     screenshot("import-3-preview")
     page.click("#import-start-submit")

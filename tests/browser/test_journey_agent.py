@@ -59,7 +59,7 @@ def test_agent_finds_a_lead_by_its_last_four_digits_and_opts_the_number_out(
     # Log in and open the lead list from the dashboard.
     login("bob")
     page.locator("#content-main").get_by_role("rowheader", name="Leads").get_by_role("link").click()
-    expect(page.locator("h1")).to_have_text("Select lead to change")
+    expect(page.locator("h1")).to_have_text("Leads")
     expect(page.locator("#result_list tbody tr")).to_have_count(3)
 
     # The caller gave only the end of the number: the last four digits find the lead.

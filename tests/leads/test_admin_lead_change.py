@@ -323,7 +323,7 @@ def test_numbers_and_times_are_shown_in_one_format_in_the_site_time_zone(
     assert '<td class="phone-since">2026-03-02 09:04</td>' in body
     assert '<td class="event-when">2026-03-02 09:04</td>' in body
     assert '<td class="event-number">(415) 555-2671</td>' in body
-    assert "Times are in the America/Chicago time zone." in body
+    assert "Times are in Central time." in body
     assert ">+14155552671<" not in body
 
 

@@ -49,7 +49,9 @@ def test_a_contacts_revocation_in_any_channel_stops_calls(agent_api, agent_user,
 
 
 def test_a_pending_revocation_stops_calls_until_decided(agent_api):
-    inbound_message_receive(message_sid="SMcall", from_number=NUMBER, body="pls stop ok")
+    inbound_message_receive(
+        message_sid="SMcall", from_number=NUMBER, body="please stop texting so early"
+    )
     body = _lookup(agent_api)
     assert (body["autodialed_calls_allowed"], body["calls_reason"]) == (
         False,

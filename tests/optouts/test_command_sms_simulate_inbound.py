@@ -45,12 +45,13 @@ def test_stop_then_start_opt_the_number_out_and_back_in_through_the_signed_webho
 
     assert OptOut.objects.get(phone_number=NUMBER).source == Source.CONTACT
     assert "Reply START to opt back in" in out
-    assert f"{NUMBER} is now opted out (source contact)." in out
+    assert "Sent 'STOP' from (415) 555-0123 as SM" in out
+    assert "(415) 555-0123 is now opted out (source contact)." in out
 
     out = _simulate("--from", NUMBER, "--body", "START")
 
     assert not OptOut.objects.filter(phone_number=NUMBER).exists()
-    assert f"{NUMBER} is now opted in." in out
+    assert "(415) 555-0123 is now opted in." in out
     assert ConsentEvent.objects.filter(phone_number=NUMBER).count() == 2
 
 

@@ -11,10 +11,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
+from hypothesis import given
+from hypothesis import strategies as st
 
-from optouts.chain import chain_verify, event_canonical
+from optouts.evidence.chain import CANONICAL_FIELDS, chain_verify, event_canonical
+from optouts.evidence.selectors import chains_verify_all, phone_chain_verification
 from optouts.models import ConsentEvent, Source
-from optouts.selectors_evidence import chains_verify_all, phone_chain_verification
 from optouts.services import (
     consent_events_seal,
     phone_opt_in_by_contact,
@@ -22,15 +24,13 @@ from optouts.services import (
     phone_opt_out_by_contact,
     phones_opt_out_by_staff,
 )
+from tests.append_only import tamper
 from tests.factories import ConsentEventFactory, given_opt_in, given_opt_out
 
 pytestmark = pytest.mark.django_db
 
 NUMBER = "+14155552671"
 OTHER = "+12125550100"
-postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL only"
-)
 
 
 @pytest.fixture
@@ -89,14 +89,9 @@ def _independent_chain(number: str) -> list[str]:
 
 
 def _tamper(sql: str, params: list) -> None:
-    """Edit the history below the app, as someone with the database would (the test's copy)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Inside the test's transaction: rolled back with it.
-            cursor.execute("ALTER TABLE optouts_consentevent DISABLE TRIGGER USER")
-        cursor.execute(sql, params)
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE optouts_consentevent ENABLE TRIGGER USER")
+    """Edit the history below the app, as someone with the database would: past the
+    append-only triggers, inside the test's transaction (rolled back with it)."""
+    tamper(connection, sql, params)
 
 
 # --- Written with each event ------------------------------------------------------------------
@@ -196,8 +191,11 @@ def test_rewriting_a_stored_hash_breaks_it_and_the_next(history):
 def test_verify_command_prints_ok_and_the_head_hash(history, capsys):
     call_command("sms_evidence_verify", "(415) 555-2671")
 
-    out = capsys.readouterr().out
-    assert out.strip() == f"OK {NUMBER}: 4 events, head {history[-1].chain_hash}"
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"OK {NUMBER}: 4 events, head {history[-1].chain_hash}",
+        "(Not checked against a signed anchor.)",
+    ]
 
 
 def test_verify_command_says_where_the_chain_breaks_and_fails(history, capsys):
@@ -225,10 +223,13 @@ def test_verify_command_refuses_a_malformed_number_or_no_number(db):
 
 def test_verify_all_names_only_the_broken_numbers(history, capsys):
     call_command("sms_evidence_verify", "--all")
-    assert capsys.readouterr().out.strip() == "OK: every chain verifies (2 numbers, 5 events)."
+    assert capsys.readouterr().out.strip() == (
+        "OK: every chain verifies and every list row matches its events (2 numbers, 5 events); "
+        "not checked against a signed anchor."
+    )
 
     _tamper("UPDATE optouts_consentevent SET actor_label = 'x' WHERE phone_number = %s", [OTHER])
-    with pytest.raises(CommandError, match="1 broken chains among 2 numbers"):
+    with pytest.raises(CommandError, match="1 numbers with problems among 2 numbers"):
         call_command("sms_evidence_verify", "--all")
     assert capsys.readouterr().out.startswith(f"BROKEN {OTHER}")
 
@@ -266,10 +267,9 @@ def test_the_next_write_seals_an_unsealed_predecessor_and_chains_on_it(db):
     assert phone_chain_verification(number=NUMBER).ok
 
 
-# --- PostgreSQL: the trigger lets an empty hash be set once, nothing else ----------------------
+# --- The triggers (PostgreSQL and SQLite) let an empty hash be set once, nothing else -----------
 
 
-@postgresql_only
 def test_the_database_lets_an_empty_hash_be_sealed_but_never_rewritten(history):
     event = ConsentEventFactory(phone_number=OTHER)
     digest = "a" * 64
@@ -287,7 +287,6 @@ def test_the_database_lets_an_empty_hash_be_sealed_but_never_rewritten(history):
     assert ConsentEvent.objects.get(pk=event.pk).chain_hash == digest
 
 
-@postgresql_only
 def test_sealing_cannot_smuggle_in_another_change(db):
     event = ConsentEventFactory(phone_number=OTHER, actor_label="bob")
     with (
@@ -323,3 +322,49 @@ def test_bulk_demo_events_are_chained_too(db):
 
     survey = chains_verify_all()
     assert (survey.numbers, survey.events, survey.broken) == (60, 60, ())
+
+
+# --- The verifier's fast canonical form is the same text ---------------------------------------
+
+_texts = st.text(max_size=12)
+_ids = st.one_of(st.none(), st.integers(min_value=0, max_value=2**62))
+_json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), _texts),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(_texts, inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@given(
+    pk=st.integers(min_value=1, max_value=2**62),
+    texts=st.lists(_texts, min_size=6, max_size=6),
+    actor_id=_ids,
+    lead_id=_ids,
+    details=st.dictionaries(_texts, _json_values, max_size=4),
+    when=st.datetimes(timezones=st.just(UTC)),
+)
+def test_the_verifiers_row_canonical_is_event_canonical(
+    pk, texts, actor_id, lead_id, details, when
+):
+    from optouts.evidence.chain import chain_time, row_canonical
+
+    number, action, source, previous_source, channel, label = texts
+    fields = {
+        "id": pk,
+        "phone_number": number,
+        "action": action,
+        "source": source,
+        "previous_source": previous_source,
+        "channel": channel,
+        "actor_id": actor_id,
+        "actor_label": label,
+        "lead_id": lead_id,
+        "lead_label": label[::-1],
+        "created_at": when,
+        "details": details,
+    }
+    row = (*(fields[name] for name in CANONICAL_FIELDS[:10]), chain_time(when), details, "")
+
+    assert row_canonical(row) == event_canonical(fields=fields)

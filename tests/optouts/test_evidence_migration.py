@@ -10,7 +10,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from optouts.selectors_evidence import chains_verify_all, phone_chain_verification
+from optouts.evidence.selectors import chains_verify_all, phone_chain_verification
 from optouts.services import phone_opt_out_by_contact
 
 BEFORE = ("optouts", "0006_send_policy")

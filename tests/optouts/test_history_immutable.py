@@ -1,13 +1,16 @@
 """Deleting a lead, a phone or a user leaves the consent history and the list byte-for-byte as
-they were: actor and lead are kept as ids plus the names they had."""
+they were: actor and lead are kept as ids plus the names they had. Below the app, the database
+refuses every UPDATE, DELETE and TRUNCATE of an event, on PostgreSQL and on SQLite (migrations
+optouts 0004, 0007 and 0015), except sealing an empty chain hash once."""
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection, models, transaction
 from django.test.utils import CaptureQueriesContext
 
 from optouts.models import Channel, ConsentEvent, OptOut
@@ -16,7 +19,7 @@ from optouts.services import (
     phones_opt_in_by_admin,
     phones_opt_out_by_staff,
 )
-from tests.factories import LeadFactory, LeadPhoneFactory
+from tests.factories import ConsentEventFactory, LeadFactory, LeadPhoneFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +155,91 @@ def test_api_history_gives_the_username_then_and_the_lead_id(admin_api, gone):
         (N2, "bob", gone),
         (N3, None, gone),
     }
+
+
+# --- Below the ORM: the triggers, on PostgreSQL and on SQLite ---------------------------------
+
+REFUSED = "Consent events are append-only"
+
+
+def _refused(sql: str, params: list | tuple = ()):
+    """Run `sql` in a savepoint and return the database's refusal."""
+    with (
+        pytest.raises(DatabaseError, match=REFUSED) as caught,
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, params)
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE optouts_consentevent SET actor_label = 'someone else'",
+        "UPDATE optouts_consentevent SET lead_id = NULL",
+        "UPDATE optouts_consentevent SET action = 'opt_in', source = 'agent'",
+        "DELETE FROM optouts_consentevent WHERE id = (SELECT max(id) FROM optouts_consentevent)",
+        # SQLite has no TRUNCATE: a DELETE of every row is its nearest thing.
+        "DELETE FROM optouts_consentevent",
+    ],
+)
+def test_the_database_refuses_raw_update_and_delete_of_events(dana, sql):
+    before = _table_digest("optouts_consentevent")
+
+    _refused(sql)
+
+    assert _table_digest("optouts_consentevent") == before
+
+
+def test_the_database_refuses_an_orm_update_that_skips_the_model_guard(dana):
+    # A plain QuerySet has none of ConsentEventQuerySet's refusals: only the trigger stops it.
+    before = _table_digest("optouts_consentevent")
+    unguarded = models.QuerySet(model=ConsentEvent)
+    with pytest.raises(DatabaseError, match=REFUSED), transaction.atomic():
+        unguarded.update(actor_label="x")
+    with pytest.raises(DatabaseError, match=REFUSED), transaction.atomic():
+        unguarded.filter(phone_number=N1)._raw_delete(using=connection.alias)
+    assert _table_digest("optouts_consentevent") == before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no TRUNCATE")
+def test_the_database_refuses_truncate_of_events(dana):
+    before = _table_digest("optouts_consentevent")
+
+    _refused("TRUNCATE optouts_consentevent")
+    _refused("TRUNCATE optouts_consentevent, optouts_optout RESTART IDENTITY CASCADE")
+
+    assert _table_digest("optouts_consentevent") == before
+
+
+def test_sealing_an_empty_hash_once_is_the_only_update_let_through(db):
+    event = ConsentEventFactory(phone_number=N3)  # written without a hash (a raw bulk load)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE optouts_consentevent SET chain_hash = %s WHERE id = %s", ["a" * 64, event.pk]
+        )
+    _refused("UPDATE optouts_consentevent SET chain_hash = %s WHERE id = %s", ["b" * 64, event.pk])
+    other = ConsentEventFactory(phone_number=N3)
+    _refused(
+        "UPDATE optouts_consentevent SET chain_hash = %s, actor_label = 'eve' WHERE id = %s",
+        ["c" * 64, other.pk],
+    )
+    _refused("UPDATE optouts_consentevent SET chain_hash = 'not hex' WHERE id = %s", [other.pk])
+    _refused("UPDATE optouts_consentevent SET chain_hash = %s WHERE id = %s", ["D" * 64, other.pk])
+    assert ConsentEvent.objects.get(pk=event.pk).chain_hash == "a" * 64
+
+
+def test_the_sqlite_trigger_compares_every_column_but_the_hash():
+    # A column added to events later must be added to the trigger's list too (a new migration).
+    migration = importlib.import_module("optouts.migrations.0015_append_only_everywhere")
+    columns = {f.column for f in ConsentEvent._meta.concrete_fields} - {"chain_hash"}
+
+    assert set(migration.SEALED_COLUMNS) == columns
+
+
+def test_the_triggers_exist_after_every_migration(db):
+    # A table rebuilt by a later migration (SQLite does that for many ALTERs) loses its triggers.
+    from optouts.evidence.checks import TRIGGERS, _installed_triggers
+
+    assert TRIGGERS[connection.vendor] <= _installed_triggers()

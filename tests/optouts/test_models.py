@@ -1,9 +1,9 @@
-"""Consent events are append-only: no ORM path rewrites one; on PostgreSQL no SQL does either."""
+"""Consent events are append-only: no ORM path rewrites one (the triggers below the ORM, on
+PostgreSQL and SQLite: tests/optouts/test_history_immutable.py)."""
 
 from __future__ import annotations
 
 import pytest
-from django.db import DatabaseError, connection, models, transaction
 
 from optouts.models import AppendOnlyError, ConsentEvent
 from optouts.services import phone_opt_in_by_contact, phone_opt_out_by_contact
@@ -11,9 +11,6 @@ from optouts.services import phone_opt_in_by_contact, phone_opt_out_by_contact
 pytestmark = pytest.mark.django_db
 
 NUMBER = "+14155552671"
-postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL only"
-)
 
 
 @pytest.fixture
@@ -80,45 +77,3 @@ def test_no_orm_path_rewrites_or_deletes_events(events, rewrite):
 def test_adding_events_still_works(events):
     phone_opt_out_by_contact(number="+12125550100")
     assert ConsentEvent.objects.count() == len(events) + 1
-
-
-# --- PostgreSQL: the trigger, below the ORM ---------------------------------------------------
-
-
-@postgresql_only
-@pytest.mark.parametrize(
-    "sql",
-    [
-        "UPDATE optouts_consentevent SET actor_label = 'someone else'",
-        "UPDATE optouts_consentevent SET lead_id = NULL",
-        "DELETE FROM optouts_consentevent",
-    ],
-)
-def test_the_database_refuses_raw_update_and_delete_of_events(events, sql):
-    refused = pytest.raises(DatabaseError, match="Consent events are append-only")
-    with refused, transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql)
-    assert _rows() == events
-
-
-@postgresql_only
-def test_the_database_refuses_an_orm_update_that_skips_the_model_guard(events):
-    # A plain QuerySet has none of ConsentEventQuerySet's refusals: only the trigger stops it.
-    unguarded = models.QuerySet(model=ConsentEvent)
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        unguarded.update(actor_label="x")
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        unguarded.filter(phone_number=NUMBER)._raw_delete(using=connection.alias)
-    assert _rows() == events
-
-
-@postgresql_only
-def test_truncate_is_not_a_row_event_so_test_flushes_still_work(events):
-    # pytest-django flushes transactional tests with TRUNCATE; the trigger must not block it.
-    with transaction.atomic():
-        sid = transaction.savepoint()
-        with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE optouts_consentevent")
-        assert not ConsentEvent.objects.exists()
-        transaction.savepoint_rollback(sid)
-    assert _rows() == events

@@ -36,6 +36,7 @@ def test_export_streams_the_filtered_list(admin_client, agent_user):
     header, *rows = read(response)
     assert header == [
         "Phone number",
+        "phone_number",
         "Source",
         "Opted out at (UTC)",
         "By whom",
@@ -44,18 +45,19 @@ def test_export_streams_the_filtered_list(admin_client, agent_user):
         "Lead IDs",
     ]
     assert len(rows) == 1
-    number, source, _at, who, channel, _note, leads = rows[0]
-    # As the pages show it, and no `'`: a national number never starts like a formula.
-    assert number == "(415) 555-0101"
+    number, e164, source, _at, who, channel, _note, leads = rows[0]
+    # As the pages show it, and no `'`: a national number never starts like a formula. Beside
+    # it, for programs, the number as stored.
+    assert (number, e164) == ("(415) 555-0101", "+14155550101")
     assert (source, who, channel, leads) == ("Agent", "bob", "Lead page", str(lead.pk))
 
 
 @pytest.mark.parametrize(
-    ("zone", "shown"),
-    [("UTC", "2026-03-01 17:05"), ("America/New_York", "2026-03-01 12:05")],
+    ("zone", "shown", "label"),
+    [("UTC", "2026-03-01 17:05", "UTC"), ("America/New_York", "2026-03-01 12:05", "Eastern time")],
 )
 def test_export_writes_times_as_the_pages_do_in_the_site_zone_named_in_the_header(
-    admin_client, settings, zone, shown
+    admin_client, settings, zone, shown, label
 ):
     settings.TIME_ZONE = zone
     given_opt_out(number="+14155550101", source=Source.AGENT, channel=Channel.UI)
@@ -66,10 +68,10 @@ def test_export_writes_times_as_the_pages_do_in_the_site_zone_named_in_the_heade
     header, row = read(admin_client.get(EXPORT, {"period": "all"}))
     page = admin_client.get(REPORT, {"period": "all"}).content.decode()
 
-    assert header[2] == f"Opted out at ({zone})"
-    assert row[2] == shown
+    assert header[3] == f"Opted out at ({zone})"
+    assert row[3] == shown
     assert f'<td class="when">{shown}</td>' in page
-    assert f"Opted out at ({zone})" in page
+    assert f"Opted out at ({label})" in page
 
 
 def test_export_writes_a_foreign_number_with_its_country_code_and_no_quote(admin_client):
@@ -77,8 +79,7 @@ def test_export_writes_a_foreign_number_with_its_country_code_and_no_quote(admin
 
     _header, row = read(admin_client.get(EXPORT))
 
-    assert row[0] == "(+44) 2079460958"
-    assert row[1] == "Contact"
+    assert row[:3] == ["(+44) 2079460958", "+442079460958", "Contact"]
 
 
 def test_export_neutralises_formula_injection(admin_client):
@@ -91,7 +92,7 @@ def test_export_neutralises_formula_injection(admin_client):
     given_opt_out(number="+14155550102", source=Source.AGENT, channel=Channel.UI, note="@SUM(A1)")
     given_opt_out(number="+14155550103", source=Source.AGENT, channel=Channel.UI, note="-2+3")
     rows = read(admin_client.get(EXPORT))[1:]
-    notes = sorted(row[5] for row in rows)
+    notes = sorted(row[6] for row in rows)
     assert notes == sorted(['\'=HYPERLINK("http://evil.example","click")', "'@SUM(A1)", "'-2+3"])
 
 

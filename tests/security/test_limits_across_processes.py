@@ -64,6 +64,8 @@ def server(tmp_path_factory):
         "ENV_FILE": "",
         "DEBUG": "false",
         "SECRET_KEY": "a-production-like-secret-key-for-the-multi-process-tests-0123456789",
+        # Required with DEBUG off (optouts.E101): any 32 bytes are an Ed25519 key.
+        "SMS_EVIDENCE_SIGNING_KEY": "5a" * 32,
         "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
         "CACHE_URL": REDIS_URL,

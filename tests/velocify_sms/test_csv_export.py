@@ -46,8 +46,15 @@ def test_times_are_written_in_the_site_time_zone_as_the_pages_show_them(settings
     assert csv_safe_cell(date(2024, 5, 1)) == "2024-05-01"
 
 
-def test_an_e164_number_is_kept_as_text_not_as_a_formula():
-    assert csv_safe_cell("+14155552671") == "'+14155552671"
+def test_an_e164_number_is_written_as_it_is_for_programs():
+    # phone_number columns: a + and digits carry no formula; a program needs the number as stored.
+    assert csv_safe_cell("+14155552671") == "+14155552671"
+    assert csv_safe_cell("+14155552671 +442079460958") == "+14155552671 +442079460958"
+
+
+@pytest.mark.parametrize("text", ["+1+1", "+14155552671;=1", "+cmd", "+0123456", "+1 "])
+def test_text_that_only_starts_like_a_number_is_still_neutralised(text):
+    assert csv_safe_cell(text) == "'" + text
 
 
 def test_stream_yields_one_line_per_row_with_every_cell_neutralised():

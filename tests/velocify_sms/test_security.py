@@ -26,6 +26,8 @@ PRODUCTION_ENV = {
     # The hashed-name static storage needs `collectstatic`; `make serve` runs it. Here the
     # pages only need to render, so plain storage keeps the test quick.
     "STATIC_MANIFEST": "false",
+    # Required with DEBUG off (optouts.E101): any 32 bytes are an Ed25519 key.
+    "SMS_EVIDENCE_SIGNING_KEY": "5a" * 32,
 }
 
 _PROBE = textwrap.dedent(

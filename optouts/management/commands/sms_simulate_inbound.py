@@ -24,7 +24,7 @@ from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
 from optouts.selectors import phone_status
-from velocify_sms.phones import InvalidPhoneNumber, phone_normalize
+from velocify_sms.phones import InvalidPhoneNumber, phone_display, phone_normalize
 
 TWILIO_API_VERSION = "2010-04-01"
 DEFAULT_TO = "+15005550006"  # Twilio's documented test number, when TWILIO_FROM_NUMBER is unset
@@ -163,15 +163,16 @@ class Command(BaseCommand):
             status, answer = self._post_in_process(path, form, token)
         if status != 200:
             raise CommandError(f"The webhook answered {status}: {answer.strip()[:500]}")
-        self.stdout.write(f"Sent {body!r} from {from_e164} as {form['MessageSid']}: 200 OK.")
+        shown = phone_display(from_e164)
+        self.stdout.write(f"Sent {body!r} from {shown} as {form['MessageSid']}: 200 OK.")
         reply = _reply_text(answer)
         self.stdout.write(f"Reply to the contact: {reply}" if reply else "No reply SMS.")
         if not server:
             state = phone_status(number=from_e164)
             self.stdout.write(
-                f"{from_e164} is now opted out (source {state.source})."
+                f"{phone_display(from_e164)} is now opted out (source {state.source})."
                 if state.sms_opted_out
-                else f"{from_e164} is now opted in."
+                else f"{phone_display(from_e164)} is now opted in."
             )
 
     def _signing_base(self, fallback: str) -> str:

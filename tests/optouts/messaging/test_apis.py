@@ -43,7 +43,8 @@ def test_an_opted_out_recipient_gets_409_recipient_opted_out(agent_api, source):
     assert response.status_code == 409
     body = response.json()
     assert body["code"] == "recipient_opted_out"
-    assert NUMBER in body["detail"]
+    # The sentence names the number as pages do; the code is for programs.
+    assert "(415) 555-0155 is on the opt-out list" in body["detail"]
     assert OutboundMessage.objects.get().status == MessageStatus.BLOCKED
     assert not OutboxEntry.objects.exists()
 

@@ -92,7 +92,9 @@ def _decide(number: str, moment: datetime):
 
 
 def _subject(row: PolicyRule) -> str:
-    return row.name[0].upper() + row.name[1:]
+    # The federal row is "US federal law" in the sentences agents read.
+    name = "US federal law" if row.key == "federal" else row.name
+    return name[0].upper() + name[1:]
 
 
 @pytest.mark.parametrize(
@@ -141,9 +143,9 @@ def test_a_texas_number_on_a_sunday_morning_waits_for_noon(worker_queue):
     assert (message.status, message.reason_code) == (MessageStatus.HELD, ReasonCode.QUIET_HOURS)
     assert message.held_until == datetime(2027, 1, 17, 12, 0, tzinfo=CENTRAL)
     assert message.reason == (
-        "Held until Sunday 12:00 pm, the contact's local time (America/Chicago, 17 Jan; "
-        "18:00 UTC): Texas allows such texts on Sunday only from 12:00 pm to 9:00 pm, the "
-        "contact's local time; it is 10:00 am in America/Chicago."
+        "Held until 12:00 pm today (Sunday 17 Jan), the contact's local time (Central time): "
+        "Texas allows such texts on Sunday only from 12:00 pm to 9:00 pm, the contact's local "
+        "time; it is 10:00 am there (Central time)."
     )
 
 
@@ -164,8 +166,8 @@ def test_a_canadian_number_on_a_saturday_evening_waits_for_sunday_10_am(worker_q
     message = _send(TORONTO, datetime(2027, 1, 16, 18, 30, tzinfo=EASTERN))
     assert message.held_until == datetime(2027, 1, 17, 10, 0, tzinfo=EASTERN)
     assert message.reason.startswith(
-        "Held until Sunday 10:00 am, the contact's local time (America/Toronto, 17 Jan; "
-        "15:00 UTC): Canada's CRTC rules allow such texts on Saturday only from 10:00 am to "
+        "Held until 10:00 am tomorrow (Sunday 17 Jan), the contact's local time (Eastern time): "
+        "Canada's CRTC rules allow such texts on Saturday only from 10:00 am to "
         "6:00 pm"
     )
     # Weekdays run to 9:30 pm, later than the US federal 9:00 pm.
@@ -177,8 +179,8 @@ def test_alabama_on_christmas_day_waits_for_saturday_morning(worker_queue):
     message = _send(ALABAMA, datetime(2026, 12, 25, 10, 0, tzinfo=CENTRAL))
     assert message.held_until == datetime(2026, 12, 26, 8, 0, tzinfo=CENTRAL)
     assert message.reason == (
-        "Held until Saturday 8:00 am, the contact's local time (America/Chicago, 26 Dec; "
-        "14:00 UTC): Alabama allows no such texts on a legal holiday (Christmas Day)."
+        "Held until 8:00 am tomorrow (Saturday 26 Dec), the contact's local time (Central "
+        "time): Alabama allows no such texts on a legal holiday (Christmas Day)."
     )
 
 
@@ -190,9 +192,9 @@ def test_the_walk_crosses_a_short_saturday_a_sunday_and_a_holiday_in_every_zone(
     message = _send(RHODE_ISLAND, datetime(2027, 1, 16, 17, 30, tzinfo=EASTERN), lead_id=lead.pk)
     assert message.held_until == datetime(2027, 1, 19, 9, 0, tzinfo=PACIFIC)
     assert message.reason.startswith(
-        "Held until Tuesday 12:00 pm in America/New_York (9:00 am in America/Los_Angeles; "
-        "19 Jan; 17:00 UTC): Rhode Island allows such texts on Saturday only from 10:00 am to "
-        "5:00 pm, the contact's local time; it is 5:30 pm in America/New_York."
+        "Held until 12:00 pm Tuesday 19 Jan, Eastern time (9:00 am Pacific time): Rhode Island "
+        "allows such texts on Saturday only from 10:00 am to 5:00 pm, the contact's local "
+        "time; it is 5:30 pm there (Eastern time)."
     )
 
 

@@ -55,7 +55,7 @@ def test_the_api_answers_409_frequency_cap_for_the_fourth_text(agent_api):
     assert response.status_code == 409
     body = response.json()
     assert body["code"] == "frequency_cap"
-    assert "the most is 3 (Florida)" in body["detail"]
+    assert "the most allowed is 3 (set by Florida)" in body["detail"]
     assert OutboundMessage.objects.filter(status=MessageStatus.REFUSED).count() == 1
     assert OutboxEntry.objects.count() == 3
 
@@ -66,7 +66,7 @@ def test_the_api_answers_409_quiet_hours_when_quiet_hours_refuse(agent_api, sett
         response = agent_api.post(URL, {"to": EASTERN, "body": "Hello"}, format="json")
     assert response.status_code == 409
     assert response.json()["code"] == "quiet_hours"
-    assert "the federal rule allows such texts only from 8:00 am to 9:00 pm" in (
+    assert "us federal law allows such texts only from 8:00 am to 9:00 pm" in (
         response.json()["detail"].lower()
     )
 
@@ -97,21 +97,22 @@ def test_the_form_says_when_a_text_would_be_held(agent_user, settings):
     with freeze_time(at("20:30")):
         html = _render_form(agent_user, FLORIDA, LeadFactory())
     assert "<form" in html
-    assert "Outside allowed hours (quiet_hours)" in html
+    # Plain words on the page; the code (quiet_hours) is the API's.
+    assert "Outside the contact's allowed hours" in html and "quiet_hours" not in html
     assert (
-        "A text sent now waits until Thursday 8:00 am, the contact&#x27;s local time "
-        "(America/New_York, 16 Jul; 12:00 UTC)." in html
+        "A text sent now waits until 8:00 am tomorrow (Thursday 16 Jul), the contact&#x27;s "
+        "local time (Eastern time)." in html
     )
 
 
 def test_the_form_counts_the_leads_time_zone_as_well_as_the_numbers(agent_user):
     lead = LeadFactory(time_zone="America/Los_Angeles")
     with freeze_time(at("12:00")):
-        assert "quiet_hours" not in _render_form(agent_user, EASTERN, lead)
+        assert "allowed hours" not in _render_form(agent_user, EASTERN, lead)
     # 10:00 in New York is 7:00 in the lead's zone; 23:30 in New York is night there.
     for clock in ("10:00", "23:30"):
         with freeze_time(at(clock)):
-            assert "quiet_hours" in _render_form(agent_user, EASTERN, lead)
+            assert "allowed hours" in _render_form(agent_user, EASTERN, lead)
 
 
 def test_the_form_is_replaced_by_the_reason_when_the_cap_is_reached(agent_user):
@@ -119,14 +120,16 @@ def test_the_form_is_replaced_by_the_reason_when_the_cap_is_reached(agent_user):
     with freeze_time(at("13:00")):
         html = _render_form(agent_user, FLORIDA)
     assert "<form" not in html
-    assert "Cannot text (305) 555-0100 now (frequency_cap)" in html
+    assert "Cannot text (305) 555-0100 now: (305) 555-0100 was sent 3 messages" in html
 
 
-def test_a_refused_send_from_the_page_names_its_code(agent_client):
+def test_a_refused_send_from_the_page_says_why_in_words(agent_client):
     _fill_cap()
     with freeze_time(at("13:00")):
         response = agent_client.post(SEND, {"to": FLORIDA, "body": "Hi"}, follow=True)
-    assert "Not sent (frequency_cap): +13055550100 was sent 3 messages" in response.content.decode()
+    html = response.content.decode()
+    assert "Not sent: (305) 555-0100 was sent 3 messages" in html
+    assert "frequency_cap" not in html.split('class="messagelist"')[1].split("</ul>")[0]
 
 
 def test_a_held_send_from_the_page_says_so(agent_client, settings):
@@ -134,8 +137,7 @@ def test_a_held_send_from_the_page_says_so(agent_client, settings):
     with freeze_time(at("21:15")):
         response = agent_client.post(SEND, {"to": EASTERN, "body": "Hi"}, follow=True)
     html = response.content.decode()
-    assert "Held (quiet_hours), not sent yet" in html
-    assert "Held until Thursday 8:00 am, the contact&#x27;s local time" in html
+    assert "Not sent yet. Held until 8:00 am tomorrow (Thursday 16 Jul), the contact&#x27;s" in html
 
 
 # --- The outbound SMS log -----------------------------------------------------------------------

@@ -125,7 +125,10 @@ def test_the_fourth_text_in_24_hours_to_a_florida_number_is_refused():
     assert refused.value.code == ReasonCode.FREQUENCY_CAP
     fourth = OutboundMessage.objects.order_by("-id").first()
     assert (fourth.status, fourth.reason_code) == (MessageStatus.REFUSED, "frequency_cap")
-    assert "sent 3 messages in the last 24 hours; the most is 3 (Florida)" in fourth.reason
+    assert (
+        "sent 3 messages in the last 24 hours; the most allowed is 3 (set by Florida)"
+        in fourth.reason
+    )
     assert OutboxEntry.objects.count() == 3
 
 

@@ -89,7 +89,7 @@ def test_a_narrower_window_applies_and_says_where_it_comes_from(settings):
         message_send(to=EASTERN, body="Hello")
     assert refused.value.message.reason.startswith(
         "This system's settings allow such texts only from 9:30 am to 6:00 pm, the contact's "
-        "local time; it is 9:29 am in America/New_York."
+        "local time; it is 9:29 am there (Eastern time)."
     )
     with freeze_time(at("09:30")):
         assert message_send(to=EASTERN, body="Hello").status == MessageStatus.SENT
@@ -114,7 +114,7 @@ def test_a_cap_setting_caps_every_number(settings):
     with pytest.raises(SendRefused) as refused:
         message_send(to=PACIFIC, body="Two")
     assert refused.value.code == ReasonCode.FREQUENCY_CAP
-    assert "the most is 1 (this system's settings)" in refused.value.message.reason
+    assert "the most allowed is 1 (set by this system's settings)" in refused.value.message.reason
 
 
 @pytest.mark.django_db

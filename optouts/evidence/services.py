@@ -1,23 +1,64 @@
-"""Writing consent events with their evidence-chain hash (optouts/chain.py says what it is).
+"""The evidence writes: consent events with their chain hash, sealing, and signed anchors.
 
-An event's hash covers its id and the previous event's hash, so it is computed before the insert
-from ids reserved up front, under the number's lock (the callers hold it: consent.py), in the
-same transaction as the event. Nothing here rewrites an event: an event written without a hash
-(by a process older than migration 0006 during a deploy, or a raw bulk load) is *sealed* once,
-setting only its empty hash, which is all the PostgreSQL trigger lets through.
+An event's hash covers its id and the previous event's hash (optouts/evidence/chain.py), so it is
+computed before the insert from ids reserved up front, under the number's lock (the callers hold
+it: optouts/services/consent.py), in the same transaction as the event. Nothing here rewrites an
+event: an event written without a hash (by a process older than migration 0007 during a deploy,
+or a raw bulk load) is *sealed* once, setting only its empty hash, which is all the database's
+triggers let through.
+
+An anchor (optouts/evidence/anchors.py) signs every number's chain head at once, outside the
+database; it is written only when the database still holds what the previous anchor signed.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import connection, transaction
 from django.db.models import Max
+from django.utils import timezone
 
-from optouts.chain import CANONICAL_FIELDS, chain_link, chain_seal, chain_seed, event_canonical
-from optouts.chain import event_fields as _fields
+from optouts.evidence.anchors import (
+    ANCHOR_FORMAT,
+    ANCHOR_VERSION,
+    TREE,
+    anchor_hash,
+    anchor_sign,
+    signing_key_required,
+    trusted_public_keys,
+)
+from optouts.evidence.chain import (
+    CANONICAL_FIELDS,
+    chain_link,
+    chain_seal,
+    chain_seed,
+    chain_time,
+    event_canonical,
+)
+from optouts.evidence.chain import event_fields as _fields
+from optouts.evidence.merkle import MerkleRoot
+from optouts.evidence.selectors import (
+    DELETED,
+    REWRITTEN,
+    TRUNCATED,
+    AnchorRef,
+    Survey,
+    evidence_reports,
+    evidence_snapshot,
+)
+from optouts.evidence.store import (
+    AnchorStore,
+    anchor_store,
+    anchors_check,
+    leaves_gzip,
+    leaves_name,
+)
 from optouts.models import ConsentEvent
-from optouts.services.locks import phone_numbers_lock
 from velocify_sms.db_arrays import in_values
 from velocify_sms.db_copy import copy_rows
 
@@ -164,7 +205,7 @@ def consent_events_seal(*, limit: int = 10_000) -> int:
     """Seal up to `limit` numbers' events that have no chain hash yet; returns events sealed.
 
     For events written without a hash: by processes still running the code from before
-    migration 0006 during a deploy, or by raw bulk loads. Each chunk of numbers is sealed in its
+    migration 0007 during a deploy, or by raw bulk loads. Each chunk of numbers is sealed in its
     own transaction under those numbers' locks, so live writes wait and then chain on top.
     """
     numbers = list(
@@ -173,9 +214,109 @@ def consent_events_seal(*, limit: int = 10_000) -> int:
         .values_list("phone_number", flat=True)
         .distinct()[:limit]
     )
+    # Imported here: optouts.services imports this module (consent writes chain their events).
+    from optouts.services.locks import phone_numbers_lock
+
     sealed = 0
     for chunk in _chunks(numbers):
         with transaction.atomic():
             phone_numbers_lock(numbers=chunk)
             sealed += _seal_rows(chunk)[1]
     return sealed
+
+
+# --- Anchors ---------------------------------------------------------------------------------
+
+
+class AnchorRefused(Exception):
+    """The database or the anchors no longer hold what the last anchor signed: anchoring now
+    would sign the damage, so nothing is written."""
+
+    def __init__(self, message: str, *, survey: Survey | None = None) -> None:
+        super().__init__(message)
+        self.survey = survey
+
+
+@dataclass(frozen=True)
+class AnchorWritten:
+    """The anchor written, and the survey of every number taken on the way (list problems do not
+    stop an anchor: the anchor signs the events, and the verifier reports the list)."""
+
+    payload: dict
+    survey: Survey
+
+
+def _damaged(survey: Survey) -> list[str]:
+    return [
+        line
+        for report in survey.problems
+        if not report.chain_ok or report.anchor_state in (DELETED, TRUNCATED, REWRITTEN)
+        for line in report.lines()
+        if not line.startswith("LIST ")
+    ]
+
+
+def evidence_anchor_write(
+    *, store: AnchorStore | None = None, now: datetime | None = None
+) -> AnchorWritten:
+    """Seal what is unsealed, check every number against the latest anchor, and sign and store
+    the next anchor: the Merkle root of every number's chain head now.
+
+    Refuses (AnchorRefused) when the stored anchors do not check out or when a number's chain
+    is broken or no longer passes through the head the latest anchor signed: an anchor then
+    would make a rewrite look like history.
+    """
+    key = signing_key_required()
+    consent_events_seal(limit=10**9)
+    store = store or anchor_store()
+    anchors = anchors_check(store=store, keys=trusted_public_keys())
+    if not anchors.ok:
+        raise AnchorRefused("; ".join(anchors.problems))
+    latest = anchors.latest
+    sequence = latest["sequence"] + 1 if latest else 1
+    reference = AnchorRef(latest, store.leaves(latest)) if latest else None
+    survey, tree, last_id = Survey(), MerkleRoot(), 0
+    handle, path = tempfile.mkstemp(prefix="anchor-leaves-", suffix=".gz")
+    try:
+        with os.fdopen(handle, "wb") as target, evidence_snapshot():
+            taken_at = now or timezone.now()
+
+            def lines():
+                nonlocal last_id
+                for report in evidence_reports(anchor=reference):
+                    survey.add(report)
+                    leaf = report.leaf
+                    if leaf is not None:
+                        tree.add(leaf.digest)
+                        last_id = max(last_id, leaf.last_id)
+                        yield leaf.line
+
+            leaves_gzip(lines(), target)
+        if survey.damaged:
+            shown = "; ".join(_damaged(survey)[:3])
+            raise AnchorRefused(
+                f"{survey.damaged:,} numbers no longer match their chain or the latest anchor "
+                f"({shown})",
+                survey=survey,
+            )
+        root = tree.root().hex()
+        same = latest is not None and latest["merkle_root"] == root
+        payload = {
+            "format": ANCHOR_FORMAT,
+            "version": ANCHOR_VERSION,
+            "sequence": sequence,
+            "created_at": chain_time(taken_at),
+            "numbers": tree.size,
+            "events": survey.events,
+            "last_event_id": last_id,
+            "merkle_root": root,
+            "tree": TREE,
+            # Nothing changed since the last anchor: its leaves are these leaves.
+            "leaves_file": latest["leaves_file"] if same else leaves_name(sequence),
+            "previous_anchor": anchor_hash(latest) if latest else None,
+        }
+        document = anchor_sign(payload=payload, key=key)
+        store.write(sequence=sequence, document=document, leaves=None if same else path)
+        return AnchorWritten(payload=document["anchor"], survey=survey)
+    finally:
+        os.unlink(path)

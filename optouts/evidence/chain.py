@@ -1,9 +1,9 @@
 """The evidence chain over one number's consent events: a canonical form and a SHA-256 link.
 
-Pure functions, no database: the services use them to write each event's `chain_hash`, the
-evidence export and `manage.py sms_evidence_verify` to check it, and the migration that
-introduced the chain (optouts 0006) to backfill. Anyone can recompute the chain without this app
-(docs/compliance.md, "Evidence"):
+Pure functions, no database: optouts/evidence/services.py uses them to write each event's
+`chain_hash`, the evidence export and `manage.py sms_evidence_verify` to check it, and the
+migration that introduced the chain (optouts 0007) to backfill. Anyone can recompute the chain
+without this app (docs/compliance.md, "Evidence"):
 
     canonical_i = JSON of the event's stored columns CANONICAL_FIELDS, keys sorted, no spaces
                   (",", ":"), non-ASCII as is (UTF-8), created_at in UTC as
@@ -15,7 +15,8 @@ over the number's events in id order. For the values events hold (strings, integ
 null), that JSON is the RFC 8785 (JCS) form as well.
 
 Why the previous hash and not only the row: editing, removing or reordering any event changes
-every hash after it, so an export handed out earlier pins the whole history up to its head.
+every hash after it, so a head kept outside the database (a signed anchor,
+optouts/evidence/anchors.py) pins the whole history up to it.
 """
 
 from __future__ import annotations
@@ -59,15 +60,15 @@ def chain_time(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_json = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
-def event_canonical(*, fields: Mapping[str, Any]) -> str:
+def event_canonical(*, fields: Mapping[str, Any], from_database: bool = False) -> str:
     """The canonical JSON text of one event, from its stored column values.
 
     `details` goes through a JSON round trip first, so the hash written from the Python dict at
-    insert equals the one computed from the value read back (tuples become lists, and so on).
+    insert equals the one computed from the value read back (tuples become lists, and so on);
+    a value just read back from the database is JSON already (`from_database`: no round trip).
     """
     values: dict[str, Any] = {}
     for name in CANONICAL_FIELDS:
@@ -77,11 +78,52 @@ def event_canonical(*, fields: Mapping[str, Any]) -> str:
         elif name in _INT_FIELDS:
             value = None if value is None else int(value)
         elif name == "created_at":
-            value = chain_time(value)
+            value = value if isinstance(value, str) else chain_time(value)
         elif name == "details":
-            value = json.loads(json.dumps(value if value is not None else {}))
+            value = value if value is not None else {}
+            if not from_database:
+                value = json.loads(json.dumps(value))
         values[name] = value
     return _json(values)
+
+
+_text = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) writes for a str
+
+
+def _id(value: Any) -> str:
+    return "null" if value is None else str(int(value))
+
+
+def row_canonical(row: tuple) -> str:
+    """event_canonical of a row read for verification: the CANONICAL_FIELDS in order, then
+    anything, `created_at` already in chain_time's form and `details` decoded JSON.
+
+    The same text as event_canonical, written out key by key (sorted) instead of through
+    json.dumps of a dict: the verifier of every number runs it a million times.
+    """
+    (pk, number, action, source, previous_source, channel, actor_id, actor_label) = row[:8]
+    lead_id, lead_label, created_at, details = row[8:12]
+    details = _json(details if details is not None else {})
+    return (
+        f'{{"action":{_text(action or "")},"actor_id":{_id(actor_id)},'
+        f'"actor_label":{_text(actor_label or "")},"channel":{_text(channel or "")},'
+        f'"created_at":{_text(created_at)},"details":{details},'
+        f'"id":{_id(pk)},"lead_id":{_id(lead_id)},"lead_label":{_text(lead_label or "")},'
+        f'"phone_number":{_text(number or "")},"previous_source":{_text(previous_source or "")},'
+        f'"source":{_text(source or "")}}}'
+    )
+
+
+def chain_rows_ok(*, number: str, rows: Iterable[tuple]) -> bool:
+    """Whether rows (as row_canonical reads them, the stored hash last) chain from the seed,
+    each on the stored hash of the one before: chain_verify's verdict without its details."""
+    previous = chain_seed(number=number)
+    for row in rows:
+        stored = row[-1]
+        if not stored or stored != chain_link(previous=previous, canonical=row_canonical(row)):
+            return False
+        previous = stored
+    return True
 
 
 def chain_link(*, previous: str, canonical: str) -> str:
@@ -176,9 +218,29 @@ class ChainVerification:
             f"{more}. {REASON_SENTENCES[first.reason]}"
         )
 
+    def plain_summary(self) -> str:
+        """The verdict in words for a page, without hashes (summary() is the command's line)."""
+        count = len(self.checks)
+        if not count:
+            return "No consent change is recorded for this number yet."
+        changes = f"{count} recorded change{'s' if count != 1 else ''}"
+        first = self.first_broken
+        if first is None:
+            return (
+                f"Intact: the {changes} below are exactly as they were written; none was edited "
+                "or removed since."
+            )
+        return (
+            f"Not intact: the history of {changes} no longer matches what was written, from "
+            f"event {first.id} on. {REASON_SENTENCES[first.reason]} Report it to an admin."
+        )
+
 
 def chain_verify(
-    *, number: str, events: Iterable[tuple[Mapping[str, Any], str]]
+    *,
+    number: str,
+    events: Iterable[tuple[Mapping[str, Any], str]],
+    from_database: bool = False,
 ) -> ChainVerification:
     """Check one number's events, given in id order as (canonical fields, stored chain hash).
 
@@ -190,7 +252,7 @@ def chain_verify(
     previous = seed
     checks = []
     for fields, stored in events:
-        canonical = event_canonical(fields=fields)
+        canonical = event_canonical(fields=fields, from_database=from_database)
         expected = chain_link(previous=previous, canonical=canonical)
         checks.append(
             EventCheck(
