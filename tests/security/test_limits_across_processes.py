@@ -127,29 +127,41 @@ def _status(opener, request) -> int:
         return exc.code
 
 
+def _not_spread(pids: list[str], what: str) -> None:
+    """On a busy machine the kernel may hand every connection to one worker; then the run cannot
+    tell a shared count from a per-process one, and says so rather than passing."""
+    pytest.skip(f"every {what} went to one worker ({pids[0]}): nothing proven about sharing")
+
+
 def test_the_sixth_wrong_password_is_refused_whichever_worker_gets_it(server):
     base, log = server
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(base + "/admin/login/", timeout=10).read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    form = urllib.parse.urlencode(
-        {"csrfmiddlewaretoken": token, "username": "mallory", "password": "wrong"}
-    ).encode()
 
-    def attempt() -> int:
-        request = urllib.request.Request(
-            base + "/admin/login/", data=form, headers={"Referer": base + "/admin/login/"}
-        )
-        return _status(opener, request)
+    # A fresh account each round, until the attempts land on more than one worker.
+    for round_ in range(5):
+        form = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token, "username": f"mallory{round_}", "password": "wrong"}
+        ).encode()
 
-    statuses = [attempt() for _ in range(8)]
+        def attempt(form=form) -> int:
+            request = urllib.request.Request(
+                base + "/admin/login/", data=form, headers={"Referer": base + "/admin/login/"}
+            )
+            return _status(opener, request)
 
-    assert statuses == [200] * 5 + [429] * 3
-    time.sleep(0.5)  # the access log line is written after the response
-    pids = _pids(log, "POST", "/admin/login/")
-    assert len(pids) == 8
-    assert len(set(pids[:6])) > 1, f"every attempt went to one worker: {pids}"
+        seen = len(_pids(log, "POST", "/admin/login/"))
+        statuses = [attempt() for _ in range(8)]
+
+        assert statuses == [200] * 5 + [429] * 3
+        time.sleep(0.5)  # the access log line is written after the response
+        pids = _pids(log, "POST", "/admin/login/")[seen:]
+        assert len(pids) == 8
+        if len(set(pids[:6])) > 1:
+            return
+    _not_spread(pids, "attempt")
 
 
 def test_the_sixty_first_unauthenticated_api_request_in_a_minute_is_refused(server):
@@ -163,4 +175,5 @@ def test_the_sixty_first_unauthenticated_api_request_in_a_minute_is_refused(serv
     assert statuses == [401] * 60 + [429]
     time.sleep(0.5)
     pids = _pids(log, "GET", "/api/v1/me/")
-    assert len(set(pids[:60])) > 1, f"every request went to one worker: {pids}"
+    if len(set(pids[:60])) == 1:
+        _not_spread(pids, "request")
