@@ -40,7 +40,6 @@ from optouts.permissions import user_can_opt_in, user_can_opt_out
 from optouts.selectors import phone_history
 from optouts.services import (
     ASKED_BY_AGENT,
-    ASKED_BY_CHANNELS,
     ASKED_BY_CHOICES,
     OptInEvidenceTooLong,
     OptInNoteRequired,
@@ -302,16 +301,17 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
                 direction="out",
                 title=f"Opt out {display}?",
             )
-        asked_by = request.POST.get("asked_by") or ASKED_BY_AGENT
-        if asked_by != ASKED_BY_AGENT and asked_by not in ASKED_BY_CHANNELS:
+        try:
+            # Who may ask is the service's to say: it refuses anything else, writing nothing.
+            (result,) = phones_opt_out_as_asked(
+                numbers=[phone.number],
+                user=request.user,
+                asked_by=request.POST.get("asked_by") or ASKED_BY_AGENT,
+                channel=Channel.UI,
+                lead=lead,
+            )
+        except ValueError:
             return HttpResponseBadRequest("Say who asked for the opt-out.")
-        (result,) = phones_opt_out_as_asked(
-            numbers=[phone.number],
-            user=request.user,
-            asked_by=asked_by,
-            channel=Channel.UI,
-            lead=lead,
-        )
         if result.outcome == Outcome.OPTED_OUT:
             undo = (
                 "An admin can undo it."

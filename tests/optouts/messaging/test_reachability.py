@@ -198,3 +198,16 @@ def test_an_admin_lifts_a_hold_with_an_event_naming_them(callback, admin_client,
     assert not UnreachableHold.objects.exists()
     event = ConsentEvent.objects.get(action="unreachable_cleared")
     assert (event.actor_id, event.details["why"]) == (admin_user.pk, "admin")
+
+
+def test_only_an_admin_may_lift_a_hold_through_the_service(callback, agent_user):
+    from django.db import transaction
+
+    from optouts.messaging.reachability import phone_unreachable_lift
+    from optouts.services import ConsentNotPermitted
+
+    for _ in range(3):
+        callback(_sent(), error_code="30003")
+    with pytest.raises(ConsentNotPermitted), transaction.atomic():
+        phone_unreachable_lift(number=NUMBER, why="admin", user=agent_user)
+    assert UnreachableHold.objects.exists()
