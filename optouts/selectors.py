@@ -169,8 +169,14 @@ def optout_report_page(
     per_page: int,
     older_than: PageCursor | None = None,
     newer_than: PageCursor | None = None,
+    among_ids: list[int] | None = None,
 ):
     """One page of the report as dicts: (rows, has_newer, has_older), without COUNT(*).
+
+    `among_ids`: the ids of every row `queryset` selects, when they are known to be few
+    (ReportAggregates.few_ids): the page is then sorted from those rows by primary key, which
+    costs the same for any filter, instead of leaving the database to guess how many rows a phone
+    search matches (walking the time index for a prefix few numbers share reads the whole list).
 
     The first page without a cursor; `older_than` the page after a row, `newer_than` the page
     before one (read in reverse, then turned back). Reads per_page + 1 rows (the extra one only
@@ -178,6 +184,8 @@ def optout_report_page(
     the leads carrying its number, read for the whole page in one more query (never one per row).
     """
     has_newer = has_older = False
+    if among_ids is not None:
+        queryset = OptOut.objects.filter(id__in=among_ids).order_by("-opted_out_at", "-id")
     if newer_than is not None:
         at, pk = newer_than.opted_out_at, newer_than.id
         # The redundant `>= at` lets the planner range-scan the opted_out_at index.
@@ -268,6 +276,12 @@ def _export_chunk(chunk: list[tuple]):
 
 # Filters the roll-up cannot answer: a time of day (the API's instants) or part of a number.
 _LIVE_ONLY_FILTERS = ("since", "until", "phone_prefix")
+_TIME_OF_DAY_FILTERS = ("since", "until")
+
+# The most rows of the list the report counts one by one for a page (a phone search): past it the
+# counts come from the roll-up minus the rows the search leaves out when those are few, or read
+# "more than 5,000" (the CSV export and the API stay exact: they read every row anyway).
+REPORT_EXACT_UP_TO = 5_000
 
 
 class ReportAggregates:
@@ -277,12 +291,32 @@ class ReportAggregates:
     and whole days of the site's calendar (a preset, all time, a custom range); from the list
     itself when they need more. This is the one place that chooses, so the summary and the chart
     never disagree.
+
+    With a phone search (or the API's instants) the selected rows are first read by id, up to
+    REPORT_EXACT_UP_TO + 1 of them:
+    - that many or fewer: counted exactly from those ids, and `few_ids` hands them to the page
+      (its 50 rows are then sorted from those few, whatever plan the database would pick);
+    - more, for a prefix search: the roll-up minus the rows the prefix leaves out, when those are
+      that few (a prefix most numbers share, `415`): exact again;
+    - otherwise `exact` is False: the page says "more than REPORT_EXACT_UP_TO" and draws no chart.
     """
 
     def __init__(self, filterset) -> None:
         data = filterset.form.cleaned_data
         self.from_rollup = not any(data.get(name) for name in _LIVE_ONLY_FILTERS)
+        self.exact = True
+        self.few_ids: list[int] | None = None
         self._live = filterset.qs
+        self._minus: QuerySet[OptOut] | None = None
+        if not self.from_rollup:
+            ids = list(self._live.order_by().values_list("id", flat=True)[: REPORT_EXACT_UP_TO + 1])
+            if len(ids) <= REPORT_EXACT_UP_TO:
+                self.few_ids = ids
+                self._live = OptOut.objects.filter(id__in=ids)
+            else:
+                self._minus = self._complement(filterset, data)
+                self.from_rollup = self._minus is not None
+                self.exact = self.from_rollup
         if self.from_rollup:
             start, end = filterset.time_frame()
             days = OptOutDay.objects.filter(count__gt=0)
@@ -295,12 +329,41 @@ class ReportAggregates:
             self._days = days.order_by()
         self._rows: list[tuple[date, str, int]] | None = None
 
+    @staticmethod
+    def _complement(filterset, data) -> QuerySet[OptOut] | None:
+        """The few rows the phone search leaves out of the other filters' selection, or None when
+        they are not few (or cannot be read from the roll-up: a time of day)."""
+        if any(data.get(name) for name in _TIME_OF_DAY_FILTERS):
+            return None
+        rows = filterset.phone_search_complement()
+        if rows is None:
+            return None
+        ids = list(rows.order_by().values_list("id", flat=True)[: REPORT_EXACT_UP_TO + 1])
+        if len(ids) > REPORT_EXACT_UP_TO:
+            return None
+        return OptOut.objects.filter(id__in=ids)
+
     def _day_rows(self) -> list[tuple[date, str, int]]:
         # One read of the selected roll-up rows (about 3 a day of data, ~3,300 for three years)
         # serves the counts, the chart and the first day: one round trip instead of three.
         if self._rows is None:
-            self._rows = list(self._days.values_list("day", "source", "count"))
+            rows = list(self._days.values_list("day", "source", "count"))
+            if self._minus is not None:
+                from optouts.filters import site_timezone
+
+                # The roll-up's days are the site's days (OptOutDay): the same buckets here.
+                left_out = optout_daily_counts(queryset=self._minus, tzinfo=site_timezone())
+                rows = [
+                    (day, source, n - left_out.get((day, source), 0)) for day, source, n in rows
+                ]
+                rows = [row for row in rows if row[2] > 0]
+            self._rows = rows
         return self._rows
+
+    @property
+    def at_least(self) -> int:
+        """When not `exact`: the count the page can vouch for ("more than" it)."""
+        return REPORT_EXACT_UP_TO
 
     def counts_by_source(self) -> dict[str, int]:
         """{source: count} for every source, zeros included."""

@@ -1,0 +1,193 @@
+"""The lead list at millions of leads: pages by cursor, a count that stops early, a light filter.
+
+What Django's changelist does by default costs the whole table at a million leads: an exact
+COUNT(*) of the filtered list, OFFSET pages (page 10,000 reads and drops 999,900 rows first), and
+RelatedOnlyFieldListFilter's `SELECT DISTINCT assigned_agent_id` over every lead. Here:
+
+- In the default order (newest first, `created_at DESC, id DESC`, served by lead_newest_first_idx)
+  the page links carry a cursor, `older=` / `newer=` the row they start after, never a page
+  number: a page deep down costs what the first does. A column sort chosen by the user keeps
+  Django's numbered pages.
+- The count is exact up to COUNT_EXACT_UP_TO; past it the page reads "more than 1,000 leads" (or,
+  for the whole unfiltered list, "about 1,000,000 leads" from PostgreSQL's own row estimate). The
+  CSV export and the API count nothing this way: they are exact.
+- The assigned-agent filter lists the users that have leads, up to AGENT_CHOICES_LIMIT, asking the
+  users table (one index probe each), never the leads table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ORDER_VAR
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
+from django.utils.functional import cached_property
+
+from leads.selectors import lead_agents_with_leads, lead_count_capped, lead_count_estimate
+from velocify_sms.admin_lists import InputSafeChangeList
+
+COUNT_EXACT_UP_TO = 1_000
+AGENT_CHOICES_LIMIT = 100
+CURSOR_PARAMS = ("older", "newer")
+
+# `<created_at in UTC>_<id>`, as the opt-out report's links: readable, nothing to escape.
+_CURSOR = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})\.(\d{6})Z_(\d{1,19})", re.ASCII)
+
+
+@dataclass(frozen=True)
+class LeadCursor:
+    """A place in the newest-first order: the lead at (created_at, id)."""
+
+    created_at: datetime
+    id: int
+
+
+def lead_cursor_text(*, created_at: datetime, id: int) -> str:
+    t = created_at.astimezone(UTC)
+    return (
+        f"{t.year:04d}{t.month:02d}{t.day:02d}T{t.hour:02d}{t.minute:02d}{t.second:02d}"
+        f".{t.microsecond:06d}Z_{id}"
+    )
+
+
+def lead_cursor_parse(text: str) -> LeadCursor | None:
+    """The cursor a page link carries, None if it is not one (never an exception)."""
+    match = _CURSOR.fullmatch(text)
+    if match is None:
+        return None
+    *parts, pk = (int(g) for g in match.groups())
+    if not 1 <= pk < 2**63:
+        return None
+    try:
+        return LeadCursor(created_at=datetime(*parts, tzinfo=UTC), id=pk)
+    except ValueError:
+        return None
+
+
+def _after(cursor: LeadCursor, *, older: bool, using: str) -> RawSQL:
+    # A row comparison: PostgreSQL answers it with one range of lead_newest_first_idx, where
+    # `created_at < x OR (created_at = x AND id < y)` would walk every lead of the same instant
+    # (a bulk import gives thousands the same created_at).
+    operator = "<" if older else ">"
+    return RawSQL(  # noqa: S611 - fixed SQL; the cursor's values go as parameters
+        f'("leads_lead"."created_at", "leads_lead"."id") {operator} (%s, %s)',
+        # Raw SQL gets no field conversion: the time as the database's own driver stores it.
+        [connections[using].ops.adapt_datetimefield_value(cursor.created_at), cursor.id],
+        output_field=BooleanField(),
+    )
+
+
+class LeadCount(int):
+    """The count the page shows; `label` is how it reads ("35", "more than 1,000")."""
+
+    label: str
+
+    def __new__(cls, value: int, label: str | None = None):
+        count = super().__new__(cls, value)
+        count.label = label if label is not None else str(value)
+        return count
+
+
+class CappedCountPaginator(Paginator):
+    """A paginator whose count stops at COUNT_EXACT_UP_TO + 1 rows (see the module docstring)."""
+
+    filtered = True  # set by the changelist: an unfiltered list may show the table's estimate
+
+    @cached_property
+    def count(self) -> LeadCount:
+        n = lead_count_capped(queryset=self.object_list, cap=COUNT_EXACT_UP_TO + 1)
+        if n <= COUNT_EXACT_UP_TO:
+            return LeadCount(n)
+        if not self.filtered:
+            estimate = lead_count_estimate(using=self.object_list.db)
+            if estimate > COUNT_EXACT_UP_TO:
+                return LeadCount(estimate, f"about {estimate:,}")
+        return LeadCount(n, f"more than {COUNT_EXACT_UP_TO:,}")
+
+
+class LeadChangeList(InputSafeChangeList):
+    """Cursor pages in the default order; Django's numbered pages in any other."""
+
+    keyset = None  # set in get_results: {"older_url", "newer_url", "first_url"} or None
+
+    def get_filters_params(self, params=None):
+        lookup_params = super().get_filters_params(params)
+        for name in CURSOR_PARAMS:
+            lookup_params.pop(name, None)
+        return lookup_params
+
+    def __init__(self, request, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        # Links built from here on (filters, sorting, search) start again from the newest.
+        for name in CURSOR_PARAMS:
+            self.params.pop(name, None)
+            self.filter_params.pop(name, None)
+
+    def _cursors(self, request) -> tuple[LeadCursor | None, LeadCursor | None]:
+        raw = {name: request.GET.get(name, "").strip() for name in CURSOR_PARAMS}
+        if raw["older"] and raw["newer"]:
+            raise IncorrectLookupParameters("Two page cursors.")
+        cursors = {name: lead_cursor_parse(text) if text else None for name, text in raw.items()}
+        if any(text and cursors[name] is None for name, text in raw.items()):
+            raise IncorrectLookupParameters("Not a page cursor.")
+        return cursors["older"], cursors["newer"]
+
+    def get_results(self, request):
+        if ORDER_VAR in self.params or self.show_all:
+            # Numbered pages need the exact count (a capped one would cap the pages).
+            super().get_results(request)
+            return
+        paginator = CappedCountPaginator(self.queryset, self.list_per_page)
+        paginator.filtered = bool(self.has_active_filters or self.query)
+        older, newer = self._cursors(request)
+        result_count = paginator.count
+        queryset = self.queryset
+        if older is not None:
+            queryset = queryset.filter(_after(older, older=True, using=queryset.db))
+        elif newer is not None:
+            queryset = queryset.reverse().filter(_after(newer, older=False, using=queryset.db))
+        rows = list(queryset[: self.list_per_page + 1])
+        more, rows = len(rows) > self.list_per_page, rows[: self.list_per_page]
+        if newer is not None:
+            rows.reverse()
+        has_older = more if newer is None else True
+        has_newer = older is not None or (newer is not None and more)
+        self.result_count = result_count
+        self.show_full_result_count = False
+        self.full_result_count = None
+        self.show_admin_actions = True
+        self.result_list = rows
+        self.can_show_all = result_count <= self.list_max_show_all
+        self.multi_page = has_older or has_newer
+        self.paginator = paginator
+        self.keyset = {
+            "first_url": self.get_query_string(remove=list(CURSOR_PARAMS))
+            if older or newer
+            else "",
+            "older_url": self._cursor_url("older", rows[-1]) if has_older and rows else "",
+            "newer_url": self._cursor_url("newer", rows[0]) if has_newer and rows else "",
+        }
+
+    def _cursor_url(self, name: str, lead) -> str:
+        text = lead_cursor_text(created_at=lead.created_at, id=lead.pk)
+        return self.get_query_string({name: text}, remove=list(CURSOR_PARAMS))
+
+    @property
+    def count_label(self) -> str:
+        return getattr(self.result_count, "label", str(self.result_count))
+
+
+class AgentWithLeadsFilter(admin.RelatedFieldListFilter):
+    """The assigned-agent filter: the users that have leads (first AGENT_CHOICES_LIMIT by
+    username, plus the one chosen), found from the users' side (see the module docstring)."""
+
+    def field_choices(self, field, request, model_admin):
+        chosen = self.lookup_val[0] if self.lookup_val else None
+        return lead_agents_with_leads(limit=AGENT_CHOICES_LIMIT, including=chosen)
