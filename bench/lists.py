@@ -41,7 +41,7 @@ REPEAT = 5
 
 def setup(database: str, keep: bool) -> None:
     sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("DEBUG", "true")
     os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{database}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "velocify_sms.settings")
     import psycopg

@@ -8,6 +8,7 @@ view checks its own permission, because admin_view only checks is_staff.
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.http import (
@@ -19,6 +20,9 @@ from django.http import (
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from leads.changelist import AgentWithLeadsFilter, LeadChangeList
 from leads.forms import LEAD_FORM_FIELDS, LeadForm, LeadPhoneForm, LeadPhoneFormSet
@@ -154,6 +158,17 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
         return lead_list()
 
     # --- list columns ------------------------------------------------------------------
+
+    @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
+    def action_checkbox(self, obj: Lead) -> str:
+        # Django's markup, without rendering a form widget's template for each row (a third of
+        # the time of a page of 100 leads).
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            format_html(_("Select this object for an action - {}"), str(obj)),
+        )
 
     @admin.display(description="Name", ordering="last_name")
     def name(self, obj: Lead) -> str:

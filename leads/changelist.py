@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ORDER_VAR
 from django.core.paginator import Paginator
 from django.db import connections
@@ -30,10 +31,12 @@ from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 
+from leads.models import Lead
 from leads.selectors import lead_agents_with_leads, lead_count_capped, lead_count_estimate
 from velocify_sms.admin_lists import InputSafeChangeList
 
 COUNT_EXACT_UP_TO = 1_000
+_URL_MARK = 9876543210
 AGENT_CHOICES_LIMIT = 100
 CURSOR_PARAMS = ("older", "newer")
 
@@ -147,7 +150,6 @@ class LeadChangeList(InputSafeChangeList):
         paginator = CappedCountPaginator(self.queryset, self.list_per_page)
         paginator.filtered = bool(self.has_active_filters or self.query)
         older, newer = self._cursors(request)
-        result_count = paginator.count
         queryset = self.queryset
         if older is not None:
             queryset = queryset.filter(_after(older, older=True, using=queryset.db))
@@ -159,6 +161,11 @@ class LeadChangeList(InputSafeChangeList):
             rows.reverse()
         has_older = more if newer is None else True
         has_newer = older is not None or (newer is not None and more)
+        if not (older or newer or more):
+            # The whole list is on this first page: its length is the count, no second query
+            # (a filter or search that finds a few of a million leads reads them only once).
+            paginator.count = LeadCount(len(rows))
+        result_count = paginator.count
         self.result_count = result_count
         self.show_full_result_count = False
         self.full_result_count = None
@@ -174,6 +181,15 @@ class LeadChangeList(InputSafeChangeList):
             "older_url": self._cursor_url("older", rows[-1]) if has_older and rows else "",
             "newer_url": self._cursor_url("newer", rows[0]) if has_newer and rows else "",
         }
+
+    def url_for_result(self, result) -> str:
+        # reverse() once a page, the row's id put in its place: a hundred reverse() calls were a
+        # tenth of a page's time. Digits only, which reverse() keeps as they are.
+        pattern = getattr(self, "_change_url_pattern", None)
+        if pattern is None:
+            mark = Lead(pk=_URL_MARK)
+            pattern = self._change_url_pattern = super().url_for_result(mark)
+        return pattern.replace(str(_URL_MARK), quote(str(result.pk)), 1)
 
     def _cursor_url(self, name: str, lead) -> str:
         text = lead_cursor_text(created_at=lead.created_at, id=lead.pk)

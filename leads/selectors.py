@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import connections
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.text import smart_split, unescape_string_literal
 
 from leads.models import Lead, LeadPhone
@@ -93,6 +93,10 @@ def lead_ids_existing(*, ids: Iterable[int | None]) -> set[int]:
 _TEXT_FIELDS = ("first_name", "last_name", "email", "company")
 
 
+# Up to this many phones found, a search hands their leads on as a list of ids (lead_search).
+SEARCH_FEW_PHONES = 10_000
+
+
 def lead_search(*, queryset: QuerySet[Lead], term: str) -> QuerySet[Lead]:
     """Narrow `queryset` to the leads `term` finds: the one search of the lead list page and of
     the lead API (`?search=`).
@@ -112,7 +116,13 @@ def lead_search(*, queryset: QuerySet[Lead], term: str) -> QuerySet[Lead]:
     # Two IN lists rather than one OR inside the query: PostgreSQL turns `id IN (phones)` into
     # an index join, but an OR with another condition into a scan of every lead.
     by_external_id = list(Lead.objects.filter(external_id=text).values_list("pk", flat=True))
-    return queryset.filter(Q(pk__in=phones.values("lead_id")) | Q(pk__in=by_external_id))
+    # The leads of a few phones go as a list of ids, sorted from those few: as a sub-select,
+    # PostgreSQL walks the leads newest first looking for them, which reads most of the table
+    # when they are old (numbers of one import sit together). Many phones stay a sub-select: the
+    # walk then finds a page soon.
+    few = list(phones.order_by().values_list("lead_id", flat=True)[: SEARCH_FEW_PHONES + 1])
+    by_phone = few if len(few) <= SEARCH_FEW_PHONES else phones.values("lead_id")
+    return queryset.filter(Q(pk__in=by_phone) | Q(pk__in=by_external_id))
 
 
 def phones_matching(*, term: str) -> QuerySet[LeadPhone] | None:
@@ -168,21 +178,33 @@ def lead_count_estimate(*, using: str = "default") -> int:
 
 
 def lead_agents_with_leads(*, limit: int, including: str | int | None = None) -> list[tuple]:
-    """[(user id, username)] of the users that have leads assigned, by username, at most `limit`
-    of them, plus the user `including` (a filter's chosen value) when it is one of them.
+    """[(user id, username)] of the users that have leads assigned, at most `limit` of them (the
+    first by id), by username, plus the user `including` (a filter's chosen value).
 
-    Asked from the users' side, one probe of the assigned_agent index per user, never a DISTINCT
-    over every lead."""
-    User = get_user_model()
-    has_leads = Exists(Lead.objects.filter(assigned_agent=OuterRef("pk")))
-    users = User.objects.filter(has_leads).order_by(User.USERNAME_FIELD)
-    choices = [(user.pk, str(user)) for user in users[:limit]]
+    One step of the assigned_agent index per agent (a "loose index scan": the next agent id above
+    the last one found), never a DISTINCT over every lead. Asking from the users' side does not
+    do: PostgreSQL estimates that a user with no lead has the million of the one who has them and
+    reads the whole table to find none.
+    """
+    table = connections[Lead.objects.db].ops.quote_name(Lead._meta.db_table)
+    sql = (
+        "WITH RECURSIVE agents(id) AS ("  # noqa: S608 - the table name only
+        f" SELECT MIN(assigned_agent_id) FROM {table}"
+        " UNION ALL"
+        f" SELECT (SELECT MIN(l.assigned_agent_id) FROM {table} l"
+        " WHERE l.assigned_agent_id > agents.id)"
+        " FROM agents WHERE agents.id IS NOT NULL"
+        ") SELECT id FROM agents WHERE id IS NOT NULL LIMIT %s"
+    )
+    with connections[Lead.objects.db].cursor() as cursor:
+        cursor.execute(sql, [limit])
+        ids = [row[0] for row in cursor.fetchall()]
     try:
         chosen = int(including) if including not in (None, "") else None
     except (TypeError, ValueError):
         chosen = None
-    if chosen is not None and not 0 < chosen < 2**63:
-        chosen = None  # a forged value: nothing to add (and no overflow in the driver)
-    if chosen is not None and all(pk != chosen for pk, _ in choices):
-        choices += [(user.pk, str(user)) for user in users.filter(pk=chosen)]
-    return choices
+    if chosen is not None and 0 < chosen < 2**63 and chosen not in ids:
+        ids.append(chosen)  # shown as chosen even past the limit (an empty list then says why)
+    User = get_user_model()
+    users = User.objects.filter(pk__in=ids).order_by(User.USERNAME_FIELD)
+    return [(user.pk, str(user)) for user in users]

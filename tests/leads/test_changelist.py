@@ -98,6 +98,16 @@ def test_a_page_link_edited_by_hand_is_an_invalid_lookup_not_an_error(admin_clie
         assert response.status_code == 302 and response["Location"].endswith("?e=1")
 
 
+def test_a_list_that_fits_on_its_first_page_is_counted_by_its_rows(
+    admin_client, monkeypatch, thirty_leads
+):
+    monkeypatch.setattr(changelist, "COUNT_EXACT_UP_TO", 10)
+    with CaptureQueriesContext(connection) as queries:
+        body = admin_client.get(list_url(), {"status": "new"}).content.decode()
+    assert re.search(r"\b30 leads\b", body)
+    assert not any(q["sql"].startswith("SELECT COUNT(*)") for q in queries.captured_queries)
+
+
 def test_a_column_sort_keeps_numbered_pages(admin_client, small_pages, thirty_leads):
     response = admin_client.get(list_url(), {"o": "1", "p": "2"})
     assert response.context["cl"].keyset is None
@@ -105,7 +115,7 @@ def test_a_column_sort_keeps_numbered_pages(admin_client, small_pages, thirty_le
     assert response.context["cl"].result_count == 30
 
 
-def test_the_count_is_exact_up_to_the_limit(admin_client, monkeypatch, thirty_leads):
+def test_the_count_is_exact_up_to_the_limit(admin_client, monkeypatch, small_pages, thirty_leads):
     monkeypatch.setattr(changelist, "COUNT_EXACT_UP_TO", 30)
     body = admin_client.get(list_url()).content.decode()
     assert re.search(r"\b30 leads\b", body)
@@ -113,7 +123,7 @@ def test_the_count_is_exact_up_to_the_limit(admin_client, monkeypatch, thirty_le
 
 
 def test_past_the_limit_a_filtered_count_reads_more_than_and_the_export_stays_exact(
-    admin_client, monkeypatch, thirty_leads
+    admin_client, monkeypatch, small_pages, thirty_leads
 ):
     monkeypatch.setattr(changelist, "COUNT_EXACT_UP_TO", 10)
     response = admin_client.get(list_url(), {"status": "new"})
@@ -126,7 +136,9 @@ def test_past_the_limit_a_filtered_count_reads_more_than_and_the_export_stays_ex
     assert len(rows) == 1 + 30  # the header and every lead
 
 
-def test_past_the_limit_a_search_reads_more_than_results(admin_client, monkeypatch, thirty_leads):
+def test_past_the_limit_a_search_reads_more_than_results(
+    admin_client, monkeypatch, small_pages, thirty_leads
+):
     monkeypatch.setattr(changelist, "COUNT_EXACT_UP_TO", 10)
     body = admin_client.get(list_url(), {"q": "L"}).content.decode()
     assert "more than 10 results" in body
@@ -139,7 +151,7 @@ def test_the_lead_api_count_stays_exact(admin_api, monkeypatch, thirty_leads):
 
 
 def test_past_the_limit_the_whole_list_reads_about_the_tables_estimate(
-    admin_client, monkeypatch, thirty_leads
+    admin_client, monkeypatch, small_pages, thirty_leads
 ):
     if connection.vendor != "postgresql":
         pytest.skip("the estimate is PostgreSQL's (pg_class.reltuples)")
