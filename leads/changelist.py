@@ -29,10 +29,9 @@ from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
-from django.utils.functional import cached_property
 
 from leads.models import Lead
-from leads.selectors import lead_agents_with_leads, lead_count_capped, lead_count_estimate
+from leads.selectors import lead_agents_with_leads, lead_count_estimate
 from velocify_sms.admin_lists import InputSafeChangeList
 
 COUNT_EXACT_UP_TO = 1_000
@@ -98,23 +97,6 @@ class LeadCount(int):
         return count
 
 
-class CappedCountPaginator(Paginator):
-    """A paginator whose count stops at COUNT_EXACT_UP_TO + 1 rows (see the module docstring)."""
-
-    filtered = True  # set by the changelist: an unfiltered list may show the table's estimate
-
-    @cached_property
-    def count(self) -> LeadCount:
-        n = lead_count_capped(queryset=self.object_list, cap=COUNT_EXACT_UP_TO + 1)
-        if n <= COUNT_EXACT_UP_TO:
-            return LeadCount(n)
-        if not self.filtered:
-            estimate = lead_count_estimate(using=self.object_list.db)
-            if estimate > COUNT_EXACT_UP_TO:
-                return LeadCount(estimate, f"about {estimate:,}")
-        return LeadCount(n, f"more than {COUNT_EXACT_UP_TO:,}")
-
-
 class LeadChangeList(InputSafeChangeList):
     """Cursor pages in the default order; Django's numbered pages in any other."""
 
@@ -147,25 +129,28 @@ class LeadChangeList(InputSafeChangeList):
             # Numbered pages need the exact count (a capped one would cap the pages).
             super().get_results(request)
             return
-        paginator = CappedCountPaginator(self.queryset, self.list_per_page)
-        paginator.filtered = bool(self.has_active_filters or self.query)
         older, newer = self._cursors(request)
-        queryset = self.queryset
-        if older is not None:
-            queryset = queryset.filter(_after(older, older=True, using=queryset.db))
-        elif newer is not None:
-            queryset = queryset.reverse().filter(_after(newer, older=False, using=queryset.db))
-        rows = list(queryset[: self.list_per_page + 1])
-        more, rows = len(rows) > self.list_per_page, rows[: self.list_per_page]
-        if newer is not None:
-            rows.reverse()
-        has_older = more if newer is None else True
-        has_newer = older is not None or (newer is not None and more)
-        if not (older or newer or more):
-            # The whole list is on this first page: its length is the count, no second query
-            # (a filter or search that finds a few of a million leads reads them only once).
-            paginator.count = LeadCount(len(rows))
-        result_count = paginator.count
+        per_page = self.list_per_page
+        # Up to COUNT_EXACT_UP_TO + 1 of the selected leads, in no order: the database reads no
+        # more than that whatever the filter, and it tells which of two ways the page goes.
+        probe = list(
+            self.queryset.order_by().values_list("created_at", "pk")[: COUNT_EXACT_UP_TO + 1]
+        )
+        if len(probe) <= COUNT_EXACT_UP_TO:
+            # Few: sorted here, the page read by id. Exact count. Left to sort and walk newest
+            # first, the database may read most of the table for leads that all sit together
+            # (the numbers of one import), as it cannot know they do.
+            result_count = LeadCount(len(probe))
+            rows, has_newer, has_older = self._page_of_few(probe, older, newer, per_page)
+        else:
+            # Many: newest first along lead_newest_first_idx, a page found soon.
+            rows, has_newer, has_older = self._page_walked(older, newer, per_page)
+            if not (older or newer or has_older):
+                result_count = LeadCount(len(rows))  # all of them on this first page
+            else:
+                result_count = self._count_past_limit(probe)
+        paginator = Paginator(self.queryset, per_page)
+        paginator.count = result_count  # known: the page links never count again
         self.result_count = result_count
         self.show_full_result_count = False
         self.full_result_count = None
@@ -181,6 +166,42 @@ class LeadChangeList(InputSafeChangeList):
             "older_url": self._cursor_url("older", rows[-1]) if has_older and rows else "",
             "newer_url": self._cursor_url("newer", rows[0]) if has_newer and rows else "",
         }
+
+    def _count_past_limit(self, probe) -> LeadCount:
+        if not (self.has_active_filters or self.query):
+            estimate = lead_count_estimate(using=self.queryset.db)
+            if estimate > COUNT_EXACT_UP_TO:
+                return LeadCount(estimate, f"about {estimate:,}")
+        return LeadCount(len(probe), f"more than {COUNT_EXACT_UP_TO:,}")
+
+    def _page_of_few(self, probe, older, newer, per_page):
+        """(rows, has_newer, has_older) from the (created_at, id) of every selected lead."""
+        keys = sorted(probe, reverse=True)
+        if older is not None:
+            keys = [k for k in keys if k < (older.created_at, older.id)]
+            page, has_newer, has_older = keys[:per_page], True, len(keys) > per_page
+        elif newer is not None:
+            keys = [k for k in keys if k > (newer.created_at, newer.id)]
+            page, has_newer, has_older = keys[-per_page:], len(keys) > per_page, True
+        else:
+            page, has_newer, has_older = keys[:per_page], False, len(keys) > per_page
+        ids = [pk for _, pk in page]
+        rows = list(self.queryset.filter(pk__in=ids)) if ids else []
+        return rows, has_newer, has_older
+
+    def _page_walked(self, older, newer, per_page):
+        """(rows, has_newer, has_older) read newest first from the cursor."""
+        queryset = self.queryset
+        if older is not None:
+            queryset = queryset.filter(_after(older, older=True, using=queryset.db))
+        elif newer is not None:
+            queryset = queryset.reverse().filter(_after(newer, older=False, using=queryset.db))
+        rows = list(queryset[: per_page + 1])
+        more, rows = len(rows) > per_page, rows[:per_page]
+        if newer is not None:
+            rows.reverse()
+            return rows, more, True
+        return rows, older is not None, more
 
     def url_for_result(self, result) -> str:
         # reverse() once a page, the row's id put in its place: a hundred reverse() calls were a

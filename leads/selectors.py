@@ -156,12 +156,6 @@ def _text_condition(text: str) -> Q:
 # --- The lead list at millions of leads (leads/changelist.py) -------------------------------
 
 
-def lead_count_capped(*, queryset: QuerySet[Lead], cap: int) -> int:
-    """How many rows `queryset` has, counting no further than `cap` (one query that stops
-    reading there, whatever the size of the list)."""
-    return queryset.order_by().values("pk")[:cap].count()
-
-
 def lead_count_estimate(*, using: str = "default") -> int:
     """PostgreSQL's estimate of the number of leads (pg_class.reltuples, kept by ANALYZE and
     autovacuum), 0 where there is none (SQLite, a table never analysed)."""
