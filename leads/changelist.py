@@ -7,12 +7,15 @@ RelatedOnlyFieldListFilter's `SELECT DISTINCT assigned_agent_id` over every lead
 - In the default order (newest first, `created_at DESC, id DESC`, served by lead_newest_first_idx)
   the page links carry a cursor, `older=` / `newer=` the row they start after, never a page
   number: a page deep down costs what the first does. A column sort chosen by the user keeps
-  Django's numbered pages.
-- The count is exact up to COUNT_EXACT_UP_TO; past it the page reads "more than 1,000 leads" (or,
-  for the whole unfiltered list, "about 1,000,000 leads" from PostgreSQL's own row estimate). The
-  CSV export and the API count nothing this way: they are exact.
-- The assigned-agent filter lists the users that have leads, up to AGENT_CHOICES_LIMIT, asking the
-  users table (one index probe each), never the leads table.
+  Django's numbered pages and exact count.
+- Each page first reads up to COUNT_EXACT_UP_TO + 1 of the selected leads in no order (a probe
+  that stops there whatever the filter). That many or fewer: the page is sorted from them and the
+  count is exact. More: the page walks the index and reads "more than 1,000 leads" (or, for the
+  whole unfiltered list, "about 1,000,000 leads", PostgreSQL's own row estimate). The CSV export
+  and the API count nothing this way: they are exact. (docs/decisions.md, "Lists at a million
+  rows".)
+- The assigned-agent filter lists the agents that have leads, up to AGENT_CHOICES_LIMIT, found
+  by a loose index scan (leads.selectors.lead_agents_with_leads), never a DISTINCT over the leads.
 """
 
 from __future__ import annotations

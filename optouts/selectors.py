@@ -169,23 +169,23 @@ def optout_report_page(
     per_page: int,
     older_than: PageCursor | None = None,
     newer_than: PageCursor | None = None,
-    among_ids: list[int] | None = None,
+    among: list[tuple] | None = None,
 ):
     """One page of the report as dicts: (rows, has_newer, has_older), without COUNT(*).
 
-    `among_ids`: the ids of every row `queryset` selects, when they are known to be few
-    (ReportAggregates.few_ids): the page is then sorted from those rows by primary key, which
-    costs the same for any filter, instead of leaving the database to guess how many rows a phone
-    search matches (walking the time index for a prefix few numbers share reads the whole list).
+    `among`: (opted_out_at, id, ...) of every row `queryset` selects, when they are known to be
+    few (ReportAggregates.few): the page is sorted from them here and read by id, which costs the
+    same for any filter, instead of leaving the database to guess where a phone search's rows
+    sit (walking the time index for numbers that all sit together reads most of the list).
 
     The first page without a cursor; `older_than` the page after a row, `newer_than` the page
     before one (read in reverse, then turned back). Reads per_page + 1 rows (the extra one only
     says "there is another page"), only the columns the page shows, and gives each row `leads`:
     the leads carrying its number, read for the whole page in one more query (never one per row).
     """
+    if among is not None:
+        return _report_page_among(among, per_page, older_than, newer_than)
     has_newer = has_older = False
-    if among_ids is not None:
-        queryset = OptOut.objects.filter(id__in=among_ids).order_by("-opted_out_at", "-id")
     if newer_than is not None:
         at, pk = newer_than.opted_out_at, newer_than.id
         # The redundant `>= at` lets the planner range-scan the opted_out_at index.
@@ -206,10 +206,31 @@ def optout_report_page(
         has_newer = more
     else:
         has_older = more
+    return _with_leads(rows), has_newer, has_older
+
+
+def _report_page_among(among, per_page, older_than, newer_than):
+    keys = sorted(((at, pk) for at, pk, *_ in among), reverse=True)
+    if older_than is not None:
+        keys = [k for k in keys if k < (older_than.opted_out_at, older_than.id)]
+        page, has_newer, has_older = keys[:per_page], True, len(keys) > per_page
+    elif newer_than is not None:
+        keys = [k for k in keys if k > (newer_than.opted_out_at, newer_than.id)]
+        page, has_newer, has_older = keys[-per_page:], len(keys) > per_page, True
+    else:
+        page, has_newer, has_older = keys[:per_page], False, len(keys) > per_page
+    ids = [pk for _, pk in page]
+    rows = list(
+        OptOut.objects.filter(id__in=ids).order_by("-opted_out_at", "-id").values(*REPORT_FIELDS)
+    )
+    return _with_leads(rows), has_newer, has_older
+
+
+def _with_leads(rows: list[dict]) -> list[dict]:
     carriers = lead_refs_by_number(numbers=[row["phone_number"] for row in rows])
     for row in rows:
         row["leads"] = carriers.get(row["phone_number"], [])
-    return rows, has_newer, has_older
+    return rows
 
 
 def lead_refs_by_number(*, numbers: Iterable[str]) -> dict[str, list[LeadRef]]:
@@ -280,8 +301,8 @@ _TIME_OF_DAY_FILTERS = ("since", "until")
 
 # The most rows of the list the report counts one by one for a page (a phone search): past it the
 # counts come from the roll-up minus the rows the search leaves out when those are few, or read
-# "more than 5,000" (the CSV export and the API stay exact: they read every row anyway).
-REPORT_EXACT_UP_TO = 5_000
+# "more than 10,000" (the CSV export and the API stay exact: they read every row anyway).
+REPORT_EXACT_UP_TO = 10_000
 
 
 class ReportAggregates:
@@ -292,10 +313,10 @@ class ReportAggregates:
     itself when they need more. This is the one place that chooses, so the summary and the chart
     never disagree.
 
-    With a phone search (or the API's instants) the selected rows are first read by id, up to
-    REPORT_EXACT_UP_TO + 1 of them:
-    - that many or fewer: counted exactly from those ids, and `few_ids` hands them to the page
-      (its 50 rows are then sorted from those few, whatever plan the database would pick);
+    With a phone search (or the API's instants) the time, id and source of the selected rows are
+    first read in no order, up to REPORT_EXACT_UP_TO + 1 of them:
+    - that many or fewer (`few`): counted and charted from those, and handed to the page, whose
+      50 rows are sorted from them (docs/decisions.md, "Lists at a million rows");
     - more, for a prefix search: the roll-up minus the rows the prefix leaves out, when those are
       that few (a prefix most numbers share, `415`): exact again;
     - otherwise `exact` is False: the page says "more than REPORT_EXACT_UP_TO" and draws no chart.
@@ -305,14 +326,15 @@ class ReportAggregates:
         data = filterset.form.cleaned_data
         self.from_rollup = not any(data.get(name) for name in _LIVE_ONLY_FILTERS)
         self.exact = True
-        self.few_ids: list[int] | None = None
+        # (opted_out_at, id, source) of every selected row, when they are few.
+        self.few: list[tuple[datetime, int, str]] | None = None
         self._live = filterset.qs
         self._minus: QuerySet[OptOut] | None = None
         if not self.from_rollup:
-            ids = list(self._live.order_by().values_list("id", flat=True)[: REPORT_EXACT_UP_TO + 1])
-            if len(ids) <= REPORT_EXACT_UP_TO:
-                self.few_ids = ids
-                self._live = OptOut.objects.filter(id__in=ids)
+            probe = self._live.order_by().values_list("opted_out_at", "id", "source")
+            rows = list(probe[: REPORT_EXACT_UP_TO + 1])
+            if len(rows) <= REPORT_EXACT_UP_TO:
+                self.few = rows
             else:
                 self._minus = self._complement(filterset, data)
                 self.from_rollup = self._minus is not None
@@ -367,6 +389,11 @@ class ReportAggregates:
 
     def counts_by_source(self) -> dict[str, int]:
         """{source: count} for every source, zeros included."""
+        if self.few is not None:
+            counts = {s.value: 0 for s in Source}
+            for _, _, source in self.few:
+                counts[source] = counts.get(source, 0) + 1
+            return counts
         if not self.from_rollup:
             return optout_counts_by_source(queryset=self._live)
         counts = {s.value: 0 for s in Source}
@@ -376,6 +403,13 @@ class ReportAggregates:
 
     def daily_counts(self, *, tzinfo, by_month: bool = False) -> dict[tuple, int]:
         """{(day or first day of month, source): count}, as optout_daily_counts gives them."""
+        if self.few is not None:
+            counts: dict[tuple, int] = {}
+            for at, _, source in self.few:
+                day = timezone.localtime(at, tzinfo).date()
+                key = (day.replace(day=1) if by_month else day, source)
+                counts[key] = counts.get(key, 0) + 1
+            return counts
         if not self.from_rollup:
             return optout_daily_counts(queryset=self._live, tzinfo=tzinfo, by_month=by_month)
         counts: dict[tuple, int] = {}
@@ -386,6 +420,9 @@ class ReportAggregates:
 
     def first_day(self, *, tzinfo) -> date | None:
         """The site day of the oldest selected opt-out, None when nothing is selected."""
+        if self.few is not None:
+            first = min((at for at, _, _ in self.few), default=None)
+            return timezone.localtime(first, tzinfo).date() if first else None
         if self.from_rollup:
             return min((day for day, _, _ in self._day_rows()), default=None)
         first = optout_first_opted_out_at(queryset=self._live)

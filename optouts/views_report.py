@@ -293,7 +293,7 @@ def report_view(request, *, site):
             per_page=PER_PAGE,
             older_than=older_than,
             newer_than=newer_than,
-            among_ids=aggregates.few_ids,
+            among=aggregates.few,
         )
         row_urls = _row_urls()
         if not aggregates.exact:

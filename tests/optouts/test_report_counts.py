@@ -11,10 +11,12 @@ import pytest
 from django.http import QueryDict
 
 import optouts.selectors as selectors
-from optouts.filters import _prefix_end
+from optouts.filters import _prefix_end, site_timezone
 from optouts.models import Source
 from optouts.selectors import (
+    PageCursor,
     optout_counts_by_source,
+    optout_daily_counts,
     optout_filterset,
     optout_report_aggregates,
     optout_report_page,
@@ -98,6 +100,10 @@ def test_the_summary_agrees_with_counting_every_row(cap, listed, term, period):
     aggregates = optout_report_aggregates(filterset=filterset)
     if aggregates.exact:
         assert aggregates.counts_by_source() == optout_counts_by_source(queryset=filterset.qs)
+        tz = site_timezone()
+        assert aggregates.daily_counts(tzinfo=tz) == optout_daily_counts(
+            queryset=filterset.qs, tzinfo=tz
+        )
     else:
         assert sum(optout_counts_by_source(queryset=filterset.qs).values()) > CAP
 
@@ -105,11 +111,32 @@ def test_the_summary_agrees_with_counting_every_row(cap, listed, term, period):
 def test_a_page_sorted_from_the_few_ids_is_the_page_the_database_sorts(cap, listed):
     filterset = optout_filterset(data=QueryDict("phone_prefix=415&period=all"))
     assert filterset.is_valid()
-    ids = list(filterset.qs.values_list("id", flat=True))
+    keys = list(filterset.qs.values_list("opted_out_at", "id"))
     plain = optout_report_page(queryset=filterset.qs, per_page=2)
-    among = optout_report_page(queryset=filterset.qs, per_page=2, among_ids=ids)
+    among = optout_report_page(queryset=filterset.qs, per_page=2, among=keys)
     assert [r["id"] for r in among[0]] == [r["id"] for r in plain[0]]
     assert among[1:] == plain[1:]
+
+
+def test_older_pages_sorted_from_the_few_are_the_pages_the_database_sorts(cap, listed):
+    filterset = optout_filterset(data=QueryDict("phone_prefix=415&period=all"))
+    assert filterset.is_valid()
+    keys = list(filterset.qs.values_list("opted_out_at", "id"))
+    pages = {"plain": [], "among": []}
+    for way in pages:
+        cursor = None
+        while True:
+            rows, _, has_older = optout_report_page(
+                queryset=filterset.qs,
+                per_page=4,
+                older_than=cursor,
+                among=keys if way == "among" else None,
+            )
+            pages[way].append([r["id"] for r in rows])
+            if not has_older:
+                break
+            cursor = PageCursor(opted_out_at=rows[-1]["opted_out_at"], id=rows[-1]["id"])
+    assert pages["among"] == pages["plain"] and len(pages["plain"]) == 2
 
 
 @pytest.mark.parametrize(
