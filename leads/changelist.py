@@ -134,17 +134,18 @@ class LeadChangeList(InputSafeChangeList):
             return
         older, newer = self._cursors(request)
         per_page = self.list_per_page
-        # Up to COUNT_EXACT_UP_TO + 1 of the selected leads, in no order: the database reads no
-        # more than that whatever the filter, and it tells which of two ways the page goes.
-        probe = list(
-            self.queryset.order_by().values_list("created_at", "pk")[: COUNT_EXACT_UP_TO + 1]
-        )
+        # The ids of up to COUNT_EXACT_UP_TO + 1 selected leads, in no order: the database reads
+        # no more than that whatever the filter, and it tells which of two ways the page goes.
+        selected = self.queryset.order_by()
+        probe = list(selected.values_list("pk", flat=True)[: COUNT_EXACT_UP_TO + 1])
         if len(probe) <= COUNT_EXACT_UP_TO:
             # Few: sorted here, the page read by id. Exact count. Left to sort and walk newest
             # first, the database may read most of the table for leads that all sit together
             # (the numbers of one import), as it cannot know they do.
             result_count = LeadCount(len(probe))
-            rows, has_newer, has_older = self._page_of_few(probe, older, newer, per_page)
+            # Their times read (and parsed) only now that they are known to be few.
+            keys = list(selected.values_list("created_at", "pk"))
+            rows, has_newer, has_older = self._page_of_few(keys, older, newer, per_page)
         else:
             # Many: newest first along lead_newest_first_idx, a page found soon.
             rows, has_newer, has_older = self._page_walked(older, newer, per_page)
@@ -177,9 +178,9 @@ class LeadChangeList(InputSafeChangeList):
                 return LeadCount(estimate, f"about {estimate:,}")
         return LeadCount(len(probe), f"more than {COUNT_EXACT_UP_TO:,}")
 
-    def _page_of_few(self, probe, older, newer, per_page):
+    def _page_of_few(self, keys, older, newer, per_page):
         """(rows, has_newer, has_older) from the (created_at, id) of every selected lead."""
-        keys = sorted(probe, reverse=True)
+        keys = sorted(keys, reverse=True)
         if older is not None:
             keys = [k for k in keys if k < (older.created_at, older.id)]
             page, has_newer, has_older = keys[:per_page], True, len(keys) > per_page
