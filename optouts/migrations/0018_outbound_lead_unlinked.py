@@ -3,9 +3,11 @@
 1. `lead_label` is added (database default "", so a process still on the previous release keeps
    inserting messages during the deploy).
 2. A database migrated by 0001 to 0017 still has the foreign key constraint from
-   `optouts_outboundmessage.lead_id` to `leads_lead`; it is dropped (PostgreSQL: the constraint;
-   SQLite, which cannot drop one: the table is rebuilt without it). The column, its values and its
-   index stay. A database built by the squash never had the constraint: nothing to do.
+   `optouts_outboundmessage.lead_id` to `leads_lead`; it is dropped. PostgreSQL: ALTER TABLE
+   ... DROP CONSTRAINT. SQLite cannot drop one; adding `lead_label` (step 1) already rebuilt the
+   table from the model as migrated, which has none, and should one remain the table is rebuilt
+   here. The column, its values and its index stay. A database built by the squash never had the
+   constraint: nothing to do.
 3. Where the leads table exists, each message's lead is named as it is named today (Lead.__str__
    in SQL: full name, else email, else "Lead #<id>"), in one UPDATE. No dependency on the leads
    app: without its table there is nothing to name.
