@@ -3,11 +3,10 @@
 1. `lead_label` is added (database default "", so a process still on the previous release keeps
    inserting messages during the deploy).
 2. A database migrated by 0001 to 0017 still has the foreign key constraint from
-   `optouts_outboundmessage.lead_id` to `leads_lead`; it is dropped. PostgreSQL: ALTER TABLE
-   ... DROP CONSTRAINT. SQLite cannot drop one; adding `lead_label` (step 1) already rebuilt the
-   table from the model as migrated, which has none, and should one remain the table is rebuilt
-   here. The column, its values and its index stay. A database built by the squash never had the
-   constraint: nothing to do.
+   `optouts_outboundmessage.lead_id` to `leads_lead`. PostgreSQL: it is dropped here (ALTER TABLE
+   ... DROP CONSTRAINT). SQLite cannot drop one: adding `lead_label` (step 1) rebuilds the table
+   from the model as migrated, which has none. The column, its values and its index stay. A
+   database built by the squash never had the constraint: nothing to do.
 3. Where the leads table exists, each message's lead is named as it is named today (Lead.__str__
    in SQL: full name, else email, else "Lead #<id>"), in one UPDATE. No dependency on the leads
    app: without its table there is nothing to name.
@@ -42,12 +41,8 @@ def _lead_foreign_keys(connection) -> list[str]:
 
 def lead_unlink(apps, schema_editor):
     connection = schema_editor.connection
-    names = _lead_foreign_keys(connection)
-    if names and connection.vendor == "sqlite":
-        # The rebuilt table is the model as migrated so far: lead_id a plain integer column.
-        schema_editor._remake_table(apps.get_model("optouts", "OutboundMessage"))
-    elif names:
-        for name in names:
+    if connection.vendor == "postgresql":
+        for name in _lead_foreign_keys(connection):
             schema_editor.execute(
                 f"ALTER TABLE {TABLE} DROP CONSTRAINT {schema_editor.quote_name(name)}"
             )

@@ -98,6 +98,29 @@ def test_it_migrates_forward_to_the_schema_a_new_database_gets(databases):
     assert before == after
 
 
+def test_a_migration_written_against_the_replaced_head_follows_the_squash(monkeypatch):
+    # Another branch's migration may still name ("optouts", "0017_sms_list_names"): Django
+    # points it at the squash, so merging it needs no edit.
+    from django.db import migrations
+    from django.db.migrations.loader import MigrationLoader
+
+    class Later(migrations.Migration):
+        dependencies = [("optouts", "0017_sms_list_names"), ("leads", "0006_import_on_match")]
+
+    load_disk = MigrationLoader.load_disk
+
+    def load_disk_and_later(self):
+        load_disk(self)
+        self.disk_migrations[("optouts", "0099_later")] = Later("0099_later", "optouts")
+
+    monkeypatch.setattr(MigrationLoader, "load_disk", load_disk_and_later)
+    graph = MigrationLoader(None, ignore_no_migrations=True).graph
+    assert {parent.key for parent in graph.node_map[("optouts", "0099_later")].parents} == {
+        ("optouts", "0001_squashed_0017_sms_list_names"),
+        ("leads", "0001_squashed_0006_import_on_match"),
+    }
+
+
 def test_0018_keeps_every_message_lead_id_names_the_lead_and_drops_the_foreign_key(databases):
     _, upgraded, _ = databases
     db = _sqlite(upgraded)
