@@ -40,7 +40,7 @@ def trigram_indexes_drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("leads", "0006_import_on_match")]
+    dependencies = [("leads", "0001_squashed_0006_import_on_match")]
 
     operations = [
         migrations.AddIndex(
