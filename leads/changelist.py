@@ -34,8 +34,9 @@ from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 
 from leads.models import Lead
-from leads.selectors import lead_agents_with_leads, lead_count_estimate
+from leads.selectors import SEARCH_FEW_PHONES, lead_agents_with_leads, lead_count_estimate
 from velocify_sms.admin_lists import InputSafeChangeList
+from velocify_sms.phones import phone_search_parse
 
 COUNT_EXACT_UP_TO = 1_000
 _URL_MARK = 9876543210
@@ -137,14 +138,20 @@ class LeadChangeList(InputSafeChangeList):
         # The ids of up to COUNT_EXACT_UP_TO + 1 selected leads, in no order: the database reads
         # no more than that whatever the filter, and it tells which of two ways the page goes.
         selected = self.queryset.order_by()
-        probe = list(selected.values_list("pk", flat=True)[: COUNT_EXACT_UP_TO + 1])
-        if len(probe) <= COUNT_EXACT_UP_TO:
+        cap = COUNT_EXACT_UP_TO
+        if self.query and phone_search_parse(self.query.strip()) is not None:
+            # The leads of one import's numbers sit together: walking newest first for them
+            # may read most of the list, sorting even thousands of them here does not.
+            cap = max(cap, SEARCH_FEW_PHONES)
+        probe = list(selected.values_list("pk", flat=True)[: cap + 1])
+        if len(probe) <= cap:
             # Few: sorted here, the page read by id. Exact count. Left to sort and walk newest
             # first, the database may read most of the table for leads that all sit together
             # (the numbers of one import), as it cannot know they do.
             result_count = LeadCount(len(probe))
             # Their times read (and parsed) only now that they are known to be few.
-            keys = list(selected.values_list("created_at", "pk"))
+            # (The same LIMIT as the probe: the same plan, which stops early.)
+            keys = list(selected.values_list("created_at", "pk")[: cap + 1])
             rows, has_newer, has_older = self._page_of_few(keys, older, newer, per_page)
         else:
             # Many: newest first along lead_newest_first_idx, a page found soon.
@@ -152,7 +159,7 @@ class LeadChangeList(InputSafeChangeList):
             if not (older or newer or has_older):
                 result_count = LeadCount(len(rows))  # all of them on this first page
             else:
-                result_count = self._count_past_limit(probe)
+                result_count = self._count_past_limit(probe, cap)
         paginator = Paginator(self.queryset, per_page)
         paginator.count = result_count  # known: the page links never count again
         self.result_count = result_count
@@ -171,12 +178,12 @@ class LeadChangeList(InputSafeChangeList):
             "newer_url": self._cursor_url("newer", rows[0]) if has_newer and rows else "",
         }
 
-    def _count_past_limit(self, probe) -> LeadCount:
+    def _count_past_limit(self, probe, cap: int) -> LeadCount:
         if not (self.has_active_filters or self.query):
             estimate = lead_count_estimate(using=self.queryset.db)
-            if estimate > COUNT_EXACT_UP_TO:
+            if estimate > cap:
                 return LeadCount(estimate, f"about {estimate:,}")
-        return LeadCount(len(probe), f"more than {COUNT_EXACT_UP_TO:,}")
+        return LeadCount(len(probe), f"more than {cap:,}")
 
     def _page_of_few(self, keys, older, newer, per_page):
         """(rows, has_newer, has_older) from the (created_at, id) of every selected lead."""
@@ -190,7 +197,9 @@ class LeadChangeList(InputSafeChangeList):
         else:
             page, has_newer, has_older = keys[:per_page], False, len(keys) > per_page
         ids = [pk for _, pk in page]
-        rows = list(self.queryset.filter(pk__in=ids)) if ids else []
+        # By id from the unfiltered list: the filters chose these ids already, and a search's
+        # conditions would only be planned and checked again.
+        rows = list(self.root_queryset.filter(pk__in=ids).order_by("-created_at", "-id"))
         return rows, has_newer, has_older
 
     def _page_walked(self, older, newer, per_page):

@@ -93,8 +93,8 @@ def lead_ids_existing(*, ids: Iterable[int | None]) -> set[int]:
 _TEXT_FIELDS = ("first_name", "last_name", "email", "company")
 
 
-# Up to this many phones found, a search hands their leads on as a list of ids (lead_search).
-SEARCH_FEW_PHONES = 10_000
+# The lead list sorts the leads of a phone search itself up to this many (leads/changelist.py).
+SEARCH_FEW_PHONES = 20_000
 
 
 def lead_search(*, queryset: QuerySet[Lead], term: str) -> QuerySet[Lead]:
@@ -116,13 +116,7 @@ def lead_search(*, queryset: QuerySet[Lead], term: str) -> QuerySet[Lead]:
     # Two IN lists rather than one OR inside the query: PostgreSQL turns `id IN (phones)` into
     # an index join, but an OR with another condition into a scan of every lead.
     by_external_id = list(Lead.objects.filter(external_id=text).values_list("pk", flat=True))
-    # The leads of a few phones go as a list of ids, sorted from those few: as a sub-select,
-    # PostgreSQL walks the leads newest first looking for them, which reads most of the table
-    # when they are old (numbers of one import sit together). Many phones stay a sub-select: the
-    # walk then finds a page soon.
-    few = list(phones.order_by().values_list("lead_id", flat=True)[: SEARCH_FEW_PHONES + 1])
-    by_phone = few if len(few) <= SEARCH_FEW_PHONES else phones.values("lead_id")
-    return queryset.filter(Q(pk__in=by_phone) | Q(pk__in=by_external_id))
+    return queryset.filter(Q(pk__in=phones.values("lead_id")) | Q(pk__in=by_external_id))
 
 
 def phones_matching(*, term: str) -> QuerySet[LeadPhone] | None:
