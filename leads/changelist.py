@@ -150,8 +150,7 @@ class LeadChangeList(InputSafeChangeList):
             # (the numbers of one import), as it cannot know they do.
             result_count = LeadCount(len(probe))
             # Their times read (and parsed) only now that they are known to be few.
-            # (The same LIMIT as the probe: the same plan, which stops early.)
-            keys = list(selected.values_list("created_at", "pk")[: cap + 1])
+            keys = list(Lead.objects.filter(pk__in=probe).values_list("created_at", "pk"))
             rows, has_newer, has_older = self._page_of_few(keys, older, newer, per_page)
         else:
             # Many: newest first along lead_newest_first_idx, a page found soon.
@@ -189,7 +188,7 @@ class LeadChangeList(InputSafeChangeList):
         """(rows, has_newer, has_older) from the (created_at, id) of every selected lead."""
         keys = sorted(keys, reverse=True)
         if older is not None:
-            keys = [k for k in keys if k < (older.created_at, older.id)]
+            keys = [k for k in keys if k <= (older.created_at, older.id)]
             page, has_newer, has_older = keys[:per_page], True, len(keys) > per_page
         elif newer is not None:
             keys = [k for k in keys if k > (newer.created_at, newer.id)]
