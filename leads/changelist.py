@@ -188,7 +188,7 @@ class LeadChangeList(InputSafeChangeList):
         """(rows, has_newer, has_older) from the (created_at, id) of every selected lead."""
         keys = sorted(keys, reverse=True)
         if older is not None:
-            keys = [k for k in keys if k <= (older.created_at, older.id)]
+            keys = [k for k in keys if k < (older.created_at, older.id)]
             page, has_newer, has_older = keys[:per_page], True, len(keys) > per_page
         elif newer is not None:
             keys = [k for k in keys if k > (newer.created_at, newer.id)]
