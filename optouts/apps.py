@@ -10,11 +10,12 @@ class OptoutsConfig(AppConfig):
         from optouts.evidence import checks as evidence_checks  # noqa: F401 (registers them)
         from optouts.evidence.bundle import message_log_set
         from optouts.messaging.evidence_messages import EvidenceMessageLog
-        from optouts.messaging.roles import HOLD_GRANTS, MESSAGING_GRANTS
+        from optouts.messaging.roles import HOLD_GRANTS, KEYWORD_GRANTS, MESSAGING_GRANTS
         from optouts.roles import grants_register
 
         grants_register(MESSAGING_GRANTS)
         grants_register(HOLD_GRANTS)
+        grants_register(KEYWORD_GRANTS)
         # The evidence bundle sits below the SMS channel: it is handed the message log.
         message_log_set(EvidenceMessageLog())
 

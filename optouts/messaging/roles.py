@@ -42,3 +42,18 @@ def messaging_roles_ensure(*, apps) -> None:
     from optouts.roles import roles_ensure
 
     roles_ensure(apps=apps, grants=MESSAGING_GRANTS)
+
+
+# Granted by migration 0018 (with its own frozen copy): the keywords and replies, admins only.
+KEYWORD_GRANTS = {
+    "Admins": {
+        "optouts": [
+            "view_smskeyword",
+            "add_smskeyword",
+            "delete_smskeyword",
+            "view_smskeywordreply",
+            "change_smskeywordreply",
+            "view_smskeywordchange",
+        ]
+    },
+}
