@@ -7,14 +7,38 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve worker scheduler evidence-key migrate test lint format migrations-check check race-check bench bench-tools \
+.PHONY: lock run serve worker scheduler evidence-key migrate test lint format migrations-check check race-check bench bench-tools \
   soak screenshots clean
 
-$(STAMP): pyproject.toml
+# The packages are those of requirements.lock (pinned, `make lock` writes it from pyproject.toml),
+# installed with --no-deps: nothing to resolve. Their wheels are kept in a wheelhouse in pip's
+# cache directory (never in the repo): once there, a fresh clone installs without the network.
+# No upgrade of pip (the venv's works) and no byte-compiling of every file at install (Python
+# compiles what it imports): together they were most of a fresh clone's first `make run`
+# (docs/benchmarks.md, "make run from a fresh clone"). The checkout goes on the venv's path
+# with a .pth file, as an editable install would, without building one.
+PIP := $(PY) -m pip --disable-pip-version-check
+WHEELHOUSE ?= $(or $(PIP_CACHE_DIR),$(XDG_CACHE_HOME:%=%/pip),$(HOME)/.cache/pip)/velocify-sms-wheelhouse
+FROM_WHEELHOUSE := install --quiet --no-compile --no-deps --no-index --find-links $(WHEELHOUSE) \
+  -r requirements.lock
+
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	@$(PIP) $(FROM_WHEELHOUSE) 2>/dev/null || { \
+	  echo "Fetching the locked wheels into $(WHEELHOUSE) (once)"; \
+	  $(PIP) wheel --quiet --no-deps --wheel-dir $(WHEELHOUSE) -r requirements.lock && \
+	  $(PIP) $(FROM_WHEELHOUSE); }
+	$(PY) -c 'import sys, sysconfig; open(sysconfig.get_paths()["purelib"] + "/velocify_sms_checkout.pth", "w").write(sys.argv[1] + "\n")' $(CURDIR)
 	touch $(STAMP)
+
+# requirements.lock again from pyproject.toml's ranges (after changing a dependency): resolved in
+# a throwaway venv, every package pinned. tests/test_lock.py fails while the two disagree.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --disable-pip-version-check '.[dev]'
+	{ echo "# Written by make lock from pyproject.toml: every package make venv installs, pinned."; \
+	  .lock-venv/bin/pip freeze --exclude velocify-sms --exclude pip --exclude setuptools; } > requirements.lock
+	rm -rf .lock-venv
 
 venv: $(STAMP) .env evidence-key
 
@@ -37,11 +61,12 @@ evidence-key: .env
 # revocation deadlines, stalled imports, the evidence anchor) together. sms_supervise restarts
 # the worker or the scheduler when one dies (back-off 1 s doubling to 30 s). Ctrl-C stops all:
 # runserver gets it from the terminal, and the trap stops the supervisor with TERM, which stops
-# its children.
+# its children. The supervisor runs at a lower priority (nice): on a machine of few cores its
+# three processes starting beside the web server's two would delay the first page.
 run: $(STAMP) .env evidence-key
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@$(PY) manage.py sms_supervise worker scheduler & supervisor=$$!; \
+	@nice -n 10 $(PY) manage.py sms_supervise worker scheduler & supervisor=$$!; \
 	trap 'kill $$supervisor 2>/dev/null; wait $$supervisor 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
