@@ -10,37 +10,52 @@ PORT ?= 8000
 .PHONY: lock run serve worker scheduler evidence-key migrate test lint format migrations-check check race-check bench bench-tools \
   soak screenshots clean
 
-# The packages are those of requirements.lock (pinned, `make lock` writes it from pyproject.toml),
-# installed with --no-deps: nothing to resolve. Their wheels are kept in a wheelhouse in pip's
-# cache directory (never in the repo): once there, a fresh clone installs without the network.
-# No upgrade of pip (the venv's works) and no byte-compiling of every file at install (Python
-# compiles what it imports): together they were most of a fresh clone's first `make run`
-# (docs/benchmarks.md, "make run from a fresh clone"). The checkout goes on the venv's path
-# with a .pth file, as an editable install would, without building one.
+# The packages are those of requirements.lock (what the app runs on) and requirements-dev.lock (the
+# tests' and tools' on top), pinned (`make lock` writes both from pyproject.toml) and installed
+# with --no-deps: nothing to resolve. `make run` installs only the first. The wheels are kept in
+# a wheelhouse in pip's cache directory (never in the repo): once there, a fresh clone installs
+# without the network. No upgrade of pip (the venv's works) and no byte-compiling of every file
+# at install (Python compiles what it imports). docs/benchmarks.md, "make run from a fresh
+# clone", has the figures. The checkout goes on the venv's path with a .pth file, as an
+# editable install would, without building one.
 PIP := $(PY) -m pip --disable-pip-version-check
+DEV_STAMP := $(VENV)/.installed-dev
 WHEELHOUSE ?= $(or $(PIP_CACHE_DIR),$(XDG_CACHE_HOME:%=%/pip),$(HOME)/.cache/pip)/velocify-sms-wheelhouse
-FROM_WHEELHOUSE := install --quiet --no-compile --no-deps --no-index --find-links $(WHEELHOUSE) \
-  -r requirements.lock
+FROM_WHEELHOUSE := install --quiet --no-compile --no-deps --no-index --find-links $(WHEELHOUSE)
+
+# $(call locked,LOCKFILE): install it from the wheelhouse, fetching the wheels first if missing.
+define locked
+	@$(PIP) $(FROM_WHEELHOUSE) -r $(1) 2>/dev/null || { \
+	  echo "Fetching the wheels of $(1) into $(WHEELHOUSE) (once)"; \
+	  $(PIP) wheel --quiet --no-deps --wheel-dir $(WHEELHOUSE) -r $(1) && \
+	  $(PIP) $(FROM_WHEELHOUSE) -r $(1); }
+endef
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PIP) $(FROM_WHEELHOUSE) 2>/dev/null || { \
-	  echo "Fetching the locked wheels into $(WHEELHOUSE) (once)"; \
-	  $(PIP) wheel --quiet --no-deps --wheel-dir $(WHEELHOUSE) -r requirements.lock && \
-	  $(PIP) $(FROM_WHEELHOUSE); }
+	$(call locked,requirements.lock)
 	$(PY) -c 'import sys, sysconfig; open(sysconfig.get_paths()["purelib"] + "/velocify_sms_checkout.pth", "w").write(sys.argv[1] + "\n")' $(CURDIR)
 	touch $(STAMP)
 
-# requirements.lock again from pyproject.toml's ranges (after changing a dependency): resolved in
-# a throwaway venv, every package pinned. tests/test_lock.py fails while the two disagree.
+$(DEV_STAMP): $(STAMP) requirements-dev.lock
+	$(call locked,requirements-dev.lock)
+	touch $(DEV_STAMP)
+
+# Both lock files again from pyproject.toml's ranges (after changing a dependency): resolved in
+# a throwaway venv, every package pinned; requirements-dev.lock holds what the dev extra adds.
+# tests/test_lock.py fails while they and pyproject.toml disagree.
+LOCK_FREEZE := .lock-venv/bin/pip freeze --exclude velocify-sms --exclude pip --exclude setuptools
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --disable-pip-version-check .
+	{ echo "# Written by make lock from pyproject.toml: what the app runs on, pinned."; \
+	  $(LOCK_FREEZE); } > requirements.lock
 	.lock-venv/bin/pip install --quiet --disable-pip-version-check '.[dev]'
-	{ echo "# Written by make lock from pyproject.toml: every package make venv installs, pinned."; \
-	  .lock-venv/bin/pip freeze --exclude velocify-sms --exclude pip --exclude setuptools; } > requirements.lock
+	{ echo "# Written by make lock from pyproject.toml: what the tests and tools add, pinned."; \
+	  $(LOCK_FREEZE) | grep -vxF -f requirements.lock; } > requirements-dev.lock
 	rm -rf .lock-venv
 
-venv: $(STAMP) .env evidence-key
+venv: $(DEV_STAMP) .env evidence-key
 
 # Development settings for this checkout, written once when missing and never overwritten
 # (git-ignored): DEBUG=true, a generated SECRET_KEY, a local TWILIO_AUTH_TOKEN so that
@@ -71,22 +86,22 @@ run: $(STAMP) .env evidence-key
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # lint-imports: the layering contracts in pyproject.toml ([tool.importlinter]).
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-format: $(STAMP)
+format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-migrations-check: $(STAMP) .env
+migrations-check: $(DEV_STAMP) .env
 	$(PY) manage.py makemigrations --check --dry-run
 
 check: $(STAMP) .env
 	$(PY) manage.py check
 
-test: $(STAMP) .env evidence-key lint migrations-check check
+test: $(DEV_STAMP) .env evidence-key lint migrations-check check
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The race tests (PostgreSQL only: DATABASE_URL=postgres://...) RACE_RUNS times in a row with the
@@ -95,7 +110,7 @@ test: $(STAMP) .env evidence-key lint migrations-check check
 RACE_TESTS := tests/optouts/test_services_race.py tests/optouts/messaging/test_send_race.py \
   tests/optouts/messaging/test_policy_race.py tests/optouts/messaging/test_deadline_race.py
 RACE_RUNS ?= 20
-race-check: $(STAMP)
+race-check: $(DEV_STAMP)
 	@case "$${DATABASE_URL:-}" in postgres*) ;; \
 	  *) echo "race-check needs DATABASE_URL=postgres://... (the race tests skip on SQLite)" >&2; exit 2;; \
 	esac
@@ -111,7 +126,7 @@ race-check: $(STAMP)
 # a fresh SQLite test database with the journeys' own fixed leads and numbers. Only the dates on
 # the pages move with the day they are taken.
 JOURNEYS := tests/browser/test_journey_agent.py tests/browser/test_journey_admin.py
-screenshots: $(STAMP) .env
+screenshots: $(DEV_STAMP) .env
 	rm -f docs/img/*.png
 	VELOCIFY_SCREENSHOTS=$(CURDIR)/docs/img DATABASE_URL= $(BIN)/pytest -q -p no:cacheprovider $(JOURNEYS)
 	@ls -l docs/img
@@ -148,7 +163,7 @@ scheduler: $(STAMP)
 # Every benchmark under bench/ (each rewrites its own section of docs/benchmarks.md), then one
 # table of every target (figure, before, floor, ratio, met) with the machine, printed and written
 # at the top. The load/soak/fault run (bench/soak.py) only with BENCH_SOAK=1; SOAK_SECONDS bounds it.
-bench: $(STAMP) .env bench-tools
+bench: $(DEV_STAMP) .env bench-tools
 	$(PY) bench/run_all.py
 
 # bench/api.py's load generator: Debian's wrk, installed here (as .ci/run installs chromium).
@@ -157,7 +172,7 @@ bench-tools:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	@wrk --version 2>&1 | head -1
 
-soak: $(STAMP) .env
+soak: $(DEV_STAMP) .env
 	$(PY) bench/soak.py --seconds $${SOAK_SECONDS:-600}
 
 clean:

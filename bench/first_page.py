@@ -99,12 +99,14 @@ def main() -> int:
                 os.killpg(make.pid, signal.SIGKILL)
             log.close()
         warnings = sum("WARNING" in line for line in Path(log.name).read_text().splitlines())
-    for at, line in marks:
-        print(f"  {at:6.1f} s  started: {line}")
-    load = os.getloadavg()[0]
-    kind = "cold (empty pip cache)" if args.cold else "warm"
-    print(f"make run, fresh clone of {ref}, {kind}: first 200 after {total:.1f} s")
-    print(f"  {warnings} lines of warnings; load average {load:.2f} on {os.cpu_count()} CPUs")
+        # Said before the clone is removed (its venv takes a while to delete).
+        for at, line in marks:
+            print(f"  {at:6.1f} s  started: {line}")
+        load = os.getloadavg()[0]
+        kind = "cold (empty pip cache)" if args.cold else "warm"
+        print(f"make run, fresh clone of {ref}, {kind}: first 200 after {total:.1f} s")
+        print(f"  {warnings} lines of warnings; load average {load:.2f} on {os.cpu_count()} CPUs")
+        sys.stdout.flush()
     return 0
 
 
