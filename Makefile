@@ -31,8 +31,18 @@ define locked
 	  $(PIP) $(FROM_WHEELHOUSE) -r $(1); }
 endef
 
+# The venv without ensurepip's own install (pip and setuptools, every file byte-compiled: seconds
+# on a busy machine): pip goes in from the wheel ensurepip bundles, as ensurepip does it, without
+# compiling. Where that wheel is missing, the usual venv.
+BOOTSTRAP_PIP := import ensurepip, glob, os, runpy, sys; \
+  wheel = glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl"))[0]; \
+  sys.path.insert(0, wheel); \
+  sys.argv = ["pip", "install", "--quiet", "--no-compile", "--no-index", "--disable-pip-version-check", wheel]; \
+  runpy.run_module("pip", run_name="__main__", alter_sys=True)
+
 $(STAMP): pyproject.toml requirements.lock
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	test -x $(PY) || { $(PYTHON) -m venv --without-pip $(VENV) && $(PY) -c '$(BOOTSTRAP_PIP)'; } \
+	  || $(PYTHON) -m venv --clear $(VENV)
 	$(call locked,requirements.lock)
 	$(PY) -c 'import sys, sysconfig; open(sysconfig.get_paths()["purelib"] + "/velocify_sms_checkout.pth", "w").write(sys.argv[1] + "\n")' $(CURDIR)
 	touch $(STAMP)
@@ -72,15 +82,15 @@ evidence-key: .env
 	@grep -q '^SMS_EVIDENCE_SIGNING_KEY=' .env || { umask 077; $(PYTHON) -c 'import secrets; print("SMS_EVIDENCE_SIGNING_KEY=" + secrets.token_hex(32))' >> .env; \
 	  echo "Added a development evidence signing key to .env."; }
 
-# The web server, one task worker (lead imports run in it) and the scheduler (the periodic jobs:
+# The database migrated and the demo data (seed_demo --migrate: one start of Django for both),
+# then the web server, one task worker (lead imports run in it) and the scheduler (the periodic jobs:
 # revocation deadlines, stalled imports, the evidence anchor) together. sms_supervise restarts
 # the worker or the scheduler when one dies (back-off 1 s doubling to 30 s). Ctrl-C stops all:
 # runserver gets it from the terminal, and the trap stops the supervisor with TERM, which stops
 # its children. The supervisor runs at a lower priority (nice): on a machine of few cores its
 # three processes starting beside the web server's two would delay the first page.
 run: $(STAMP) .env evidence-key
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --migrate
 	@nice -n 10 $(PY) manage.py sms_supervise worker scheduler & supervisor=$$!; \
 	trap 'kill $$supervisor 2>/dev/null; wait $$supervisor 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
