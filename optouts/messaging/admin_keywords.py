@@ -21,7 +21,7 @@ from optouts.messaging.keyword_lists import (
 )
 from optouts.messaging.keywords import fixed_words
 from optouts.messaging.models import KeywordKind, SmsKeyword, SmsKeywordChange, SmsKeywordReply
-from optouts.messaging.replies import keyword_reply_text
+from optouts.messaging.replies import help_reply_text, keyword_reply_text
 from velocify_sms.admin_lists import InputSafeChangeListMixin, time_cell
 
 
@@ -121,7 +121,9 @@ class SmsKeywordReplyAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
 
     @admin.display(description="sent as")
     def sent(self, obj):
-        text = keyword_reply_text(obj.text or keyword_reply_default(kind=obj.kind))
+        template = obj.text or keyword_reply_default(kind=obj.kind)
+        help_text = obj.kind == KeywordKind.HELP
+        text = help_reply_text(template) if help_text else keyword_reply_text(template)
         return text if obj.text else f"{text} (the default)"
 
     @admin.display(description="changed by")

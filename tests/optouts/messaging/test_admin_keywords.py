@@ -17,6 +17,12 @@ REPLIES = "/admin/optouts/smskeywordreply/"
 CHANGES = "/admin/optouts/smskeywordchange/"
 
 
+def test_an_admin_finds_the_keyword_pages_on_the_admin_index(admin_client):
+    index = admin_client.get("/admin/").content.decode()
+    for url in (WORDS, REPLIES, CHANGES):
+        assert f'href="{url}"' in index
+
+
 def test_an_admin_adds_a_word_and_sees_it_with_the_defaults_and_in_the_history(admin_client):
     response = admin_client.post(f"{WORDS}add/", {"word": " Scram! ", "kind": "stop"})
     assert response.status_code == 302
