@@ -17,7 +17,7 @@ PORT ?= 8000
 # without the network. No upgrade of pip (the venv's works) and no byte-compiling of every file
 # at install (Python compiles what it imports). docs/benchmarks.md, "make run from a fresh
 # clone", has the figures. The checkout goes on the venv's path with a .pth file, as an
-# editable install would, without building one.
+# editable install would, without building one (not from a copy that links another's venv).
 PIP := $(PY) -m pip --disable-pip-version-check
 DEV_STAMP := $(VENV)/.installed-dev
 WHEELHOUSE ?= $(or $(PIP_CACHE_DIR),$(XDG_CACHE_HOME:%=%/pip),$(HOME)/.cache/pip)/velocify-sms-wheelhouse
@@ -44,7 +44,7 @@ $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || { $(PYTHON) -m venv --without-pip $(VENV) && $(PY) -c '$(BOOTSTRAP_PIP)'; } \
 	  || $(PYTHON) -m venv --clear $(VENV)
 	$(call locked,requirements.lock)
-	$(PY) -c 'import sys, sysconfig; open(sysconfig.get_paths()["purelib"] + "/velocify_sms_checkout.pth", "w").write(sys.argv[1] + "\n")' $(CURDIR)
+	test -L $(VENV) || $(PY) -c 'import sys, sysconfig; open(sysconfig.get_paths()["purelib"] + "/velocify_sms_checkout.pth", "w").write(sys.argv[1] + "\n")' $(CURDIR)
 	touch $(STAMP)
 
 $(DEV_STAMP): $(STAMP) requirements-dev.lock
