@@ -1,7 +1,7 @@
 """Admin pages of the keywords and replies (optouts/messaging/keyword_lists.py holds the rules):
 the words admins added, beside the defaults no one can remove; the stop, start and help replies;
 the record of every change. Admins only: the pages follow the model permissions, which only the
-Admins group has (migration 0018).
+Admins group has (migration 0019).
 """
 
 from __future__ import annotations

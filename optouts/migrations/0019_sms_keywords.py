@@ -45,7 +45,7 @@ def grant_and_seed(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('optouts', '0017_sms_list_names'),
+        ('optouts', '0018_outbound_lead_unlinked'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
