@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.urls import NoReverseMatch, reverse
+
 from leads.models import Lead, LeadPhone
 from optouts.lead_directory import LeadLocation, LeadRef
 
@@ -42,3 +44,9 @@ class LeadsDirectory:
             .values_list("pk", "state", "time_zone")
         )
         return {pk: LeadLocation(state=state, time_zone=zone) for pk, state, zone in rows}
+
+    def change_url(self, lead_id: int) -> str | None:
+        try:
+            return reverse("admin:leads_lead_change", args=[lead_id])
+        except NoReverseMatch:
+            return None
