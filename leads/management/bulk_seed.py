@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from leads.directory import lead_label
 from leads.models import Lead, LeadPhone
+from optouts.lead_directory import LeadRef
 from optouts.models import Channel, ConsentEvent, OptOut, Source
 from optouts.services import BackdatedOptOut, optouts_backdated_write
 from velocify_sms.db_copy import copy_insert, copy_rows
@@ -123,7 +124,9 @@ def bulk_optouts_ensure(*, count: int, actor=None, progress: Progress | None = N
         stop = min(start + CHUNK, count)
         # A range on the unique external_id index (the ids are zero-padded, so they sort).
         leads = {
-            external_id: (pk, lead_label(first_name=first, last_name=last, email=email, lead_id=pk))
+            external_id: LeadRef(
+                pk, lead_label(first_name=first, last_name=last, email=email, lead_id=pk)
+            )
             for external_id, pk, first, last, email in Lead.objects.filter(
                 external_id__gte=f"bulk-{start:08d}", external_id__lt=f"bulk-{stop:08d}"
             ).values_list("external_id", "id", "first_name", "last_name", "email")
@@ -135,8 +138,8 @@ def bulk_optouts_ensure(*, count: int, actor=None, progress: Progress | None = N
         rows = []
         for j, (own, free) in zip(range(start, stop), candidates, strict=True):
             source, channel = SOURCE_CHANNEL[j % 3]
-            lead_id, lead_name = leads.get(f"bulk-{j:08d}", (None, ""))
-            number = own if lead_id else free
+            lead = leads.get(f"bulk-{j:08d}")
+            number = own if lead else free
             when = now - timedelta(seconds=rng.randint(60, 365 * 86400))
             if own in with_history or free in with_history:
                 continue
@@ -147,8 +150,7 @@ def bulk_optouts_ensure(*, count: int, actor=None, progress: Progress | None = N
                     channel=channel.value,
                     at=when,
                     actor=actor if source == Source.AGENT else None,
-                    lead_id=lead_id,
-                    lead_label=lead_name,
+                    lead=lead,
                     details=DETAILS[source],
                 )
             )

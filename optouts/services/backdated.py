@@ -22,8 +22,15 @@ from datetime import datetime
 from django.db import transaction
 
 from optouts.evidence.services import consent_events_insert
+from optouts.lead_directory import LeadRef
 from optouts.models import ConsentEvent, OptOut
-from optouts.services.apply import _OPT_OUT_FIELDS, ConsentRequest, _actor_id, _event
+from optouts.services.apply import (
+    _OPT_OUT_FIELDS,
+    ConsentRequest,
+    _actor_id,
+    _event,
+    _lead_columns,
+)
 from optouts.services.locks import phone_numbers_lock
 from optouts.services.rollup import RollupChange, optout_rollup_add
 from optouts.services.rules import opt_out_decision
@@ -40,8 +47,7 @@ class BackdatedOptOut:
     channel: str
     at: datetime
     actor: object = None
-    lead_id: int | None = None
-    lead_label: str = ""
+    lead: LeadRef | None = None
     details: dict = field(default_factory=dict)
 
 
@@ -63,6 +69,7 @@ def optouts_backdated_write(*, entries: Sequence[BackdatedOptOut], note: str = "
             if entry.number in taken:
                 continue
             taken.add(entry.number)
+            lead_id, lead_label = _lead_columns(entry.lead)
             source = opt_out_decision(current=None, requested=entry.source)
             request = ConsentRequest(
                 channel=entry.channel, actor=entry.actor, note=note, details=entry.details
@@ -73,8 +80,8 @@ def optouts_backdated_write(*, entries: Sequence[BackdatedOptOut], note: str = "
                 opted_out_at=entry.at,
                 actor_id=_actor_id(entry.actor),
                 actor_label=request.actor_label,
-                lead_id=entry.lead_id,
-                lead_label=entry.lead_label,
+                lead_id=lead_id,
+                lead_label=lead_label,
                 note=note,
                 reason="",
             )
@@ -89,8 +96,8 @@ def optouts_backdated_write(*, entries: Sequence[BackdatedOptOut], note: str = "
                     request=request,
                     now=entry.at,
                     note=note,
-                    lead_id=entry.lead_id,
-                    lead_label=entry.lead_label,
+                    lead_id=lead_id,
+                    lead_label=lead_label,
                 )
             )
         copy_rows(OptOut, ["phone_number", *_OPT_OUT_FIELDS], rows)

@@ -47,7 +47,7 @@ def test_a_backdated_opt_out_is_written_as_the_staff_service_writes_one(admin_us
     when = timezone.now() - timedelta(days=40)
     with freeze_time(when):
         phones_opt_out_by_staff(
-            numbers=[A], user=admin_user, channel=Channel.UI, lead=lead, note="called in"
+            numbers=[A], user=admin_user, channel=Channel.UI, lead=lead.ref, note="called in"
         )
 
     written = optouts_backdated_write(
@@ -58,8 +58,7 @@ def test_a_backdated_opt_out_is_written_as_the_staff_service_writes_one(admin_us
                 channel=Channel.UI,
                 at=when,
                 actor=admin_user,
-                lead_id=lead.pk,
-                lead_label=str(lead),
+                lead=lead.ref,
             )
         ],
         note="called in",
