@@ -24,13 +24,7 @@ from django.db import transaction
 from optouts.evidence.services import consent_events_insert
 from optouts.lead_directory import LeadRef
 from optouts.models import ConsentEvent, OptOut
-from optouts.services.apply import (
-    _OPT_OUT_FIELDS,
-    ConsentRequest,
-    _actor_id,
-    _event,
-    _lead_columns,
-)
+from optouts.services.apply import _OPT_OUT_FIELDS, ConsentRequest, opt_out_written
 from optouts.services.locks import phone_numbers_lock
 from optouts.services.rollup import RollupChange, optout_rollup_add
 from optouts.services.rules import opt_out_decision
@@ -69,37 +63,22 @@ def optouts_backdated_write(*, entries: Sequence[BackdatedOptOut], note: str = "
             if entry.number in taken:
                 continue
             taken.add(entry.number)
-            lead_id, lead_label = _lead_columns(entry.lead)
             source = opt_out_decision(current=None, requested=entry.source)
             request = ConsentRequest(
                 channel=entry.channel, actor=entry.actor, note=note, details=entry.details
             )
-            fields = dict(
+            fields, event = opt_out_written(
+                number=entry.number,
                 source=source,
-                channel=entry.channel,
-                opted_out_at=entry.at,
-                actor_id=_actor_id(entry.actor),
-                actor_label=request.actor_label,
-                lead_id=lead_id,
-                lead_label=lead_label,
+                previous=None,
+                request=request,
+                at=entry.at,
                 note=note,
-                reason="",
+                lead=entry.lead,
             )
             rows.append((entry.number, *(fields[name] for name in _OPT_OUT_FIELDS)))
             rollup.added(at=entry.at, source=source)
-            events.append(
-                _event(
-                    number=entry.number,
-                    action=ConsentEvent.Action.OPT_OUT,
-                    source=source,
-                    previous=None,
-                    request=request,
-                    now=entry.at,
-                    note=note,
-                    lead_id=lead_id,
-                    lead_label=lead_label,
-                )
-            )
+            events.append(event)
         copy_rows(OptOut, ["phone_number", *_OPT_OUT_FIELDS], rows)
         consent_events_insert(events=events)
         optout_rollup_add(change=rollup)
