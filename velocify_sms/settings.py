@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "velocify_sms.throttling.ApiFailedAuthThrottleMiddleware",
     "velocify_sms.middleware.LoginThrottleMiddleware",
     "velocify_sms.middleware.DatabaseUnavailableMiddleware",
+    # With DEBUG on (make run), a 404 is still the product's page, not Django's technical one.
+    "velocify_sms.error_pages.DebugNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "velocify_sms.urls"
