@@ -265,12 +265,14 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
             path("export.csv", view(self.export_csv_view), name="{}_{}_export_csv".format(*info)),
             path(
                 "<int:lead_id>/phones/<int:phone_id>/opt-out/",
-                view(self.phone_opt_out_view),
+                view(self.phone_consent_view),
+                {"direction": "out"},
                 name="{}_{}_phone_opt_out".format(*info),
             ),
             path(
                 "<int:lead_id>/phones/<int:phone_id>/opt-in/",
-                view(self.phone_opt_in_view),
+                view(self.phone_consent_view),
+                {"direction": "in"},
                 name="{}_{}_phone_opt_in".format(*info),
             ),
             *super().get_urls(),
@@ -313,22 +315,26 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
             status=400 if note_error else 200,
         )
 
-    def phone_opt_out_view(self, request, lead_id: int, phone_id: int):
-        """GET: the no-JavaScript confirmation page. POST: opt the number out (source agent)."""
+    def phone_consent_view(self, request, lead_id: int, phone_id: int, direction: str):
+        """GET: the no-JavaScript confirmation page. POST: opt the number out (source agent, or
+        the contact's when staff say so), or back in (admins only)."""
         if request.method not in ("GET", "POST"):
             return HttpResponseNotAllowed(["GET", "POST"])
-        if not user_can_opt_out(request.user):
+        may = user_can_opt_out if direction == "out" else user_can_opt_in
+        if not may(request.user):
             raise PermissionDenied
         lead, phone = self._lead_and_phone(request, lead_id, phone_id)
         display = phone_display(phone.number)
+        title = f"Opt out {display}?" if direction == "out" else f"Opt {display} back in?"
         if request.method == "GET":
             return self._confirm_page(
-                request,
-                lead=lead,
-                phone=phone,
-                direction="out",
-                title=f"Opt out {display}?",
+                request, lead=lead, phone=phone, direction=direction, title=title
             )
+        if direction == "out":
+            return self._phone_opt_out(request, lead=lead, phone=phone, display=display)
+        return self._phone_opt_in(request, lead=lead, phone=phone, display=display, title=title)
+
+    def _phone_opt_out(self, request, *, lead, phone, display):
         try:
             # Who may ask is the service's to say: it refuses anything else, writing nothing.
             (result,) = phones_opt_out_as_asked(
@@ -363,22 +369,7 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
             )
         return HttpResponseRedirect(self._change_url(lead))
 
-    def phone_opt_in_view(self, request, lead_id: int, phone_id: int):
-        """Admins only. GET: the confirmation page. POST: opt the number back in."""
-        if request.method not in ("GET", "POST"):
-            return HttpResponseNotAllowed(["GET", "POST"])
-        if not user_can_opt_in(request.user):
-            raise PermissionDenied
-        lead, phone = self._lead_and_phone(request, lead_id, phone_id)
-        display = phone_display(phone.number)
-        if request.method == "GET":
-            return self._confirm_page(
-                request,
-                lead=lead,
-                phone=phone,
-                direction="in",
-                title=f"Opt {display} back in?",
-            )
+    def _phone_opt_in(self, request, *, lead, phone, display, title):
         note, evidence = request.POST.get("note", ""), request.POST.get("evidence", "")
         try:
             (result,) = phones_opt_in_by_admin(
@@ -395,7 +386,7 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
                 lead=lead,
                 phone=phone,
                 direction="in",
-                title=f"Opt {display} back in?",
+                title=title,
                 note=note,
                 evidence=evidence,
                 note_error=str(exc),

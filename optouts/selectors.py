@@ -6,14 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from optouts.lead_directory import LeadRef, lead_directory
 from optouts.models import ConsentEvent, OptOut, OptOutDay, Source
 from optouts.services import admin_may_opt_in
+from velocify_sms.db_arrays import in_values
 from velocify_sms.phones import phone_normalize
 
 
@@ -31,32 +30,18 @@ class PhoneStatus:
         return admin_may_opt_in(source=self.source)
 
 
-# Above this many numbers, PostgreSQL gets them as one opaque array (see phones_opted_out).
-_BIG_BATCH = 100
-
-
 def phones_opted_out(*, numbers: Iterable[str]) -> dict[str, str]:
     """{E.164 number: source} for those of `numbers` (already E.164) on the list; one query.
 
-    For a big batch on PostgreSQL the numbers go as one array behind a sub-select: given the
-    list's contents (`IN (...)` or a literal `= ANY`), the planner expects thousands of matches
-    and scans the whole table in parallel; hidden behind ARRAY(SELECT unnest(...)) it probes the
-    unique index once per number, about 3x faster at 10,000 numbers (bench/send_guard.py).
+    A big batch goes to PostgreSQL as one opaque array (velocify_sms.db_arrays): given the list's
+    contents the planner expects thousands of matches and scans the whole table; hidden it probes
+    the unique index once per number, about 3x faster at 10,000 numbers (bench/send_guard.py).
     """
-    wanted = sorted(set(numbers))
+    wanted = set(numbers)
     if not wanted:
         return {}
-    queryset = OptOut.objects.all()
-    if connection.vendor == "postgresql" and len(wanted) > _BIG_BATCH:
-        in_batch = RawSQL(
-            "phone_number = ANY(ARRAY(SELECT unnest(%s::text[])))",
-            [wanted],
-            output_field=BooleanField(),
-        )
-        queryset = queryset.filter(in_batch)
-    else:
-        queryset = queryset.filter(phone_number__in=wanted)
-    return dict(queryset.values_list("phone_number", "source"))
+    rows = OptOut.objects.filter(in_values("phone_number", wanted))
+    return dict(rows.values_list("phone_number", "source"))
 
 
 def optout_row(*, number: str) -> OptOut | None:
@@ -72,14 +57,7 @@ def phone_is_opted_out(*, number: str) -> bool:
 def phone_status(*, number: str) -> PhoneStatus:
     """Status of a number typed in any form (raises InvalidPhoneNumber)."""
     e164 = phone_normalize(number)
-    row = OptOut.objects.filter(phone_number=e164).first()
-    return PhoneStatus(
-        phone_number=e164,
-        sms_opted_out=row is not None,
-        source=row.source if row else None,
-        opted_out_at=row.opted_out_at if row else None,
-        optout=row,
-    )
+    return phones_status(numbers=[e164])[e164]
 
 
 def phone_history(*, numbers: Iterable[str]) -> QuerySet[ConsentEvent]:
@@ -439,7 +417,9 @@ def optout_report_aggregates(*, filterset) -> ReportAggregates:
 def phones_status(*, numbers: Iterable[str]) -> dict[str, PhoneStatus]:
     """{number: PhoneStatus} for E.164 `numbers`, opted in or not; one query for all of them."""
     wanted = list(dict.fromkeys(numbers))
-    rows = {row.phone_number: row for row in OptOut.objects.filter(phone_number__in=wanted)}
+    rows = {
+        row.phone_number: row for row in OptOut.objects.filter(in_values("phone_number", wanted))
+    }
     return {
         number: PhoneStatus(
             phone_number=number,
