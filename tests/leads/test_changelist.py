@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 
 import leads.changelist as changelist
 from leads.admin import LeadAdmin
-from leads.models import Lead
-from tests.factories import LeadFactory, UserFactory
+from leads.models import Lead, LeadPhone
+from optouts.models import OptOut
+from tests.factories import LeadFactory, LeadPhoneFactory, UserFactory, given_opt_out
 from tests.leads._admin_helpers import export_url, list_url
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +98,43 @@ def test_a_deep_page_costs_the_queries_of_the_first(
         admin_client.get(list_url() + _link(first, "next-page"))
     assert len(deep_queries) == len(first_queries)
     assert not any("OFFSET" in q["sql"] for q in deep_queries.captured_queries)
+
+
+def _textable_by_hand(ordered_ids: list[int]) -> list[int]:
+    """The Textable filter evaluated plainly: leads none of whose numbers is on the list."""
+    listed = set(OptOut.objects.values_list("phone_number", flat=True))
+    numbers: dict[int, set[str]] = {pk: set() for pk in ordered_ids}
+    for lead_id, number in LeadPhone.objects.values_list("lead_id", "number"):
+        numbers[lead_id].add(number)
+    return [pk for pk in ordered_ids if not numbers[pk] & listed]
+
+
+def test_the_textable_filter_pages_forward_and_back_are_the_leads_with_no_listed_number(
+    admin_client, small_pages, both_ways, thirty_leads
+):
+    # Every third lead's number listed, every fifth lead a second number that is listed (textable
+    # on its first number, still not Textable), the last lead without a phone.
+    for index, lead in enumerate(Lead.objects.get(pk=pk) for pk in thirty_leads[:-1]):
+        phone = LeadPhoneFactory(lead=lead)
+        if index % 3 == 0:
+            given_opt_out(number=phone.number)
+        if index % 5 == 0:
+            given_opt_out(number=LeadPhoneFactory(lead=lead).number)
+    expected = _textable_by_hand(thirty_leads)
+    assert 2 * PER_PAGE < len(expected) < len(thirty_leads)
+    forward, response = [], admin_client.get(list_url(), {"sms_opt_out": "no"})
+    while True:
+        forward.append(_ids(response))
+        older = _link(response, "next-page")
+        if older is None:
+            break
+        response = admin_client.get(list_url() + older)
+    assert forward == [expected[i : i + PER_PAGE] for i in range(0, len(expected), PER_PAGE)]
+    back = []
+    while (newer := _link(response, "prev-page")) is not None:
+        response = admin_client.get(list_url() + newer)
+        back.append(_ids(response))
+    assert back == forward[-2::-1]
 
 
 @pytest.mark.parametrize("cursor", ["older=yesterday", "newer=20260101T000000.000000Z_0", "older="])
