@@ -42,3 +42,10 @@ class LeadsDirectory:
             .values_list("pk", "state", "time_zone")
         )
         return {pk: LeadLocation(state=state, time_zone=zone) for pk, state, zone in rows}
+
+    def lead_ids_sql(self, number_column: str) -> str:
+        table = LeadPhone._meta.db_table
+        return (
+            f"(SELECT string_agg(p.lead_id::text, ' ' ORDER BY p.lead_id) FROM {table} p "  # noqa: S608
+            f"WHERE p.number = {number_column})"
+        )
