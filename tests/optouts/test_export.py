@@ -94,7 +94,11 @@ def _file(client, params, *, in_database: bool, monkeypatch) -> bytes:
 
 @pytest.mark.parametrize(
     "params",
-    [{"period": "all"}, {"period": "all", "source": "system"}, {"period": "all", "phone_prefix": "415"}],
+    [
+        {"period": "all"},
+        {"period": "all", "source": "system"},
+        {"period": "all", "phone_prefix": "415"},
+    ],
 )
 @pytest.mark.parametrize("zone", ["UTC", "America/Los_Angeles", "Asia/Kolkata"])
 def test_the_database_writes_the_same_bytes_as_python(
