@@ -118,16 +118,18 @@ def csv_copy_stream(
     header: Sequence[object],
     sql: str,
     params: Sequence[object],
-    redo_row: Callable[[str, list[str]], list[object]],
+    finish_line: Callable[[bytes], bytes | None],
+    finish_row: Callable[[list[str]], list[object]],
 ) -> Iterator[bytes]:
     """The CSV of `header` and `COPY (sql) TO STDOUT`, as csv_rows_stream writes it, in bytes.
 
-    PostgreSQL writes each row (its CSV quoting is csv.writer's: a cell holding a comma, a
-    quote or a line break is quoted, quotes doubled), so a million rows cost about what the
-    COPY costs. The first column of `sql` says whether the database could write the row itself:
-    `1`, or `0` followed by what `redo_row(rest_of_flag, cells)` needs to give the row's cells
-    (without the flag) as Python writes them; its answer goes through csv_safe_cell. Lines end
-    in CRLF, as csv.writer's do.
+    PostgreSQL writes the rows (its CSV quoting is csv.writer's: a cell holding a comma, a
+    quote or a line break is quoted, quotes doubled), so a million rows cost little more than
+    the COPY. What SQL cannot do (how libphonenumber shows a number) is added in Python, one of
+    two ways: `finish_line(line)` gets the database's line (without its newline) and returns the
+    file's, or None when it cannot tell, and then `finish_row(cells)` gets the line's cells
+    parsed and returns the file's (written through csv_safe_cell). Lines end in CRLF, as
+    csv.writer's do.
 
     The COPY starts when the response is read, after the middleware is done with the request's
     connection (a COPY holds it until its last row). Call csv_copy_check first, so that a query
@@ -148,15 +150,16 @@ def csv_copy_stream(
             raw.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy,
         ):
             for block in copy:
-                line = bytes(block)
-                if line.startswith(b"1,"):
-                    line = line[2:-1] + b"\r\n"
+                line = bytes(block)[:-1]
+                done = finish_line(line)
+                if done is None:
+                    cells = next(csv.reader([line.decode()]))
+                    done = writer.writerow([csv_safe_cell(c) for c in finish_row(cells)])
+                    done = done.encode()
                 else:
-                    flag, *cells = next(csv.reader([line.decode()]))
-                    redone = redo_row(flag[1:], cells)
-                    line = writer.writerow([csv_safe_cell(c) for c in redone]).encode()
-                piece.append(line)
-                size += len(line)
+                    done += b"\r\n"
+                piece.append(done)
+                size += len(done)
                 written += 1
                 if size >= COPY_PIECE_BYTES:
                     yield b"".join(piece)

@@ -229,8 +229,8 @@ def phone_display_for_csv(number: str) -> str:
 # ten digits a number of that region exactly when the ten digits fit the region's general pattern
 # and one of its number types (region_code_for_number tries the main region first, and it has no
 # leading digits), and formats every such number with the one ten-digit national format. Those
-# patterns, taken from libphonenumber's own metadata, decide here, and in SQL for the exports
-# (phone_display_sql); anything else takes the full path above.
+# patterns, taken from libphonenumber's own metadata, decide here; anything else takes the full
+# path above.
 
 
 @functools.cache
@@ -280,27 +280,6 @@ def _national_fast(number: object) -> str | None:
     if general.fullmatch(digits) and any_type.fullmatch(digits):
         return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
     return None
-
-
-def phone_display_sql(column: str) -> tuple[str, list[str]]:
-    """A PostgreSQL expression giving phone_display(`column`) where the fast path above applies,
-    NULL elsewhere (the caller formats those rows with phone_display): (sql, params).
-
-    `column` is SQL the caller wrote (a column name), never user input. The patterns are
-    libphonenumber's regular expressions; the parts they use (groups, classes, counts,
-    alternation) mean the same in PostgreSQL's, and a full match is asked of both.
-    """
-    patterns = _national_display_patterns(_default_region())
-    if patterns is None:
-        return "NULL::text", []
-    general, any_type = patterns
-    digits = f"substr({column}, 3)"
-    sql = (
-        f"CASE WHEN {column} ~ %s AND {digits} ~ %s AND {digits} ~ %s THEN "
-        f"'(' || substr({column}, 3, 3) || ') ' || substr({column}, 6, 3) || '-' || "
-        f"substr({column}, 9, 4) END"
-    )
-    return sql, [r"^\+1[0-9]{10}$", f"^(?:{general})$", f"^(?:{any_type})$"]
 
 
 def _parsed_e164(number: str) -> phonenumbers.PhoneNumber | None:

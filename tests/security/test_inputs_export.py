@@ -144,8 +144,11 @@ def test_a_copy_that_fails_after_rows_have_gone_ends_the_file_with_a_line_saying
     def fails_on_the_third_row(**kwargs):
         sql, params = real(**kwargs)
         # 1 / 0 in the third row's first cell, after two rows have been sent.
-        first = "SELECT CASE WHEN 1 / (3 - nextval('export_rows_read')) = 0 THEN '' "
-        return sql.replace("SELECT CASE ", first, 1), params
+        first = (
+            "SELECT CASE WHEN 1 / (3 - nextval('export_rows_read')) = 0 THEN '' "
+            "ELSE o.phone_number END"
+        )
+        return sql.replace("SELECT o.phone_number", first, 1), params
 
     monkeypatch.setattr(export, "optout_export_sql", fails_on_the_third_row)
 
