@@ -69,9 +69,12 @@ OPTOUT_FLOOR = (
     " FROM optouts_optout o ORDER BY o.opted_out_at DESC, o.id DESC"
 )
 LEAD_FLOOR = (
-    "SELECT l.id, l.first_name, l.last_name, l.email, l.company, l.status, l.assigned_agent_id,"
+    "SELECT l.id, l.first_name, l.last_name, l.email, l.company, l.status, u.username,"
     " (SELECT string_agg(p.number, ' ') FROM leads_leadphone p WHERE p.lead_id = l.id),"
-    " l.created_at FROM leads_lead l ORDER BY l.id DESC"
+    " EXISTS (SELECT 1 FROM leads_leadphone p JOIN optouts_optout o"
+    "  ON o.phone_number = p.number WHERE p.lead_id = l.id),"
+    " l.created_at FROM leads_lead l LEFT JOIN auth_user u ON u.id = l.assigned_agent_id"
+    " ORDER BY l.created_at DESC, l.id DESC"
 )
 
 
