@@ -295,7 +295,7 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
                 user=request.user,
                 asked_by=request.POST.get("asked_by") or ASKED_BY_AGENT,
                 channel=Channel.UI,
-                lead=lead,
+                lead=lead.ref,
             )
         except ValueError:
             return HttpResponseBadRequest("Say who asked for the opt-out.")
@@ -346,7 +346,7 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
                 channel=Channel.UI,
                 note=note,
                 evidence=evidence,
-                lead=lead,
+                lead=lead.ref,
             )
         except (OptInNoteRequired, OptInEvidenceTooLong) as exc:
             return self._confirm_page(

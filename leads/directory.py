@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.urls import NoReverseMatch, reverse
+
 from leads.models import Lead, LeadPhone
 from optouts.lead_directory import LeadLocation, LeadRef
 
@@ -49,3 +51,9 @@ class LeadsDirectory:
             f"(SELECT string_agg(p.lead_id::text, ' ' ORDER BY p.lead_id) FROM {table} p "  # noqa: S608
             f"WHERE p.number = {number_column})"
         )
+
+    def change_url(self, lead_id: int) -> str | None:
+        try:
+            return reverse("admin:leads_lead_change", args=[lead_id])
+        except NoReverseMatch:
+            return None

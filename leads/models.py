@@ -8,9 +8,7 @@ from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Lower, Now, Reverse
 
-# Django imports only this models module of the app; importing the lead import's models here
-# registers them under the app label leads (they need nothing from this module).
-from leads.imports import models as import_models  # noqa: F401
+from optouts.lead_directory import LeadRef
 from optouts.messaging.policy_rules import US_STATES
 
 US_STATE_CHOICES = sorted(US_STATES.items(), key=lambda item: item[1])
@@ -139,6 +137,11 @@ class Lead(models.Model):
 
     def __str__(self) -> str:
         return self.full_name or self.email or f"Lead #{self.pk}"
+
+    @property
+    def ref(self) -> LeadRef:
+        """How the consent core names this lead (optouts.lead_directory)."""
+        return LeadRef(self.pk, str(self))
 
     @property
     def full_name(self) -> str:

@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 
 
@@ -6,15 +8,24 @@ class OptoutsConfig(AppConfig):
     verbose_name = "SMS opt-outs"
     default_auto_field = "django.db.models.BigAutoField"
 
+    def import_models(self) -> None:
+        """The consent core's models, then the SMS channel's, both under the app label optouts.
+
+        Django imports only `optouts.models`; the channel builds on the core and the core never
+        imports it, so this wiring module registers the channel's models (same label, same
+        tables, permissions and admin URLs as ever; docs/decisions.md).
+        """
+        super().import_models()
+        import_module("optouts.messaging.models")
+
     def ready(self) -> None:
         from optouts.evidence import checks as evidence_checks  # noqa: F401 (registers them)
         from optouts.evidence.bundle import message_log_set
         from optouts.messaging.evidence_messages import EvidenceMessageLog
-        from optouts.messaging.roles import HOLD_GRANTS, MESSAGING_GRANTS
+        from optouts.messaging.roles import MESSAGING_GRANTS
         from optouts.roles import grants_register
 
         grants_register(MESSAGING_GRANTS)
-        grants_register(HOLD_GRANTS)
         # The evidence bundle sits below the SMS channel: it is handed the message log.
         message_log_set(EvidenceMessageLog())
 

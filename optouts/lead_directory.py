@@ -44,6 +44,9 @@ class LeadDirectory(Protocol):
         """A SQL expression (no parameters): the ids of the leads carrying the number in
         `number_column` (SQL the caller wrote), ascending, separated by spaces; NULL for none."""
 
+    def change_url(self, lead_id: int) -> str | None:
+        """The lead's page for staff, None when no such page is mounted."""
+
 
 class _NoLeads:
     def labels(self, ids: Iterable[int]) -> dict[int, str]:
@@ -57,6 +60,9 @@ class _NoLeads:
 
     def lead_ids_sql(self, number_column: str) -> str:
         return "NULL::text"
+
+    def change_url(self, lead_id: int) -> str | None:
+        return None
 
 
 _directory: LeadDirectory = _NoLeads()
@@ -86,3 +92,17 @@ def lead_location(lead_id: int | None) -> LeadLocation | None:
 def lead_exists(lead_id: int) -> bool:
     """Whether a lead with this id exists (False with no leads app)."""
     return 0 < lead_id <= LEAD_ID_MAX and lead_id in _directory.labels([lead_id])
+
+
+def lead_ref(lead_id: int | None, *, label: str = "") -> LeadRef | None:
+    """The lead with this id as it is named now, or as `label` named it (a snapshot kept with a
+    row) when the directory no longer knows it; None for no lead."""
+    if lead_id is None:
+        return None
+    known = _directory.labels([lead_id]) if 0 < lead_id <= LEAD_ID_MAX else {}
+    return LeadRef(lead_id, known.get(lead_id, label))
+
+
+def lead_change_url(lead_id: int) -> str | None:
+    """The lead's page for staff, None with no leads app or no page mounted."""
+    return _directory.change_url(lead_id)

@@ -3,10 +3,6 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-# Django imports only this models module of the app; importing the SMS channel's models here
-# registers them under the app label optouts (they need nothing from this module).
-from optouts.messaging import models as messaging_models  # noqa: F401
-
 
 class Source(models.TextChoices):
     """Why a number is on the list. Order is strength: a stronger source is never downgraded."""

@@ -1,58 +1,40 @@
-"""The Admins and Agents groups (docs/rules.md, Words): one definition for migration and tests."""
+"""The Admins and Agents groups (docs/rules.md, Words): what each may do, for tests and setup.
+
+Each app grants its own: this table is the consent core's, the SMS channel's and the leads app's
+are registered by their AppConfigs (`grants_register`). The migrations keep frozen copies of
+these tables (a migration keeps meaning what it meant); tests/optouts/test_migrations.py checks
+that a new database's groups hold exactly `all_grants()`.
+"""
 
 from __future__ import annotations
 
-ADMINS = {
-    "leads": [
-        "add_lead",
-        "change_lead",
-        "view_lead",
-        "delete_lead",
-        "add_leadphone",
-        "change_leadphone",
-        "view_leadphone",
-        "delete_leadphone",
-    ],
-    "optouts": [
-        "view_optout",
-        "view_consentevent",
-        "opt_out_phone",
-        "opt_in_phone",
-        "view_optout_report",
-    ],
+GROUPS = {
+    "Admins": {
+        "optouts": [
+            "view_optout",
+            "view_consentevent",
+            "opt_out_phone",
+            "opt_in_phone",
+            "view_optout_report",
+        ],
+    },
+    "Agents": {"optouts": ["opt_out_phone"]},
 }
-AGENTS = {
-    "leads": [
-        "add_lead",
-        "change_lead",
-        "view_lead",
-        "add_leadphone",
-        "change_leadphone",
-        "view_leadphone",
-        "delete_leadphone",
-    ],
-    "optouts": ["opt_out_phone"],
-}
-GROUPS = {"Admins": ADMINS, "Agents": AGENTS}
 
 
-# The feature tables registered by the AppConfigs (optouts: the SMS channel's, leads: the lead
-# import's), so this module names no app above it.
+# The tables registered by the AppConfigs (optouts: the SMS channel's, leads: its own), so this
+# module names no app above it.
 _feature_grants: list[dict[str, dict[str, list[str]]]] = []
 
 
 def grants_register(grants: dict[str, dict[str, list[str]]]) -> None:
-    """Add a feature's grant table to all_grants(); called from an AppConfig.ready().
-
-    The feature tables are kept beside their models because their own migrations (not 0002)
-    grant them: on a fresh database 0002 runs before those models exist.
-    """
+    """Add an app's or a feature's grant table to all_grants(); called from an AppConfig.ready()."""
     if grants not in _feature_grants:
         _feature_grants.append(grants)
 
 
 def all_grants() -> dict[str, dict[str, list[str]]]:
-    """Every grant of the project: the core table above and every registered feature table."""
+    """Every grant of the project: the core table above and every registered table."""
     merged: dict[str, dict[str, list[str]]] = {}
     for table in (GROUPS, *_feature_grants):
         for group, per_app in table.items():
@@ -61,23 +43,16 @@ def all_grants() -> dict[str, dict[str, list[str]]]:
     return merged
 
 
-def roles_ensure(*, apps, grants: dict | None = None) -> None:
-    """Create the groups with their permissions; `apps` is a migration's or the live registry.
-
-    `grants` is {group: {app_label: [codename, ...]}}, by default the core table above.
-    """
+def roles_ensure(*, grants: dict | None = None) -> None:
+    """Create the groups with their permissions (`grants`: {group: {app_label: [codename, ...]}},
+    by default all_grants()), as the migrations did; for tests that flush the database."""
+    from django.apps import apps
     from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
 
-    # Permissions are normally created after all migrations run; make them now so the groups
-    # can hold them on a fresh database.
     for app_config in apps.get_app_configs():
-        had_models = getattr(app_config, "models_module", None)
-        app_config.models_module = had_models or True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = had_models
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, per_app in (grants or GROUPS).items():
+        create_permissions(app_config, verbosity=0)
+    for name, per_app in (grants or all_grants()).items():
         group, _ = Group.objects.get_or_create(name=name)
         for app_label, codenames in per_app.items():
             perms = list(

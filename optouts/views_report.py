@@ -22,6 +22,7 @@ from optouts.charts import chart_frame, optouts_chart_svg
 from optouts.display import SOURCE_ORDER, source_label
 from optouts.evidence.selectors import phone_chain_verification
 from optouts.filters import ALL_TIME, site_timezone, site_today
+from optouts.lead_directory import lead_change_url
 from optouts.models import Channel, Source
 from optouts.permissions import user_can_opt_in, user_can_opt_out, user_can_view_report
 from optouts.selectors import (
@@ -115,10 +116,15 @@ def _url_for(pattern: str | None, value) -> str:
     return pattern.replace(_URL_MARK, str(value), 1) if pattern else ""
 
 
+def _lead_url_pattern() -> str | None:
+    """A lead's page for the stand-in id, through the lead directory (None: no lead pages)."""
+    return lead_change_url(int(_URL_MARK))
+
+
 def _lead_links(leads, pattern: str | None = None) -> list[dict]:
     if pattern is None:
-        pattern = _url_pattern("admin:leads_lead_change")
-    # Without the lead admin mounted, pattern stays None: names without links.
+        pattern = _lead_url_pattern()
+    # Without the leads app or its admin, pattern stays None: names without links.
     return [
         {"url": _url_for(pattern, lead.id), "label": lead.label, "id": lead.id} for lead in leads
     ]
@@ -126,7 +132,7 @@ def _lead_links(leads, pattern: str | None = None) -> list[dict]:
 
 def _row_urls() -> dict[str, str | None]:
     return {
-        "lead": _url_pattern("admin:leads_lead_change"),
+        "lead": _lead_url_pattern(),
         "history": _url_pattern("admin:optouts_report_history"),
         "opt_in": _url_pattern("admin:optouts_report_opt_in"),
     }

@@ -70,11 +70,9 @@ def _any_hour_unless_testing_the_send_window(request, monkeypatch):
 @pytest.fixture
 def groups(db):
     """The role groups; recreated because transactional tests flush what the migration made."""
-    from django.apps import apps
+    from optouts.roles import roles_ensure
 
-    from optouts.roles import all_grants, roles_ensure
-
-    roles_ensure(apps=apps, grants=all_grants())
+    roles_ensure()
 
 
 @pytest.fixture

@@ -50,6 +50,7 @@ from leads.services.plan import (
     opt_outs_plan,
     phones_wanted,
 )
+from optouts.lead_directory import LeadRef, lead_directory
 from optouts.services import ConsentResult, Outcome, phones_opt_out_by_staff
 from velocify_sms.db_arrays import in_values
 from velocify_sms.db_copy import copy_rows
@@ -188,10 +189,18 @@ def leads_write(
                 numbers=list(lead_of),
                 user=actor,
                 channel=channel,
-                lead_of=lead_of,
+                lead_of=lead_refs_of(lead_of),
                 details=details,
             )
     return result
+
+
+def lead_refs_of(lead_of: dict[str, int]) -> dict[str, LeadRef]:
+    """{number: lead id} as the consent core names leads, the labels read in one query."""
+    labels = lead_directory().labels(set(lead_of.values()))
+    return {
+        number: LeadRef(lead_id, labels.get(lead_id, "")) for number, lead_id in lead_of.items()
+    }
 
 
 def _leads_locked(rows: list[LeadRow], *, matching: bool) -> list[Lead]:

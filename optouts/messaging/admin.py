@@ -60,8 +60,8 @@ class OutboundMessageAdmin(_ReadOnlyLogAdmin):
     list_display = ["created", "to", "status", "short_body", "lead_and_sender", "why"]
     list_filter = ["status", "reason_code", "backend"]
     search_fields = ["to_number", "provider_id"]
-    list_select_related = ["lead", "sender"]
-    raw_id_fields = ["lead", "sender", "in_reply_to"]
+    list_select_related = ["sender"]
+    raw_id_fields = ["sender", "in_reply_to"]
     date_hierarchy = "created_at"
 
     @admin.display(description="to", ordering="to_number")
@@ -76,10 +76,10 @@ class OutboundMessageAdmin(_ReadOnlyLogAdmin):
     def short_body(self, obj):
         return Truncator(obj.body).chars(60)
 
-    @admin.display(description="lead / sent by", ordering="lead")
+    @admin.display(description="lead / sent by", ordering="lead_id")
     def lead_and_sender(self, obj):
         sender = format_html('<div class="help">by {}</div>', obj.sender) if obj.sender else ""
-        return format_html("{}{}", obj.lead or "-", sender)
+        return format_html("{}{}", obj.lead_label or "-", sender)
 
     @admin.display(description="why")
     def why(self, obj):

@@ -22,7 +22,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from optouts.display import SMS_STATUS_CSS, sms_status_html
-from optouts.lead_directory import lead_directory
+from optouts.lead_directory import lead_change_url, lead_directory
 from optouts.messaging import views
 from optouts.messaging.deadlines import business_days_between, revocation_deadline
 from optouts.messaging.models import PossibleOptOut, PossibleOptOutStatus
@@ -290,9 +290,12 @@ class PossibleOptOutAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
             "item": item,
             "number": number,
             "status": phones_status(numbers=[item.phone_number])[item.phone_number],
-            "leads": lead_directory()
-            .refs_by_number([item.phone_number])
-            .get(item.phone_number, []),
+            "leads": [
+                {"label": lead.label, "url": lead_change_url(lead.id)}
+                for lead in lead_directory()
+                .refs_by_number([item.phone_number])
+                .get(item.phone_number, [])
+            ],
             "inbox_url": reverse("admin:optouts_possibleoptout_changelist"),
         }
         return TemplateResponse(

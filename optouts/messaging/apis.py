@@ -54,6 +54,7 @@ class MessageSendInputSerializer(serializers.Serializer):
 
 class MessageOutputSerializer(serializers.ModelSerializer):
     to = serializers.CharField(source="to_number")
+    lead = serializers.IntegerField(source="lead_id", allow_null=True)
 
     class Meta:
         model = OutboundMessage

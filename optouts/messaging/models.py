@@ -1,4 +1,5 @@
-"""Message models; optouts.models imports this module so Django registers them (app label optouts).
+"""Message models, registered under the app label optouts by OptoutsConfig.import_models (the
+consent core's models module never imports the SMS channel).
 
 The logs here are written by optouts.messaging.services only; the admin shows them read-only.
 """
@@ -51,9 +52,11 @@ class OutboundMessage(models.Model):
 
     to_number = models.CharField("to", max_length=16)
     body = models.TextField()
-    lead = models.ForeignKey(
-        "leads.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="sms_messages"
-    )
+    # The lead it is about: its id and how it was named when the message was recorded, no
+    # foreign key (optouts never points into the leads app; docs/decisions.md). The lead page
+    # lists a lead's messages by this id, hence the index.
+    lead_id = models.BigIntegerField("lead id", null=True, blank=True, db_index=True)
+    lead_label = models.TextField("lead", blank=True, default="", db_default="")
     sender = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

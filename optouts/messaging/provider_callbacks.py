@@ -31,6 +31,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from optouts.lead_directory import lead_ref
 from optouts.messaging.backends import ProviderMessageNotFound, backend_get
 from optouts.messaging.carrier_codes import carrier_code_reason
 from optouts.messaging.inbox import possible_opt_out_open, possible_opt_outs_close_for_start
@@ -342,7 +343,7 @@ def _status_apply(message, message_sid, provider_status, error_code, now) -> tup
     if consent_code:
         result = phone_opt_out_by_carrier(
             number=number,
-            lead=message.lead,
+            lead=lead_ref(message.lead_id, label=message.lead_label),
             details={
                 "error_code": error_code,
                 "message_sid": message_sid,

@@ -1,7 +1,7 @@
 """What the Admins and Agents groups may do with SMS messages (docs/rules.md, "Who may do what").
 
-Kept apart from optouts/roles.py because optouts.0002_roles grants everything listed there and
-runs before these models exist; migration 0003_messaging grants these.
+Registered by OptoutsConfig.ready() into optouts.roles.all_grants(), so the consent core's table
+names nothing of the SMS channel.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ MESSAGING_GRANTS = {
             "change_possibleoptout",
             "view_outboxentry",
             "view_statuscallbackevent",
+            "view_unreachablehold",
         ]
     },
     "Agents": {
@@ -25,20 +26,7 @@ MESSAGING_GRANTS = {
             "view_inboundmessage",
             "view_possibleoptout",
             "change_possibleoptout",
+            "view_unreachablehold",
         ]
     },
 }
-
-# Granted by migration 0012 (with its own frozen copy); kept apart from MESSAGING_GRANTS, which
-# migration 0003 grants from this module, before the model existed.
-HOLD_GRANTS = {
-    "Admins": {"optouts": ["view_unreachablehold"]},
-    "Agents": {"optouts": ["view_unreachablehold"]},
-}
-
-
-def messaging_roles_ensure(*, apps) -> None:
-    """Grant the SMS permissions to both groups; `apps` is a migration's or the live registry."""
-    from optouts.roles import roles_ensure
-
-    roles_ensure(apps=apps, grants=MESSAGING_GRANTS)

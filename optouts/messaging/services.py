@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from optouts.lead_directory import lead_location
+from optouts.lead_directory import lead_location, lead_ref
 from optouts.messaging.backends import ProviderError, backend_get
 from optouts.messaging.inbox import (  # noqa: F401 - re-exported
     DeadlineSweep,
@@ -175,11 +175,14 @@ def message_send(*, to: str, body: str, lead_id: int | None = None, sender=None)
         raise MessageInvalid("The message is empty.")
     if len(body) > MAX_BODY_LENGTH:
         raise MessageInvalid(f"The message is {len(body)} characters long; the most is 1600.")
+    lead = lead_ref(lead_id)
+    lead_label = lead.label if lead is not None else ""
     now = timezone.now()
     message = OutboundMessage.objects.create(
         to_number=number,
         body=body,
         lead_id=lead_id,
+        lead_label=lead_label,
         sender=sender,
         status=MessageStatus.QUEUED,
         backend=settings.SMS_BACKEND,
@@ -264,7 +267,7 @@ def message_deliver(*, message_id: int) -> OutboundMessage:
     elif carrier_code:
         phone_opt_out_by_carrier(
             number=number,
-            lead=message.lead,
+            lead=lead_ref(message.lead_id, label=message.lead_label),
             details={"error_code": carrier_code, "message_id": message.pk, "on": "send"},
         )
     return message

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from optouts.lead_directory import lead_change_url
 from optouts.messaging.forms import MessageSendForm
 from optouts.messaging.models import MessageStatus
 from optouts.messaging.services import (
@@ -79,11 +80,8 @@ def message_send_view(request):
     else:
         problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
         messages.error(request, f"Not sent: {problems}")
-    fallback = (
-        reverse("admin:leads_lead_change", args=[lead_id])
-        if lead_id is not None
-        else reverse("admin:optouts_outboundmessage_changelist")
-    )
+    lead_page = lead_change_url(lead_id) if lead_id is not None else None
+    fallback = lead_page or reverse("admin:optouts_outboundmessage_changelist")
     return HttpResponseRedirect(_safe_next(request, fallback))
 
 

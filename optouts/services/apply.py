@@ -18,6 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from optouts.evidence.services import consent_events_insert
+from optouts.lead_directory import LeadRef
 from optouts.models import ConsentEvent, OptOut
 from optouts.services.locks import phone_numbers_lock
 from optouts.services.rollup import RollupChange, optout_rollup_add
@@ -39,21 +40,22 @@ class ConsentRequest:
 
     channel: str
     actor: object = None
-    lead: object = None
+    # The lead the request is about, named as it is now; an import names one per number instead
+    # (`lead_of` of opt_out_apply).
+    lead: LeadRef | None = None
     note: str = ""
     details: dict = field(default_factory=dict)
     # The carrier's reason for a system opt-out (OptOut.reason); "" for every other request.
     reason: str = ""
-    # {lead id: label} for the ids of an import's `lead_of`, read once before any lock is taken.
-    lead_labels: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def actor_label(self) -> str:
         return self.actor.get_username() if self.actor is not None else ""
 
-    @property
-    def lead_label(self) -> str:
-        return str(self.lead) if self.lead is not None else ""
+
+def _lead_columns(lead: LeadRef | None) -> tuple[int | None, str]:
+    """The (lead_id, lead_label) a row or event keeps of `lead`."""
+    return (lead.id, lead.label) if lead is not None else (None, "")
 
 
 def phone_numbers_unique(*, numbers: Iterable[str]) -> list[str]:
@@ -136,7 +138,7 @@ def _opt_out_locked(
     numbers: list[str],
     source: str,
     request: ConsentRequest,
-    lead_of: Mapping[str, int | None] | None = None,
+    lead_of: Mapping[str, LeadRef | None] | None = None,
     note_of: Mapping[str, str] | None = None,
 ) -> list[ConsentResult]:
     now = timezone.now()
@@ -150,11 +152,7 @@ def _opt_out_locked(
         if new_source is None:
             results.append(ConsentResult(number, Outcome.ALREADY_OPTED_OUT, current, current))
             continue
-        if lead_of:
-            lead_id = lead_of.get(number)
-            lead_label = request.lead_labels.get(lead_id, "") if lead_id is not None else ""
-        else:
-            lead_id, lead_label = getattr(request.lead, "pk", None), request.lead_label
+        lead_id, lead_label = _lead_columns(lead_of.get(number) if lead_of else request.lead)
         note = note_of.get(number, "") if note_of is not None else request.note
         fields = dict(
             source=new_source,
@@ -243,7 +241,7 @@ def opt_out_apply(
     numbers: list[str],
     source: str,
     request: ConsentRequest,
-    lead_of: Mapping[str, int | None] | None = None,
+    lead_of: Mapping[str, LeadRef | None] | None = None,
     note_of: Mapping[str, str] | None = None,
 ) -> list[ConsentResult]:
     """Put `numbers` (unique, E.164, sorted) on the list with `source`, as the rules allow."""
@@ -302,6 +300,7 @@ def _unchanged_source_event(number, action, current, request, now, extra=None) -
     """An event of `request` whose source and previous source are both `current`: an opt-in
     (the source it removed), a refusal (the source that blocked it), or an action that changes
     no list row."""
+    lead_id, lead_label = _lead_columns(request.lead)
     return _event(
         number=number,
         action=action,
@@ -311,8 +310,8 @@ def _unchanged_source_event(number, action, current, request, now, extra=None) -
         now=now,
         note=request.note,
         extra=extra,
-        lead_id=getattr(request.lead, "pk", None),
-        lead_label=request.lead_label,
+        lead_id=lead_id,
+        lead_label=lead_label,
     )
 
 

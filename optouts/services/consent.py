@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import PermissionDenied
 
-from optouts.lead_directory import lead_directory
+from optouts.lead_directory import LeadRef
 from optouts.models import (
     CONTACT_CHANNELS,
     SPOKEN_CHANNELS,
@@ -96,10 +96,10 @@ def phones_opt_out_by_staff(
     numbers: Iterable[str],
     user,
     channel: str,
-    lead=None,
+    lead: LeadRef | None = None,
     note: str = "",
     details: dict | None = None,
-    lead_of: Mapping[str, int | None] | None = None,
+    lead_of: Mapping[str, LeadRef | None] | None = None,
     note_of: Mapping[str, str] | None = None,
 ) -> list[ConsentResult]:
     """An agent or admin opts numbers out (lead page, report, API, import): source agent.
@@ -107,7 +107,7 @@ def phones_opt_out_by_staff(
     Raises ConsentNotPermitted unless `user` holds optouts.opt_out_phone, and InvalidPhoneNumber
     if any number is malformed; either way nothing is written. A number already on the list keeps
     its source (`already_opted_out`): an agent opt-out never downgrades a contact or carrier one.
-    `lead_of` names a lead id per E.164 number (the import's rows), else `lead` is used for all;
+    `lead_of` names a lead per number (the import's rows), else `lead` is used for all;
     `note_of` likewise a note per number (an uploaded list), else `note`. Results are sorted by
     number.
     """
@@ -115,11 +115,8 @@ def phones_opt_out_by_staff(
     if not user_can_opt_out(user):
         raise ConsentNotPermitted("You do not have permission to opt phone numbers out.")
     unique = phone_numbers_unique(numbers=numbers)
-    lead_labels: Mapping[int, str] = {}
     if lead_of is not None:
-        lead_of = {phone_normalize(number): lead_id for number, lead_id in lead_of.items()}
-        # One query for the batch: the names the leads have now go into the events.
-        lead_labels = lead_directory().labels(i for i in lead_of.values() if i is not None)
+        lead_of = {phone_normalize(number): lead for number, lead in lead_of.items()}
     if note_of is not None:
         note_of = {phone_normalize(number): text for number, text in note_of.items()}
     request = ConsentRequest(
@@ -128,7 +125,6 @@ def phones_opt_out_by_staff(
         lead=lead,
         note=note,
         details=details or {},
-        lead_labels=lead_labels,
     )
     return opt_out_apply(
         numbers=unique, source=Source.AGENT, request=request, lead_of=lead_of, note_of=note_of
@@ -140,7 +136,7 @@ def phones_opt_out_by_contact(
     numbers: Iterable[str],
     channel: str = Channel.KEYWORD,
     recorded_by=None,
-    lead=None,
+    lead: LeadRef | None = None,
     note: str = "",
     details: dict | None = None,
 ) -> list[ConsentResult]:
@@ -176,7 +172,7 @@ def phone_opt_out_by_contact(
     number: str,
     channel: str = Channel.KEYWORD,
     recorded_by=None,
-    lead=None,
+    lead: LeadRef | None = None,
     note: str = "",
     details: dict | None = None,
 ) -> ConsentResult:
@@ -214,7 +210,7 @@ def phones_opt_out_as_asked(
     user,
     asked_by: str,
     channel: str,
-    lead=None,
+    lead: LeadRef | None = None,
     note: str = "",
     details: dict | None = None,
 ) -> list[ConsentResult]:
@@ -240,7 +236,7 @@ def phones_opt_out_as_asked(
 
 
 def phone_opt_out_by_carrier(
-    *, number: str, lead=None, details: dict | None = None, reason: str = ""
+    *, number: str, lead: LeadRef | None = None, details: dict | None = None, reason: str = ""
 ) -> ConsentResult:
     """The carrier or provider reported the number opted out or unreachable: source system.
 
@@ -271,7 +267,7 @@ def phones_opt_in_by_admin(
     channel: str,
     note: str,
     evidence: str = "",
-    lead=None,
+    lead: LeadRef | None = None,
     details: dict | None = None,
 ) -> list[ConsentResult]:
     """An admin takes agent opt-outs off the list (lead page, report, API), with a reason.

@@ -44,7 +44,8 @@ def _seed_long_rows() -> None:
         message = OutboundMessage.objects.create(
             to_number=f"+140455568{n}2",
             body=LONG,
-            lead=lead,
+            lead_id=lead.pk,
+            lead_label=str(lead),
             status=OutboundMessage.Status.REFUSED,
             reason_code="frequency_cap",
             reason=LONG,

@@ -24,13 +24,9 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
 @pytest.fixture
 def groups(db):
     """The role groups plus the import grants (this transactional test flushes migration data)."""
-    from django.apps import apps
-
-    from leads.imports.roles import import_roles_ensure
     from optouts.roles import roles_ensure
 
-    roles_ensure(apps=apps)
-    import_roles_ensure(apps=apps)
+    roles_ensure()
 
 
 @pytest.fixture(autouse=True)

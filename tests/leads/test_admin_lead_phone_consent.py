@@ -142,11 +142,10 @@ def test_other_methods_are_not_allowed(agent_client, phone, method):
 
 
 def test_lead_page_offers_an_sms_form_for_an_opted_in_number_only(agent_client, phone):
-    from django.apps import apps
+    from optouts.messaging.roles import MESSAGING_GRANTS
+    from optouts.roles import roles_ensure
 
-    from optouts.messaging.roles import messaging_roles_ensure
-
-    messaging_roles_ensure(apps=apps)
+    roles_ensure(grants=MESSAGING_GRANTS)
     opted_out = LeadPhoneFactory(number="+12125550123", lead=phone.lead)
     given_opt_out(number=opted_out.number, source=Source.CONTACT, channel=Channel.KEYWORD)
 

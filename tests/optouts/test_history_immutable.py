@@ -1,7 +1,7 @@
 """Deleting a lead, a phone or a user leaves the consent history and the list byte-for-byte as
 they were: actor and lead are kept as ids plus the names they had. Below the app, the database
-refuses every UPDATE, DELETE and TRUNCATE of an event, on PostgreSQL and on SQLite (migrations
-optouts 0004, 0007 and 0015), except sealing an empty chain hash once."""
+refuses every UPDATE, DELETE and TRUNCATE of an event, on PostgreSQL and on SQLite (triggers of
+migration optouts.0001), except sealing an empty chain hash once."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection, models, transaction
 from django.test.utils import CaptureQueriesContext
 
+from leads.services.writer import lead_refs_of
 from optouts.models import Channel, ConsentEvent, OptOut
 from optouts.services import (
     phone_opt_out_by_carrier,
@@ -41,20 +42,22 @@ def dana(agent_user, admin_user):
     lead = LeadFactory(first_name="Dana", last_name="Smith", email="dana@example.com")
     LeadPhoneFactory(lead=lead, number=N1)
     LeadPhoneFactory(lead=lead, number=N2)
-    phones_opt_out_by_staff(numbers=[N1], user=agent_user, channel=Channel.UI, lead=lead)
+    phones_opt_out_by_staff(numbers=[N1], user=agent_user, channel=Channel.UI, lead=lead.ref)
     phones_opt_in_by_admin(
-        numbers=[N1], user=admin_user, channel=Channel.UI, note="asked by phone", lead=lead
+        numbers=[N1], user=admin_user, channel=Channel.UI, note="asked by phone", lead=lead.ref
     )
-    # The import's path: a lead id per number, named in one query.
+    # The import's path: a lead per number, named in one query.
     phones_opt_out_by_staff(
         numbers=[N1, N2],
         user=agent_user,
         channel=Channel.IMPORT,
-        lead_of={N1: lead.pk, N2: lead.pk},
+        lead_of=lead_refs_of({N1: lead.pk, N2: lead.pk}),
         details={"import_job": 1},
     )
-    phone_opt_out_by_carrier(number=N3, lead=lead, details={"error_code": "21610"})
-    phones_opt_in_by_admin(numbers=[N3], user=admin_user, channel=Channel.UI, note="try", lead=lead)
+    phone_opt_out_by_carrier(number=N3, lead=lead.ref, details={"error_code": "21610"})
+    phones_opt_in_by_admin(
+        numbers=[N3], user=admin_user, channel=Channel.UI, note="try", lead=lead.ref
+    )
     return lead
 
 
@@ -82,7 +85,10 @@ def test_the_import_names_its_leads_in_one_query_per_batch(agent_user):
     lead_of = {f"+1415555{2600 + i}": lead.pk for i, lead in enumerate(leads)}
     with CaptureQueriesContext(connection) as queries:
         phones_opt_out_by_staff(
-            numbers=list(lead_of), user=agent_user, channel=Channel.IMPORT, lead_of=lead_of
+            numbers=list(lead_of),
+            user=agent_user,
+            channel=Channel.IMPORT,
+            lead_of=lead_refs_of(lead_of),
         )
     lead_reads = [q["sql"] for q in queries if '"leads_lead"' in q["sql"]]
     assert len(lead_reads) == 1
@@ -232,7 +238,7 @@ def test_sealing_an_empty_hash_once_is_the_only_update_let_through(db):
 
 def test_the_sqlite_trigger_compares_every_column_but_the_hash():
     # A column added to events later must be added to the trigger's list too (a new migration).
-    migration = importlib.import_module("optouts.migrations.0015_append_only_everywhere")
+    migration = importlib.import_module("optouts.migrations.0001_squashed_0017_sms_list_names")
     columns = {f.column for f in ConsentEvent._meta.concrete_fields} - {"chain_hash"}
 
     assert set(migration.SEALED_COLUMNS) == columns

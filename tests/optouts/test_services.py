@@ -275,7 +275,7 @@ def test_event_records_actor_lead_channel_and_details(agent_user):
         "(415) 555-2671",
         agent_user,
         channel=Channel.IMPORT,
-        lead=lead,
+        lead=lead.ref,
         note="asked on the phone",
         details={"import_job": 7},
     )

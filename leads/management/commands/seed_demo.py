@@ -191,14 +191,14 @@ class Command(BaseCommand):
                     numbers=[number],
                     user=users["agent"],
                     channel=Channel.UI,
-                    lead=lead,
+                    lead=lead.ref,
                     note="demo data",
                 )
             elif kind == 1:
                 phone_opt_out_by_contact(number=number, details={"text": "STOP", "demo": True})
             else:
                 phone_opt_out_by_carrier(
-                    number=number, lead=lead, details={"error_code": "21610", "demo": True}
+                    number=number, lead=lead.ref, details={"error_code": "21610", "demo": True}
                 )
             done += 1
         return done

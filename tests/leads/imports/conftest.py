@@ -36,13 +36,9 @@ def upload():
 @pytest.fixture
 def groups(db):
     """The role groups plus the import grants (transactional tests flush what migrations made)."""
-    from django.apps import apps
-
-    from leads.imports.roles import import_roles_ensure
     from optouts.roles import roles_ensure
 
-    roles_ensure(apps=apps)
-    import_roles_ensure(apps=apps)
+    roles_ensure()
 
 
 @pytest.fixture

@@ -227,7 +227,7 @@ def through_lead_page(user, rows: list[dict]) -> None:
             # LeadAdmin.phone_opt_out_view, on each of the row's numbers (as the import does).
             for phone in phones_as_imported(row, None) or []:
                 phones_opt_out_by_staff(
-                    numbers=[phone["number"]], user=user, channel=Channel.UI, lead=lead
+                    numbers=[phone["number"]], user=user, channel=Channel.UI, lead=lead.ref
                 )
     for pk, ext in labels.items():
         Lead.objects.filter(pk=pk).update(external_id=ext)

@@ -231,9 +231,9 @@ def test_an_agent_sends_from_the_lead_page_and_returns_to_it(agent_client, agent
     assert response.status_code == 302
     assert response["Location"] == back
     message = OutboundMessage.objects.get()
-    assert (message.status, message.lead, message.sender) == (
+    assert (message.status, message.lead_id, message.sender) == (
         MessageStatus.SENT,
-        lead,
+        lead.pk,
         agent_user,
     )
 

@@ -24,12 +24,9 @@ def test_a_message_to_an_opted_in_number_is_recorded_and_handed_to_the_provider(
     lead = LeadFactory()
     message = message_send(to="(415) 555-0177", body=" Hello ", lead_id=lead.pk, sender=agent_user)
     assert message.status == MessageStatus.SENT
-    assert (message.to_number, message.body, message.lead, message.sender) == (
-        NUMBER,
-        "Hello",
-        lead,
-        agent_user,
-    )
+    assert (message.to_number, message.body, message.sender) == (NUMBER, "Hello", agent_user)
+    # The lead as the consent history keeps one: its id and the name it had then.
+    assert (message.lead_id, message.lead_label) == (lead.pk, str(lead))
     assert message.provider_id.startswith("local-")
     assert message.sent_at is not None
     entry = OutboxEntry.objects.get()
