@@ -278,6 +278,7 @@ def import_export_run(path: Path, user) -> float:
     from import_export import fields, resources
 
     from leads.models import Lead, LeadPhone
+    from leads.services.writer import lead_refs_of
     from optouts.models import Channel
     from optouts.services import phones_opt_out_by_staff
     from velocify_sms.phones import phone_normalize
@@ -326,7 +327,7 @@ def import_export_run(path: Path, user) -> float:
                     numbers=list(lead_of),
                     user=user,
                     channel=Channel.IMPORT,
-                    lead_of=lead_of,
+                    lead_of=lead_refs_of(lead_of),
                     details={"import": "django-import-export"},
                 )
 
