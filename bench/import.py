@@ -275,6 +275,7 @@ def import_export_run(path: Path, user) -> float:
     service (source agent, channel import, an audit event each). Its best case: every row is a
     new lead (force_init_instance, no look-up per row), batches of 1,000 rows."""
     import tablib
+    from django.db import transaction
     from import_export import fields, resources
 
     from leads.models import Lead, LeadPhone
@@ -312,6 +313,13 @@ def import_export_run(path: Path, user) -> float:
         def bulk_create(
             self, using_transactions, dry_run, raise_errors, batch_size=None, result=None
         ):
+            # One transaction per batch of 1,000 rows, as the lead import commits its batches: in
+            # one transaction for the whole file the consent service's per-number locks
+            # (held to the commit) run out of PostgreSQL's lock table ("out of shared memory").
+            with transaction.atomic():
+                self._batch(using_transactions, dry_run, raise_errors, batch_size, result)
+
+        def _batch(self, using_transactions, dry_run, raise_errors, batch_size, result):
             created = list(self.create_instances)
             super().bulk_create(using_transactions, dry_run, raise_errors, batch_size, result)
             phones, lead_of = [], {}
@@ -335,7 +343,7 @@ def import_export_run(path: Path, user) -> float:
     with open(path, encoding="utf-8") as handle:
         dataset = tablib.Dataset().load(handle.read(), format="csv")
     result = LeadResource().import_data(
-        dataset, dry_run=False, use_transactions=True, raise_errors=True
+        dataset, dry_run=False, use_transactions=False, raise_errors=True
     )
     seconds = time.perf_counter() - started
     assert not result.has_errors() and not result.has_validation_errors()
