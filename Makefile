@@ -7,16 +7,65 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve worker scheduler evidence-key migrate test lint format migrations-check check race-check bench bench-tools \
+.PHONY: lock run serve worker scheduler evidence-key migrate test lint format migrations-check check race-check bench bench-tools \
   soak screenshots clean
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+# The packages are those of requirements.lock (what the app runs on) and requirements-dev.lock (the
+# tests' and tools' on top), pinned (`make lock` writes both from pyproject.toml) and installed
+# with --no-deps: nothing to resolve. `make run` installs only the first. The wheels are kept in
+# a wheelhouse in pip's cache directory (never in the repo): once there, a fresh clone installs
+# without the network. No upgrade of pip (the venv's works) and no byte-compiling of every file
+# at install (Python compiles what it imports). docs/benchmarks.md, "make run from a fresh
+# clone", has the figures. The checkout goes on the venv's path with a .pth file, as an
+# editable install would, without building one (not from a copy that links another's venv).
+PIP := $(PY) -m pip --disable-pip-version-check
+DEV_STAMP := $(VENV)/.installed-dev
+WHEELHOUSE ?= $(or $(PIP_CACHE_DIR),$(XDG_CACHE_HOME:%=%/pip),$(HOME)/.cache/pip)/velocify-sms-wheelhouse
+FROM_WHEELHOUSE := install --quiet --no-compile --no-deps --no-index --find-links $(WHEELHOUSE)
+
+# $(call locked,LOCKFILE): install it from the wheelhouse, fetching the wheels first if missing.
+define locked
+	@$(PIP) $(FROM_WHEELHOUSE) -r $(1) 2>/dev/null || { \
+	  echo "Fetching the wheels of $(1) into $(WHEELHOUSE) (once)"; \
+	  $(PIP) wheel --quiet --no-deps --wheel-dir $(WHEELHOUSE) -r $(1) && \
+	  $(PIP) $(FROM_WHEELHOUSE) -r $(1); }
+endef
+
+# The venv without ensurepip's own install (pip and setuptools, every file byte-compiled: seconds
+# on a busy machine): pip goes in from the wheel ensurepip bundles, as ensurepip does it, without
+# compiling. Where that wheel is missing, the usual venv.
+BOOTSTRAP_PIP := import ensurepip, glob, os, runpy, sys; \
+  wheel = glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl"))[0]; \
+  sys.path.insert(0, wheel); \
+  sys.argv = ["pip", "install", "--quiet", "--no-compile", "--no-index", "--disable-pip-version-check", wheel]; \
+  runpy.run_module("pip", run_name="__main__", alter_sys=True)
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(PY) || { $(PYTHON) -m venv --without-pip $(VENV) && $(PY) -c '$(BOOTSTRAP_PIP)'; } \
+	  || $(PYTHON) -m venv --clear $(VENV)
+	$(call locked,requirements.lock)
+	test -L $(VENV) || $(PY) -c 'import sys, sysconfig; open(sysconfig.get_paths()["purelib"] + "/velocify_sms_checkout.pth", "w").write(sys.argv[1] + "\n")' $(CURDIR)
 	touch $(STAMP)
 
-venv: $(STAMP) .env evidence-key
+$(DEV_STAMP): $(STAMP) requirements-dev.lock
+	$(call locked,requirements-dev.lock)
+	touch $(DEV_STAMP)
+
+# Both lock files again from pyproject.toml's ranges (after changing a dependency): resolved in
+# a throwaway venv, every package pinned; requirements-dev.lock holds what the dev extra adds.
+# tests/test_lock.py fails while they and pyproject.toml disagree.
+LOCK_FREEZE := .lock-venv/bin/pip freeze --exclude velocify-sms --exclude pip --exclude setuptools
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --disable-pip-version-check .
+	{ echo "# Written by make lock from pyproject.toml: what the app runs on, pinned."; \
+	  $(LOCK_FREEZE); } > requirements.lock
+	.lock-venv/bin/pip install --quiet --disable-pip-version-check '.[dev]'
+	{ echo "# Written by make lock from pyproject.toml: what the tests and tools add, pinned."; \
+	  $(LOCK_FREEZE) | grep -vxF -f requirements.lock; } > requirements-dev.lock
+	rm -rf .lock-venv
+
+venv: $(DEV_STAMP) .env evidence-key
 
 # Development settings for this checkout, written once when missing and never overwritten
 # (git-ignored): DEBUG=true, a generated SECRET_KEY, a local TWILIO_AUTH_TOKEN so that
@@ -33,35 +82,36 @@ evidence-key: .env
 	@grep -q '^SMS_EVIDENCE_SIGNING_KEY=' .env || { umask 077; $(PYTHON) -c 'import secrets; print("SMS_EVIDENCE_SIGNING_KEY=" + secrets.token_hex(32))' >> .env; \
 	  echo "Added a development evidence signing key to .env."; }
 
-# The web server, one task worker (lead imports run in it) and the scheduler (the periodic jobs:
+# The database migrated and the demo data (seed_demo --migrate: one start of Django for both),
+# then the web server, one task worker (lead imports run in it) and the scheduler (the periodic jobs:
 # revocation deadlines, stalled imports, the evidence anchor) together. sms_supervise restarts
 # the worker or the scheduler when one dies (back-off 1 s doubling to 30 s). Ctrl-C stops all:
 # runserver gets it from the terminal, and the trap stops the supervisor with TERM, which stops
-# its children.
+# its children. The supervisor runs at a lower priority (nice): on a machine of few cores its
+# three processes starting beside the web server's two would delay the first page.
 run: $(STAMP) .env evidence-key
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
-	@$(PY) manage.py sms_supervise worker scheduler & supervisor=$$!; \
+	$(PY) manage.py seed_demo --migrate
+	@nice -n 10 $(PY) manage.py sms_supervise worker scheduler & supervisor=$$!; \
 	trap 'kill $$supervisor 2>/dev/null; wait $$supervisor 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # lint-imports: the layering contracts in pyproject.toml ([tool.importlinter]).
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-format: $(STAMP)
+format: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-migrations-check: $(STAMP) .env
+migrations-check: $(DEV_STAMP) .env
 	$(PY) manage.py makemigrations --check --dry-run
 
 check: $(STAMP) .env
 	$(PY) manage.py check
 
-test: $(STAMP) .env evidence-key lint migrations-check check
+test: $(DEV_STAMP) .env evidence-key lint migrations-check check
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The race tests (PostgreSQL only: DATABASE_URL=postgres://...) RACE_RUNS times in a row with the
@@ -70,7 +120,7 @@ test: $(STAMP) .env evidence-key lint migrations-check check
 RACE_TESTS := tests/optouts/test_services_race.py tests/optouts/messaging/test_send_race.py \
   tests/optouts/messaging/test_policy_race.py tests/optouts/messaging/test_deadline_race.py
 RACE_RUNS ?= 20
-race-check: $(STAMP)
+race-check: $(DEV_STAMP)
 	@case "$${DATABASE_URL:-}" in postgres*) ;; \
 	  *) echo "race-check needs DATABASE_URL=postgres://... (the race tests skip on SQLite)" >&2; exit 2;; \
 	esac
@@ -86,7 +136,7 @@ race-check: $(STAMP)
 # a fresh SQLite test database with the journeys' own fixed leads and numbers. Only the dates on
 # the pages move with the day they are taken.
 JOURNEYS := tests/browser/test_journey_agent.py tests/browser/test_journey_admin.py
-screenshots: $(STAMP) .env
+screenshots: $(DEV_STAMP) .env
 	rm -f docs/img/*.png
 	VELOCIFY_SCREENSHOTS=$(CURDIR)/docs/img DATABASE_URL= $(BIN)/pytest -q -p no:cacheprovider $(JOURNEYS)
 	@ls -l docs/img
@@ -123,7 +173,7 @@ scheduler: $(STAMP)
 # Every benchmark under bench/ (each rewrites its own section of docs/benchmarks.md), then one
 # table of every target (figure, before, floor, ratio, met) with the machine, printed and written
 # at the top. The load/soak/fault run (bench/soak.py) only with BENCH_SOAK=1; SOAK_SECONDS bounds it.
-bench: $(STAMP) .env bench-tools
+bench: $(DEV_STAMP) .env bench-tools
 	$(PY) bench/run_all.py
 
 # bench/api.py's load generator: Debian's wrk, installed here (as .ci/run installs chromium).
@@ -132,7 +182,7 @@ bench-tools:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	@wrk --version 2>&1 | head -1
 
-soak: $(STAMP) .env
+soak: $(DEV_STAMP) .env
 	$(PY) bench/soak.py --seconds $${SOAK_SECONDS:-600}
 
 clean:

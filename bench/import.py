@@ -479,9 +479,8 @@ def main() -> None:
 
                 # A million rows is about 94 MB of CSV, more than the default upload limit, and
                 # IMPORT_MAX_ROWS counts the header row too.
-                with override_settings(
-                    IMPORT_MAX_UPLOAD_MB=1024, IMPORT_MAX_ROWS=args.memory_rows + 1
-                ):
+                limits = {"MAX_UPLOAD_MB": 1024, "MAX_ROWS": args.memory_rows + 1}
+                with override_settings(LEAD_IMPORT={**settings.LEAD_IMPORT, **limits}):
                     big_s, big_job = import_run(big, user)
                 big_peak = peak_rss_mb()
                 big_reader = reader_peak_rss_mb()
@@ -502,7 +501,7 @@ def main() -> None:
         lines += [
             f"{n:,}-row CSV ({size_mb:.1f} MB), 2-3 phones per row in national formats, 10% with "
             "SMS Opt Out = TRUE; DEBUG off; batch size "
-            f"{settings.IMPORT_BATCH_SIZE:,}. Median of {len(rounds)} rounds of before, floor, "
+            f"{settings.LEAD_IMPORT['BATCH_SIZE']:,}. Median of {len(rounds)} rounds of before, floor, "
             f"after (after rows/s per round: {spread}). Before = the same job code at "
             f"{BASELINE_REV} (bench/_baseline.py), in its own process on the same database.",
             "",

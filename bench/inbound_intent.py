@@ -85,6 +85,7 @@ def _percent(share: float) -> str:
 
 def main() -> int:
     folder = _setup()
+    from django.conf import settings
     from django.test import Client, override_settings
 
     from optouts.messaging import policy
@@ -105,7 +106,7 @@ def main() -> int:
         TWILIO_ACCOUNT_SID="",
         SMS_WEBHOOK_BASE_URL="",
         SMS_PROVIDER_REPLIES_TO_KEYWORDS=False,
-        SMS_FREQUENCY_CAP=0,
+        SMS_SEND_POLICY={**settings.SMS_SEND_POLICY, "FREQUENCY_CAP": 0},
         ALLOWED_HOSTS=["testserver"],
     ):
         start = time.perf_counter()

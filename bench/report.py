@@ -104,12 +104,7 @@ def raw_first_page(connection, params: dict) -> list:
     sql = (
         f"SELECT {COLUMNS} FROM optouts_optout o"  # noqa: S608 - fixed fragments only
         + (" WHERE " + " AND ".join(where) if where else "")
-        # Same order as the FilterSet: with a prefix, an expression keeps the prefix-index plan.
-        + (
-            " ORDER BY COALESCE(o.opted_out_at, o.opted_out_at) DESC, o.id DESC LIMIT %s"
-            if params.get("phone_prefix")
-            else " ORDER BY o.opted_out_at DESC, o.id DESC LIMIT %s"
-        )
+        + " ORDER BY o.opted_out_at DESC, o.id DESC LIMIT %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*args, PER_PAGE + 1])

@@ -133,6 +133,11 @@ class Lead(models.Model):
             models.Index(fields=["last_name", "first_name"], name="lead_name_idx"),
             # The import matches a row's email without case.
             models.Index(Lower("email"), name="lead_email_lower_idx"),
+            # The lead list's default order, and its pages by cursor (leads/changelist.py).
+            models.Index(fields=["-created_at", "-id"], name="lead_newest_first_idx"),
+            # The status filter in that order: a status no lead has is an empty range, not a
+            # walk through every lead.
+            models.Index(fields=["status", "-created_at", "-id"], name="lead_status_newest_idx"),
         ]
 
     def __str__(self) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
+from django.db import connections
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.text import smart_split, unescape_string_literal
 
@@ -91,6 +93,10 @@ def lead_ids_existing(*, ids: Iterable[int | None]) -> set[int]:
 _TEXT_FIELDS = ("first_name", "last_name", "email", "company")
 
 
+# The lead list sorts the leads of a phone search itself up to this many (leads/changelist.py).
+SEARCH_FEW_PHONES = 20_000
+
+
 def lead_search(*, queryset: QuerySet[Lead], term: str) -> QuerySet[Lead]:
     """Narrow `queryset` to the leads `term` finds: the one search of the lead list page and of
     the lead API (`?search=`).
@@ -139,3 +145,54 @@ def _text_condition(text: str) -> Q:
             either |= Q(**{f"{name}__icontains": word})
         condition &= either
     return condition
+
+
+# --- The lead list at millions of leads (leads/changelist.py) -------------------------------
+
+
+def lead_count_estimate(*, using: str = "default") -> int:
+    """PostgreSQL's estimate of the number of leads (pg_class.reltuples, kept by ANALYZE and
+    autovacuum), 0 where there is none (SQLite, a table never analysed)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+            [Lead._meta.db_table],
+        )
+        row = cursor.fetchone()
+    return max(int(row[0]), 0) if row else 0
+
+
+def lead_agents_with_leads(*, limit: int, including: str | int | None = None) -> list[tuple]:
+    """[(user id, username)] of the users that have leads assigned, at most `limit` of them (the
+    first by id), by username, plus the user `including` (a filter's chosen value).
+
+    One step of the assigned_agent index per agent (a "loose index scan": the next agent id above
+    the last one found), never a DISTINCT over every lead. Asking from the users' side does not
+    do: PostgreSQL estimates that a user with no lead has the million of the one who has them and
+    reads the whole table to find none.
+    """
+    table = connections[Lead.objects.db].ops.quote_name(Lead._meta.db_table)
+    sql = (
+        "WITH RECURSIVE agents(id) AS ("  # noqa: S608 - the table name only
+        f" SELECT MIN(assigned_agent_id) FROM {table}"
+        " UNION ALL"
+        f" SELECT (SELECT MIN(l.assigned_agent_id) FROM {table} l"
+        " WHERE l.assigned_agent_id > agents.id)"
+        " FROM agents WHERE agents.id IS NOT NULL"
+        ") SELECT id FROM agents WHERE id IS NOT NULL LIMIT %s"
+    )
+    with connections[Lead.objects.db].cursor() as cursor:
+        cursor.execute(sql, [limit])
+        ids = [row[0] for row in cursor.fetchall()]
+    try:
+        chosen = int(including) if including not in (None, "") else None
+    except (TypeError, ValueError):
+        chosen = None
+    if chosen is not None and 0 < chosen < 2**63 and chosen not in ids:
+        ids.append(chosen)  # shown as chosen even past the limit (an empty list then says why)
+    User = get_user_model()
+    users = User.objects.filter(pk__in=ids).order_by(User.USERNAME_FIELD)
+    return [(user.pk, str(user)) for user in users]

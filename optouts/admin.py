@@ -10,6 +10,7 @@ from optouts.messaging import admin as messaging_admin  # noqa: F401
 from optouts.messaging import (
     admin_holds,  # noqa: F401
     admin_inbox,  # noqa: F401
+    admin_keywords,  # noqa: F401
 )
 from optouts.models import ConsentEvent, OptOut
 from optouts.permissions import user_can_view_report

@@ -21,6 +21,7 @@ class OptoutsConfig(AppConfig):
     def ready(self) -> None:
         from optouts.evidence import checks as evidence_checks  # noqa: F401 (registers them)
         from optouts.evidence.bundle import message_log_set
+        from optouts.messaging import checks as messaging_checks  # noqa: F401 (registers them)
         from optouts.messaging.evidence_messages import EvidenceMessageLog
         from optouts.messaging.roles import MESSAGING_GRANTS
         from optouts.roles import grants_register

@@ -22,8 +22,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import django_filters
 from django import forms
 from django.conf import settings
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce, Reverse
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Reverse
 from django.http import QueryDict
 from django.utils import timezone
 from django_filters.fields import IsoDateTimeField
@@ -94,6 +94,16 @@ def period_days(period: str, *, today: date | None = None) -> tuple[date, date] 
     if period == ALL_TIME:
         return None
     raise ValueError(f"Unknown period {period!r}.")
+
+
+def _prefix_end(prefix: str) -> str | None:
+    """The first string after every number starting with `prefix` (`+1415` -> `+1416`,
+    `+1419` -> `+142`), None when no number comes after them (`+999`). Numbers are `+` and
+    digits, which every collation orders as their characters' codes do."""
+    kept = prefix.rstrip("9")
+    if not kept or not kept[-1].isdigit():
+        return None
+    return kept[:-1] + chr(ord(kept[-1]) + 1)
 
 
 class PhonePrefixField(forms.CharField):
@@ -273,18 +283,6 @@ class OptOutFilter(django_filters.FilterSet):
         fields = ["source", "since", "until", "period", "date_from", "date_to", "phone_prefix"]
         form = OptOutFilterForm
 
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        if self.form.cleaned_data.get("phone_prefix"):
-            # With a prefix, the prefix index is the selective path (one area code is ~0.1% of
-            # the list). PostgreSQL misjudges LIKE selectivity and may instead walk the
-            # opted_out_at index backwards, filtering tens of thousands of rows for 50 matches;
-            # ordering by an expression that index cannot serve keeps the prefix plan.
-            queryset = queryset.order_by(
-                Coalesce("opted_out_at", "opted_out_at").desc(), F("id").desc()
-            )
-        return queryset
-
     def filter_phone(self, queryset, name, search):
         if not self.phone_search:
             return queryset.filter(phone_number__startswith=search.exact or search.prefix)
@@ -296,6 +294,33 @@ class OptOutFilter(django_filters.FilterSet):
             queryset = queryset.annotate(number_reversed=Reverse("phone_number"))
             condition |= Q(number_reversed__startswith=search.suffix[::-1])
         return queryset.filter(condition)
+
+    def phone_search_complement(self) -> QuerySet[OptOut] | None:
+        """The rows the other filters select that the phone search does NOT match, written as
+        ranges of the phone_number index (`< '+1415'`, `>= '+1416'`) so that counting them stops
+        early; None without a prefix search (a whole number matches one row at most).
+
+        The report's summary reads the daily roll-up minus these rows when a prefix matches
+        nearly every number (optouts.selectors.ReportAggregates).
+        """
+        search = self.form.cleaned_data.get("phone_prefix") if self.form.is_valid() else None
+        if not search or search.exact:
+            return None
+        data = self.data.copy()
+        data.pop("phone_prefix", None)
+        others = type(self)(data, queryset=self.queryset, phone_search=self.phone_search)
+        if not others.is_valid():
+            return None
+        outside = Q(phone_number__lt=search.prefix)
+        end = _prefix_end(search.prefix)
+        if end is not None:
+            outside |= Q(phone_number__gte=end)
+        rows = others.qs.filter(outside)
+        if self.phone_search and search.suffix:
+            rows = rows.annotate(number_reversed=Reverse("phone_number")).exclude(
+                number_reversed__startswith=search.suffix[::-1]
+            )
+        return rows
 
     def phone_search_described(self) -> str:
         """The kind of phone match the page ran, in words ("" without one)."""

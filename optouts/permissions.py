@@ -34,6 +34,16 @@ def user_can_resolve_possible_opt_outs(user) -> bool:
     return bool(user and user.is_active and user.has_perm(RESOLVE_POSSIBLE_OPT_OUT))
 
 
+def user_can_confirm_possible_opt_out(user) -> bool:
+    """Agents and admins: confirming opts the number out as the contact asked."""
+    return user_can_resolve_possible_opt_outs(user) and user_can_opt_out(user)
+
+
+def user_can_dismiss_possible_opt_out(user) -> bool:
+    """Admins only: dismissing lets texts go again, as an opt-in does (docs/rules.md)."""
+    return user_can_resolve_possible_opt_outs(user) and user_can_opt_in(user)
+
+
 class CanOptOut(BasePermission):
     message = "You do not have permission to opt phone numbers out."
 

@@ -6,14 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from optouts.lead_directory import LeadRef, lead_directory
 from optouts.models import ConsentEvent, OptOut, OptOutDay, Source
 from optouts.services import admin_may_opt_in
+from velocify_sms.db_arrays import in_values
 from velocify_sms.phones import phone_normalize
 
 
@@ -31,32 +30,18 @@ class PhoneStatus:
         return admin_may_opt_in(source=self.source)
 
 
-# Above this many numbers, PostgreSQL gets them as one opaque array (see phones_opted_out).
-_BIG_BATCH = 100
-
-
 def phones_opted_out(*, numbers: Iterable[str]) -> dict[str, str]:
     """{E.164 number: source} for those of `numbers` (already E.164) on the list; one query.
 
-    For a big batch on PostgreSQL the numbers go as one array behind a sub-select: given the
-    list's contents (`IN (...)` or a literal `= ANY`), the planner expects thousands of matches
-    and scans the whole table in parallel; hidden behind ARRAY(SELECT unnest(...)) it probes the
-    unique index once per number, about 3x faster at 10,000 numbers (bench/send_guard.py).
+    A big batch goes to PostgreSQL as one opaque array (velocify_sms.db_arrays): given the list's
+    contents the planner expects thousands of matches and scans the whole table; hidden it probes
+    the unique index once per number, about 3x faster at 10,000 numbers (bench/send_guard.py).
     """
-    wanted = sorted(set(numbers))
+    wanted = set(numbers)
     if not wanted:
         return {}
-    queryset = OptOut.objects.all()
-    if connection.vendor == "postgresql" and len(wanted) > _BIG_BATCH:
-        in_batch = RawSQL(
-            "phone_number = ANY(ARRAY(SELECT unnest(%s::text[])))",
-            [wanted],
-            output_field=BooleanField(),
-        )
-        queryset = queryset.filter(in_batch)
-    else:
-        queryset = queryset.filter(phone_number__in=wanted)
-    return dict(queryset.values_list("phone_number", "source"))
+    rows = OptOut.objects.filter(in_values("phone_number", wanted))
+    return dict(rows.values_list("phone_number", "source"))
 
 
 def optout_row(*, number: str) -> OptOut | None:
@@ -72,14 +57,7 @@ def phone_is_opted_out(*, number: str) -> bool:
 def phone_status(*, number: str) -> PhoneStatus:
     """Status of a number typed in any form (raises InvalidPhoneNumber)."""
     e164 = phone_normalize(number)
-    row = OptOut.objects.filter(phone_number=e164).first()
-    return PhoneStatus(
-        phone_number=e164,
-        sms_opted_out=row is not None,
-        source=row.source if row else None,
-        opted_out_at=row.opted_out_at if row else None,
-        optout=row,
-    )
+    return phones_status(numbers=[e164])[e164]
 
 
 def phone_history(*, numbers: Iterable[str]) -> QuerySet[ConsentEvent]:
@@ -169,14 +147,22 @@ def optout_report_page(
     per_page: int,
     older_than: PageCursor | None = None,
     newer_than: PageCursor | None = None,
+    among: list[tuple] | None = None,
 ):
     """One page of the report as dicts: (rows, has_newer, has_older), without COUNT(*).
+
+    `among`: (opted_out_at, id, ...) of every row `queryset` selects, when they are known to be
+    few (ReportAggregates.few): the page is sorted from them here and read by id, which costs the
+    same for any filter, instead of leaving the database to guess where a phone search's rows
+    sit (walking the time index for numbers that all sit together reads most of the list).
 
     The first page without a cursor; `older_than` the page after a row, `newer_than` the page
     before one (read in reverse, then turned back). Reads per_page + 1 rows (the extra one only
     says "there is another page"), only the columns the page shows, and gives each row `leads`:
     the leads carrying its number, read for the whole page in one more query (never one per row).
     """
+    if among is not None:
+        return _report_page_among(among, per_page, older_than, newer_than)
     has_newer = has_older = False
     if newer_than is not None:
         at, pk = newer_than.opted_out_at, newer_than.id
@@ -198,10 +184,31 @@ def optout_report_page(
         has_newer = more
     else:
         has_older = more
+    return _with_leads(rows), has_newer, has_older
+
+
+def _report_page_among(among, per_page, older_than, newer_than):
+    keys = sorted(((at, pk) for at, pk, *_ in among), reverse=True)
+    if older_than is not None:
+        keys = [k for k in keys if k < (older_than.opted_out_at, older_than.id)]
+        page, has_newer, has_older = keys[:per_page], True, len(keys) > per_page
+    elif newer_than is not None:
+        keys = [k for k in keys if k > (newer_than.opted_out_at, newer_than.id)]
+        page, has_newer, has_older = keys[-per_page:], len(keys) > per_page, True
+    else:
+        page, has_newer, has_older = keys[:per_page], False, len(keys) > per_page
+    ids = [pk for _, pk in page]
+    rows = list(
+        OptOut.objects.filter(id__in=ids).order_by("-opted_out_at", "-id").values(*REPORT_FIELDS)
+    )
+    return _with_leads(rows), has_newer, has_older
+
+
+def _with_leads(rows: list[dict]) -> list[dict]:
     carriers = lead_refs_by_number(numbers=[row["phone_number"] for row in rows])
     for row in rows:
         row["leads"] = carriers.get(row["phone_number"], [])
-    return rows, has_newer, has_older
+    return rows
 
 
 def lead_refs_by_number(*, numbers: Iterable[str]) -> dict[str, list[LeadRef]]:
@@ -268,6 +275,12 @@ def _export_chunk(chunk: list[tuple]):
 
 # Filters the roll-up cannot answer: a time of day (the API's instants) or part of a number.
 _LIVE_ONLY_FILTERS = ("since", "until", "phone_prefix")
+_TIME_OF_DAY_FILTERS = ("since", "until")
+
+# The most rows of the list the report counts one by one for a page (a phone search): past it the
+# counts come from the roll-up minus the rows the search leaves out when those are few, or read
+# "more than 5,000" (the CSV export and the API stay exact: they read every row anyway).
+REPORT_EXACT_UP_TO = 5_000
 
 
 class ReportAggregates:
@@ -277,12 +290,35 @@ class ReportAggregates:
     and whole days of the site's calendar (a preset, all time, a custom range); from the list
     itself when they need more. This is the one place that chooses, so the summary and the chart
     never disagree.
+
+    With a phone search (or the API's instants) the time, id and source of the selected rows are
+    first read in no order, up to REPORT_EXACT_UP_TO + 1 of them:
+    - that many or fewer (`few`): counted and charted from those, and handed to the page, whose
+      50 rows are sorted from them (docs/decisions.md, "Lists at a million rows");
+    - more, for a prefix search: the roll-up minus the rows the prefix leaves out, when those are
+      that few (a prefix most numbers share, `415`): exact again;
+    - otherwise `exact` is False: the page says "more than REPORT_EXACT_UP_TO" and draws no chart.
     """
 
     def __init__(self, filterset) -> None:
         data = filterset.form.cleaned_data
         self.from_rollup = not any(data.get(name) for name in _LIVE_ONLY_FILTERS)
+        self.exact = True
+        # (opted_out_at, id, source) of every selected row, when they are few.
+        self.few: list[tuple[datetime, int, str]] | None = None
         self._live = filterset.qs
+        self._minus: QuerySet[OptOut] | None = None
+        if not self.from_rollup:
+            # Ids first: a probe of many rows then costs little (their times are read, and
+            # parsed, only when they are few).
+            selected = self._live.order_by()
+            ids = list(selected.values_list("id", flat=True)[: REPORT_EXACT_UP_TO + 1])
+            if len(ids) <= REPORT_EXACT_UP_TO:
+                self.few = list(selected.values_list("opted_out_at", "id", "source"))
+            else:
+                self._minus = self._complement(filterset, data)
+                self.from_rollup = self._minus is not None
+                self.exact = self.from_rollup
         if self.from_rollup:
             start, end = filterset.time_frame()
             days = OptOutDay.objects.filter(count__gt=0)
@@ -295,15 +331,49 @@ class ReportAggregates:
             self._days = days.order_by()
         self._rows: list[tuple[date, str, int]] | None = None
 
+    @staticmethod
+    def _complement(filterset, data) -> QuerySet[OptOut] | None:
+        """The few rows the phone search leaves out of the other filters' selection, or None when
+        they are not few (or cannot be read from the roll-up: a time of day)."""
+        if any(data.get(name) for name in _TIME_OF_DAY_FILTERS):
+            return None
+        rows = filterset.phone_search_complement()
+        if rows is None:
+            return None
+        ids = list(rows.order_by().values_list("id", flat=True)[: REPORT_EXACT_UP_TO + 1])
+        if len(ids) > REPORT_EXACT_UP_TO:
+            return None
+        return OptOut.objects.filter(id__in=ids)
+
     def _day_rows(self) -> list[tuple[date, str, int]]:
         # One read of the selected roll-up rows (about 3 a day of data, ~3,300 for three years)
         # serves the counts, the chart and the first day: one round trip instead of three.
         if self._rows is None:
-            self._rows = list(self._days.values_list("day", "source", "count"))
+            rows = list(self._days.values_list("day", "source", "count"))
+            if self._minus is not None:
+                from optouts.filters import site_timezone
+
+                # The roll-up's days are the site's days (OptOutDay): the same buckets here.
+                left_out = optout_daily_counts(queryset=self._minus, tzinfo=site_timezone())
+                rows = [
+                    (day, source, n - left_out.get((day, source), 0)) for day, source, n in rows
+                ]
+                rows = [row for row in rows if row[2] > 0]
+            self._rows = rows
         return self._rows
+
+    @property
+    def at_least(self) -> int:
+        """When not `exact`: the count the page can vouch for ("more than" it)."""
+        return REPORT_EXACT_UP_TO
 
     def counts_by_source(self) -> dict[str, int]:
         """{source: count} for every source, zeros included."""
+        if self.few is not None:
+            counts = {s.value: 0 for s in Source}
+            for _, _, source in self.few:
+                counts[source] = counts.get(source, 0) + 1
+            return counts
         if not self.from_rollup:
             return optout_counts_by_source(queryset=self._live)
         counts = {s.value: 0 for s in Source}
@@ -313,6 +383,13 @@ class ReportAggregates:
 
     def daily_counts(self, *, tzinfo, by_month: bool = False) -> dict[tuple, int]:
         """{(day or first day of month, source): count}, as optout_daily_counts gives them."""
+        if self.few is not None:
+            counts: dict[tuple, int] = {}
+            for at, _, source in self.few:
+                day = timezone.localtime(at, tzinfo).date()
+                key = (day.replace(day=1) if by_month else day, source)
+                counts[key] = counts.get(key, 0) + 1
+            return counts
         if not self.from_rollup:
             return optout_daily_counts(queryset=self._live, tzinfo=tzinfo, by_month=by_month)
         counts: dict[tuple, int] = {}
@@ -323,6 +400,9 @@ class ReportAggregates:
 
     def first_day(self, *, tzinfo) -> date | None:
         """The site day of the oldest selected opt-out, None when nothing is selected."""
+        if self.few is not None:
+            first = min((at for at, _, _ in self.few), default=None)
+            return timezone.localtime(first, tzinfo).date() if first else None
         if self.from_rollup:
             return min((day for day, _, _ in self._day_rows()), default=None)
         first = optout_first_opted_out_at(queryset=self._live)
@@ -337,7 +417,9 @@ def optout_report_aggregates(*, filterset) -> ReportAggregates:
 def phones_status(*, numbers: Iterable[str]) -> dict[str, PhoneStatus]:
     """{number: PhoneStatus} for E.164 `numbers`, opted in or not; one query for all of them."""
     wanted = list(dict.fromkeys(numbers))
-    rows = {row.phone_number: row for row in OptOut.objects.filter(phone_number__in=wanted)}
+    rows = {
+        row.phone_number: row for row in OptOut.objects.filter(in_values("phone_number", wanted))
+    }
     return {
         number: PhoneStatus(
             phone_number=number,

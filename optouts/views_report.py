@@ -293,12 +293,19 @@ def report_view(request, *, site):
         "phone_search": filterset.phone_search_described() if valid else "",
     }
     if valid:
-        rows, has_previous, has_next = optout_report_page(
-            queryset=filterset.qs, per_page=PER_PAGE, older_than=older_than, newer_than=newer_than
-        )
         aggregates = optout_report_aggregates(filterset=filterset)
+        rows, has_previous, has_next = optout_report_page(
+            queryset=filterset.qs,
+            per_page=PER_PAGE,
+            older_than=older_than,
+            newer_than=newer_than,
+            among=aggregates.few,
+        )
         row_urls = _row_urls()
-        counts = aggregates.counts_by_source()
+        if not aggregates.exact:
+            # Exact counts would read every matching row: the page vouches for a lower bound.
+            context.update(total_more_than=f"{aggregates.at_least:,}")
+        counts = aggregates.counts_by_source() if aggregates.exact else {}
         context.update(
             rows=[_row(r, row_urls) for r in rows],
             has_next=has_next and bool(rows),
@@ -312,9 +319,11 @@ def report_view(request, *, site):
             else "",
             counts=[
                 {"source": s.value, "label": s.label, "n": counts[s.value]} for s in SOURCE_ORDER
-            ],
+            ]
+            if counts
+            else [],
             total=sum(counts.values()),
-            chart=_chart(filterset, aggregates),
+            chart=_chart(filterset, aggregates) if aggregates.exact else "",
             # The empty state names the time frame in words ("Last 30 days"), not its URL value.
             period_label=dict(filterset.form.fields["period"].choices).get(
                 filterset.form.cleaned_data.get("period"), ""

@@ -1,4 +1,8 @@
-"""System checks of the project's own settings (`manage.py check --deploy`)."""
+"""System checks of the project's own settings (`manage.py check`, `check --deploy`).
+
+- velocify_sms.E001 (`check --deploy`): several web workers over a process-local cache.
+- velocify_sms.E002: PROCESS_HEARTBEAT_STALE_SECONDS under twice PROCESS_HEARTBEAT_SECONDS.
+"""
 
 from __future__ import annotations
 
@@ -46,5 +50,22 @@ def shared_cache_check(app_configs=None, **kwargs):
             "logins and API throttles on its own, so a guesser gets the limits that many times.",
             hint="Set CACHE_URL=redis://host:6379/0 (docs/operations.md), or WEB_CONCURRENCY=1.",
             id="velocify_sms.E001",
+        )
+    ]
+
+
+@register()
+def heartbeat_check(app_configs=None, **kwargs):
+    """Error when a process counts as stale before it has missed two beats: one late beat (a
+    slow database write, a paused container) would fail /readyz."""
+    beat, stale = settings.PROCESS_HEARTBEAT_SECONDS, settings.PROCESS_HEARTBEAT_STALE_SECONDS
+    if not 0 < stale < 2 * beat:
+        return []
+    return [
+        Error(
+            f"PROCESS_HEARTBEAT_STALE_SECONDS={stale} is under twice "
+            f"PROCESS_HEARTBEAT_SECONDS={beat}: one late beat would fail /readyz.",
+            hint="Set PROCESS_HEARTBEAT_STALE_SECONDS to at least twice the beat (0: not checked).",
+            id="velocify_sms.E002",
         )
     ]

@@ -64,17 +64,21 @@ def _clock_time(name: str, value: str) -> time:
     return time(int(match[1]), int(match[2]))
 
 
-def env_time(name: str, default: str, *, earliest: str, latest: str, why: str = "") -> time:
-    """A time of day `HH:MM` between `earliest` and `latest` (inclusive); anything else refuses
-    to start (`why` says what the bounds protect)."""
-    value = _clock_time(name, os.environ.get(name) or default)
-    low, high = _clock_time(name, earliest), _clock_time(name, latest)
-    if not low <= value <= high:
-        raise ImproperlyConfigured(
-            f"{name}={value:%H:%M} is outside {low:%H:%M}-{high:%H:%M}"
-            + (f": {why}" if why else ".")
-        )
-    return value
+def env_time(name: str) -> time | None:
+    """A time of day `HH:MM`, or None when unset. Which times are allowed is policy, checked by
+    the system checks of whoever reads the setting."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    return _clock_time(name, raw)
+
+
+def env_int_or_none(name: str, *, minimum: int | None = None) -> int | None:
+    """A whole number, or None when unset (the reader then falls back on its own rule)."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return None
+    return env_int(name, 0, minimum=minimum)
 
 
 def env_rate(name: str, default: str) -> str:

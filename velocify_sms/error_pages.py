@@ -10,17 +10,22 @@ Set in `velocify_sms/urls.py` (`handler400`, `handler403`, `handler404`; `handle
 `velocify_sms.middleware.server_error`, which answers a database outage with 503 and calls
 `server_error_page` for everything else) and in settings (`CSRF_FAILURE_VIEW`).
 
-With DEBUG on, Django shows its technical pages for 400, 404 and 500 instead of these.
+With DEBUG on, Django shows its technical pages for 400 and 500 instead of these; a 404 keeps
+this page there too (DebugNotFoundMiddleware): `make run` runs with DEBUG on, and what someone
+trying the product meets at a wrong address should be the product's page, not Django's list of
+URL patterns.
 """
 
 from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.urls import Resolver404, resolve
 from django.utils.html import format_html
 
 from velocify_sms.middleware import JSON_PREFIXES
@@ -120,3 +125,27 @@ def server_error_page(request: HttpRequest) -> HttpResponse:
             SERVER_ERROR_SENTENCE,
         )
     return HttpResponse(body, status=500)
+
+
+class DebugNotFoundMiddleware:
+    """With DEBUG on, answer a 404 with page_not_found, as without it. Django's own 404 handling
+    shows its technical page whenever DEBUG is on, for an address no pattern matches (resolved
+    before any view, so it is resolved here first) and for a view's Http404. Last in MIDDLEWARE:
+    the user is known by then (the page's way back), and CommonMiddleware still redirects
+    `/admin` to `/admin/` from the 404 it gets back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.DEBUG:
+            try:
+                resolve(request.path_info, getattr(request, "urlconf", None))
+            except Resolver404 as exc:
+                return page_not_found(request, exc)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if settings.DEBUG and isinstance(exception, Http404):
+            return page_not_found(request, exception)
+        return None

@@ -18,6 +18,7 @@ from velocify_sms.env import (
     env_file_load,
     env_file_path,
     env_int,
+    env_int_or_none,
     env_list,
     env_rate,
     env_str,
@@ -83,6 +84,8 @@ MIDDLEWARE = [
     "velocify_sms.throttling.ApiFailedAuthThrottleMiddleware",
     "velocify_sms.middleware.LoginThrottleMiddleware",
     "velocify_sms.middleware.DatabaseUnavailableMiddleware",
+    # With DEBUG on (make run), a 404 is still the product's page, not Django's technical one.
+    "velocify_sms.error_pages.DebugNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "velocify_sms.urls"
@@ -177,12 +180,8 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND]}}
 # database this often; /readyz says 503 once the newest of a kind is older than the threshold
 # (0: not checked). A long task does not stop the beats (they come from a thread).
 PROCESS_HEARTBEAT_SECONDS = env_int("PROCESS_HEARTBEAT_SECONDS", 10, minimum=1)
+# Under twice the beat, one late beat would fail /readyz: `check` refuses it (velocify_sms.E002).
 PROCESS_HEARTBEAT_STALE_SECONDS = env_int("PROCESS_HEARTBEAT_STALE_SECONDS", 60, minimum=0)
-if 0 < PROCESS_HEARTBEAT_STALE_SECONDS < 2 * PROCESS_HEARTBEAT_SECONDS:
-    raise ImproperlyConfigured(
-        f"PROCESS_HEARTBEAT_STALE_SECONDS={PROCESS_HEARTBEAT_STALE_SECONDS} is under twice "
-        f"PROCESS_HEARTBEAT_SECONDS={PROCESS_HEARTBEAT_SECONDS}: one late beat would fail /readyz."
-    )
 # The longest wait of sms_worker between two attempts to reach a lost database.
 WORKER_RETRY_MAX_SECONDS = env_int("WORKER_RETRY_MAX_SECONDS", 60, minimum=1)
 # The periodic jobs of sms_scheduler: a management command each and the seconds between two
@@ -279,35 +278,39 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Lead import ----------------------------------------------------------------------
-# Largest file an admin, API client or the import_leads command may import, in megabytes.
-IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 50, minimum=1)
-# Rows committed per transaction (with the job's progress). Each commit waits for its WAL flush
-# (about 20-30 ms on the benchmark machine), so bigger is faster (5000: about 10% over 2000);
-# smaller resumes finer and holds the batch's row and number locks for less (5000: about 0.5 s).
-IMPORT_BATCH_SIZE = env_int("IMPORT_BATCH_SIZE", 5000, minimum=1)
-# The preview in the admin and the API's dry run stop after this many seconds and say how many
-# rows they checked, so they answer well inside the web server's request timeout.
-IMPORT_PREVIEW_SECONDS = env_int("IMPORT_PREVIEW_SECONDS", 20, minimum=1)
-# A running import with no committed batch for this long is offered for resume (dead worker).
-IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 300, minimum=10)
-# Reading limits, the same for the admin, the API and import_leads, checked by the
-# readers. An XLSX file is a zip: its directory is checked before any part is unpacked.
-# Sum of the unpacked sizes of all parts of a workbook, in megabytes.
-IMPORT_MAX_UNCOMPRESSED_MB = env_int("IMPORT_MAX_UNCOMPRESSED_MB", 200, minimum=1)
-# Largest unpacked/packed ratio of any part over 1 MiB (real sheets: 5-20; zip bombs: ~1000).
-IMPORT_MAX_COMPRESSION_RATIO = env_int("IMPORT_MAX_COMPRESSION_RATIO", 100, minimum=2)
-# Parts in one workbook (a real one has 10-50).
-IMPORT_MAX_XLSX_PARTS = env_int("IMPORT_MAX_XLSX_PARTS", 1000, minimum=10)
-# Each part loaded whole (shared strings, styles, workbook, manifest; sheets are streamed): the
-# shared strings cost about 1 s and 7 MB of memory per unpacked MB.
-IMPORT_MAX_XLSX_PART_MB = env_int("IMPORT_MAX_XLSX_PART_MB", 20, minimum=1)
-# Rows read (header and empty rows included), whatever the file declares.
-IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 1_000_000, minimum=2)
-# Columns of the header row; cells right of the header are never read.
-IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 200, minimum=1)
-# A run of this many empty rows stops the reading with an error (a gap, or a sheet formatted
-# far below its data), so no stretch of rows goes unnoticed or unbounded.
-IMPORT_MAX_EMPTY_ROWS = env_int("IMPORT_MAX_EMPTY_ROWS", 10_000, minimum=1)
+# The limits of a lead import, the same for the admin, the API and import_leads; each key is
+# read from the environment variable IMPORT_<key> (docs/operations.md).
+LEAD_IMPORT = {
+    # Largest file an admin, API client or the import_leads command may import, in megabytes.
+    "MAX_UPLOAD_MB": env_int("IMPORT_MAX_UPLOAD_MB", 50, minimum=1),
+    # Rows committed per transaction (with the job's progress). Each commit waits for its WAL
+    # flush (about 20-30 ms on the benchmark machine), so bigger is faster (5000: about 10% over
+    # 2000); smaller resumes finer and holds the batch's row and number locks for less (5000:
+    # about 0.5 s).
+    "BATCH_SIZE": env_int("IMPORT_BATCH_SIZE", 5000, minimum=1),
+    # The preview in the admin and the API's dry run stop after this many seconds and say how
+    # many rows they checked, so they answer well inside the web server's request timeout.
+    "PREVIEW_SECONDS": env_int("IMPORT_PREVIEW_SECONDS", 20, minimum=1),
+    # A running import with no committed batch for this long is offered for resume (dead worker).
+    "STALE_SECONDS": env_int("IMPORT_STALE_SECONDS", 300, minimum=10),
+    # Reading limits, checked by the readers. An XLSX file is a zip: its directory is checked
+    # before any part is unpacked. Sum of the unpacked sizes of all parts of a workbook, in MB.
+    "MAX_UNCOMPRESSED_MB": env_int("IMPORT_MAX_UNCOMPRESSED_MB", 200, minimum=1),
+    # Largest unpacked/packed ratio of any part over 1 MiB (real sheets: 5-20; zip bombs: ~1000).
+    "MAX_COMPRESSION_RATIO": env_int("IMPORT_MAX_COMPRESSION_RATIO", 100, minimum=2),
+    # Parts in one workbook (a real one has 10-50).
+    "MAX_XLSX_PARTS": env_int("IMPORT_MAX_XLSX_PARTS", 1000, minimum=10),
+    # Each part loaded whole (shared strings, styles, workbook, manifest; sheets are streamed):
+    # the shared strings cost about 1 s and 7 MB of memory per unpacked MB.
+    "MAX_XLSX_PART_MB": env_int("IMPORT_MAX_XLSX_PART_MB", 20, minimum=1),
+    # Rows read (header and empty rows included), whatever the file declares.
+    "MAX_ROWS": env_int("IMPORT_MAX_ROWS", 1_000_000, minimum=2),
+    # Columns of the header row; cells right of the header are never read.
+    "MAX_COLUMNS": env_int("IMPORT_MAX_COLUMNS", 200, minimum=1),
+    # A run of this many empty rows stops the reading with an error (a gap, or a sheet formatted
+    # far below its data), so no stretch of rows goes unnoticed or unbounded.
+    "MAX_EMPTY_ROWS": env_int("IMPORT_MAX_EMPTY_ROWS", 10_000, minimum=1),
+}
 # The opt-out list upload (report, "Import numbers"): one number per line, read whole.
 OPTOUT_LIST_MAX_UPLOAD_MB = env_int("OPTOUT_LIST_MAX_UPLOAD_MB", 5, minimum=1)
 OPTOUT_LIST_MAX_LINES = env_int("OPTOUT_LIST_MAX_LINES", 100_000, minimum=1)
@@ -360,55 +363,30 @@ TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL")
 TWILIO_HTTP_TIMEOUT = env_int("TWILIO_HTTP_TIMEOUT", 10, minimum=1)
 
 # --- Send policy: quiet hours and frequency caps, docs/compliance.md -----------------
-# The window, in the recipient's local time, applies to every number on top of the state rows in
-# optouts/messaging/policy_rules.py. It may only narrow the federal window (8:00-21:00, the FEDERAL
-# row there: velocify_sms may not import optouts, so tests/optouts/messaging/test_policy_settings.py
-# keeps SMS_FEDERAL_WINDOW equal to it): anything wider refuses to start.
-SMS_FEDERAL_WINDOW = ("08:00", "21:00")
-_NARROW_ONLY = (
-    "it may only narrow the federal window (8:00-21:00 at the recipient), never widen it."
-)
-SMS_SEND_WINDOW_START = env_time(
-    "SMS_SEND_WINDOW_START",
-    SMS_FEDERAL_WINDOW[0],
-    earliest=SMS_FEDERAL_WINDOW[0],
-    latest=SMS_FEDERAL_WINDOW[1],
-    why=_NARROW_ONLY,
-)
-SMS_SEND_WINDOW_END = env_time(
-    "SMS_SEND_WINDOW_END",
-    SMS_FEDERAL_WINDOW[1],
-    earliest=SMS_FEDERAL_WINDOW[0],
-    latest=SMS_FEDERAL_WINDOW[1],
-    why=_NARROW_ONLY,
-)
-if SMS_SEND_WINDOW_START >= SMS_SEND_WINDOW_END:
-    raise ImproperlyConfigured(
-        f"SMS_SEND_WINDOW_START ({SMS_SEND_WINDOW_START:%H:%M}) must be before "
-        f"SMS_SEND_WINDOW_END ({SMS_SEND_WINDOW_END:%H:%M})."
-    )
-# hold: a send outside the window waits (status held) and the task worker sends it at the next
-# allowed minute; refuse: it is refused (409 quiet_hours). Holding needs a task backend that can
-# defer (database, rq); with the immediate backend a send outside the window is refused.
-SMS_QUIET_HOURS_ACTION = env_choice("SMS_QUIET_HOURS_ACTION", "hold", {"hold", "refuse"})
-# At most this many messages to one number in 24 hours, for every number (0: no cap beyond the
-# state rows). It can only add a cap or lower one: a state's cap still applies when it is lower.
-SMS_FREQUENCY_CAP = env_int("SMS_FREQUENCY_CAP", 0, minimum=0)
+# The rules table (optouts/messaging/policy_rules.py) is the one source of the federal and state
+# windows and caps; these settings may only narrow them, and `check` refuses one that would not
+# (optouts/messaging/checks.py). Each key is read from the environment variable SMS_<key>.
+SMS_SEND_POLICY = {
+    # A window for every number, in the recipient's local time, on top of the table's rows;
+    # None (unset): the federal window of the table.
+    "SEND_WINDOW_START": env_time("SMS_SEND_WINDOW_START"),
+    "SEND_WINDOW_END": env_time("SMS_SEND_WINDOW_END"),
+    # hold: a send outside the window waits (status held) and the task worker sends it at the
+    # next allowed minute; refuse: it is refused (409 quiet_hours). Holding needs a task backend
+    # that can defer (database, rq); with the immediate backend a send outside it is refused.
+    "QUIET_HOURS_ACTION": env_choice("SMS_QUIET_HOURS_ACTION", "hold", {"hold", "refuse"}),
+    # At most this many messages to one number in 24 hours, for every number (0: no cap beyond
+    # the state rows). It can only add a cap or lower one: a state's lower cap still applies.
+    "FREQUENCY_CAP": env_int("SMS_FREQUENCY_CAP", 0, minimum=0),
+}
 # A text that may revoke consent (a stop word among other words) waits in the possible-opt-out
 # inbox for a person; undecided by the end of this many business days after receipt (weekends and
 # US federal holidays do not count; days end at midnight in TIME_ZONE), the worker applies it as
-# the contact's opt-out (optouts.messaging.deadlines). The FCC gives 10 business days to honour a
-# revocation (47 CFR 64.1200(a)(10), 2024 order FCC 24-24): a setting may shorten it, never more.
-SMS_REVOCATION_DEADLINE_MAX_BUSINESS_DAYS = 10
-SMS_REVOCATION_DEADLINE_BUSINESS_DAYS = env_int(
-    "SMS_REVOCATION_DEADLINE_BUSINESS_DAYS", SMS_REVOCATION_DEADLINE_MAX_BUSINESS_DAYS, minimum=1
+# the contact's opt-out (optouts.messaging.deadlines). None (unset): the FCC's 10 business days
+# (47 CFR 64.1200(a)(10)); a setting may shorten it, never lengthen it (`check` refuses that).
+SMS_REVOCATION_DEADLINE_BUSINESS_DAYS = env_int_or_none(
+    "SMS_REVOCATION_DEADLINE_BUSINESS_DAYS", minimum=1
 )
-if SMS_REVOCATION_DEADLINE_BUSINESS_DAYS > SMS_REVOCATION_DEADLINE_MAX_BUSINESS_DAYS:
-    raise ImproperlyConfigured(
-        f"SMS_REVOCATION_DEADLINE_BUSINESS_DAYS={SMS_REVOCATION_DEADLINE_BUSINESS_DAYS} is above "
-        f"{SMS_REVOCATION_DEADLINE_MAX_BUSINESS_DAYS}: a revocation must be honoured within "
-        f"{SMS_REVOCATION_DEADLINE_MAX_BUSINESS_DAYS} business days (FCC, 47 CFR 64.1200(a)(10))."
-    )
 
 # --- Evidence anchors (docs/compliance.md, "Anchors") ------------------------------------
 # The Ed25519 key that signs anchors: 64 hex digits here, or a file (PEM or hex) named by the

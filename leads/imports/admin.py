@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from leads.imports import views
 from leads.imports.forms import ImportMappingAdminForm
@@ -19,18 +19,9 @@ from leads.imports.selectors import import_job_list
 
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
-    list_display = [
-        "__str__",
-        "status",
-        "created_by",
-        "created_at",
-        "rows_done",
-        "created_count",
-        "updated_count",
-        "opted_out_count",
-        "rejected_count",
-        "open_link",
-    ]
+    # The job's name is its link and the counts share one cell: at 1280 pixels beside the side
+    # menu, eleven columns pushed the last one (the link) out of sight.
+    list_display = ["job_link", "status", "created_by", "created_at", "results"]
     list_filter = ["status"]
     list_select_related = ["created_by"]
     show_full_result_count = False
@@ -50,12 +41,35 @@ class ImportJobAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="")
-    def open_link(self, obj):
-        name = "mapping" if obj.status == ImportJob.Status.DRAFT else "progress"
-        label = "Continue" if obj.status == ImportJob.Status.DRAFT else "Progress and report"
+    @admin.display(description="Import", ordering="-id")
+    def job_link(self, obj):
+        draft = obj.status == ImportJob.Status.DRAFT
+        name = "mapping" if draft else "progress"
+        label = "continue the mapping" if draft else "progress and report"
         return format_html(
-            '<a href="{}">{}</a>', reverse(f"admin:leads_importjob_{name}", args=[obj.pk]), label
+            '<a href="{}">{}</a><div class="help">{}</div>',
+            reverse(f"admin:leads_importjob_{name}", args=[obj.pk]),
+            obj,
+            label,
+        )
+
+    @admin.display(description="Rows")
+    def results(self, obj):
+        if obj.status == ImportJob.Status.DRAFT:
+            return "-"
+        counts = [
+            (obj.created_count, "created"),
+            (obj.updated_count, "updated"),
+            (obj.skipped_count, "skipped"),
+            (obj.opted_out_count, "opted out"),
+            (obj.rejected_count, "rejected"),
+        ]
+        return format_html(
+            "{} read: {}",
+            f"{obj.rows_done:,}",
+            format_html_join(
+                ", ", '<span class="nowrap">{} {}</span>', ((f"{n:,}", w) for n, w in counts)
+            ),
         )
 
     def get_urls(self):

@@ -120,7 +120,9 @@ class ImportJobCreateApi(APIView):
                 on_match=data["on_match"],
             )
             if data["dry_run"]:
-                preview = import_job_preview(job=job, seconds=settings.IMPORT_PREVIEW_SECONDS)
+                preview = import_job_preview(
+                    job=job, seconds=settings.LEAD_IMPORT["PREVIEW_SECONDS"]
+                )
                 body = {
                     "dry_run": True,
                     "headers": job.headers,

@@ -141,7 +141,7 @@ def mapping_shape_check(columns: object) -> dict[str, str]:
         kind = {list: "a list", str: "a string"}.get(type(columns), type(columns).__name__)
         raise MappingError([f'A mapping must be a JSON object {{"Header": "field"}}, not {kind}.'])
     errors: list[str] = []
-    limit = settings.IMPORT_MAX_COLUMNS
+    limit = settings.LEAD_IMPORT["MAX_COLUMNS"]
     if len(columns) > limit:
         raise MappingError(
             [f"A mapping names at most {limit:,} columns; this one {len(columns):,}."]

@@ -169,8 +169,8 @@ def table_open(*, path: Path | str, name: str = "", options: ReaderOptions | Non
 def _too_many_rows() -> ImportFileError:
     return ImportFileError(
         "too_many_rows",
-        f"The file has more than {settings.IMPORT_MAX_ROWS:,} rows, the most one import reads "
-        "(empty rows count). Split it into smaller files.",
+        f"The file has more than {settings.LEAD_IMPORT['MAX_ROWS']:,} rows, the most one import "
+        "reads (empty rows count). Split it into smaller files.",
     )
 
 
@@ -189,11 +189,11 @@ def _headers_clean(raw: list[str]) -> list[str]:
         headers.pop()
     if not headers:
         raise ImportFileError("no_headers", "The first row is empty: it must hold column headers.")
-    if len(headers) > settings.IMPORT_MAX_COLUMNS:
+    if len(headers) > settings.LEAD_IMPORT["MAX_COLUMNS"]:
         raise ImportFileError(
             "too_many_columns",
-            f"The header row has more than {settings.IMPORT_MAX_COLUMNS:,} columns, the most an "
-            "import reads. Delete the columns you do not import and upload the file again.",
+            f"The header row has more than {settings.LEAD_IMPORT['MAX_COLUMNS']:,} columns, the "
+            "most an import reads. Delete the columns you do not import and upload the file again.",
         )
     seen: dict[str, int] = {}
     duplicates = []
@@ -300,7 +300,7 @@ def _csv_header(path: Path, options: ReaderOptions) -> list[str] | None:
 
 def _csv_rows(path: Path, options: ReaderOptions, width: int) -> Iterator[tuple[int, list[str]]]:
     """Data rows as (row_number, values) cut to `width` cells; blank rows are passed over."""
-    max_rows, max_empty = settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_EMPTY_ROWS
+    max_rows, max_empty = settings.LEAD_IMPORT["MAX_ROWS"], settings.LEAD_IMPORT["MAX_EMPTY_ROWS"]
     empty_from = 0  # first row of the current run of empty rows, 0 when not in one
     with open(path, encoding=options.encoding, newline="") as handle:
         reader = csv.reader(handle, delimiter=options.delimiter)
@@ -400,7 +400,7 @@ def _xlsx_errors() -> Iterator[None]:
 
 def _xlsx_header(workbook: Workbook, sheet: str) -> list[str] | None:
     """Row 1, read one cell past the column limit so a wider header is seen (None: no rows)."""
-    for row_number, values in workbook.rows(sheet, width=settings.IMPORT_MAX_COLUMNS + 1):
+    for row_number, values in workbook.rows(sheet, width=settings.LEAD_IMPORT["MAX_COLUMNS"] + 1):
         return [cell_text(v) for v in values] if row_number == 1 else []
     return None
 
@@ -412,7 +412,7 @@ def _xlsx_rows(path: Path, options: ReaderOptions, width: int) -> Iterator[tuple
     too: they count toward IMPORT_MAX_ROWS and the run of IMPORT_MAX_EMPTY_ROWS, so a sheet
     whose next row is 1,048,576 is refused at once, not walked row by row.
     """
-    max_rows, max_empty = settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_EMPTY_ROWS
+    max_rows, max_empty = settings.LEAD_IMPORT["MAX_ROWS"], settings.LEAD_IMPORT["MAX_EMPTY_ROWS"]
     empty_from = 0  # first row of the current run of empty rows, 0 when not in one
     last = 1  # the header
     workbook = _workbook(path)

@@ -65,7 +65,7 @@ __all__ = [
 
 
 def _max_upload_bytes() -> int:
-    return settings.IMPORT_MAX_UPLOAD_MB * 1024 * 1024
+    return settings.LEAD_IMPORT["MAX_UPLOAD_MB"] * 1024 * 1024
 
 
 def import_upload_check(*, size: int) -> None:
@@ -74,7 +74,7 @@ def import_upload_check(*, size: int) -> None:
         raise ImportFileError(
             "file_too_large",
             f"The file is {size / 1024 / 1024:.1f} MB; the largest file you can import is "
-            f"{settings.IMPORT_MAX_UPLOAD_MB} MB. Split it into smaller files.",
+            f"{settings.LEAD_IMPORT['MAX_UPLOAD_MB']} MB. Split it into smaller files.",
         )
     if size == 0:
         raise ImportFileError("empty_file", "The file is empty.")
@@ -200,7 +200,7 @@ def import_job_is_stale(*, job: ImportJob) -> bool:
     if job.status != ImportJobStatus.RUNNING:
         return False
     since = job.heartbeat_at or job.started_at or job.created_at
-    return since < timezone.now() - timedelta(seconds=settings.IMPORT_STALE_SECONDS)
+    return since < timezone.now() - timedelta(seconds=settings.LEAD_IMPORT["STALE_SECONDS"])
 
 
 def import_job_can_resume(*, job: ImportJob) -> bool:
@@ -235,7 +235,7 @@ def import_jobs_resume_stale() -> list[int]:
     Each job is re-checked under its row lock by import_job_resume: two schedulers, or a person
     pressing Resume at the same moment, queue it once.
     """
-    cutoff = timezone.now() - timedelta(seconds=settings.IMPORT_STALE_SECONDS)
+    cutoff = timezone.now() - timedelta(seconds=settings.LEAD_IMPORT["STALE_SECONDS"])
     candidates = ImportJob.objects.filter(status=ImportJobStatus.RUNNING).filter(
         Q(heartbeat_at__lt=cutoff)
         | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
@@ -263,7 +263,7 @@ def import_job_run(
     transaction, so the progress shown is what is stored, and a run that dies resumes from the
     last batch without writing any row twice.
     """
-    batch_size = batch_size or settings.IMPORT_BATCH_SIZE
+    batch_size = batch_size or settings.LEAD_IMPORT["BATCH_SIZE"]
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job_id)
         if job.is_finished:

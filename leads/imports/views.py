@@ -172,7 +172,7 @@ def preview_view(request, model_admin, job_id):
             return redirect(_url("mapping", job))
         return redirect(_url("progress", job))
     try:
-        preview = import_job_preview(job=job, seconds=settings.IMPORT_PREVIEW_SECONDS)
+        preview = import_job_preview(job=job, seconds=settings.LEAD_IMPORT["PREVIEW_SECONDS"])
     except (ImportFileError, MappingError) as exc:
         messages.error(request, str(exc))
         return redirect(_url("mapping", job))

@@ -60,7 +60,7 @@ def xlsx_archive_check(path: Path | str) -> None:
     more).
     """
     path = Path(path)
-    max_parts = settings.IMPORT_MAX_XLSX_PARTS
+    max_parts = settings.LEAD_IMPORT["MAX_XLSX_PARTS"]
     # zipfile makes an object per entry of the directory, reading it to its stated length
     # (whatever count the end record gives): bound that length before it does.
     directory_bytes = _zip_directory_bytes(path)
@@ -78,12 +78,12 @@ def xlsx_archive_check(path: Path | str) -> None:
                     "is not an ordinary spreadsheet."
                 )
             total = sum(info.file_size for info in infos)
-            if total > settings.IMPORT_MAX_UNCOMPRESSED_MB * _MB:
+            if total > settings.LEAD_IMPORT["MAX_UNCOMPRESSED_MB"] * _MB:
                 raise _too_large(
                     f"The workbook unpacks to {total / _MB:,.0f} MB; the limit is "
-                    f"{settings.IMPORT_MAX_UNCOMPRESSED_MB:,} MB."
+                    f"{settings.LEAD_IMPORT['MAX_UNCOMPRESSED_MB']:,} MB."
                 )
-            max_ratio = settings.IMPORT_MAX_COMPRESSION_RATIO
+            max_ratio = settings.LEAD_IMPORT["MAX_COMPRESSION_RATIO"]
             for info in infos:
                 if (
                     info.file_size >= _RATIO_FROM_BYTES
@@ -117,7 +117,7 @@ def xlsx_archive_check(path: Path | str) -> None:
 def _parts_read_whole_check(sizes: dict[str, int], names: list[str], strings: str = "") -> None:
     """Each part loaded whole (manifest, workbook, its relationships, styles, shared strings)
     may unpack to at most IMPORT_MAX_XLSX_PART_MB: parsing one builds it all in memory."""
-    limit = settings.IMPORT_MAX_XLSX_PART_MB
+    limit = settings.LEAD_IMPORT["MAX_XLSX_PART_MB"]
     for name in names:
         size = sizes.get(name, 0)
         if size > limit * _MB:

@@ -1,12 +1,13 @@
 """Big demo and benchmark data, fast: `seed_demo --leads N --optouts N`.
 
-Rows are written straight to the tables, not through the services, because a million calls of
-`lead_upsert`/`phone_opt_out` take hours. What the services guarantee is kept by construction:
+A million calls of the lead writer or the consent services take hours, so leads are written
+straight to their tables, and opt-outs through the consent core's bulk service for back-dated
+history (optouts.services.optouts_backdated_write), which writes each list row, its roll-up count
+and its chained event as every opt-out is written. What the services guarantee is kept:
 - every bulk number is a valid E.164 US number (NXX exchange 200-499, so never a demo `555`
   number), one mobile phone per bulk lead;
 - every opt-out list entry gets exactly one `opt_out` consent event with the same source, time,
-  actor and lead (ids and their labels, as the services write them), so replaying the events
-  gives the list;
+  actor, lead and note, so replaying the events gives the list;
 - reruns only add rows that do not exist yet and never change existing ones (the rule of
   seed_demo): bulk leads continue after the highest `bulk-NNNNNNNN` (a deleted one is not made
   again), and a bulk opt-out is skipped when its number has any consent history (on the list or
@@ -27,8 +28,9 @@ from django.utils import timezone
 
 from leads.directory import lead_label
 from leads.models import Lead, LeadPhone
+from optouts.lead_directory import LeadRef
 from optouts.models import Channel, ConsentEvent, OptOut, Source
-from optouts.services import consent_events_insert, optout_rollup_add, optout_rollup_of_rows
+from optouts.services import BackdatedOptOut, optouts_backdated_write
 from velocify_sms.db_copy import copy_insert, copy_rows
 
 CHUNK = 100_000
@@ -43,6 +45,13 @@ SOURCE_CHANNEL = [
     (Source.CONTACT, Channel.KEYWORD),
     (Source.SYSTEM, Channel.CARRIER),
 ]
+
+# What each source's event says, as a keyword or a carrier callback would.
+DETAILS = {
+    Source.AGENT: {},
+    Source.CONTACT: {"keyword": "STOP"},
+    Source.SYSTEM: {"error_code": "21610"},
+}
 
 Progress = Callable[[str, int, int], None]
 
@@ -115,7 +124,9 @@ def bulk_optouts_ensure(*, count: int, actor=None, progress: Progress | None = N
         stop = min(start + CHUNK, count)
         # A range on the unique external_id index (the ids are zero-padded, so they sort).
         leads = {
-            external_id: (pk, lead_label(first_name=first, last_name=last, email=email, lead_id=pk))
+            external_id: LeadRef(
+                pk, lead_label(first_name=first, last_name=last, email=email, lead_id=pk)
+            )
             for external_id, pk, first, last, email in Lead.objects.filter(
                 external_id__gte=f"bulk-{start:08d}", external_id__lt=f"bulk-{stop:08d}"
             ).values_list("external_id", "id", "first_name", "last_name", "email")
@@ -127,61 +138,25 @@ def bulk_optouts_ensure(*, count: int, actor=None, progress: Progress | None = N
         rows = []
         for j, (own, free) in zip(range(start, stop), candidates, strict=True):
             source, channel = SOURCE_CHANNEL[j % 3]
-            lead_id, lead_name = leads.get(f"bulk-{j:08d}", (None, ""))
-            number = own if lead_id else free
+            lead = leads.get(f"bulk-{j:08d}")
+            number = own if lead else free
             when = now - timedelta(seconds=rng.randint(60, 365 * 86400))
             if own in with_history or free in with_history:
                 continue
-            by_agent = actor is not None and source == Source.AGENT
-            # Who and which lead, ids and names, as the services write them.
-            who = dict(
-                actor_id=actor.pk if by_agent else None,
-                actor_label=actor.get_username() if by_agent else "",
-                lead_id=lead_id,
-                lead_label=lead_name,
-            )
-            rows.append((number, source.value, channel.value, when, who))
-        details = {
-            Source.AGENT: {},
-            Source.CONTACT: {"keyword": "STOP"},
-            Source.SYSTEM: {"error_code": "21610"},
-        }
-        with transaction.atomic():
-            copy_insert(
-                [
-                    OptOut(
-                        phone_number=number,
-                        source=source,
-                        channel=channel,
-                        opted_out_at=when,
-                        note=BULK_NOTE,
-                        **who,
-                    )
-                    for number, source, channel, when, who in rows
-                ]
-            )
-            # Counted in the report's roll-up in the same transaction, as the services do.
-            optout_rollup_add(
-                change=optout_rollup_of_rows(
-                    rows=[(when, source) for _, source, _, when, _ in rows]
+            rows.append(
+                BackdatedOptOut(
+                    number=number,
+                    source=source.value,
+                    channel=channel.value,
+                    at=when,
+                    actor=actor if source == Source.AGENT else None,
+                    lead=lead,
+                    details=DETAILS[source],
                 )
             )
-            # With their evidence-chain hashes, as the services write them (one COPY still).
-            consent_events_insert(
-                events=[
-                    ConsentEvent(
-                        phone_number=number,
-                        action=ConsentEvent.Action.OPT_OUT,
-                        source=source,
-                        channel=channel,
-                        created_at=when,
-                        details=details[source],
-                        **who,
-                    )
-                    for number, source, channel, when, who in rows
-                ]
-            )
-        added += len(rows)
+        # Rows, roll-up and chained events in one transaction, as every opt-out is written.
+        written = optouts_backdated_write(entries=rows, note=BULK_NOTE)
+        added += written
         if progress:
             progress("opt-outs", stop, count)
     return added

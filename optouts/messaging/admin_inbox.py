@@ -29,8 +29,8 @@ from optouts.messaging.models import PossibleOptOut, PossibleOptOutStatus
 from optouts.messaging.selectors import possible_opt_outs_waiting
 from optouts.models import OptOut, Source
 from optouts.permissions import (
-    user_can_opt_in,
-    user_can_opt_out,
+    user_can_confirm_possible_opt_out,
+    user_can_dismiss_possible_opt_out,
     user_can_resolve_possible_opt_outs,
 )
 from optouts.selectors import phones_status
@@ -188,7 +188,7 @@ class PossibleOptOutAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
 
     def get_list_display(self, request):
         # Dismiss is an admin's decision: agents see only Opt out (the view checks it again).
-        can_dismiss = user_can_opt_in(request.user)
+        can_dismiss = user_can_dismiss_possible_opt_out(request.user)
 
         def decide(obj):
             return self._decide(obj, can_dismiss=can_dismiss)
@@ -238,7 +238,7 @@ class PossibleOptOutAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
         """GET: what opting this number out does, and a Confirm button. POST: do it (the view
         in optouts.messaging.views, which checks its own permission)."""
         user = request.user
-        allowed = user_can_opt_out(user) and user_can_resolve_possible_opt_outs(user)
+        allowed = user_can_confirm_possible_opt_out(user)
         return self._decision_page(
             request,
             item_id,
@@ -251,7 +251,7 @@ class PossibleOptOutAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
         """GET: the reason form. POST with a reason: dismiss (the view checks it is an admin);
         without one: the form again, with the error."""
         user = request.user
-        allowed = user_can_resolve_possible_opt_outs(user) and user_can_opt_in(user)
+        allowed = user_can_dismiss_possible_opt_out(user)
         if request.method == "POST" and allowed and not request.POST.get("reason", "").strip():
             return self._decision_page(
                 request, item_id, decision="dismiss", allowed=True, post=None, reason_missing=True

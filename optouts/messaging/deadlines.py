@@ -6,11 +6,11 @@ applied as the contact's opt-out by the worker once its deadline has passed
 (optouts.messaging.services.possible_opt_outs_apply_overdue).
 
 The deadline is the end (midnight, in the site's TIME_ZONE) of the Nth business day after the
-day the text was received, N = SMS_REVOCATION_DEADLINE_BUSINESS_DAYS. The day of receipt does not
-count; Saturdays, Sundays and US federal holidays (as observed: Independence Day on a Saturday is
-observed on the Friday before) are not business days. The holiday calendar is the `holidays`
-package's United States public holidays without a state, which are the federal ones
-(5 U.S.C. 6103).
+day the text was received, N = SMS_REVOCATION_DEADLINE_BUSINESS_DAYS (10 unless set lower). The
+day of receipt does not count; Saturdays, Sundays and US federal holidays (as observed:
+Independence Day on a Saturday is observed on the Friday before) are not business days. The
+holiday calendar is the `holidays` package's United States public holidays without a state,
+which are the federal ones (5 U.S.C. 6103).
 """
 
 from __future__ import annotations
@@ -21,6 +21,10 @@ from zoneinfo import ZoneInfo
 
 import holidays
 from django.conf import settings
+
+# The FCC's limit (47 CFR 64.1200(a)(10)): SMS_REVOCATION_DEADLINE_BUSINESS_DAYS may shorten it,
+# never lengthen it (optouts/messaging/checks.py).
+REVOCATION_DEADLINE_MAX_BUSINESS_DAYS = 10
 
 # Going back from today to the last receipt day whose deadline has passed takes at most N
 # business days plus the weekends and holidays among them; a year is far more than enough.
@@ -42,7 +46,7 @@ def _site_zone() -> ZoneInfo:
 
 
 def _business_days() -> int:
-    return settings.SMS_REVOCATION_DEADLINE_BUSINESS_DAYS
+    return settings.SMS_REVOCATION_DEADLINE_BUSINESS_DAYS or REVOCATION_DEADLINE_MAX_BUSINESS_DAYS
 
 
 def _nth_business_day_after(day: date, n: int) -> date:

@@ -6,7 +6,8 @@ carriers' usual ones (STOP ALL, REMOVE, UNSTOP), Spanish ALTO and AYUDA, and Fre
 numbers share +1; ARRÊT reads as ARRET once accents are dropped), French AIDE for help. YES is
 not a start word: in a lender's conversation it answers questions ("Still interested?"), and a
 late "Yes" must never undo a STOP. Settings SMS_STOP_KEYWORDS / SMS_START_KEYWORDS /
-SMS_HELP_KEYWORDS add to them, never replace.
+SMS_HELP_KEYWORDS add to them, never replace, and so do the words admins add in the admin
+(optouts/messaging/keyword_lists.py; the reader is handed them as AddedWords).
 
 A body that is not a keyword on its own but BEGINS with one of LEADING_STOP_WORDS ("Stop. Thank
 you", "STOP texting me") is a stop: the FCC rule counts any reasonable means of revoking, and a
@@ -83,20 +84,38 @@ def keyword_normalize(text: str) -> str:
     return _NOT_WORD.sub(" ", ascii_only.upper()).strip()
 
 
-def _words(defaults: tuple[str, ...], extra: list[str]) -> frozenset[str]:
-    return frozenset(w for w in (keyword_normalize(x) for x in (*defaults, *extra)) if w)
+@dataclass(frozen=True)
+class AddedWords:
+    """The words admins added, by kind, normalised (optouts.messaging.keyword_lists)."""
+
+    stop: frozenset[str] = frozenset()
+    start: frozenset[str] = frozenset()
+    help: frozenset[str] = frozenset()
 
 
-def stop_words() -> frozenset[str]:
-    return _words(DEFAULT_STOP_WORDS, settings.SMS_STOP_KEYWORDS)
+NO_ADDED_WORDS = AddedWords()
 
 
-def start_words() -> frozenset[str]:
-    return _words(DEFAULT_START_WORDS, settings.SMS_START_KEYWORDS)
+def _words(defaults: tuple[str, ...], *extra: list[str] | frozenset[str]) -> frozenset[str]:
+    every = (*defaults, *(word for words in extra for word in words))
+    return frozenset(w for w in (keyword_normalize(x) for x in every) if w)
 
 
-def help_words() -> frozenset[str]:
-    return _words(DEFAULT_HELP_WORDS, settings.SMS_HELP_KEYWORDS)
+def stop_words(added: AddedWords = NO_ADDED_WORDS) -> frozenset[str]:
+    return _words(DEFAULT_STOP_WORDS, settings.SMS_STOP_KEYWORDS, added.stop)
+
+
+def start_words(added: AddedWords = NO_ADDED_WORDS) -> frozenset[str]:
+    return _words(DEFAULT_START_WORDS, settings.SMS_START_KEYWORDS, added.start)
+
+
+def help_words(added: AddedWords = NO_ADDED_WORDS) -> frozenset[str]:
+    return _words(DEFAULT_HELP_WORDS, settings.SMS_HELP_KEYWORDS, added.help)
+
+
+def fixed_words() -> dict[str, frozenset[str]]:
+    """The words no admin can remove, by kind: the defaults and those of the settings."""
+    return {STOP: stop_words(), START: start_words(), HELP: help_words()}
 
 
 # Twilio's Advanced Opt-Out sends OptOutType=STOP|START|HELP once it has classified the message.
@@ -128,17 +147,20 @@ def leading_stop_word(normalized: str) -> str:
     return ""
 
 
-def keyword_match(*, body: str, opt_out_type: str = "") -> KeywordMatch:
-    """Classify an inbound SMS body; the provider's OptOutType, when present, decides."""
+def keyword_match(
+    *, body: str, opt_out_type: str = "", added: AddedWords = NO_ADDED_WORDS
+) -> KeywordMatch:
+    """Classify an inbound SMS body; the provider's OptOutType, when present, decides. `added`:
+    the admins' words, read as the defaults are."""
     normalized = keyword_normalize(body)
     provider_kind = _OPT_OUT_TYPES.get((opt_out_type or "").strip().upper())
     if provider_kind:
         return KeywordMatch(provider_kind, normalized)
-    if normalized in stop_words():
+    if normalized in stop_words(added):
         return KeywordMatch(STOP, normalized)
-    if normalized in start_words():
+    if normalized in start_words(added):
         return KeywordMatch(START, normalized)
-    if normalized in help_words():
+    if normalized in help_words(added):
         return KeywordMatch(HELP, normalized)
     leading = leading_stop_word(normalized)
     if leading:

@@ -291,3 +291,89 @@ class StatusCallbackEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_sid}: {self.provider_status}"
+
+
+# --- Keywords and replies an admin edits (optouts/messaging/keyword_lists.py) ------------------
+
+
+class KeywordKind(models.TextChoices):
+    STOP = "stop", "Stop (opts the number out)"
+    START = "start", "Start (opts the number back in)"
+    HELP = "help", "Help"
+
+
+class SmsKeyword(models.Model):
+    """A keyword an admin added beside the defaults of optouts/messaging/keywords.py, which are
+    not rows and so cannot be removed. `word` is stored as the reader normalises a text (upper
+    case, no accents, single spaces), unique across kinds: a word means one thing."""
+
+    word = models.CharField(max_length=60, unique=True)
+    kind = models.CharField(max_length=5, choices=KeywordKind.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["kind", "word"]
+        verbose_name = "SMS keyword"
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class SmsKeywordReply(models.Model):
+    """The answer to a stop, start or help keyword as an admin wrote it; blank `text` is the
+    default (SMS_STOP_REPLY, SMS_START_REPLY, SMS_HELP_REPLY)."""
+
+    kind = models.CharField(max_length=5, choices=KeywordKind.choices, unique=True)
+    text = models.TextField(blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = "SMS keyword reply"
+        verbose_name_plural = "SMS keyword replies"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} reply"
+
+
+class SmsKeywordChange(models.Model):
+    """Who changed the keywords or a reply, when, and from what to what. Written only by
+    optouts/messaging/keyword_lists.py, never changed or deleted."""
+
+    class Action(models.TextChoices):
+        WORD_ADDED = "word_added", "Word added"
+        WORD_REMOVED = "word_removed", "Word removed"
+        REPLY_CHANGED = "reply_changed", "Reply changed"
+
+    at = models.DateTimeField(db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The user's name then: the record keeps saying who even if the account goes.
+    user_label = models.CharField(max_length=150)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    kind = models.CharField(max_length=5, choices=KeywordKind.choices)
+    word = models.CharField(max_length=60, blank=True)
+    before = models.TextField(blank=True)
+    after = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "keyword or reply change"
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.kind}) by {self.user_label}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("A keyword change is a record: it is never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("A keyword change is a record: it is never deleted.")

@@ -99,10 +99,12 @@ class SendRules:
 
 
 @cache  # one object per window: policy_window memoises windows by the rule's identity
-def _settings_rule(start: time, end: time) -> PolicyRule | None:
-    # Settings may only narrow (velocify_sms/settings.py refuses a wider window at start-up); the
-    # clamp keeps that true for values set any other way, e.g. in tests.
-    window = Window(max(start, FEDERAL.start), min(end, FEDERAL.end))
+def _settings_rule(start: time | None, end: time | None) -> PolicyRule | None:
+    # Unset, a bound is the federal row's. Settings may only narrow (`check` refuses a wider
+    # window, optouts/messaging/checks.py); the clamp keeps that true whatever was set.
+    window = Window(
+        max(start or FEDERAL.start, FEDERAL.start), min(end or FEDERAL.end, FEDERAL.end)
+    )
     if (window.start, window.end) == (FEDERAL.start, FEDERAL.end) or window.start >= window.end:
         return None
     return every_day("settings", "this system's settings", window, source="SMS_SEND_WINDOW_*")
@@ -159,11 +161,8 @@ _cached_config: tuple = ()
 
 def _current_config() -> tuple:
     global _cached_config
-    config = (
-        settings.SMS_SEND_WINDOW_START,
-        settings.SMS_SEND_WINDOW_END,
-        settings.SMS_FREQUENCY_CAP,
-    )
+    policy = settings.SMS_SEND_POLICY
+    config = (policy["SEND_WINDOW_START"], policy["SEND_WINDOW_END"], policy["FREQUENCY_CAP"])
     if config != _cached_config or len(_BY_EXCHANGE) + len(_BY_COMBINATION) > _CACHE_MAX:
         policy_caches_clear()
         _cached_config = config
@@ -391,7 +390,7 @@ def quiet_hours_hold_possible() -> bool:
     from optouts.messaging.tasks import message_deliver_task
 
     return (
-        settings.SMS_QUIET_HOURS_ACTION == "hold"
+        settings.SMS_SEND_POLICY["QUIET_HOURS_ACTION"] == "hold"
         and message_deliver_task.get_backend().supports_defer
     )
 

@@ -85,8 +85,8 @@ def every_day(key: str, name: str, window: Window, **fields) -> PolicyRule:
 # Federal, every US number: 47 C.F.R. § 64.1200(c)(1) (FCC rules under the TCPA, 47 U.S.C. § 227)
 # forbids telephone solicitations before 8 a.m. or after 9 p.m. local time at the called party's
 # location; the FTC's Telemarketing Sales Rule, 16 C.F.R. § 310.4(c), says the same. The FCC treats
-# a text message as a call under the TCPA. velocify_sms/settings.py repeats these bounds
-# (SMS_FEDERAL_WINDOW) to refuse settings that would widen them; a test keeps the two equal.
+# a text message as a call under the TCPA. This row is the one copy of these bounds: settings may
+# only narrow it (optouts/messaging/checks.py refuses a wider window).
 FEDERAL = every_day(
     "federal",
     "the federal rule",

@@ -36,7 +36,8 @@ from optouts.messaging.backends import ProviderMessageNotFound, backend_get
 from optouts.messaging.carrier_codes import carrier_code_reason
 from optouts.messaging.inbox import possible_opt_out_open, possible_opt_outs_close_for_start
 from optouts.messaging.intent import POSSIBLE, InboundIntent, inbound_intent_read
-from optouts.messaging.keywords import HELP, STOP
+from optouts.messaging.keyword_lists import keyword_reply_template, keyword_words_added
+from optouts.messaging.keywords import HELP, START, STOP
 from optouts.messaging.models import (
     InboundAction,
     InboundMessage,
@@ -132,7 +133,9 @@ def inbound_message_receive(
     existing = InboundMessage.objects.filter(message_sid=message_sid).first()
     if existing is not None:
         return InboundResult(existing, "", duplicate=True)
-    intent = inbound_intent_read(body=body or "", opt_out_type=opt_out_type or "")
+    intent = inbound_intent_read(
+        body=body or "", opt_out_type=opt_out_type or "", added_words=keyword_words_added()
+    )
     # The provider's creation time orders opt-outs and opt-ins (its webhooks carry none); asked
     # only for those, before the transaction, since it may be a network call.
     asked = intent.opts_out or intent.opts_in
@@ -214,7 +217,7 @@ def _inbound_process(
         result = phone_opt_out_by_contact(
             number=number, details=details, channel=Channel.KEYWORD if keyword else Channel.SMS
         )
-        reply = consent_reply(settings.SMS_STOP_REPLY, intent, result)
+        reply = consent_reply(keyword_reply_template(kind=STOP), intent, result)
     elif intent.opts_in:
         phone_numbers_lock(numbers=[number])
         refusal = _start_refusal(number, provider)
@@ -228,10 +231,11 @@ def _inbound_process(
         result = phone_opt_in_by_contact(number=number, details=details)
         # The contact's newest word: texts waiting for review before it no longer hold sends.
         possible_opt_outs_close_for_start(number=number)
-        reply = consent_reply(settings.SMS_START_REPLY, intent, result)
+        reply = consent_reply(keyword_reply_template(kind=START), intent, result)
     elif intent.kind == HELP:
         inbound.action = InboundAction.HELP
-        reply = "" if provider_answers(intent) else help_reply_text()
+        if not provider_answers(intent):
+            reply = help_reply_text(keyword_reply_template(kind=HELP))
     elif intent.kind == POSSIBLE:
         inbound.action = InboundAction.POSSIBLE_OPT_OUT
         possible_opt_out_open(

@@ -30,12 +30,13 @@ def keyword_reply_text(template: str) -> str:
     return f"{brand}: {template}" if brand else template
 
 
-def help_reply_text() -> str:
-    """The help text (CTIA: the sender's name, a help contact, how to stop): SMS_HELP_REPLY,
-    with the help contact added at the end when the template does not place it."""
-    text = keyword_reply_text(settings.SMS_HELP_REPLY)
+def help_reply_text(template: str) -> str:
+    """The help text (CTIA: the sender's name, a help contact, how to stop) from `template`
+    (the admins' or SMS_HELP_REPLY), with the help contact added at the end when the template
+    does not place it."""
+    text = keyword_reply_text(template)
     contact = settings.SMS_HELP_CONTACT
-    if contact and "{help_contact}" not in settings.SMS_HELP_REPLY and contact not in text:
+    if contact and "{help_contact}" not in template and contact not in text:
         text = f"{text} Help: {contact}."
     return text
 

@@ -17,6 +17,13 @@ MESSAGING_GRANTS = {
             "view_outboxentry",
             "view_statuscallbackevent",
             "view_unreachablehold",
+            # The keywords and replies (migration 0019): admins only.
+            "view_smskeyword",
+            "add_smskeyword",
+            "delete_smskeyword",
+            "view_smskeywordreply",
+            "change_smskeywordreply",
+            "view_smskeywordchange",
         ]
     },
     "Agents": {

@@ -6,9 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection
-from django.db.models import BooleanField, Count
-from django.db.models.expressions import RawSQL
+from django.db.models import Count
 from django.utils import timezone
 
 from optouts.messaging.models import (
@@ -21,10 +19,8 @@ from optouts.messaging.models import (
 )
 from optouts.selectors import phone_status, phones_opted_out
 from optouts.services import opt_out_explanation
+from velocify_sms.db_arrays import in_values
 from velocify_sms.phones import phone_display
-
-# Past this many numbers, PostgreSQL gets them as one array (see messages_sent_counts).
-_BIG_BATCH = 100
 
 
 @dataclass(frozen=True)
@@ -127,25 +123,16 @@ def messages_sent_counts(*, numbers: Iterable[str], since: datetime) -> dict[str
     or delivered; blocked, refused, held and failed ones never left), for the frequency cap.
 
     One query; the (to_number, created_at) index finds each number's few messages. For a big batch
-    on PostgreSQL the numbers go as one array, as in optouts.selectors.phones_opted_out.
+    on PostgreSQL the numbers go as one array (velocify_sms.db_arrays).
     """
-    wanted = sorted(set(numbers))
+    wanted = set(numbers)
     if not wanted:
         return {}
     queryset = OutboundMessage.objects.filter(
+        in_values("to_number", wanted),
         status__in=[MessageStatus.SENDING, MessageStatus.SENT, MessageStatus.DELIVERED],
         sent_at__gt=since,
     )
-    if connection.vendor == "postgresql" and len(wanted) > _BIG_BATCH:
-        queryset = queryset.filter(
-            RawSQL(
-                "to_number = ANY(ARRAY(SELECT unnest(%s::text[])))",
-                [wanted],
-                output_field=BooleanField(),
-            )
-        )
-    else:
-        queryset = queryset.filter(to_number__in=wanted)
     rows = queryset.values("to_number").annotate(count=Count("id")).order_by()
     return {row["to_number"]: row["count"] for row in rows}
 

@@ -26,9 +26,8 @@ from optouts.messaging.services import (
 )
 from optouts.models import Source
 from optouts.permissions import (
-    user_can_opt_in,
-    user_can_opt_out,
-    user_can_resolve_possible_opt_outs,
+    user_can_confirm_possible_opt_out,
+    user_can_dismiss_possible_opt_out,
     user_can_send_sms,
 )
 from optouts.services import Outcome
@@ -92,7 +91,7 @@ def _inbox_url() -> str:
 @require_POST
 def possible_opt_out_confirm_view(request, item_id: int):
     user = request.user
-    if not (user_can_opt_out(user) and user_can_resolve_possible_opt_outs(user)):
+    if not user_can_confirm_possible_opt_out(user):
         raise PermissionDenied("You do not have permission to opt phone numbers out.")
     try:
         result = possible_opt_out_confirm(item_id=item_id, actor=user)
@@ -118,9 +117,9 @@ def possible_opt_out_confirm_view(request, item_id: int):
 @require_POST
 def possible_opt_out_dismiss_view(request, item_id: int):
     """Dismiss with the reason typed on the confirmation page; a blank reason shows the page
-    again with the error (the caller, PossibleOptOutAdmin.decision_view, renders it)."""
+    again with the error (the caller, PossibleOptOutAdmin.dismiss_view, renders it)."""
     user = request.user
-    if not (user_can_resolve_possible_opt_outs(user) and user_can_opt_in(user)):
+    if not user_can_dismiss_possible_opt_out(user):
         raise PermissionDenied("Only an admin can dismiss a possible opt-out.")
     try:
         item = possible_opt_out_dismiss(

@@ -4,6 +4,7 @@ Callers import from here; see each module for the why.
 """
 
 from optouts.evidence.services import consent_events_insert, consent_events_seal
+from optouts.services.backdated import BackdatedOptOut, optouts_backdated_write
 from optouts.services.consent import (
     ADMIN_OPT_IN_CHANNELS,
     ASKED_BY_AGENT,
@@ -50,6 +51,7 @@ from optouts.services.rules import (
 __all__ = [
     "ADMIN_OPT_IN_CHANNELS",
     "ASKED_BY_AGENT",
+    "BackdatedOptOut",
     "ASKED_BY_CHANNELS",
     "ASKED_BY_CHOICES",
     "CONSENT_EVIDENCE_MAX",
@@ -76,6 +78,7 @@ __all__ = [
     "optout_rollup_live",
     "optout_rollup_of_rows",
     "optout_rollup_rebuild",
+    "optouts_backdated_write",
     "phone_numbers_lock",
     "phone_opt_in_by_contact",
     "phone_opt_out_by_carrier",

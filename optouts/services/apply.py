@@ -134,6 +134,38 @@ _OPT_OUT_FIELDS = [
 ]
 
 
+def opt_out_written(
+    *, number, source, previous, request: ConsentRequest, at, note, lead: LeadRef | None
+) -> tuple[dict, ConsentEvent]:
+    """What an opt-out of `number` to `source` writes at `at`: the list row's fields (those of
+    _OPT_OUT_FIELDS) and its event. Every opt-out is built here, back-dated ones included
+    (optouts.services.backdated), so a row and its event cannot drift apart."""
+    lead_id, lead_label = _lead_columns(lead)
+    fields = dict(
+        source=source,
+        channel=request.channel,
+        opted_out_at=at,
+        actor_id=_actor_id(request.actor),
+        actor_label=request.actor_label,
+        lead_id=lead_id,
+        lead_label=lead_label,
+        note=note,
+        reason=request.reason,
+    )
+    event = _event(
+        number=number,
+        action=ConsentEvent.Action.OPT_OUT,
+        source=source,
+        previous=previous,
+        request=request,
+        now=at,
+        note=note,
+        lead_id=lead_id,
+        lead_label=lead_label,
+    )
+    return fields, event
+
+
 def _opt_out_locked(
     numbers: list[str],
     source: str,
@@ -152,18 +184,14 @@ def _opt_out_locked(
         if new_source is None:
             results.append(ConsentResult(number, Outcome.ALREADY_OPTED_OUT, current, current))
             continue
-        lead_id, lead_label = _lead_columns(lead_of.get(number) if lead_of else request.lead)
-        note = note_of.get(number, "") if note_of is not None else request.note
-        fields = dict(
+        fields, event = opt_out_written(
+            number=number,
             source=new_source,
-            channel=request.channel,
-            opted_out_at=now,
-            actor_id=_actor_id(request.actor),
-            actor_label=request.actor_label,
-            lead_id=lead_id,
-            lead_label=lead_label,
-            note=note,
-            reason=request.reason,
+            previous=current,
+            request=request,
+            at=now,
+            note=note_of.get(number, "") if note_of is not None else request.note,
+            lead=lead_of.get(number) if lead_of else request.lead,
         )
         if row is None:
             # Plain values, not a model instance per number: a batch of an import has
@@ -176,19 +204,7 @@ def _opt_out_locked(
                 setattr(row, name, value)
             to_update.append(row)
         rollup.added(at=now, source=new_source)
-        events.append(
-            _event(
-                number=number,
-                action=ConsentEvent.Action.OPT_OUT,
-                source=new_source,
-                previous=current,
-                request=request,
-                now=now,
-                note=note,
-                lead_id=lead_id,
-                lead_label=lead_label,
-            )
-        )
+        events.append(event)
         results.append(ConsentResult(number, Outcome.OPTED_OUT, new_source, current))
     # No savepoint of its own: a lost insert race raises IntegrityError out of the transaction or
     # savepoint of _run_with_race_retry, which rolls back this whole attempt before it retries.

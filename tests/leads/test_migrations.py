@@ -1,4 +1,4 @@
-"""leads.0007: a lead's phones are found through the unique (lead, number) index alone."""
+"""leads.0008: a lead's phones are found through the unique (lead, number) index alone."""
 
 from __future__ import annotations
 

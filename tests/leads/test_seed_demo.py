@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from leads.management.commands.seed_demo import DEMO_PASSWORD_HASHES
 from leads.models import Lead
 from leads.services import lead_update
 from optouts.models import ConsentEvent, OptOut, Source
@@ -85,3 +86,28 @@ def test_demo_opt_outs_skip_a_number_with_any_consent_history(groups, admin_user
     assert "50 demo leads added" in out
     assert not phone_status(number=number).sms_opted_out
     assert ConsentEvent.objects.filter(phone_number=number).count() == 2  # out, then in
+
+
+def test_the_ready_made_demo_hashes_are_those_of_the_demo_passwords(groups, settings):
+    # Production's hasher (the tests' default is MD5, for speed): the kept hashes are used as is.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    seed()
+    User = get_user_model()
+    for username, password in (("admin", "admin-demo-pass"), ("agent", "agent-demo-pass")):
+        user = User.objects.get(username=username)
+        assert user.password == DEMO_PASSWORD_HASHES[password]
+        assert user.check_password(password)
+
+
+def test_with_another_hasher_the_demo_passwords_are_hashed_by_it(groups):
+    seed()
+    user = get_user_model().objects.get(username="agent")
+    assert user.password.startswith("md5$")
+    assert user.check_password("agent-demo-pass")
+
+
+def test_with_migrate_it_migrates_first_in_the_same_process(groups):
+    out = StringIO()
+    call_command("seed_demo", "--migrate", stdout=out)
+    assert "No migrations to apply" in out.getvalue() or "Operations to perform" in out.getvalue()
+    assert "50 demo leads added" in out.getvalue()

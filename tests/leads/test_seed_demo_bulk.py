@@ -55,6 +55,15 @@ def test_bulk_opt_outs_replay_from_their_events_to_the_list(groups):
     assert {n: s for n, s in replayed.items() if s} == on_list
 
 
+def test_bulk_opt_outs_and_their_events_carry_the_same_note(groups):
+    call_command("seed_demo", leads=1_100, optouts=30, stdout=StringIO())
+    bulk = dict(OptOut.objects.filter(note="bulk demo data").values_list("phone_number", "note"))
+    events = ConsentEvent.objects.filter(phone_number__in=bulk)
+
+    assert len(bulk) == 30
+    assert {e.phone_number: e.details.get("note") for e in events} == bulk
+
+
 def test_a_bulk_rerun_keeps_an_opt_in_and_a_deleted_bulk_lead_as_they_were(groups, admin_user):
     call_command("seed_demo", leads=1_100, optouts=300, stdout=StringIO())
     opted_in = bulk_number(3)  # bulk opt-out 3 is an agent one (sources cycle agent first)

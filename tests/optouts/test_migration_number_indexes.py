@@ -1,4 +1,4 @@
-"""optouts.0019: one pattern index on the list's numbers, the unique one kept (PostgreSQL)."""
+"""optouts.0020: one pattern index on the list's numbers, the unique one kept (PostgreSQL)."""
 
 from __future__ import annotations
 

@@ -179,7 +179,7 @@ def test_a_part_compressed_beyond_the_ratio_limit_is_refused(tmp_path):
 
 
 def test_the_uncompressed_size_limit_is_a_setting(tmp_path, settings):
-    settings.IMPORT_MAX_UNCOMPRESSED_MB = 1
+    settings.LEAD_IMPORT = {**settings.LEAD_IMPORT, "MAX_UNCOMPRESSED_MB": 1}
     path = tmp_path / "big.xlsx"
     path.write_bytes(
         workbook_bytes([["Name", "Cell"]] + [[f"N{i}", f"41555{i:05d}"] for i in range(20000)])
@@ -217,7 +217,7 @@ def test_a_zip_directory_too_long_for_its_parts_is_refused_before_it_is_parsed(t
 
 
 def test_shared_strings_beyond_their_own_limit_are_refused(tmp_path, settings):
-    settings.IMPORT_MAX_XLSX_PART_MB = 1
+    settings.LEAD_IMPORT = {**settings.LEAD_IMPORT, "MAX_XLSX_PART_MB": 1}
     rows = [["Name", "Cell"]] + [[f"Name number {i}", f"41555{i:05d}"] for i in range(40000)]
     data = workbook_bytes(rows)
     # openpyxl writes inline strings; move them into a shared strings part as Excel does.
@@ -277,7 +277,7 @@ def test_a_header_cell_past_the_column_limit_is_never_read(tmp_path):
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_rows_beyond_the_row_limit_are_refused(tmp_path, settings, kind):
-    settings.IMPORT_MAX_ROWS = 10
+    settings.LEAD_IMPORT = {**settings.LEAD_IMPORT, "MAX_ROWS": 10}
     rows = [["Name", "Cell"]] + [[f"N{i}", f"41555{i:05d}"] for i in range(10)]
     path = tmp_path / f"rows.{kind}"
     if kind == "csv":
@@ -292,7 +292,7 @@ def test_rows_beyond_the_row_limit_are_refused(tmp_path, settings, kind):
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_a_run_of_empty_rows_stops_the_reader(tmp_path, settings, kind):
-    settings.IMPORT_MAX_EMPTY_ROWS = 50
+    settings.LEAD_IMPORT = {**settings.LEAD_IMPORT, "MAX_EMPTY_ROWS": 50}
     path = tmp_path / f"empty.{kind}"
     if kind == "csv":
         path.write_text("Name,Cell\nAnn,4155552671\n" + ",\n" * 60 + "Bo,4155552672\n")
@@ -351,7 +351,7 @@ def test_every_door_answers_a_run_of_empty_rows_with_its_message(
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.IMPORT_MAX_EMPTY_ROWS = 50
+    settings.LEAD_IMPORT = {**settings.LEAD_IMPORT, "MAX_EMPTY_ROWS": 50}
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     data = ("Name,Cell\nAnn,4155552671\n" + ",\n" * 60 + "Bo,4155552672\n").encode()
     expected = "Rows 3 to 52 are empty"

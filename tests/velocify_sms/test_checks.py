@@ -7,6 +7,7 @@ multiplied by the number of workers.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.core.checks import ERROR
 
-from velocify_sms.checks import shared_cache_check, web_workers_configured
+from velocify_sms.checks import heartbeat_check, shared_cache_check, web_workers_configured
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -96,3 +97,27 @@ def test_check_deploy_fails_on_it_without_any_fail_level(tmp_path):
     )
     assert result.returncode == 1
     assert "velocify_sms.E001" in result.stderr
+
+
+# --- heartbeats (any command that runs the checks) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("beat", "stale", "errors"),
+    [(10, 19, ["velocify_sms.E002"]), (10, 1, ["velocify_sms.E002"]), (10, 20, []), (10, 0, [])],
+)
+def test_a_stale_threshold_under_two_beats_is_an_error(settings, beat, stale, errors):
+    settings.PROCESS_HEARTBEAT_SECONDS, settings.PROCESS_HEARTBEAT_STALE_SECONDS = beat, stale
+    found = heartbeat_check()
+    assert [e.id for e in found] == errors
+    if found:
+        assert f"PROCESS_HEARTBEAT_STALE_SECONDS={stale} is under twice" in found[0].msg
+
+
+def test_manage_check_refuses_a_stale_threshold_under_two_beats():
+    env = {**os.environ, "PROCESS_HEARTBEAT_STALE_SECONDS": "5", "PROCESS_HEARTBEAT_SECONDS": "10"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "velocify_sms.E002" in result.stderr

@@ -1,7 +1,7 @@
 """Error pages: the admin's look, one sentence and a way back for people; JSON for programs.
 
-Django shows its technical 400/404/500 pages while DEBUG is on (the tests run with DEBUG from
-the environment), so those tests switch it off.
+Django shows its technical 400/500 pages while DEBUG is on (the tests run with DEBUG from the
+environment), so those tests switch it off; the 404 is the product's page either way.
 """
 
 from __future__ import annotations
@@ -260,3 +260,43 @@ def test_the_500_template_renders_under_a_urlconf_without_the_admin(settings):
     response = error_pages.server_error_page(RequestFactory().get("/"))
 
     assert '<div id="site-name"><a href="/">Velocify SMS</a></div>' in _html(response)
+
+
+# --- 404 with DEBUG on (make run) ---------------------------------------------------------------
+
+
+@pytest.fixture
+def debug_on(settings):
+    settings.DEBUG = True
+
+
+@pytest.mark.django_db
+def test_with_debug_on_an_unknown_address_is_the_products_404_not_djangos(debug_on, client):
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    html = _html(response)
+    _is_styled_page(html)
+    assert "There is nothing at <code>/no-such-page/</code>" in html
+    assert "Using the URLconf defined in" not in html  # Django's technical 404
+
+
+@pytest.mark.django_db
+def test_with_debug_on_a_views_404_is_the_products_page(debug_on, agent_client):
+    response = agent_client.get("/admin/no-such-page/")  # the admin's catch-all view raises it
+
+    assert response.status_code == 404
+    html = _html(response)
+    _is_styled_page(html)
+    assert '<a href="/admin/" data-testid="way-back">Back to the dashboard</a>' in html
+    assert "Django tried these URL patterns" not in html
+
+
+@pytest.mark.django_db
+def test_with_debug_on_the_api_404_stays_json_and_a_missing_slash_still_redirects(
+    debug_on, agent_api, client
+):
+    response = agent_api.get("/api/v1/nothing-here/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    assert client.get("/admin").status_code == 301

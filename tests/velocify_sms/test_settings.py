@@ -209,3 +209,38 @@ def test_the_sms_brand_name_defaults_to_the_site_header_and_reads_the_environmen
     assert _brand({}) == "Velocify SMS"
     assert _brand({"SITE_HEADER": "Acme Mortgage CRM"}) == "Acme Mortgage CRM"
     assert _brand({"SITE_HEADER": "Acme CRM", "SMS_BRAND_NAME": " Acme Loans "}) == "Acme Loans"
+
+
+# --- grouped settings keep their documented environment variables ------------------------------
+def test_each_lead_import_limit_and_send_policy_key_reads_its_documented_variable():
+    # IMPORT_<key> for LEAD_IMPORT and SMS_<key> for SMS_SEND_POLICY (docs/operations.md).
+    from django.conf import settings
+
+    imports = {f"IMPORT_{key}": str(value + 7) for key, value in settings.LEAD_IMPORT.items()}
+    policy = {
+        "SMS_SEND_WINDOW_START": "09:15",
+        "SMS_SEND_WINDOW_END": "17:45",
+        "SMS_QUIET_HOURS_ACTION": "refuse",
+        "SMS_FREQUENCY_CAP": "4",
+    }
+    assert {f"SMS_{key}" for key in settings.SMS_SEND_POLICY} == set(policy)
+
+    result = _start(
+        {"DEBUG": "true", **imports, **policy},
+        code="from django.conf import settings; "
+        "print(sorted(settings.LEAD_IMPORT.items())); "
+        "print({k: str(v) for k, v in settings.SMS_SEND_POLICY.items()})",
+    )
+
+    assert result.returncode == 0, result.stderr
+    lead_import, send_policy = result.stdout.splitlines()
+    expected = sorted((name[len("IMPORT_") :], int(v)) for name, v in imports.items())
+    assert lead_import == str(expected)
+    assert send_policy == str(
+        {
+            "SEND_WINDOW_START": "09:15:00",
+            "SEND_WINDOW_END": "17:45:00",
+            "QUIET_HOURS_ACTION": "refuse",
+            "FREQUENCY_CAP": "4",
+        }
+    )

@@ -18,7 +18,9 @@ from __future__ import annotations
 import random
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import get_hasher, make_password
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -37,6 +39,26 @@ DEMO_USERS = [
     ("admin", "admin-demo-pass", "Admins", True),
     ("agent", "agent-demo-pass", "Agents", False),
 ]
+
+# The demo passwords are public (README.md), so their hashes are kept ready-made instead of derived
+# at every fresh start: PBKDF2 takes about a second of CPU per password, a tenth of a fresh clone's
+# `make run` after the install. Used only while the default hasher would make the same kind of
+# hash (else set_password); a login upgrades it if the iterations change (Django's must_update).
+DEMO_PASSWORD_HASHES = {
+    "admin-demo-pass": "pbkdf2_sha256$1000000$PKQqupIZPQWp4Sg8rRhGi9$"
+    "wA5q/YEoHpcifkr/dO57y6Z2kxIiowefCp2bu/MqXoA=",
+    "agent-demo-pass": "pbkdf2_sha256$1000000$d5Ahu0XQkpoHroGqAg75pd$"
+    "gmKPaJHaBNUNXwXl/2OtGLho2rH0Pm5lrjGVf3mxDJM=",
+}
+
+
+def demo_password_hash(password: str) -> str:
+    ready = DEMO_PASSWORD_HASHES.get(password)
+    hasher = get_hasher("default")
+    if ready and ready.startswith(f"{hasher.algorithm}$") and not hasher.must_update(ready):
+        return ready
+    return make_password(password)
+
 
 FIRST = ["Ana", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jon"]
 LAST = ["Garcia", "Nguyen", "Smith", "Okafor", "Kowalski", "Haddad", "Lee", "Moreau", "Silva"]
@@ -67,6 +89,12 @@ class Command(BaseCommand):
             "leads' numbers, then numbers of no lead)",
         )
         parser.add_argument(
+            "--migrate",
+            action="store_true",
+            help="run `migrate --noinput` first, in the same process (`make run`: one start of "
+            "Django instead of two)",
+        )
+        parser.add_argument(
             "--no-progress",
             action="store_true",
             help="no progress bars (there are none anyway when the output is not a terminal)",
@@ -77,6 +105,14 @@ class Command(BaseCommand):
 
         if leads < 0 or optouts < 0:
             raise CommandError("--leads and --optouts must be 0 or more.")
+        if options.get("migrate"):
+            call_command(
+                "migrate",
+                interactive=False,
+                verbosity=options.get("verbosity", 1),
+                stdout=self.stdout._out,
+                stderr=self.stderr._out,
+            )
         demo_leads = leads if leads <= BULK_THRESHOLD else 50
         self._no_progress = options.get("no_progress", False)
         rng = random.Random(2302)  # the same demo every time, so a rerun finds its own rows
@@ -138,7 +174,7 @@ class Command(BaseCommand):
                 },
             )
             if created:
-                user.set_password(password)
+                user.password = demo_password_hash(password)
                 user.save()
                 user.groups.add(Group.objects.get(name=group_name))
                 created_now.add(username)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from optouts.messaging.intent.grammar import CONSENT, ORDINARY, QUALIFY, REVIEW, REVOKE, Rule
 from optouts.messaging.intent.phrases import HELP_RULES, KEYWORD_SOURCES, RULES
 from optouts.messaging.intent.text import ReadableText, text_readable
-from optouts.messaging.keywords import HELP, START, STOP, keyword_match
+from optouts.messaging.keywords import HELP, NO_ADDED_WORDS, START, STOP, AddedWords, keyword_match
 
 # What a text means (InboundIntent.kind), besides keywords.py's STOP, START and HELP.
 REVOCATION = "revocation"  # a clear revocation in words: opted out at once
@@ -197,9 +197,15 @@ def _leading_stop(reading: _Reading, word: str) -> InboundIntent | None:
     return _keyword(STOP, "keyword.leading_stop", word, leading=word)
 
 
-def inbound_intent_read(*, body: str, opt_out_type: str = "") -> InboundIntent:
-    """What an inbound SMS body means for consent, and which rule says so (module docstring)."""
-    match = keyword_match(body=body or "", opt_out_type=opt_out_type or "")
+def inbound_intent_read(
+    *, body: str, opt_out_type: str = "", added_words: AddedWords = NO_ADDED_WORDS
+) -> InboundIntent:
+    """What an inbound SMS body means for consent, and which rule says so (module docstring).
+
+    `added_words`: the keywords admins added (keyword_lists.keyword_words_added(), which the
+    webhook's handling passes); a text that is one of them is that keyword, as for a default.
+    Left out, the reader knows only the defaults and settings (it reads no database)."""
+    match = keyword_match(body=body or "", opt_out_type=opt_out_type or "", added=added_words)
     provider = (opt_out_type or "").strip().upper()
     if provider in ("STOP", "START", "HELP"):
         return _keyword(match.kind, "provider.opt_out_type", provider.lower())

@@ -1,8 +1,10 @@
-// "Import numbers": send the file with XMLHttpRequest so the page can show how much of it is
-// uploaded, then that the server is checking and writing the list (one transaction, so there is
-// no count to show for that part). The answer (the report with its message, or this page with
-// the errors) replaces the page as a normal submit would. Without JavaScript, or if the request
-// cannot be made, the form submits as usual. A static file: no inline script (CSP).
+// Every file upload that shows its progress ("Import numbers" on the opt-out report, the lead
+// import's upload): send the file with XMLHttpRequest so the page can show how much of it is
+// uploaded, then that the server is working on it (no count to show for that part). What the
+// server does, and what to do if the connection is lost, differ per page: the progress box says
+// them in data-processing-text and data-failed-text. The answer (the next page, or this page
+// with the errors) replaces the page as a normal submit would. Without JavaScript, or if the
+// request cannot be made, the form submits as usual. A static file: no inline script (CSP).
 (function () {
   "use strict";
 
@@ -52,10 +54,7 @@
       });
       xhr.upload.addEventListener("load", function () {
         bar.removeAttribute("value"); // indeterminate: the server's part has no count to show
-        state(
-          "processing",
-          "Uploaded. Checking every number and adding the list; keep this page open."
-        );
+        state("processing", box.getAttribute("data-processing-text"));
       });
       xhr.addEventListener("load", function () {
         show(xhr.responseText, xhr.responseURL);
@@ -63,11 +62,7 @@
       xhr.addEventListener("error", function () {
         if (button) button.disabled = false;
         bar.value = 0;
-        state(
-          "failed",
-          "The connection was lost before the answer came. Look at the opt-out report " +
-            "before uploading the file again: the list is added all at once or not at all."
-        );
+        state("failed", box.getAttribute("data-failed-text"));
       });
       xhr.send(new FormData(form));
     });

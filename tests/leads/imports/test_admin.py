@@ -70,7 +70,7 @@ def test_the_whole_flow_upload_mapping_preview_import_report(admin_client, uploa
 
 
 def test_a_preview_out_of_time_says_so_on_the_page(admin_client, upload, settings):
-    settings.IMPORT_PREVIEW_SECONDS = 0
+    settings.LEAD_IMPORT = {**settings.LEAD_IMPORT, "PREVIEW_SECONDS": 0}
     big = "First Name,Cell\n" + "".join(f"N{i},41555{i:05d}\n" for i in range(1500))
     admin_client.post(url("add"), {"file": upload("big.csv", big)})
     job = ImportJob.objects.get()
@@ -88,7 +88,7 @@ def test_a_bad_file_shows_its_message_and_stores_nothing(admin_client, upload):
 
 
 def test_a_file_over_the_limit_is_refused_with_a_clear_message(admin_client, upload, settings):
-    settings.IMPORT_MAX_UPLOAD_MB = 1
+    settings.LEAD_IMPORT = {**settings.LEAD_IMPORT, "MAX_UPLOAD_MB": 1}
     big = "First Name,Cell\n" + "Ann,4155552671\n" * 80_000
     response = admin_client.post(url("add"), {"file": upload("big.csv", big)})
     assert "the largest file you can import is 1 MB" in response.content.decode()

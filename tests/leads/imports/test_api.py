@@ -54,7 +54,7 @@ def test_a_dry_run_says_which_of_its_numbers_are_already_on_the_list(admin_api, 
 
 
 def test_a_dry_run_out_of_time_answers_with_the_rows_it_checked(admin_api, upload, settings):
-    settings.IMPORT_PREVIEW_SECONDS = 0
+    settings.LEAD_IMPORT = {**settings.LEAD_IMPORT, "PREVIEW_SECONDS": 0}
     big = "Tel,Who,Stop\n" + "".join(f"41555{i:05d},N{i},\n" for i in range(1500))
     response = admin_api.post(
         URL,

@@ -29,7 +29,7 @@ def _running_job(upload, admin_user, *, heartbeat_ago: int) -> ImportJob:
 def test_the_periodic_job_resumes_a_running_import_with_an_old_heartbeat(
     upload, admin_user, settings
 ):
-    settings.IMPORT_STALE_SECONDS = 300
+    settings.LEAD_IMPORT = {**settings.LEAD_IMPORT, "STALE_SECONDS": 300}
     job = _running_job(upload, admin_user, heartbeat_ago=301)
     (stale_imports,) = [job for job in scheduler_jobs() if job.name == "stale-imports"]
 
@@ -43,7 +43,7 @@ def test_the_periodic_job_resumes_a_running_import_with_an_old_heartbeat(
 
 
 def test_an_import_that_committed_a_batch_lately_is_left_alone(upload, admin_user, settings):
-    settings.IMPORT_STALE_SECONDS = 300
+    settings.LEAD_IMPORT = {**settings.LEAD_IMPORT, "STALE_SECONDS": 300}
     job = _running_job(upload, admin_user, heartbeat_ago=200)
 
     assert import_jobs_resume_stale() == []
@@ -54,7 +54,7 @@ def test_an_import_that_committed_a_batch_lately_is_left_alone(upload, admin_use
 
 
 def test_queued_and_failed_imports_are_not_picked_up(upload, admin_user, settings):
-    settings.IMPORT_STALE_SECONDS = 300
+    settings.LEAD_IMPORT = {**settings.LEAD_IMPORT, "STALE_SECONDS": 300}
     job = _running_job(upload, admin_user, heartbeat_ago=900)
     ImportJob.objects.filter(pk=job.pk).update(status="failed")
 

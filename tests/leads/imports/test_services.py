@@ -287,7 +287,7 @@ def test_bad_files_leave_nothing_behind(upload, admin_user, settings, name, cont
 
 
 def test_a_file_over_the_size_limit_is_refused(upload, admin_user, settings):
-    settings.IMPORT_MAX_UPLOAD_MB = 1
+    settings.LEAD_IMPORT = {**settings.LEAD_IMPORT, "MAX_UPLOAD_MB": 1}
     with pytest.raises(ImportFileError, match="the largest file you can import is 1 MB"):
         job_from(upload, admin_user, "First Name,Cell\n" + "x" * (1024 * 1024 + 1))
 

@@ -224,7 +224,7 @@ def through_lead_page(user, rows: list[dict]) -> None:
             made[ext] = lead
             labels[lead.pk] = ext
         if row["sms_opt_out"]:
-            # LeadAdmin.phone_opt_out_view, on each of the row's numbers (as the import does).
+            # LeadAdmin.phone_consent_view, on each of the row's numbers (as the import does).
             for phone in phones_as_imported(row, None) or []:
                 phones_opt_out_by_staff(
                     numbers=[phone["number"]], user=user, channel=Channel.UI, lead=lead.ref

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from optouts.messaging.checks import revocation_deadline_check
 from optouts.messaging.deadlines import (
     business_day_is,
     business_days_between,
@@ -109,17 +110,37 @@ def _start(**env) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("11", "SMS_REVOCATION_DEADLINE_BUSINESS_DAYS=11 is above 10"),
         ("0", "SMS_REVOCATION_DEADLINE_BUSINESS_DAYS=0 is below the minimum of 1"),
         ("ten", "SMS_REVOCATION_DEADLINE_BUSINESS_DAYS='ten' is not a whole number"),
     ],
 )
-def test_a_deadline_setting_beyond_the_federal_ten_days_refuses_to_start(value, message):
+def test_a_malformed_deadline_setting_refuses_to_start(value, message):
     result = _start(SMS_REVOCATION_DEADLINE_BUSINESS_DAYS=value)
     assert result.returncode != 0
     assert message in result.stderr
 
 
-def test_the_deadline_setting_defaults_to_ten_and_may_be_shorter():
-    assert _start().stdout.strip() == "10"
+@pytest.mark.parametrize(
+    ("days", "errors"), [(11, ["optouts.E203"]), (10, []), (1, []), (None, [])]
+)
+def test_the_check_refuses_a_deadline_beyond_the_federal_ten_days(settings, days, errors):
+    settings.SMS_REVOCATION_DEADLINE_BUSINESS_DAYS = days
+    found = revocation_deadline_check()
+    assert [e.id for e in found] == errors
+    if found:
+        assert "SMS_REVOCATION_DEADLINE_BUSINESS_DAYS=11 is above 10" in found[0].msg
+
+
+def test_the_deadline_is_ten_business_days_unless_a_setting_shortens_it(settings):
+    received = eastern(2026, 11, 25, 10, 0)  # the day before Thanksgiving
+    settings.SMS_REVOCATION_DEADLINE_BUSINESS_DAYS = None
+    unset = revocation_deadline(received_at=received)
+    settings.SMS_REVOCATION_DEADLINE_BUSINESS_DAYS = 10
+    assert unset == revocation_deadline(received_at=received)
+    settings.SMS_REVOCATION_DEADLINE_BUSINESS_DAYS = 5
+    assert revocation_deadline(received_at=received) < unset
+
+
+def test_the_deadline_setting_is_unset_by_default_and_may_be_shorter():
+    assert _start().stdout.strip() == "None"
     assert _start(SMS_REVOCATION_DEADLINE_BUSINESS_DAYS="5").stdout.strip() == "5"

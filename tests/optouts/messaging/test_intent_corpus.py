@@ -7,6 +7,7 @@ worded differently, is held to the same thresholds).
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.test import Client, override_settings
 
@@ -40,7 +41,7 @@ def rates(django_db_setup, django_db_blocker):
             TWILIO_ACCOUNT_SID="",
             SMS_WEBHOOK_BASE_URL="",
             SMS_PROVIDER_REPLIES_TO_KEYWORDS=False,
-            SMS_FREQUENCY_CAP=0,
+            SMS_SEND_POLICY={**settings.SMS_SEND_POLICY, "FREQUENCY_CAP": 0},
         ),
     ):
         # Quiet hours would hold the sends at night; the guard under test is the list's.

@@ -61,7 +61,7 @@ def test_the_api_answers_409_frequency_cap_for_the_fourth_text(agent_api):
 
 
 def test_the_api_answers_409_quiet_hours_when_quiet_hours_refuse(agent_api, settings):
-    settings.SMS_QUIET_HOURS_ACTION = "refuse"
+    settings.SMS_SEND_POLICY = {**settings.SMS_SEND_POLICY, "QUIET_HOURS_ACTION": "refuse"}
     with freeze_time(at("21:00")):
         response = agent_api.post(URL, {"to": EASTERN, "body": "Hello"}, format="json")
     assert response.status_code == 409
@@ -144,7 +144,7 @@ def test_a_held_send_from_the_page_says_so(agent_client, settings):
 
 
 def test_the_log_shows_and_filters_by_reason_code(admin_client, settings):
-    settings.SMS_QUIET_HOURS_ACTION = "refuse"
+    settings.SMS_SEND_POLICY = {**settings.SMS_SEND_POLICY, "QUIET_HOURS_ACTION": "refuse"}
     _fill_cap()
     with freeze_time(at("13:00")):
         admin_client.post(SEND, {"to": FLORIDA, "body": "capped"})

@@ -78,7 +78,7 @@ def local_instant(day: date, zone: str, clock: str) -> datetime:
 
 @pytest.fixture(autouse=True)
 def _refuse_outside_hours(settings):
-    settings.SMS_QUIET_HOURS_ACTION = "refuse"
+    settings.SMS_SEND_POLICY = {**settings.SMS_SEND_POLICY, "QUIET_HOURS_ACTION": "refuse"}
 
 
 def test_the_numbers_are_placed_where_the_rows_say():

@@ -152,7 +152,7 @@ def test_a_held_message_whose_task_runs_early_is_held_again_not_sent(worker_queu
 
 
 def test_with_quiet_hours_set_to_refuse_nothing_is_held(worker_queue, settings):
-    settings.SMS_QUIET_HOURS_ACTION = "refuse"
+    settings.SMS_SEND_POLICY = {**settings.SMS_SEND_POLICY, "QUIET_HOURS_ACTION": "refuse"}
     with freeze_time(at("21:00")), pytest.raises(SendRefused) as refused:
         message_send(to=EASTERN, body="Hello")
     assert refused.value.code == ReasonCode.QUIET_HOURS
@@ -174,7 +174,7 @@ def test_with_a_task_backend_that_cannot_wait_a_quiet_hours_send_is_refused():
 
 
 def test_the_lead_time_zone_narrows_the_area_codes_never_replaces_them(settings):
-    settings.SMS_QUIET_HOURS_ACTION = "refuse"
+    settings.SMS_SEND_POLICY = {**settings.SMS_SEND_POLICY, "QUIET_HOURS_ACTION": "refuse"}
     lead = LeadFactory(time_zone="America/Los_Angeles")
     # A New York number, a lead in California: 10:00 in New York is 7:00 where the lead is.
     with freeze_time(at("10:00")), pytest.raises(SendRefused) as refused:
@@ -215,7 +215,7 @@ def test_a_california_number_whose_lead_says_new_york_is_held_at_7_30_pacific(wo
 
 
 def test_a_lead_state_adds_that_states_zones(settings):
-    settings.SMS_QUIET_HOURS_ACTION = "refuse"
+    settings.SMS_SEND_POLICY = {**settings.SMS_SEND_POLICY, "QUIET_HOURS_ACTION": "refuse"}
     # A New York number, a lead in Texas (Central and Mountain): Texas opens at 9:00 Mountain.
     lead = LeadFactory(state="TX")
     with freeze_time(at("10:30")), pytest.raises(SendRefused) as refused:
@@ -227,7 +227,7 @@ def test_a_lead_state_adds_that_states_zones(settings):
 
 
 def test_the_lead_state_adds_its_rules_to_any_number(settings):
-    settings.SMS_QUIET_HOURS_ACTION = "refuse"
+    settings.SMS_SEND_POLICY = {**settings.SMS_SEND_POLICY, "QUIET_HOURS_ACTION": "refuse"}
     lead = LeadFactory(state="FL")
     with freeze_time(at("20:30")), pytest.raises(SendRefused) as refused:
         message_send(to=EASTERN, body="Hello", lead_id=lead.pk)
@@ -241,7 +241,7 @@ def test_the_lead_state_adds_its_rules_to_any_number(settings):
 
 
 def test_the_lead_state_never_removes_the_area_codes_rules(settings):
-    settings.SMS_QUIET_HOURS_ACTION = "refuse"
+    settings.SMS_SEND_POLICY = {**settings.SMS_SEND_POLICY, "QUIET_HOURS_ACTION": "refuse"}
     lead = LeadFactory(state="NY")
     with freeze_time(at("20:30")), pytest.raises(SendRefused) as refused:
         message_send(to=FLORIDA, body="Hello", lead_id=lead.pk)

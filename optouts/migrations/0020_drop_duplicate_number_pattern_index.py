@@ -27,7 +27,7 @@ def restore(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("optouts", "0018_outbound_lead_unlinked"),
+        ("optouts", "0019_sms_keywords"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("leads", "0001_squashed_0006_import_on_match"),
+        ("leads", "0007_lead_list_indexes"),
     ]
 
     operations = [
