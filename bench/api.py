@@ -44,6 +44,10 @@ SERVERS = os.environ.get("BENCH_API_SERVERS", "before,after").split(",")
 CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/7")
 SEEDED = 20_000
 P99_TARGET_MS = 100
+# Web CPU per opt-out (the gunicorn processes' CPU time over the requests served) and the
+# opt-out's p99 as a multiple of /healthz's in the same run.
+CPU_TARGET_MS = 3.0
+RATIO_TARGET = 3.0
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 # The baseline's `make serve` (Makefile at BASELINE_REV), flag for flag.
 BEFORE_COMMAND = [
@@ -343,6 +347,25 @@ def report(results: dict, batch_new: dict, batch_again: dict, load: str) -> None
             met=before is not None and figure < before[mode]["cpu_ms"],
             before=before[mode]["cpu_ms"] if before else None,
         )
+    opt_out = after["opt_out"]
+    result_record(
+        target=f"opt-out web CPU per request <= {CPU_TARGET_MS} ms",
+        figure=opt_out["cpu_ms"],
+        unit="ms",
+        floor=after["healthz"]["cpu_ms"],
+        ratio=opt_out["cpu_ms"] / after["healthz"]["cpu_ms"],
+        met=opt_out["cpu_ms"] <= CPU_TARGET_MS,
+        before=before["opt_out"]["cpu_ms"] if before else None,
+    )
+    result_record(
+        target=f"opt-out p99 <= {P99_TARGET_MS} ms and <= {RATIO_TARGET}x /healthz's p99",
+        figure=opt_out["p99_ms"],
+        unit="ms",
+        floor=floor,
+        ratio=opt_out["p99_ms"] / floor,
+        met=opt_out["p99_ms"] <= P99_TARGET_MS and opt_out["p99_ms"] / floor <= RATIO_TARGET,
+        before=before["opt_out"]["p99_ms"] if before else None,
+    )
     result_record(
         target="1,000-number batch opt-out < 1 s (median)",
         figure=batch_new["median_ms"],

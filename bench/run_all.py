@@ -27,8 +27,23 @@ from _common import RESULT_PREFIX, RESULTS, ROOT, machine
 
 SKIP = {"run_all.py"}
 # Arguments a benchmark gets from `make bench`: the import also runs its 1,000,000-row memory
-# check (about three minutes more; BENCH_IMPORT_MEMORY_ROWS=0 leaves it out).
-ARGS = {"import.py": ["--memory-rows", os.environ.get("BENCH_IMPORT_MEMORY_ROWS", "1000000")]}
+# check (about three minutes more; BENCH_IMPORT_MEMORY_ROWS=0 leaves it out) and BENCH_IMPORT_REPEAT
+# rounds (3).
+# The export seeds 1,000,000 leads and numbers (about ten minutes) unless BENCH_EXPORT_DATABASE
+# names a database seeded already (`seed_demo --leads 1000000 --optouts 1000000`, kept).
+ARGS = {
+    "import.py": [
+        "--memory-rows",
+        os.environ.get("BENCH_IMPORT_MEMORY_ROWS", "1000000"),
+        "--repeat",
+        os.environ.get("BENCH_IMPORT_REPEAT", "3"),
+    ],
+    "export.py": (
+        ["--database", os.environ["BENCH_EXPORT_DATABASE"]]
+        if os.environ.get("BENCH_EXPORT_DATABASE")
+        else []
+    ),
+}
 # Rows of the summary table keep the benchmark's file name in their first cell, so a run of
 # some benchmarks keeps the rows of the others (marked with their own date).
 ROW = re.compile(r"^\| `(?P<bench>[\w.]+)`\s*\|")

@@ -25,6 +25,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from leads.changelist import AgentWithLeadsFilter, LeadChangeList
+from leads.export import leads_csv_response
 from leads.forms import LEAD_FORM_FIELDS, LeadForm, LeadPhoneForm, LeadPhoneFormSet
 
 # Django's autodiscover imports only this admin module of the app: the lead import's pages
@@ -53,23 +54,9 @@ from optouts.services import (
     phones_opt_out_as_asked,
 )
 from velocify_sms.admin_lists import InputSafeChangeListMixin, phones_cell
-from velocify_sms.csv_export import csv_streaming_response
-from velocify_sms.dates import datetime_display, datetime_header
-from velocify_sms.phones import phone_display, phone_display_for_csv
+from velocify_sms.phones import phone_display
 
 HISTORY_LIMIT = 100
-CSV_HEADER = [
-    "Lead ID",
-    "First name",
-    "Last name",
-    "Email",
-    "Company",
-    "Status",
-    "Assigned agent",
-    "Phones",
-    "phone_numbers",
-    "SMS Opt-Out",
-]
 
 
 class SmsOptOutFilter(admin.SimpleListFilter):
@@ -413,37 +400,11 @@ class LeadAdmin(InputSafeChangeListMixin, admin.ModelAdmin):
             changelist = self.get_changelist_instance(request)
         except IncorrectLookupParameters:
             return HttpResponseRedirect(reverse("admin:leads_lead_changelist") + "?e=1")
-        return _leads_csv_response(changelist.get_queryset(request))
+        return leads_csv_response(changelist.get_queryset(request))
 
     @admin.action(description="Export selected leads to CSV", permissions=["view"])
     def export_selected_csv(self, request, queryset):
-        return _leads_csv_response(queryset)
-
-
-def _leads_csv_response(queryset):
-    """Phones and dates as on the pages: `(415) 555-2671`, `(+44) 2079460958` (never a `+` that
-    a spreadsheet would run as a formula), `2026-12-02 14:05` in the reader's time zone; beside
-    the phones, `phone_numbers` in E.164 separated by spaces, for programs."""
-
-    def rows():
-        # iterator() with a chunk size keeps the prefetch of phones, one batch per chunk.
-        for lead in queryset.iterator(chunk_size=2000):
-            yield [
-                lead.pk,
-                lead.first_name,
-                lead.last_name,
-                lead.email,
-                lead.company,
-                lead.get_status_display(),
-                lead.assigned_agent.get_username() if lead.assigned_agent else "",
-                "; ".join(phone_display_for_csv(p.number) for p in lead.phones.all()),
-                " ".join(p.number for p in lead.phones.all()),
-                lead.sms_opt_out,
-                datetime_display(lead.created_at),
-            ]
-
-    header = [*CSV_HEADER, datetime_header("Created at")]
-    return csv_streaming_response(filename="leads.csv", header=header, rows=rows())
+        return leads_csv_response(queryset)
 
 
 def _copy_saved_lead(*, target: Lead, saved: Lead) -> None:

@@ -139,6 +139,14 @@ class LeadChangeList(InputSafeChangeList):
         return cursors["older"], cursors["newer"]
 
     def get_results(self, request):
+        # The page's own reads run here rather than in Django's get_results, so the guard that
+        # turns a too-large id's OverflowError into Django's "invalid lookup" is applied again.
+        try:
+            self._get_page(request)
+        except OverflowError as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
+    def _get_page(self, request):
         if ORDER_VAR in self.params or self.show_all:
             # Numbered pages need the exact count (a capped one would cap the pages).
             super().get_results(request)

@@ -45,6 +45,13 @@ class LeadsDirectory:
         )
         return {pk: LeadLocation(state=state, time_zone=zone) for pk, state, zone in rows}
 
+    def lead_ids_sql(self, number_column: str) -> str:
+        table = LeadPhone._meta.db_table
+        return (
+            f"(SELECT string_agg(p.lead_id::text, ' ' ORDER BY p.lead_id) FROM {table} p "  # noqa: S608
+            f"WHERE p.number = {number_column})"
+        )
+
     def change_url(self, lead_id: int) -> str | None:
         try:
             return reverse("admin:leads_lead_change", args=[lead_id])

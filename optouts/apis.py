@@ -145,6 +145,17 @@ class OptOutResultSerializer(serializers.Serializer):
     )
 
 
+# The answer's fields, as OptOutResultSerializer documents them. Written directly: the values are
+# already the strings it would give, and building the serializer (a deep copy of its fields for
+# every answer, one child per item) was a tenth of a request's web CPU.
+OPT_OUT_RESULT_FIELDS = ("input", "phone_number", "outcome", "source")
+
+
+def opt_out_results(items: list[dict]) -> list[dict]:
+    """What OptOutResultSerializer(items, many=True).data gives, without building it."""
+    return [{name: str(item[name]) for name in OPT_OUT_RESULT_FIELDS} for item in items]
+
+
 class OptOutApi(APIView):
     """Opt phone numbers out of SMS (source agent, channel api, actor: the caller)."""
 
@@ -195,7 +206,7 @@ class OptOutApi(APIView):
             details=_api_details(request),
         )
         items = _per_input(data["inputs"], data["numbers"], results)
-        return Response(self.OptOutOutputSerializer({"results": items}).data)
+        return Response({"results": opt_out_results(items)})
 
 
 # --- POST /api/v1/sms/opt-in/ -----------------------------------------------------------------

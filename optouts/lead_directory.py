@@ -40,6 +40,10 @@ class LeadDirectory(Protocol):
     def locations(self, ids: Iterable[int]) -> dict[int, LeadLocation]:
         """{lead id: location} for the ids that exist and have a state or a time zone set."""
 
+    def lead_ids_sql(self, number_column: str) -> str:
+        """A SQL expression (no parameters): the ids of the leads carrying the number in
+        `number_column` (SQL the caller wrote), ascending, separated by spaces; NULL for none."""
+
     def change_url(self, lead_id: int) -> str | None:
         """The lead's page for staff, None when no such page is mounted."""
 
@@ -53,6 +57,9 @@ class _NoLeads:
 
     def locations(self, ids: Iterable[int]) -> dict[int, LeadLocation]:
         return {}
+
+    def lead_ids_sql(self, number_column: str) -> str:
+        return "NULL::text"
 
     def change_url(self, lead_id: int) -> str | None:
         return None

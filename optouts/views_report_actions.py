@@ -14,12 +14,14 @@ from itertools import chain
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from optouts.display import source_label
+from optouts.export import optout_export_stream
 from optouts.filters import site_timezone
 from optouts.forms import OptOutImportForm
 from optouts.models import Channel
@@ -46,8 +48,8 @@ from optouts.views_report import (
     report_filters,
     report_url,
 )
-from velocify_sms.csv_export import csv_streaming_response
-from velocify_sms.dates import datetime_display, datetime_header
+from velocify_sms.csv_export import csv_response, csv_streaming_response
+from velocify_sms.dates import datetime_display, datetime_header, time_zone_name
 from velocify_sms.phones import (
     InvalidPhoneNumber,
     phone_display,
@@ -188,6 +190,11 @@ def export_header() -> list[str]:
     ]
 
 
+def export_in_database() -> bool:
+    """Whether the database writes the export (PostgreSQL's COPY); Python writes it elsewhere."""
+    return connection.vendor == "postgresql"
+
+
 @admins_only
 def export_view(request, *, site):
     """The filtered list as CSV, streamed: a million rows never sit in memory."""
@@ -196,6 +203,14 @@ def export_view(request, *, site):
         messages.error(request, "Fix the filters before exporting.")
         return redirect(f"{report_url()}?{query_without(request, *CURSOR_PARAMS)}")
     tz = site_timezone()
+    stamp = timezone.localtime(timezone.now(), tz).strftime("%Y%m%d-%H%M")
+    filename = f"opt-outs-{stamp}.csv"
+    if export_in_database():
+        # The database writes the file (optouts.export): the same bytes, at COPY's speed.
+        content = optout_export_stream(
+            queryset=filterset.qs, header=export_header(), time_zone=time_zone_name()
+        )
+        return csv_response(filename=filename, content=content)
     # The query runs before the answer starts: a failure here (the database away) is an ordinary
     # error answer, not a file with a header and nothing under it. A failure later, once rows
     # are flowing, ends the file with a line saying it is incomplete (csv_rows_stream).
@@ -216,10 +231,7 @@ def export_view(request, *, site):
                 " ".join(str(lead.id) for lead in leads),
             )
 
-    stamp = timezone.localtime(timezone.now(), tz).strftime("%Y%m%d-%H%M")
-    return csv_streaming_response(
-        filename=f"opt-outs-{stamp}.csv", header=export_header(), rows=rows()
-    )
+    return csv_streaming_response(filename=filename, header=export_header(), rows=rows())
 
 
 @admins_only

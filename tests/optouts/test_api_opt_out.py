@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.cache import cache
 
@@ -213,3 +215,21 @@ def test_the_api_refuses_an_unknown_asked_by_and_applies_nothing(agent_api):
     )
     assert response.status_code == 400
     assert not OptOut.objects.exists()
+
+
+def test_the_answer_is_what_its_documented_serializer_gives(agent_api):
+    from optouts.apis import OptOutApi
+
+    numbers = ["(415) 555-2671", "+1 415 555 2671", "212-555-0199"]
+    given_opt_out(number="+12125550199", source=Source.CONTACT)
+
+    response = agent_api.post(URL, {"phone_numbers": numbers}, format="json")
+
+    assert response.status_code == 200
+    items = response.json()["results"]
+    documented = OptOutApi.OptOutOutputSerializer({"results": items}).data
+    assert response.json() == json.loads(json.dumps(documented))
+    fields = set(OptOutApi.OptOutOutputSerializer().fields["results"].child.fields)
+    assert [set(item) for item in items] == [fields] * 3
+    # One answer per input: the same number twice, the same outcome twice.
+    assert [item["outcome"] for item in items] == ["opted_out", "opted_out", "already_opted_out"]

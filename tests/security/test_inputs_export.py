@@ -13,9 +13,9 @@ import io
 from urllib.parse import urlsplit
 
 import pytest
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 
-from optouts import views_report_actions
+from optouts import export, views_report_actions
 from optouts.models import Source
 from tests.factories import given_opt_out
 
@@ -56,6 +56,19 @@ def test_bad_filters_send_the_admin_back_to_the_report_with_form_errors(admin_cl
     assert page.context["filter_form"].errors
 
 
+@pytest.fixture
+def python_path(monkeypatch):
+    """The export written row by row in Python (every database but PostgreSQL)."""
+    monkeypatch.setattr(views_report_actions, "export_in_database", lambda: False)
+
+
+@pytest.fixture
+def database_path():
+    if connection.vendor != "postgresql":
+        pytest.skip("the database writes the export on PostgreSQL only")
+
+
+@pytest.mark.usefixtures("python_path")
 def test_a_query_that_fails_before_the_first_row_is_an_error_answer_not_a_file(
     admin_client, listed, monkeypatch
 ):
@@ -72,6 +85,7 @@ def test_a_query_that_fails_before_the_first_row_is_an_error_answer_not_a_file(
     assert response.status_code == 503
 
 
+@pytest.mark.usefixtures("python_path")
 def test_a_failure_after_rows_have_gone_ends_the_file_with_a_line_saying_so(
     admin_client, listed, monkeypatch, caplog
 ):
@@ -100,3 +114,49 @@ def test_a_whole_export_has_no_such_line(admin_client, listed):
 
     assert len(rows) == 3
     assert not any(row[0].startswith("EXPORT INCOMPLETE") for row in rows)
+
+
+@pytest.mark.usefixtures("database_path")
+def test_a_copy_that_cannot_start_is_an_error_answer_not_a_file(admin_client, listed, monkeypatch):
+    real = export.optout_export_sql
+
+    def no_such_column(**kwargs):
+        sql, params = real(**kwargs)
+        return f"SELECT * FROM ({sql}) s WHERE s.no_such_column", params
+
+    monkeypatch.setattr(export, "optout_export_sql", no_such_column)
+    admin_client.raise_request_exception = False
+
+    response = admin_client.get(EXPORT)
+
+    assert not response.streaming
+    assert response.status_code >= 500
+
+
+@pytest.mark.usefixtures("database_path")
+def test_a_copy_that_fails_after_rows_have_gone_ends_the_file_with_a_line_saying_so(
+    admin_client, listed, monkeypatch, caplog
+):
+    real = export.optout_export_sql
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY SEQUENCE export_rows_read")
+
+    def fails_on_the_third_row(**kwargs):
+        sql, params = real(**kwargs)
+        # 1 / 0 in the third row's first cell, after two rows have been sent.
+        first = (
+            "SELECT CASE WHEN 1 / (3 - nextval('export_rows_read')) = 0 THEN '' "
+            "ELSE o.phone_number END"
+        )
+        return sql.replace("SELECT o.phone_number", first, 1), params
+
+    monkeypatch.setattr(export, "optout_export_sql", fails_on_the_third_row)
+
+    response = admin_client.get(EXPORT)
+
+    header, *rows, last = _lines(response)
+    assert response.status_code == 200
+    assert len(rows) == 2
+    assert last[0].startswith("EXPORT INCOMPLETE")
+    assert "2 rows" in last[0]
+    assert "division by zero" in caplog.text

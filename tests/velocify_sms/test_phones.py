@@ -214,3 +214,23 @@ def test_parsed_number_cache_is_bounded_and_keyed_by_region():
     assert phone_normalize("020 7946 0958", region="GB") == "+442079460958"
     with pytest.raises(InvalidPhoneNumber):
         phone_normalize("020 7946 0958", region="US")
+
+
+@pytest.mark.parametrize("region", ["US", "CA", "GB"])
+def test_display_fast_path_agrees_with_libphonenumber_on_random_plus_one_numbers(settings, region):
+    import random
+
+    settings.SMS_DEFAULT_REGION = region
+    rng = random.Random(29)
+    shown_nationally = 0
+    for _ in range(5000):
+        number = f"+1{rng.randint(2000000000, 9999999999)}"
+        parsed = phonenumbers.parse(number, None)
+        expected = (
+            phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+            if phonenumbers.region_code_for_number(parsed) == region
+            else phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        )
+        assert phone_display(number) == expected, number
+        shown_nationally += expected.startswith("(")
+    assert shown_nationally > (1000 if region == "US" else -1)
