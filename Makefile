@@ -63,7 +63,7 @@ lock:
 	.lock-venv/bin/pip install --quiet --disable-pip-version-check '.[dev]'
 	{ echo "# Written by make lock from pyproject.toml: what the tests and tools add, pinned."; \
 	  $(LOCK_FREEZE) | grep -vxF -f requirements.lock; } > requirements-dev.lock
-	rm -rf .lock-venv
+	rm -rf .lock-venv build
 
 venv: $(DEV_STAMP) .env evidence-key
 
