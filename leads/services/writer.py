@@ -35,7 +35,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -206,24 +205,38 @@ def lead_refs_of(lead_of: dict[str, int]) -> dict[str, LeadRef]:
 def _leads_locked(rows: list[LeadRow], *, matching: bool) -> list[Lead]:
     """The rows' existing leads, locked until the batch commits: by id and by external id, and
     with `matching` those with one of the rows' numbers or email keys."""
+    found = _lead_ids_matching(rows, matching=matching)
+    if not found:
+        return []
+    leads = Lead.objects.select_for_update().filter(in_values("id", found, sql_type="bigint"))
+    return list(leads.order_by("pk"))
+
+
+def _lead_ids_matching(rows: list[LeadRow], *, matching: bool) -> set[int]:
+    """The ids of the leads the rows' keys name, each kind of key probed through its own index.
+
+    One query with the keys OR-ed together cannot use them: the planner reads every lead once
+    per batch (an import of a whole book then costs the square of its size), so each key is its
+    own SELECT and the union answers in one round trip."""
     ids, external_ids = leads_plan_keys(rows=rows)
     numbers, emails = leads_plan_contact_keys(rows=rows) if matching else (set(), set())
-    if not ids and not external_ids and not numbers and not emails:
-        return []
-    condition = Q()
+    probes = []
     if ids:
-        condition |= Q(in_values("id", ids, sql_type="bigint"))
+        probes.append(Lead.objects.filter(in_values("id", ids, sql_type="bigint")))
     if external_ids:
-        condition |= Q(in_values("external_id", external_ids))
-    if numbers:
-        phones = LeadPhone.objects.filter(in_values("number", numbers)).values("lead_id")
-        condition |= Q(id__in=phones)
-    leads = Lead.objects.select_for_update()
+        probes.append(Lead.objects.filter(in_values("external_id", external_ids)))
     if emails:
         # lead_email_lower_idx answers this; a stored email matches without case.
-        leads = leads.alias(email_key=Lower("email"))
-        condition |= Q(email_key__in=sorted(emails))
-    return list(leads.filter(condition).order_by("pk"))
+        by_email = Lead.objects.alias(email_key=Lower("email"))
+        probes.append(by_email.filter(email_key__in=sorted(emails)))
+    # order_by(): no model ordering inside a UNION (SQLite refuses it, and it is wasted work).
+    found = [probe.order_by().values_list("pk", flat=True) for probe in probes]
+    if numbers:
+        phones = LeadPhone.objects.filter(in_values("number", numbers))
+        found.append(phones.order_by().values_list("lead_id", flat=True))
+    if not found:
+        return set()
+    return set(found[0].union(*found[1:])) if len(found) > 1 else set(found[0])
 
 
 def _phones_current(lead_ids: set[int]) -> dict[int, dict[str, LeadPhone]]:
