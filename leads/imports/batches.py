@@ -20,7 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from leads.imports.lanes import in_order
+from leads.imports.lanes import Turn, in_order
 from leads.imports.mapping import CleanRow
 from leads.imports.models import ImportJob, ImportJobStatus, ImportRowError
 from leads.services.plan import ON_MATCH_UPDATE, matches_contacts
@@ -66,6 +66,8 @@ def import_rows_write(
     actor=None,
     details: dict | None = None,
     before_opt_outs: Callable[[], None] | None = None,
+    before_locks: Callable[[], None] | None = None,
+    locks_taken: Callable[[], None] | None = None,
     on_match: str = ON_MATCH_UPDATE,
 ) -> BatchResult:
     """Store valid rows as leads with their phones and opt-outs, in one transaction.
@@ -82,6 +84,8 @@ def import_rows_write(
         channel=Channel.IMPORT,
         details=details,
         before_opt_outs=before_opt_outs,
+        before_locks=before_locks,
+        locks_taken=locks_taken,
         on_match=on_match,
     )
     return BatchResult(
@@ -103,23 +107,19 @@ def import_batches_commit(
     counts to `job` and calling `progress(job)` once it has committed."""
     actor = job.created_by
     on_match = job.on_match
+    matching = matches_contacts(on_match)
     for counts in in_order(
-        items=_batches_numbered(batches, start=job.rows_done),
-        work=lambda item, wait_previous: _batch_commit(
+        items=_batches_numbered(batches, start=job.rows_done, matching=matching),
+        work=lambda item, turn: _batch_commit(
             job_id=job.pk,
             rows_before=item.rows_before,
             batch=item.batch,
             actor=actor,
-            wait_previous=wait_previous,
+            turn=turn,
             on_match=on_match,
         ),
-        # Other connections cannot see the rows of a transaction the caller holds open. Rows
-        # matched by phone or email do not overlap: a lead has many numbers, so two batches
-        # with no key in common may still lock the same lead, and the one behind would then
-        # hold a lock the one in front waits for.
-        overlap=connection.vendor == "postgresql"
-        and not connection.in_atomic_block
-        and not matches_contacts(on_match),
+        # Other connections cannot see the rows of a transaction the caller holds open.
+        overlap=connection.vendor == "postgresql" and not connection.in_atomic_block,
         independent=_BatchItem.independent,
     ):
         counts.add_to(job)
@@ -131,23 +131,35 @@ def import_batches_commit(
 class _BatchItem:
     rows_before: int  # the job's rows_done once every earlier batch has committed
     batch: Batch
-    external_ids: frozenset[str]
+    keys: frozenset[tuple[str, str]]
 
     @staticmethod
     def independent(earlier: _BatchItem, later: _BatchItem) -> bool:
-        # A later row with an earlier batch's external id updates the lead that batch made, so
-        # it must see that batch committed.
-        return earlier.external_ids.isdisjoint(later.external_ids)
+        # A later row with a key of an earlier batch's row (its external id; when rows match by
+        # phone and email, also a number or an email) finds the lead that row made or changed,
+        # so it must see that batch committed.
+        return earlier.keys.isdisjoint(later.keys)
 
 
-def _batches_numbered(batches, *, start: int):
+def _batches_numbered(batches, *, start: int, matching: bool):
     rows_before = start
     for batch in batches:
-        external_ids = frozenset(
-            row.fields["external_id"] for row, _ in batch if row.fields.get("external_id")
-        )
-        yield _BatchItem(rows_before, batch, external_ids)
+        yield _BatchItem(rows_before, batch, _batch_keys(batch, matching=matching))
         rows_before += len(batch)
+
+
+def _batch_keys(batch: Batch, *, matching: bool) -> frozenset[tuple[str, str]]:
+    keys = set()
+    for row, _ in batch:
+        if row.errors:
+            continue
+        if external_id := row.fields.get("external_id"):
+            keys.add(("external_id", external_id))
+        if matching:
+            keys.update(("number", number) for number, _ in row.phones or ())
+            if email := row.fields.get("email"):
+                keys.add(("email", str(email).casefold()))
+    return frozenset(keys)
 
 
 @dataclass
@@ -187,7 +199,7 @@ def _batch_commit(
     rows_before: int,
     batch: Batch,
     actor,
-    wait_previous: Callable[[], None],
+    turn: Turn,
     on_match: str,
 ) -> _BatchCounts:
     """Write one batch and the job's progress in one transaction (see leads.imports.lanes)."""
@@ -213,7 +225,9 @@ def _batch_commit(
                 rows=valid,
                 actor=actor,
                 details={"import_job": job_id},
-                before_opt_outs=wait_previous,
+                before_opt_outs=turn,
+                before_locks=turn.wait_locks,
+                locks_taken=turn.locks_taken,
                 on_match=on_match,
             )
             errors.extend(
@@ -223,7 +237,7 @@ def _batch_commit(
             )
             if errors:
                 ImportRowError.objects.bulk_create(errors)
-            wait_previous()
+            turn()
             _job_check(job_id=job_id, rows_before=rows_before, lock=True)
             counts = _BatchCounts(
                 rows=len(rows),

@@ -13,14 +13,17 @@ What keeps it the same import as one batch after another:
   chained events, the job's progress row). It returns once the previous batch has committed and
   raises PreviousBatchFailed if it did not, so batch N+1 never commits before batch N, and a
   batch after a failed one rolls back: a resume starts after the last committed batch, as before.
-- Two consecutive batches that share a key (`independent` says no: an external id, which the
-  later batch must find as the lead the earlier one made) do not overlap: the later one starts
-  once the earlier one has committed.
+- Two consecutive batches that share a key (`independent` says no: an external id, a number or
+  an email, which the later batch must find as the lead the earlier one made or changed) do not
+  overlap: the later one starts once the earlier one has committed.
 - At most two batches are in flight, so memory stays at about two batches.
 
 Waiting is one way only (a batch waits for the one before it, never after), and the batch in
-front never waits on a row lock the one behind holds: the one behind takes only its own leads'
-rows before it waits (disjoint by the key check), so the two cannot deadlock.
+front never waits on a row lock the one behind holds: a batch takes its leads' row locks only
+once the batch before it has taken its own (`turn.wait_locks()`, then `turn.locks_taken()`).
+Two batches with no key in common can still lock the same stored lead (one row names it by a
+number, the other by its email); the one behind then waits for that row until the one in front
+commits, as one batch after another would, and never holds a row the one in front needs.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
+from threading import Event
 from typing import TypeVar
 
 from django.db import connections
@@ -43,27 +47,44 @@ class PreviousBatchFailed(RuntimeError):
     """The batch before this one did not commit; this one rolls back, and that error is raised."""
 
 
-def _no_wait() -> None:
-    return None
+class Turn:
+    """A batch's place in line. Called, it waits for the batch before to commit (and raises
+    PreviousBatchFailed if it did not); `wait_locks()` waits for that batch to have taken its
+    row locks, and `locks_taken()` says this one has taken its own."""
 
+    def __init__(self, previous: Future | None = None, previous_locked: Event | None = None):
+        self._previous = previous
+        self._previous_locked = previous_locked
+        self.locked = Event()
 
-def _waiter(previous: Future | None) -> Callable[[], None]:
-    if previous is None:
-        return _no_wait
-
-    def wait_previous() -> None:
+    def __call__(self) -> None:
+        if self._previous is None:
+            return
         try:
-            previous.result()
+            self._previous.result()
         except BaseException as exc:
             raise PreviousBatchFailed("The batch before this one did not commit.") from exc
 
-    return wait_previous
+    def wait_locks(self) -> None:
+        if self._previous_locked is not None:
+            self._previous_locked.wait()
+
+    def locks_taken(self) -> None:
+        self.locked.set()
+
+
+def _run(work: Callable[[T, Turn], R], item: T, turn: Turn) -> R:
+    try:
+        return work(item, turn)
+    finally:
+        # A batch that failed, or never took a lock, must not hold the one behind at its locks.
+        turn.locks_taken()
 
 
 def in_order(
     *,
     items: Iterable[T],
-    work: Callable[[T, Callable[[], None]], R],
+    work: Callable[[T, Turn], R],
     overlap: bool,
     independent: Callable[[T, T], bool],
 ) -> Iterator[R]:
@@ -76,15 +97,15 @@ def in_order(
     """
     if not overlap:
         for item in items:
-            yield work(item, _no_wait)
+            yield work(item, Turn())
         return
     lanes = [
         ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"import-lane-{n}")
         for n in range(LANES)
     ]
-    in_flight: deque[tuple[T, Future]] = deque()
+    in_flight: deque[tuple[T, Future, Turn]] = deque()
     iterator = iter(items)
-    turn = 0
+    lane = 0
     try:
         while True:
             try:
@@ -101,17 +122,18 @@ def in_order(
             if in_flight and not independent(in_flight[-1][0], item):
                 while in_flight:
                     yield in_flight.popleft()[1].result()
-            previous = in_flight[-1][1] if in_flight else None
-            future = lanes[turn].submit(work, item, _waiter(previous))
-            turn = (turn + 1) % LANES
-            in_flight.append((item, future))
+            _, previous, previous_turn = in_flight[-1] if in_flight else (None, None, None)
+            place = Turn(previous, previous_turn.locked if previous_turn else None)
+            future = lanes[lane].submit(_run, work, item, place)
+            lane = (lane + 1) % LANES
+            in_flight.append((item, future, place))
         while in_flight:
             yield in_flight.popleft()[1].result()
     finally:
         # After an error (or a caller that stopped early): let the batch still running end (it
         # rolls back at its wait if the one before failed), then close each lane's connection
         # in its own thread, the only place Django lets it be closed.
-        for _, future in in_flight:
+        for _, future, _ in in_flight:
             with suppress(BaseException):  # the first error is the one being raised
                 future.result()
         for lane in lanes:

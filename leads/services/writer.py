@@ -111,6 +111,8 @@ def leads_write(
     details: dict | None = None,
     validate: bool = False,
     before_opt_outs: Callable[[], None] | None = None,
+    before_locks: Callable[[], None] | None = None,
+    locks_taken: Callable[[], None] | None = None,
     on_match: str = ON_MATCH_CREATE,
 ) -> LeadsWriteResult:
     """Write `rows` (see the module docstring for the rules) in one transaction.
@@ -124,6 +126,9 @@ def leads_write(
     `before_opt_outs` is called once the leads and phones are written and before any consent
     lock is taken: the import's overlapped batches wait there for the batch before them to
     commit (leads.imports.lanes), so opt-outs and their events are applied in file order.
+    `before_locks` is called before the rows' leads are locked and `locks_taken` once they are:
+    a batch takes its locks only after the one before it has taken its own, so the one behind
+    never holds a lead the one in front is waiting for.
 
     `on_match` (the import's choice, leads.services.plan): update or skip also match the rows
     without an external id by phone, then email; create (the default) by external id only.
@@ -134,7 +139,11 @@ def leads_write(
     now = timezone.now()
     matching = matches_contacts(on_match)
     with transaction.atomic():
+        if before_locks is not None:
+            before_locks()
         locked = _leads_locked(rows, matching=matching)
+        if locks_taken is not None:
+            locks_taken()
         by_id = {lead.pk: lead for lead in locked}
         by_external_id = {lead.external_id: lead for lead in locked if lead.external_id}
         current = _phones_current(set(by_id)) if matching else None
@@ -243,7 +252,7 @@ def _phones_current(lead_ids: set[int]) -> dict[int, dict[str, LeadPhone]]:
     """{lead id: {number: phone}} of the stored phones of these (locked) leads."""
     current: dict[int, dict[str, LeadPhone]] = {}
     if lead_ids:
-        for phone in LeadPhone.objects.filter(lead_id__in=lead_ids):
+        for phone in LeadPhone.objects.filter(in_values("lead_id", lead_ids, sql_type="bigint")):
             current.setdefault(phone.lead_id, {})[phone.number] = phone
     return current
 

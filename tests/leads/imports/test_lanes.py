@@ -84,6 +84,41 @@ def test_results_come_in_order_and_at_most_two_items_are_in_flight():
     assert running["most"] == 2
 
 
+def test_an_item_takes_its_locks_only_after_the_one_before_has_taken_its_own():
+    events = []
+
+    def work(item, turn):
+        if item == 0:
+            time.sleep(0.2)
+        turn.wait_locks()
+        events.append(("locks", item))
+        turn.locks_taken()
+        turn()
+        return item
+
+    assert list(in_order(items=range(4), work=work, overlap=True, independent=always)) == list(
+        range(4)
+    )
+    assert events == [("locks", n) for n in range(4)]
+
+
+def test_an_item_that_fails_before_its_locks_does_not_hold_the_one_behind_at_its_locks():
+    behind = {}
+
+    def work(item, turn):
+        if item == 0:
+            raise ValueError("bad batch")
+        waiting = threading.Thread(target=turn.wait_locks, daemon=True)
+        waiting.start()
+        waiting.join(WAIT)
+        behind["held"] = waiting.is_alive()
+        turn()
+
+    with pytest.raises(ValueError, match="bad batch"):
+        list(in_order(items=range(2), work=work, overlap=True, independent=always))
+    assert behind == {"held": False}
+
+
 def test_an_item_that_depends_on_the_one_before_starts_after_it_returned():
     finished, started = {}, {}
 

@@ -6,6 +6,7 @@ import pytest
 from django.db import transaction
 
 from leads.imports import batches, services
+from leads.imports.lanes import Turn
 from leads.imports.models import ImportJob, ImportMapping
 from leads.imports.services import (
     ImportFileError,
@@ -260,7 +261,7 @@ def test_a_second_worker_on_the_same_batch_writes_nothing(upload, admin_user):
             rows_before=0,
             batch=[(cleaner.clean(2, values), values)],
             actor=None,
-            wait_previous=lambda: None,
+            turn=Turn(),
             on_match="update",
         )
     assert Lead.objects.count() == 0
