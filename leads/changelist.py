@@ -20,9 +20,8 @@ RelatedOnlyFieldListFilter's `SELECT DISTINCT assigned_agent_id` over every lead
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -36,15 +35,13 @@ from django.db.models.expressions import RawSQL
 from leads.models import Lead
 from leads.selectors import SEARCH_FEW_PHONES, lead_agents_with_leads, lead_count_estimate
 from velocify_sms.admin_lists import InputSafeChangeList
+from velocify_sms.cursors import cursor_parse, cursor_text
 from velocify_sms.phones import phone_search_parse
 
 COUNT_EXACT_UP_TO = 1_000
 _URL_MARK = 9876543210
 AGENT_CHOICES_LIMIT = 100
 CURSOR_PARAMS = ("older", "newer")
-
-# `<created_at in UTC>_<id>`, as the opt-out report's links: readable, nothing to escape.
-_CURSOR = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})\.(\d{6})Z_(\d{1,19})", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -56,25 +53,13 @@ class LeadCursor:
 
 
 def lead_cursor_text(*, created_at: datetime, id: int) -> str:
-    t = created_at.astimezone(UTC)
-    return (
-        f"{t.year:04d}{t.month:02d}{t.day:02d}T{t.hour:02d}{t.minute:02d}{t.second:02d}"
-        f".{t.microsecond:06d}Z_{id}"
-    )
+    return cursor_text(at=created_at, id=id)
 
 
 def lead_cursor_parse(text: str) -> LeadCursor | None:
-    """The cursor a page link carries, None if it is not one (never an exception)."""
-    match = _CURSOR.fullmatch(text)
-    if match is None:
-        return None
-    *parts, pk = (int(g) for g in match.groups())
-    if not 1 <= pk < 2**63:
-        return None
-    try:
-        return LeadCursor(created_at=datetime(*parts, tzinfo=UTC), id=pk)
-    except ValueError:
-        return None
+    """The cursor a page link carries (velocify_sms.cursors), None if it is not one."""
+    parsed = cursor_parse(text)
+    return None if parsed is None else LeadCursor(*parsed)
 
 
 def _after(cursor: LeadCursor, *, older: bool, using: str) -> RawSQL:

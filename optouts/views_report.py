@@ -8,8 +8,7 @@ Every view checks the report permission itself, because admin_view only checks i
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
@@ -37,6 +36,8 @@ from optouts.selectors import (
 from optouts.services import (
     admin_opt_in_refusal,
 )
+from velocify_sms.cursors import cursor_parse as keyset_cursor_parse
+from velocify_sms.cursors import cursor_text as keyset_cursor_text
 from velocify_sms.phones import (
     InvalidPhoneNumber,
     phone_display,
@@ -168,33 +169,19 @@ def query_without(request, *names: str) -> str:
 
 
 # The page links carry the place they start from, never a page number: `older` (the page after
-# a row) or `newer` (the page before one), as `<opted_out_at in UTC>_<id>`, e.g.
-# `20261202T143000.123456Z_981`. Readable, and nothing in it needs escaping in a URL.
+# a row) or `newer` (the page before one), as velocify_sms.cursors writes them.
 CURSOR_PARAMS = ("older", "newer")
-_CURSOR = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})\.(\d{6})Z_(\d{1,19})", re.ASCII)
 BAD_CURSOR = "This page link is not valid (edited or cut short): start again from the first page."
 
 
 def cursor_text(*, opted_out_at: datetime, id: int) -> str:
-    t = opted_out_at.astimezone(UTC)
-    return (
-        f"{t.year:04d}{t.month:02d}{t.day:02d}T{t.hour:02d}{t.minute:02d}{t.second:02d}"
-        f".{t.microsecond:06d}Z_{id}"
-    )
+    return keyset_cursor_text(at=opted_out_at, id=id)
 
 
 def cursor_parse(text: str) -> PageCursor | None:
-    """The cursor a page link carries, None if it is not one (never an exception)."""
-    match = _CURSOR.fullmatch(text)
-    if match is None:
-        return None
-    *parts, pk = (int(g) for g in match.groups())
-    if not 1 <= pk < 2**63:
-        return None
-    try:
-        return PageCursor(opted_out_at=datetime(*parts, tzinfo=UTC), id=pk)
-    except ValueError:
-        return None
+    """The cursor a page link carries (velocify_sms.cursors), None if it is not one."""
+    parsed = keyset_cursor_parse(text)
+    return None if parsed is None else PageCursor(*parsed)
 
 
 def _page_cursors(request) -> tuple[PageCursor | None, PageCursor | None, str]:
