@@ -15,27 +15,36 @@ from collections.abc import Iterable
 from django.db import connection
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lower
+from django.db.models.lookups import In
 
 # Below this many values the IN list is as cheap, and reads better in the query log.
 ARRAY_ABOVE = 100
 _SQL_TYPES = frozenset({"text", "bigint"})
 
 
-def any_of_sql(column: str, *, sql_type: str = "text") -> str:
+def any_of_sql(column: str, *, sql_type: str = "text", lower: bool = False) -> str:
     """`column = ANY(...)` of one array parameter, in the form the planner probes an index with
-    (PostgreSQL; for callers writing the whole statement out, where a queryset costs too much)."""
+    (PostgreSQL; for callers writing the whole statement out, where a queryset costs too much).
+    `lower`: `LOWER(column)`, for an index on that expression."""
     if sql_type not in _SQL_TYPES:
         raise ValueError(f"Unsupported array type {sql_type!r}.")
-    return f"{connection.ops.quote_name(column)} = ANY(ARRAY(SELECT unnest(%s::{sql_type}[])))"
+    name = connection.ops.quote_name(column)
+    if lower:
+        name = f"LOWER({name})"
+    return f"{name} = ANY(ARRAY(SELECT unnest(%s::{sql_type}[])))"
 
 
-def in_values(column: str, values: Iterable, *, sql_type: str = "text") -> Q | RawSQL:
-    """A filter for `column` (a column name of the queried table) being one of `values`."""
+def in_values(
+    column: str, values: Iterable, *, sql_type: str = "text", lower: bool = False
+) -> Q | In | RawSQL:
+    """A filter for `column` (a column name of the queried table) being one of `values`;
+    with `lower`, the column without case (`values` given in lower case)."""
     if sql_type not in _SQL_TYPES:
         raise ValueError(f"Unsupported array type {sql_type!r}.")
     wanted = sorted(set(values))
     if connection.vendor != "postgresql" or len(wanted) <= ARRAY_ABOVE:
-        return Q(**{f"{column}__in": wanted})
+        return In(Lower(column), wanted) if lower else Q(**{f"{column}__in": wanted})
     return RawSQL(  # noqa: S611 - the column is quoted and the type one of _SQL_TYPES
-        any_of_sql(column, sql_type=sql_type), [wanted], output_field=BooleanField()
+        any_of_sql(column, sql_type=sql_type, lower=lower), [wanted], output_field=BooleanField()
     )

@@ -35,7 +35,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from leads.models import Lead, LeadPhone
@@ -236,8 +235,7 @@ def _lead_ids_matching(rows: list[LeadRow], *, matching: bool) -> set[int]:
         probes.append(Lead.objects.filter(in_values("external_id", external_ids)))
     if emails:
         # lead_email_lower_idx answers this; a stored email matches without case.
-        by_email = Lead.objects.alias(email_key=Lower("email"))
-        probes.append(by_email.filter(email_key__in=sorted(emails)))
+        probes.append(Lead.objects.filter(in_values("email", emails, lower=True)))
     # order_by(): no model ordering inside a UNION (SQLite refuses it, and it is wasted work).
     found = [probe.order_by().values_list("pk", flat=True) for probe in probes]
     if numbers:

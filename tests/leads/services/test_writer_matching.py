@@ -22,8 +22,9 @@ from tests.factories import LeadFactory, LeadPhoneFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-# More keys than velocify_sms.db_arrays sends as an IN list: the import's batches are thousands.
-STORED = 150
+# 110 rows of each kind of key, more than velocify_sms.db_arrays sends as an IN list: each kind
+# goes as one array, as in the import's batches of thousands.
+STORED = 330
 # The rest of the book, which a batch matching STORED leads should not read.
 BOOK = 5_000
 
