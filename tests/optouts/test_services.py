@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from leads.services import lead_create, lead_update
@@ -27,6 +27,7 @@ from optouts.services import (
     phones_opt_in_by_admin,
     phones_opt_out_by_staff,
 )
+from optouts.services.apply import _locked_rows
 from tests.factories import LeadFactory, UserFactory
 from tests.optouts.rules_oracle import state_from_log
 from velocify_sms.phones import InvalidPhoneNumber
@@ -398,3 +399,27 @@ def test_an_opt_out_on_its_own_takes_no_savepoint_and_updates_the_day_count_last
     writes = [s for s in statements if s.startswith(("INSERT", "UPDATE", "DELETE"))]
     assert "optouts_optoutday" in writes[-1]
     assert OptOut.objects.filter(phone_number=NUMBER).exists()
+
+
+@pytest.mark.django_db
+def test_the_locked_read_of_the_list_gives_the_rows_a_queryset_gives(agent_user):
+    """The rules decide on rows read under the lock by hand on PostgreSQL (not a queryset): the
+    same values, as saved model instances, with every column (a carrier reason, a lead)."""
+    lead = LeadFactory()
+    phones_opt_out_by_staff(
+        numbers=[NUMBER], user=agent_user, channel=Channel.UI, lead=lead.ref, note="asked"
+    )
+    phone_opt_out_by_carrier(number="+12125550101", reason="landline")
+
+    with transaction.atomic():
+        locked = _locked_rows([NUMBER, "+12125550101", "+12125550199"])
+
+    assert sorted(locked) == ["+12125550101", NUMBER]
+    fields = [f.attname for f in OptOut._meta.concrete_fields]
+    for number, row in locked.items():
+        expected = OptOut.objects.get(phone_number=number)
+        assert [getattr(row, name) for name in fields] == [
+            getattr(expected, name) for name in fields
+        ]
+        assert type(row.opted_out_at) is type(expected.opted_out_at)
+        assert (row._state.adding, row._state.db) == (False, expected._state.db)
