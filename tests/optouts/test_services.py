@@ -5,6 +5,8 @@ Every request goes through the intent service a real caller uses (staff, contact
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -399,6 +401,31 @@ def test_an_opt_out_on_its_own_takes_no_savepoint_and_updates_the_day_count_last
     writes = [s for s in statements if s.startswith(("INSERT", "UPDATE", "DELETE"))]
     assert "optouts_optoutday" in writes[-1]
     assert OptOut.objects.filter(phone_number=NUMBER).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the statements PostgreSQL runs")
+def test_an_opt_out_of_a_new_number_on_its_own_is_six_statements_in_its_transaction(agent_user):
+    """The API's most common request, statement by statement (each costs the web process a
+    round trip): the lock (the global key and the number's, one statement), the locked read, the
+    list row, the chain head with the event's id, the event, the day's count."""
+    with CaptureQueriesContext(connection) as queries:
+        phones_opt_out_by_staff(numbers=[NUMBER], user=agent_user, channel=Channel.API)
+
+    statements = [q["sql"] for q in queries.captured_queries]
+    inside = statements[statements.index("BEGIN") + 1 : statements.index("COMMIT")]
+    # (the statement's verb, the first table it names)
+    shapes = [
+        (sql.split()[0], next(iter(re.findall(r'"(optouts_\w+)"', sql)), None)) for sql in inside
+    ]
+    assert shapes == [
+        ("SELECT", None),  # pg_advisory_xact_lock_shared(global), pg_advisory_xact_lock(number)
+        ("SELECT", "optouts_optout"),  # ... FOR UPDATE
+        ("INSERT", "optouts_optout"),
+        ("SELECT", "optouts_consentevent"),  # the chain head, and nextval() for the event's id
+        ("INSERT", "optouts_consentevent"),
+        ("INSERT", "optouts_optoutday"),
+    ]
 
 
 @pytest.mark.django_db
