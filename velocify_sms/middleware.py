@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.html import format_html
 
 from velocify_sms.throttling import cache_key, client_address, counter_increment
@@ -86,8 +87,15 @@ class DatabaseUnavailableMiddleware:
 
 
 def _login_path() -> str | None:
+    return _login_path_under(get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+
+
+@functools.lru_cache(maxsize=16)
+def _login_path_under(urlconf, prefix: str) -> str | None:
+    """The admin login page's path for a URLconf and script prefix (what reverse() reads from
+    the request's thread), worked out once per process: every POST asks, the API's included."""
     try:
-        return reverse("admin:login")
+        return reverse("admin:login", urlconf=urlconf)
     except NoReverseMatch:  # a URLconf without the admin (some tests)
         return None
 

@@ -127,49 +127,71 @@ def _seal_rows(numbers: list[str]) -> tuple[dict[str, str], int]:
     return heads, len(sealed)
 
 
-def _chain_heads(numbers: list[str]) -> dict[str, str]:
-    """{number: the hash of its last event} for those of `numbers` that have events.
+def _chain_heads(numbers: list[str], *, reserve: int = 0) -> tuple[dict[str, str], list[int]]:
+    """{number: the hash of its last event} for those of `numbers` that have events, and
+    `reserve` new event ids (see _event_ids_reserve).
 
-    One query per chunk on PostgreSQL, two elsewhere (the last id per number, then those events'
-    hashes). A number whose last event has no hash (written by an older process) is sealed
-    first, so the chain goes on from every event that exists.
+    One query per chunk on PostgreSQL, the ids read by the first chunk's (an API opt-out's
+    events cost one round trip, not two); two queries elsewhere (the last id per number, then
+    those events' hashes), and the ids apart. A number whose last event has no hash (written
+    by an older process) is sealed first, so the chain goes on from every event that exists.
     """
     heads: dict[str, str] = {}
     unsealed: list[str] = []
+    ids: list[int] = []
     for chunk in _chunks(numbers):
-        for number, digest in _last_hashes(chunk):
+        last, reserved = _last_hashes(chunk, reserve=reserve - len(ids))
+        ids += reserved
+        for number, digest in last:
             if digest:
                 heads[number] = digest
             else:
                 unsealed.append(number)
+    if len(ids) < reserve:  # no numbers, or not on PostgreSQL
+        ids += _event_ids_reserve(reserve - len(ids))
     if unsealed:
         heads.update(_seal_rows(sorted(unsealed))[0])
-    return heads
+    return heads, ids
 
 
-def _last_hashes(numbers: list[str]) -> Iterable[tuple[str, str]]:
-    """(number, hash of its last event) for those of `numbers` that have events."""
+def _last_hashes(
+    numbers: list[str], *, reserve: int = 0
+) -> tuple[Iterable[tuple[str, str]], list[int]]:
+    """(number, hash of its last event) for those of `numbers` that have events, and on
+    PostgreSQL `reserve` new event ids, ascending (elsewhere none: the caller reserves them)."""
     if connection.vendor == "postgresql":
         # One statement, one probe of event_number_idx (phone_number, id) per number; the ORM
         # form below costs a second round trip and more time compiling than PostgreSQL runs it.
-        table = connection.ops.quote_name(ConsentEvent._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT n, e.chain_hash FROM unnest(%s::text[]) AS n CROSS JOIN LATERAL ("  # noqa: S608
-                f"  SELECT chain_hash FROM {table} WHERE phone_number = n ORDER BY id DESC LIMIT 1"
-                ") AS e",
-                [numbers],
+        # The ids come in the same statement, as rows without a number.
+        meta = ConsentEvent._meta
+        table = connection.ops.quote_name(meta.db_table)
+        sql = (
+            "SELECT n, e.chain_hash, NULL::bigint FROM unnest(%s::text[]) AS n CROSS JOIN LATERAL ("  # noqa: S608
+            f"  SELECT chain_hash FROM {table} WHERE phone_number = n ORDER BY id DESC LIMIT 1"
+            ") AS e"
+        )
+        params: list = [numbers]
+        if reserve:
+            sql += (
+                " UNION ALL SELECT NULL, NULL, nextval(pg_get_serial_sequence(%s, %s))"
+                " FROM generate_series(1, %s)"
             )
-            return cursor.fetchall()
+            params += [meta.db_table, meta.pk.column, reserve]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        last = [(number, digest) for number, digest, pk in rows if pk is None]
+        return last, sorted(pk for _, _, pk in rows if pk is not None)
     last_ids = (
         ConsentEvent.objects.filter(phone_number__in=numbers)
         .values("phone_number")
         .annotate(last=Max("id"))
         .values_list("last", flat=True)
     )
-    return ConsentEvent.objects.filter(id__in=list(last_ids)).values_list(
+    last = ConsentEvent.objects.filter(id__in=list(last_ids)).values_list(
         "phone_number", "chain_hash"
     )
+    return last, []
 
 
 def consent_events_insert(*, events: list[ConsentEvent]) -> None:
@@ -181,8 +203,7 @@ def consent_events_insert(*, events: list[ConsentEvent]) -> None:
     """
     if not events:
         return
-    ids = _event_ids_reserve(len(events))
-    heads = _chain_heads(sorted({event.phone_number for event in events}))
+    heads, ids = _chain_heads(sorted({event.phone_number for event in events}), reserve=len(events))
     for event, pk in zip(events, ids, strict=True):
         event.pk = pk
         number = event.phone_number

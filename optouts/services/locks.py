@@ -37,10 +37,15 @@ def phone_numbers_lock(*, numbers: list[str], shared: bool = False) -> None:
         if len(numbers) > ESCALATE_ABOVE:
             cursor.execute(f"SELECT {function}(%s, %s)", list(_GLOBAL_KEY))  # noqa: S608
             return
-        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", list(_GLOBAL_KEY))
+        # One statement, the global key first: the numbers' keys are taken by the outer count(),
+        # over the sorted keys, and no sorted key comes out before the join has read every input
+        # row, so before the subquery `g` has taken the global key (a send guard, or every API
+        # opt-out, paid a round trip for it on its own).
         cursor.execute(
             f"SELECT count({function}(k)) FROM ("  # noqa: S608 - function name is one of two
-            "  SELECT DISTINCT hashtextextended(n, 0) AS k FROM unnest(%s::text[]) AS n ORDER BY k"
+            "  SELECT DISTINCT hashtextextended(n, 0) AS k"
+            "  FROM (SELECT pg_advisory_xact_lock_shared(%s, %s)) AS g, unnest(%s::text[]) AS n"
+            "  ORDER BY k"
             ") AS keys",
-            [list(numbers)],
+            [*_GLOBAL_KEY, list(numbers)],
         )

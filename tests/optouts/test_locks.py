@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.db import connection, transaction
 
 from optouts.services.locks import ESCALATE_ABOVE, phone_numbers_lock
+from tests.optouts.interleaving import WAIT_SECONDS, Interleaving, _keep_polling
 
 pytestmark = [
     pytest.mark.django_db,
@@ -39,3 +42,34 @@ def test_a_batch_past_the_threshold_takes_only_the_global_key_in_its_own_mode():
     with transaction.atomic():
         phone_numbers_lock(numbers=_numbers(ESCALATE_ABOVE + 1))
         assert _my_advisory_locks() == [(2, "ExclusiveLock")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_small_batch_waits_for_a_big_one_on_the_global_key_holding_no_number_key():
+    """Keys are taken in one order, the global key first (the small batch's number keys and the
+    global key are one statement): a request queued behind an escalated batch holds nothing that
+    batch could wait for."""
+    run = Interleaving()
+    try:
+        run.hold_commit("big", lambda: phone_numbers_lock(numbers=_numbers(ESCALATE_ABOVE + 1)))
+
+        def small():
+            with transaction.atomic():
+                phone_numbers_lock(numbers=["+12125550100"])
+
+        worker = run.start("small", small)
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT objsubid, mode, granted FROM pg_locks WHERE locktype = 'advisory' "
+                    "AND pid = %s",
+                    [worker.pid],
+                )
+                locks = cursor.fetchall()
+            if (2, "ShareLock", False) in locks:
+                break
+            _keep_polling(worker, deadline, "for the global key")
+        assert [lock for lock in locks if lock[0] == 1] == []
+    finally:
+        run.close()

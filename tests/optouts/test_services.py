@@ -5,9 +5,11 @@ Every request goes through the intent service a real caller uses (staff, contact
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from leads.services import lead_create, lead_update
@@ -27,6 +29,7 @@ from optouts.services import (
     phones_opt_in_by_admin,
     phones_opt_out_by_staff,
 )
+from optouts.services.apply import _locked_rows
 from tests.factories import LeadFactory, UserFactory
 from tests.optouts.rules_oracle import state_from_log
 from velocify_sms.phones import InvalidPhoneNumber
@@ -398,3 +401,52 @@ def test_an_opt_out_on_its_own_takes_no_savepoint_and_updates_the_day_count_last
     writes = [s for s in statements if s.startswith(("INSERT", "UPDATE", "DELETE"))]
     assert "optouts_optoutday" in writes[-1]
     assert OptOut.objects.filter(phone_number=NUMBER).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the statements PostgreSQL runs")
+def test_an_opt_out_of_a_new_number_on_its_own_is_six_statements_in_its_transaction(agent_user):
+    """The API's most common request, statement by statement (each costs the web process a
+    round trip): the lock (the global key and the number's, one statement), the locked read, the
+    list row, the chain head with the event's id, the event, the day's count."""
+    with CaptureQueriesContext(connection) as queries:
+        phones_opt_out_by_staff(numbers=[NUMBER], user=agent_user, channel=Channel.API)
+
+    statements = [q["sql"] for q in queries.captured_queries]
+    inside = statements[statements.index("BEGIN") + 1 : statements.index("COMMIT")]
+    # (the statement's verb, the first table it names)
+    shapes = [
+        (sql.split()[0], next(iter(re.findall(r'"(optouts_\w+)"', sql)), None)) for sql in inside
+    ]
+    assert shapes == [
+        ("SELECT", None),  # pg_advisory_xact_lock_shared(global), pg_advisory_xact_lock(number)
+        ("SELECT", "optouts_optout"),  # ... FOR UPDATE
+        ("INSERT", "optouts_optout"),
+        ("SELECT", "optouts_consentevent"),  # the chain head, and nextval() for the event's id
+        ("INSERT", "optouts_consentevent"),
+        ("INSERT", "optouts_optoutday"),
+    ]
+
+
+@pytest.mark.django_db
+def test_the_locked_read_of_the_list_gives_the_rows_a_queryset_gives(agent_user):
+    """The rules decide on rows read under the lock by hand on PostgreSQL (not a queryset): the
+    same values, as saved model instances, with every column (a carrier reason, a lead)."""
+    lead = LeadFactory()
+    phones_opt_out_by_staff(
+        numbers=[NUMBER], user=agent_user, channel=Channel.UI, lead=lead.ref, note="asked"
+    )
+    phone_opt_out_by_carrier(number="+12125550101", reason="landline")
+
+    with transaction.atomic():
+        locked = _locked_rows([NUMBER, "+12125550101", "+12125550199"])
+
+    assert sorted(locked) == ["+12125550101", NUMBER]
+    fields = [f.attname for f in OptOut._meta.concrete_fields]
+    for number, row in locked.items():
+        expected = OptOut.objects.get(phone_number=number)
+        assert [getattr(row, name) for name in fields] == [
+            getattr(expected, name) for name in fields
+        ]
+        assert type(row.opted_out_at) is type(expected.opted_out_at)
+        assert (row._state.adding, row._state.db) == (False, expected._state.db)

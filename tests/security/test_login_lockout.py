@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.urls import get_script_prefix, set_script_prefix
+
+from velocify_sms.middleware import _login_path
 
 PASSWORD = "pass-for-tests"
 
@@ -74,3 +77,16 @@ def test_the_lockout_logs_the_account_id_not_the_typed_name(client, admin_user, 
     _login(client, "ａｌｉｃｅ", PASSWORD, ip="10.0.0.1")
 
     assert f"login throttled for user id {admin_user.pk} from 10.0.0.1" in caplog.text
+
+
+def test_the_login_page_the_lockout_counts_follows_the_script_prefix():
+    """The login page's path is worked out once per URLconf and script prefix (every POST asks):
+    a site mounted under a prefix by its proxy (SCRIPT_NAME) still has its logins counted."""
+    previous = get_script_prefix()
+    try:
+        set_script_prefix("/crm/")
+        assert _login_path() == "/crm/admin/login/"
+        set_script_prefix("/")
+        assert _login_path() == "/admin/login/"
+    finally:
+        set_script_prefix(previous)
