@@ -25,7 +25,8 @@ from pathlib import Path
 
 from _common import RESULT_PREFIX, RESULTS, ROOT, machine
 
-SKIP = {"run_all.py"}
+# first_page.py clones and runs `make run` (minutes cold, needs the package index): by hand.
+SKIP = {"run_all.py", "first_page.py"}
 # Arguments a benchmark gets from `make bench`: the import also runs its 1,000,000-row memory
 # check (about three minutes more; BENCH_IMPORT_MEMORY_ROWS=0 leaves it out) and BENCH_IMPORT_REPEAT
 # rounds (3).
