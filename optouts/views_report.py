@@ -287,6 +287,7 @@ def report_view(request, *, site):
             older_than=older_than,
             newer_than=newer_than,
             among=aggregates.few,
+            sorted_in_database=aggregates.sorted_in_database,
         )
         row_urls = _row_urls()
         if not aggregates.exact:

@@ -1,6 +1,7 @@
 """The report's summary past REPORT_EXACT_UP_TO matching numbers: exact from the daily roll-up
-minus the few numbers a prefix leaves out, or "more than N" without a chart; the export and the
-API stay exact whatever the page says."""
+minus the few numbers a prefix leaves out, counted and sorted by the database up to
+REPORT_SORTED_UP_TO, or "more than N" without a chart; the export and the API stay exact
+whatever the page says."""
 
 from __future__ import annotations
 
@@ -27,11 +28,13 @@ pytestmark = pytest.mark.django_db
 
 REPORT = "/admin/optouts/report/"
 CAP = 3
+SORTED = 5
 
 
 @pytest.fixture
 def cap(monkeypatch):
     monkeypatch.setattr(selectors, "REPORT_EXACT_UP_TO", CAP)
+    monkeypatch.setattr(selectors, "REPORT_SORTED_UP_TO", SORTED)
 
 
 @pytest.fixture
@@ -69,7 +72,7 @@ def test_a_prefix_matching_many_and_leaving_out_many_reads_more_than(admin_clien
         given_opt_out(number=f"+1212555020{index}", source=Source.AGENT)
     response = admin_client.get(REPORT, {"phone_prefix": "415", "period": "all"})
     body = response.content.decode()
-    assert f"More than {CAP} numbers on the list for these filters" in body
+    assert f"More than {SORTED} numbers on the list for these filters" in body
     assert response.context["counts"] == [] and response.context["chart"] == ""
     assert len(response.context["rows"]) == 6  # the rows are all there
 
@@ -145,3 +148,62 @@ def test_older_pages_sorted_from_the_few_are_the_pages_the_database_sorts(cap, l
 )
 def test_the_end_of_a_prefix_range(prefix, end):
     assert _prefix_end(prefix) == end
+
+
+@pytest.fixture
+def sorted_cap(monkeypatch):
+    """Six +1415 numbers match `415` (more than CAP), five +1212 numbers it leaves out (more than
+    CAP too): neither side is few, and six is within the sorted limit."""
+    monkeypatch.setattr(selectors, "REPORT_EXACT_UP_TO", CAP)
+    monkeypatch.setattr(selectors, "REPORT_SORTED_UP_TO", 10)
+    for index in range(4):
+        given_opt_out(number=f"+1212555020{index}", source=Source.AGENT)
+
+
+def test_between_the_limits_the_database_counts_charts_and_sorts_every_match(
+    admin_client, listed, sorted_cap
+):
+    response = admin_client.get(REPORT, {"phone_prefix": "415", "period": "all"})
+    body = response.content.decode()
+    assert response.context["total"] == 6
+    assert _counts(response) == {"agent": 2, "contact": 2, "system": 2}
+    assert "<svg" in body and "More than" not in body
+    assert len(response.context["rows"]) == 6
+
+
+@pytest.mark.parametrize("per_page", [1, 2, 4, 6])
+def test_pages_sorted_in_the_database_are_the_pages_the_time_order_gives(
+    listed, sorted_cap, per_page
+):
+    filterset = optout_filterset(data=QueryDict("phone_prefix=415&period=all"))
+    assert filterset.is_valid()
+    aggregates = optout_report_aggregates(filterset=filterset)
+    assert aggregates.exact and aggregates.sorted_in_database and aggregates.few is None
+    walked = {"plain": [], "sorted": []}
+    for way in walked:
+        rows, has_newer, has_older = optout_report_page(
+            queryset=filterset.qs, per_page=per_page, sorted_in_database=way == "sorted"
+        )
+        pages = [([r["id"] for r in rows], has_newer, has_older)]
+        while has_older:
+            cursor = PageCursor(opted_out_at=rows[-1]["opted_out_at"], id=rows[-1]["id"])
+            rows, has_newer, has_older = optout_report_page(
+                queryset=filterset.qs,
+                per_page=per_page,
+                older_than=cursor,
+                sorted_in_database=way == "sorted",
+            )
+            pages.append(([r["id"] for r in rows], has_newer, has_older))
+        back = []
+        while has_newer:
+            cursor = PageCursor(opted_out_at=rows[0]["opted_out_at"], id=rows[0]["id"])
+            rows, has_newer, has_older = optout_report_page(
+                queryset=filterset.qs,
+                per_page=per_page,
+                newer_than=cursor,
+                sorted_in_database=way == "sorted",
+            )
+            back.append(([r["id"] for r in rows], has_newer, has_older))
+        walked[way] = (pages, back)
+    assert walked["sorted"] == walked["plain"]
+    assert sum(len(ids) for ids, _, _ in walked["plain"][0]) == 6
