@@ -454,6 +454,11 @@ class ReportAggregates:
             return timezone.localtime(first, tzinfo).date() if first else None
         if self.from_rollup:
             return min((day for day, _, _ in self._day_rows()), default=None)
+        if self.sorted_in_database:
+            # The oldest of matches that sit together is no quicker to find along the time index
+            # than the newest (optout_report_page): from the day counts, which read only them.
+            days = optout_daily_counts(queryset=self._live, tzinfo=tzinfo)
+            return min((day for day, _ in days), default=None)
         first = optout_first_opted_out_at(queryset=self._live)
         return timezone.localtime(first, tzinfo).date() if first else None
 

@@ -179,6 +179,9 @@ def test_pages_sorted_in_the_database_are_the_pages_the_time_order_gives(
     assert filterset.is_valid()
     aggregates = optout_report_aggregates(filterset=filterset)
     assert aggregates.exact and aggregates.sorted_in_database and aggregates.few is None
+    tz = site_timezone()
+    oldest = min(filterset.qs.values_list("opted_out_at", flat=True))
+    assert aggregates.first_day(tzinfo=tz) == oldest.astimezone(tz).date()
     walked = {"plain": [], "sorted": []}
     for way in walked:
         rows, has_newer, has_older = optout_report_page(
