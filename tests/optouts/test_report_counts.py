@@ -182,31 +182,33 @@ def test_pages_sorted_in_the_database_are_the_pages_the_time_order_gives(
     tz = site_timezone()
     oldest = min(filterset.qs.values_list("opted_out_at", flat=True))
     assert aggregates.first_day(tzinfo=tz) == oldest.astimezone(tz).date()
-    walked = {"plain": [], "sorted": []}
-    for way in walked:
-        rows, has_newer, has_older = optout_report_page(
-            queryset=filterset.qs, per_page=per_page, sorted_in_database=way == "sorted"
-        )
-        pages = [([r["id"] for r in rows], has_newer, has_older)]
-        while has_older:
-            cursor = PageCursor(opted_out_at=rows[-1]["opted_out_at"], id=rows[-1]["id"])
-            rows, has_newer, has_older = optout_report_page(
-                queryset=filterset.qs,
-                per_page=per_page,
-                older_than=cursor,
-                sorted_in_database=way == "sorted",
-            )
-            pages.append(([r["id"] for r in rows], has_newer, has_older))
-        back = []
-        while has_newer:
-            cursor = PageCursor(opted_out_at=rows[0]["opted_out_at"], id=rows[0]["id"])
-            rows, has_newer, has_older = optout_report_page(
-                queryset=filterset.qs,
-                per_page=per_page,
-                newer_than=cursor,
-                sorted_in_database=way == "sorted",
-            )
-            back.append(([r["id"] for r in rows], has_newer, has_older))
-        walked[way] = (pages, back)
+    walked = {way: _walk(filterset.qs, per_page, way == "sorted") for way in ("plain", "sorted")}
     assert walked["sorted"] == walked["plain"]
     assert sum(len(ids) for ids, _, _ in walked["plain"][0]) == 6
+
+
+def _walk(queryset, per_page: int, sorted_in_database: bool):
+    """Every page from the first to the oldest, then back to the newest: (ids, has_newer,
+    has_older) of each."""
+
+    def page(**cursor):
+        rows, has_newer, has_older = optout_report_page(
+            queryset=queryset,
+            per_page=per_page,
+            sorted_in_database=sorted_in_database,
+            **cursor,
+        )
+        return rows, ([r["id"] for r in rows], has_newer, has_older)
+
+    rows, seen = page()
+    forward = [seen]
+    while seen[2]:
+        last = PageCursor(opted_out_at=rows[-1]["opted_out_at"], id=rows[-1]["id"])
+        rows, seen = page(older_than=last)
+        forward.append(seen)
+    back = []
+    while seen[1]:
+        first = PageCursor(opted_out_at=rows[0]["opted_out_at"], id=rows[0]["id"])
+        rows, seen = page(newer_than=first)
+        back.append(seen)
+    return forward, back
