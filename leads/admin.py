@@ -70,11 +70,9 @@ class SmsOptOutFilter(admin.SimpleListFilter):
         return [("yes", OPTED_OUT), ("no", TEXTABLE)]
 
     def queryset(self, request, queryset):
-        # Filters the `sms_opt_out` EXISTS annotation that lead_list() puts on every row.
-        if self.value() == "yes":
-            return queryset.filter(sms_opt_out=True)
-        if self.value() == "no":
-            return queryset.filter(sms_opt_out=False)
+        # The `sms_opt_out` EXISTS annotation that lead_list() puts on every row.
+        if self.value() in ("yes", "no"):
+            return queryset.filter_sms_opt_out(self.value() == "yes")
         return queryset
 
 

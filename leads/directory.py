@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.urls import NoReverseMatch, reverse
 
 from leads.models import Lead, LeadPhone
+from leads.services.listed import leads_listed_after_commit
 from optouts.lead_directory import LeadLocation, LeadRef
 
 
@@ -57,3 +58,6 @@ class LeadsDirectory:
             return reverse("admin:leads_lead_change", args=[lead_id])
         except NoReverseMatch:
             return None
+
+    def listing_changed(self, numbers: Iterable[str]) -> None:
+        leads_listed_after_commit(numbers=numbers)

@@ -25,6 +25,15 @@ def validate_time_zone(value: str) -> None:
         ) from None
 
 
+def lead_listed() -> Exists:
+    """TRUE for a lead (the outer query's row) with a number on the opt-out list: one EXISTS per
+    lead (the unique (lead, number) index, then OptOut's unique phone_number), never a join."""
+    from optouts.models import OptOut
+
+    on_list = OptOut.objects.filter(phone_number=OuterRef("number"))
+    return Exists(LeadPhone.objects.filter(lead_id=OuterRef("pk")).filter(Exists(on_list)))
+
+
 class LeadQuerySet(models.QuerySet):
     def with_sms_opt_out(self) -> LeadQuerySet:
         """Annotate `sms_opt_out`: TRUE if any of the lead's numbers is on the opt-out list.
@@ -32,11 +41,18 @@ class LeadQuerySet(models.QuerySet):
         One EXISTS per row inside the same query (index on LeadPhone.lead and on OptOut's unique
         phone_number), so a list of any length costs one query, not one per lead.
         """
-        from optouts.models import OptOut
+        return self.annotate(sms_opt_out=lead_listed())
 
-        on_list = OptOut.objects.filter(phone_number=OuterRef("number"))
-        phones_on_list = LeadPhone.objects.filter(lead_id=OuterRef("pk")).filter(Exists(on_list))
-        return self.annotate(sms_opt_out=Exists(phones_on_list))
+    def filter_sms_opt_out(self, value: bool) -> LeadQuerySet:
+        """The leads whose `sms_opt_out` (annotated first) is `value`, read from the list itself.
+
+        Not opted out also asks the stored hint (`sms_listed` false), which a partial index keeps:
+        where nearly every lead has a number on the list, the few without one are found there
+        instead of by reading every lead's phones against the list. The hint never decides on
+        its own: a lead it lets through is still checked against the list."""
+        if value:
+            return self.filter(sms_opt_out=True)
+        return self.filter(sms_listed=False, sms_opt_out=False)
 
     def with_textable_phones(self) -> LeadQuerySet:
         """Annotate `textable_phones`: how many of the lead's numbers may be texted now (none of
@@ -116,6 +132,11 @@ class Lead(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Whether one of the lead's numbers was on the opt-out list when last looked at: a hint for
+    # the list's "Textable" filter only (LeadQuerySet.filter_sms_opt_out), never shown and never
+    # the answer. Kept by the lead writer in the batch's own transaction and, after each change
+    # of the list commits, for the leads with those numbers (leads.services.listed).
+    sms_listed = models.BooleanField(default=False, db_default=False, editable=False)
 
     objects = LeadQuerySet.as_manager()
 
@@ -138,6 +159,12 @@ class Lead(models.Model):
             # The status filter in that order: a status no lead has is an empty range, not a
             # walk through every lead.
             models.Index(fields=["status", "-created_at", "-id"], name="lead_status_newest_idx"),
+            # "Textable" in that order: at a million leads nearly all opted out, the few others.
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="lead_unlisted_newest_idx",
+                condition=Q(sms_listed=False),
+            ),
         ]
 
     def __str__(self) -> str:

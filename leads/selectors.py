@@ -28,7 +28,7 @@ def lead_list(*, sms_opt_out: bool | None = None, textable: bool | None = None) 
         .prefetch_related(Prefetch("phones", queryset=LeadPhone.objects.order_by("id")))
     )
     if sms_opt_out is not None:
-        queryset = queryset.filter(sms_opt_out=sms_opt_out)
+        queryset = queryset.filter_sms_opt_out(sms_opt_out)
     if textable is True:
         queryset = queryset.filter(textable_phones__gt=0)
     elif textable is False:

@@ -47,6 +47,11 @@ class LeadDirectory(Protocol):
     def change_url(self, lead_id: int) -> str | None:
         """The lead's page for staff, None when no such page is mounted."""
 
+    def listing_changed(self, numbers: Iterable[str]) -> None:
+        """These numbers went onto the list or off it in the caller's transaction: whatever the
+        leads keep about it is brought up to date once that commits, never inside it (the
+        caller holds the numbers' consent locks)."""
+
 
 class _NoLeads:
     def labels(self, ids: Iterable[int]) -> dict[int, str]:
@@ -62,6 +67,9 @@ class _NoLeads:
         return "NULL::text"
 
     def change_url(self, lead_id: int) -> str | None:
+        return None
+
+    def listing_changed(self, numbers: Iterable[str]) -> None:
         return None
 
 

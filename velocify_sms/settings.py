@@ -204,6 +204,10 @@ SCHEDULER_JOBS = {
         "command": ["sms_inbox_digest"],
         "every": env_int("SCHEDULE_INBOX_DIGEST_SECONDS", 86400, minimum=0),
     },
+    "lead-listed": {
+        "command": ["lead_listed_rebuild"],
+        "every": env_int("SCHEDULE_LEAD_LISTED_SECONDS", 3600, minimum=0),
+    },
 }
 
 # --- Email: the admins' daily digest of possible opt-outs (optouts.messaging.inbox) --------------

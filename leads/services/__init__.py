@@ -9,6 +9,12 @@ from leads.services.lead import (
     lead_update,
     lead_upsert,
 )
+from leads.services.listed import (
+    leads_listed_after_commit,
+    leads_listed_rebuild,
+    leads_listed_refresh,
+    leads_listed_refresh_numbers,
+)
 from leads.services.writer import (
     LEAD_FIELDS,
     LeadRow,
@@ -27,5 +33,9 @@ __all__ = [
     "lead_phones_normalize",
     "lead_update",
     "lead_upsert",
+    "leads_listed_after_commit",
+    "leads_listed_rebuild",
+    "leads_listed_refresh",
+    "leads_listed_refresh_numbers",
     "leads_write",
 ]

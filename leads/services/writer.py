@@ -38,6 +38,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from leads.models import Lead, LeadPhone
+from leads.services.listed import leads_listed_after_commit, leads_listed_refresh
 from leads.services.plan import (
     ON_MATCH_CREATE,
     LeadRow,
@@ -189,6 +190,11 @@ def leads_write(
         lead_of = opt_outs_plan(
             row_leads=row_leads, wanted=wanted, phones_stored=lambda _ids: current
         )
+        # Before the opt-outs (and the wait for the batch in front): the leads about to have a
+        # number opted out count as listed already.
+        written = set(wanted) | set(lead_of.values())
+        leads_listed_refresh(lead_ids=written, opting=lead_of.values())
+        leads_listed_after_commit(listed=written)
         if before_opt_outs is not None:
             before_opt_outs()
         if lead_of:

@@ -18,7 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from optouts.evidence.services import consent_events_insert
-from optouts.lead_directory import LeadRef
+from optouts.lead_directory import LeadRef, lead_directory
 from optouts.models import ConsentEvent, OptOut
 from optouts.services.locks import phone_numbers_lock
 from optouts.services.rollup import RollupChange, optout_rollup_add
@@ -223,6 +223,8 @@ def _opt_out_locked(
     copy_rows(OptOut, ["phone_number", *_OPT_OUT_FIELDS], to_create)
     if to_update:
         OptOut.objects.bulk_update(to_update, _OPT_OUT_FIELDS)
+    if to_create:
+        lead_directory().listing_changed(row[0] for row in to_create)
     consent_events_insert(events=events)
     # Last: every opt-out of a day and source updates the same roll-up row, so its row lock is
     # the one concurrent requests queue on; taken last, it is held for one statement and the commit.
@@ -319,6 +321,9 @@ def _opt_in_locked(numbers: list[str], by: str, permitted: bool, request: Consen
         events.append(_unchanged_source_event(number, action, current, request, now, extra))
     if to_delete:
         OptOut.objects.filter(pk__in=to_delete).delete()
+        lead_directory().listing_changed(
+            r.phone_number for r in results if r.outcome == Outcome.OPTED_IN
+        )
     consent_events_insert(events=events)
     optout_rollup_add(change=rollup)  # last, as in _opt_out_locked: the row requests queue on
     return results

@@ -22,7 +22,7 @@ from datetime import datetime
 from django.db import transaction
 
 from optouts.evidence.services import consent_events_insert
-from optouts.lead_directory import LeadRef
+from optouts.lead_directory import LeadRef, lead_directory
 from optouts.models import ConsentEvent, OptOut
 from optouts.services.apply import _OPT_OUT_FIELDS, ConsentRequest, opt_out_written
 from optouts.services.locks import phone_numbers_lock
@@ -80,6 +80,7 @@ def optouts_backdated_write(*, entries: Sequence[BackdatedOptOut], note: str = "
             rollup.added(at=entry.at, source=source)
             events.append(event)
         copy_rows(OptOut, ["phone_number", *_OPT_OUT_FIELDS], rows)
+        lead_directory().listing_changed(row[0] for row in rows)
         consent_events_insert(events=events)
         optout_rollup_add(change=rollup)
     return len(rows)

@@ -148,6 +148,7 @@ def test_the_default_table_runs_the_sweep_and_the_stale_imports_and_skips_a_miss
     assert jobs["stale-imports"].command == ("import_leads", "--resume-stale")
     assert jobs["inbox-digest"].command == ("sms_inbox_digest",)
     assert jobs["inbox-digest"].every == 86400
+    assert jobs["lead-listed"].command == ("lead_listed_rebuild",)
     if "evidence-anchor" not in jobs:
         assert "scheduled job evidence-anchor skipped: no command sms_evidence_anchor" in (
             caplog.messages
