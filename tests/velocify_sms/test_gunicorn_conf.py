@@ -47,3 +47,43 @@ def test_preload_can_be_turned_off_and_then_nothing_is_warmed(monkeypatch, fresh
     conf["when_ready"](None)
 
     assert not get_resolver()._populated
+
+
+def test_a_worker_is_recycled_rarely_and_the_limit_comes_from_the_environment(monkeypatch):
+    monkeypatch.delenv("GUNICORN_MAX_REQUESTS", raising=False)
+    conf = runpy.run_path(str(CONF))
+    assert conf["max_requests"] == 100_000
+    assert conf["max_requests_jitter"] == 20_000
+
+    monkeypatch.setenv("GUNICORN_MAX_REQUESTS", "500")
+    assert runpy.run_path(str(CONF))["max_requests"] == 500
+
+
+def test_a_new_worker_opens_its_database_and_cache_connections_before_its_first_request(
+    monkeypatch,
+):
+    from django.core.cache import cache
+    from django.db import connections
+
+    opened = []
+    monkeypatch.setattr(
+        connections["default"], "ensure_connection", lambda: opened.append("database")
+    )
+    monkeypatch.setattr(cache, "get", lambda key: opened.append("cache"))
+
+    runpy.run_path(str(CONF))["post_worker_init"](None)
+
+    assert opened == ["database", "cache"]
+
+
+def test_a_new_worker_starts_even_when_the_database_and_the_cache_are_down(monkeypatch):
+    from django.core.cache import cache
+    from django.db import OperationalError, connections
+
+    def down(*args):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connections["default"], "ensure_connection", down)
+    monkeypatch.setattr(cache, "get", lambda key: 1 / 0)
+
+    runpy.run_path(str(CONF))["post_worker_init"](None)  # the first request will report it
