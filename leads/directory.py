@@ -59,5 +59,5 @@ class LeadsDirectory:
         except NoReverseMatch:
             return None
 
-    def listing_changed(self, numbers: Iterable[str]) -> None:
-        leads_listed_after_commit(numbers=numbers)
+    def listing_changed(self, numbers: Iterable[str], *, on_list: bool) -> None:
+        leads_listed_after_commit(numbers=numbers, on_list=on_list)

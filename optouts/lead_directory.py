@@ -47,10 +47,10 @@ class LeadDirectory(Protocol):
     def change_url(self, lead_id: int) -> str | None:
         """The lead's page for staff, None when no such page is mounted."""
 
-    def listing_changed(self, numbers: Iterable[str]) -> None:
-        """These numbers went onto the list or off it in the caller's transaction: whatever the
-        leads keep about it is brought up to date once that commits, never inside it (the
-        caller holds the numbers' consent locks)."""
+    def listing_changed(self, numbers: Iterable[str], *, on_list: bool) -> None:
+        """These numbers went onto the list (`on_list`) or off it in the caller's transaction:
+        whatever the leads keep about it is brought up to date once that commits, never inside
+        it (the caller holds the numbers' consent locks)."""
 
 
 class _NoLeads:
@@ -69,7 +69,7 @@ class _NoLeads:
     def change_url(self, lead_id: int) -> str | None:
         return None
 
-    def listing_changed(self, numbers: Iterable[str]) -> None:
+    def listing_changed(self, numbers: Iterable[str], *, on_list: bool) -> None:
         return None
 
 

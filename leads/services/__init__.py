@@ -11,9 +11,10 @@ from leads.services.lead import (
 )
 from leads.services.listed import (
     leads_listed_after_commit,
+    leads_listed_of,
     leads_listed_rebuild,
-    leads_listed_refresh,
     leads_listed_refresh_numbers,
+    leads_listed_set,
 )
 from leads.services.writer import (
     LEAD_FIELDS,
@@ -34,8 +35,9 @@ __all__ = [
     "lead_update",
     "lead_upsert",
     "leads_listed_after_commit",
+    "leads_listed_of",
     "leads_listed_rebuild",
-    "leads_listed_refresh",
     "leads_listed_refresh_numbers",
+    "leads_listed_set",
     "leads_write",
 ]

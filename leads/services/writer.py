@@ -38,7 +38,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from leads.models import Lead, LeadPhone
-from leads.services.listed import leads_listed_after_commit, leads_listed_refresh
+from leads.services.listed import leads_listed_after_commit, leads_listed_of, leads_listed_set
 from leads.services.plan import (
     ON_MATCH_CREATE,
     LeadRow,
@@ -98,7 +98,11 @@ _NEW_LEAD_COLUMNS = [
     (name, Lead._meta.get_field(name).attname, Lead._meta.get_field(name).get_default())
     for name in LEAD_FIELDS
 ]
-_NEW_LEAD_ATTNAMES = [attname for _, attname, _ in _NEW_LEAD_COLUMNS] + ["created_at", "updated_at"]
+_NEW_LEAD_ATTNAMES = [attname for _, attname, _ in _NEW_LEAD_COLUMNS] + [
+    "created_at",
+    "updated_at",
+    "sms_listed",
+]
 _NEW_LEAD_NAMES = [attname for _, attname, _ in _NEW_LEAD_COLUMNS]
 _NEW_LEAD_DEFAULTS = [default for _, _, default in _NEW_LEAD_COLUMNS]
 
@@ -164,13 +168,20 @@ def leads_write(
         result.created = plan.created
         result.skipped = plan.skipped
         result.rejected = plan.rejected
+        if current is None:
+            current = _phones_current(set(plan.to_update))
+        # Before anything is written: whether each lead the batch touches will have a number on
+        # the list (leads.services.listed), so that the new leads go into COPY with it.
+        flags, by_list = _listed_ahead(plan, current)
         # New leads stay plain dicts of attname -> value until COPY gives them ids.
         new_ids = copy_rows(
             Lead,
             _NEW_LEAD_ATTNAMES,
             [
-                (*map(values.get, _NEW_LEAD_NAMES, _NEW_LEAD_DEFAULTS), now, now)
-                for values in plan.new_leads
+                (*map(values.get, _NEW_LEAD_NAMES, _NEW_LEAD_DEFAULTS), now, now, flag)
+                for values, flag in zip(
+                    plan.new_leads, _new_lead_flags(flags, len(plan.new_leads)), strict=True
+                )
             ],
             returning_ids=True,
         )
@@ -183,18 +194,16 @@ def leads_write(
         row_leads = plan.row_leads(new_ids)
         result.lead_ids = [lead_id for _, lead_id in row_leads]
         wanted = phones_wanted(row_leads=row_leads)
-        if current is None:
-            current = _phones_current(set(plan.to_update))
         adding = {lead_id for row, lead_id in row_leads if row.phones_add}
         _phones_write(wanted, current, adding)
         lead_of = opt_outs_plan(
             row_leads=row_leads, wanted=wanted, phones_stored=lambda _ids: current
         )
-        # Before the opt-outs (and the wait for the batch in front): the leads about to have a
-        # number opted out count as listed already.
-        written = set(wanted) | set(lead_of.values())
-        leads_listed_refresh(lead_ids=written, opting=lead_of.values())
-        leads_listed_after_commit(listed=written)
+        leads_listed_set(
+            flags={key: flag for key, flag in flags.items() if key > 0 and flag is not None}
+        )
+        # A number read as listed may be opted in before this commits (leads.services.listed).
+        leads_listed_after_commit(listed=_real_ids(by_list, new_ids))
         if before_opt_outs is not None:
             before_opt_outs()
         if lead_of:
@@ -206,6 +215,34 @@ def leads_write(
                 details=details,
             )
     return result
+
+
+def _listed_ahead(plan, current) -> tuple[dict[int, bool | None], set[int]]:
+    """leads.services.listed.leads_listed_of for the leads the batch writes, before it writes
+    them: keyed by lead id, and by -1, -2 ... for the new leads in their order."""
+    ahead = plan.row_leads([-(index + 1) for index in range(len(plan.new_leads))])
+    wanted = phones_wanted(row_leads=ahead)
+    opting = opt_outs_plan(row_leads=ahead, wanted=wanted, phones_stored=lambda _ids: current)
+    adding = {key for row, key in ahead if row.phones_add}
+    phones: dict[int, set[str]] = {}
+    for key, pairs in wanted.items():
+        phones[key] = {number for number, _ in pairs}
+        if key in adding:  # the row's numbers are added to the stored ones
+            phones[key] |= set(current.get(key, ()))
+    for key in set(opting.values()) - phones.keys():  # TRUE rows that opt out stored numbers
+        phones[key] = set(current.get(key, ()))
+    # A row that may take numbers away (the lead page, the API) can leave its lead unlisted,
+    # which only a read of the list tells; an import's rows only add numbers.
+    replacing = any(not row.phones_add for row, _ in ahead)
+    return leads_listed_of(phones=phones, opting=opting, read_list=replacing)
+
+
+def _new_lead_flags(flags: dict[int, bool | None], count: int) -> list[bool]:
+    return [bool(flags.get(-(index + 1))) for index in range(count)]
+
+
+def _real_ids(keys: set[int], new_ids) -> list[int]:
+    return [new_ids[-key - 1] if key < 0 else key for key in keys]
 
 
 def lead_refs_of(lead_of: dict[str, int]) -> dict[str, LeadRef]:

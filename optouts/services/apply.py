@@ -224,7 +224,7 @@ def _opt_out_locked(
     if to_update:
         OptOut.objects.bulk_update(to_update, _OPT_OUT_FIELDS)
     if to_create:
-        lead_directory().listing_changed(row[0] for row in to_create)
+        lead_directory().listing_changed((row[0] for row in to_create), on_list=True)
     consent_events_insert(events=events)
     # Last: every opt-out of a day and source updates the same roll-up row, so its row lock is
     # the one concurrent requests queue on; taken last, it is held for one statement and the commit.
@@ -322,7 +322,7 @@ def _opt_in_locked(numbers: list[str], by: str, permitted: bool, request: Consen
     if to_delete:
         OptOut.objects.filter(pk__in=to_delete).delete()
         lead_directory().listing_changed(
-            r.phone_number for r in results if r.outcome == Outcome.OPTED_IN
+            (r.phone_number for r in results if r.outcome == Outcome.OPTED_IN), on_list=False
         )
     consent_events_insert(events=events)
     optout_rollup_add(change=rollup)  # last, as in _opt_out_locked: the row requests queue on

@@ -80,7 +80,7 @@ def optouts_backdated_write(*, entries: Sequence[BackdatedOptOut], note: str = "
             rollup.added(at=entry.at, source=source)
             events.append(event)
         copy_rows(OptOut, ["phone_number", *_OPT_OUT_FIELDS], rows)
-        lead_directory().listing_changed(row[0] for row in rows)
+        lead_directory().listing_changed((row[0] for row in rows), on_list=True)
         consent_events_insert(events=events)
         optout_rollup_add(change=rollup)
     return len(rows)

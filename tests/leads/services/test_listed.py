@@ -55,6 +55,28 @@ def test_a_lead_written_with_sms_opt_out_true_is_marked_listed_in_the_same_write
     assert _listed(lead) is True
 
 
+def test_an_import_marks_by_the_numbers_it_opts_out_and_leaves_the_rest_to_the_rebuild():
+    # An import's rows only add numbers: no read of the list per batch. A new lead whose number
+    # was already listed stays unmarked (the filter reads and drops it) until the rebuild.
+    given_opt_out(number=LISTED)
+    agent = UserFactory(username="importer", is_staff=True, is_superuser=True)
+    rows = [
+        LeadRow(fields={"first_name": "Known"}, phones=[(LISTED, "mobile")], phones_add=True),
+        LeadRow(
+            fields={"first_name": "Asks"},
+            phones=[("+14155550104", "mobile")],
+            phones_add=True,
+            sms_opt_out=True,
+        ),
+    ]
+    known, asks = leads_write(rows=rows, actor=agent, channel=Channel.IMPORT).lead_ids
+
+    assert (_listed(Lead(pk=known)), _listed(Lead(pk=asks))) == (False, True)
+    assert known not in _textable_ids()
+    leads_listed_rebuild()
+    assert _listed(Lead(pk=known)) is True
+
+
 def test_dropping_the_listed_number_from_a_lead_clears_its_mark():
     given_opt_out(number=LISTED)
     lead = lead_create(first_name="Two", phones=[{"number": LISTED}, {"number": FREE}]).lead
@@ -131,13 +153,20 @@ def test_a_change_of_many_numbers_is_refreshed_a_chunk_at_a_time(monkeypatch):
     monkeypatch.setattr("leads.services.listed.REFRESH_CHUNK", 1)
     given_opt_out(number=LISTED)
     lead = LeadPhoneFactory(number=LISTED).lead
-    unlisted = LeadPhoneFactory(number=FREE).lead
-    Lead.objects.filter(pk=unlisted.pk).update(sms_listed=True)
-    untouched = LeadPhoneFactory(number="+14155550103").lead
-    Lead.objects.filter(pk=untouched.pk).update(sms_listed=True)
+    other = LeadPhoneFactory(number="+14155550103").lead
 
-    assert leads_listed_refresh_numbers(numbers=[LISTED, FREE, "+14155550199"]) == 2
-    assert (_listed(lead), _listed(unlisted), _listed(untouched)) == (True, False, True)
+    assert leads_listed_refresh_numbers(numbers=[LISTED, FREE, "+14155550199"], on_list=True) == 1
+    assert (_listed(lead), _listed(other)) == (True, False)
+
+
+def test_a_number_taken_off_the_list_unmarks_only_the_leads_with_no_other_listed_number():
+    given_opt_out(number=LISTED)
+    only = lead_create(first_name="Only", phones=[{"number": FREE}]).lead
+    both = lead_create(first_name="Both", phones=[{"number": FREE}, {"number": LISTED}]).lead
+    Lead.objects.filter(pk=only.pk).update(sms_listed=True)
+
+    assert leads_listed_refresh_numbers(numbers=[FREE], on_list=False) == 1
+    assert (_listed(only), _listed(both)) == (False, True)
 
 
 @pytest.mark.skipif(
