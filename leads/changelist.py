@@ -179,7 +179,9 @@ class LeadChangeList(InputSafeChangeList):
         }
 
     def _count_past_limit(self, probe, cap: int) -> LeadCount:
-        if not (self.has_active_filters or self.query):
+        # has_active_filters misses a field lookup typed into the address (`?status=new`
+        # rather than the filter's `status__exact`): the leads are filtered all the same.
+        if not (self.has_active_filters or self.query or self.filter_params):
             estimate = lead_count_estimate(using=self.queryset.db)
             if estimate > cap:
                 return LeadCount(estimate, f"about {estimate:,}")

@@ -185,6 +185,18 @@ def test_past_the_limit_a_filtered_count_reads_more_than_and_the_export_stays_ex
     assert len(rows) == 1 + 30  # the header and every lead
 
 
+def test_a_lookup_typed_into_the_address_counts_as_a_filter_not_the_whole_list(
+    admin_client, monkeypatch, small_pages, thirty_leads
+):
+    monkeypatch.setattr(changelist, "COUNT_EXACT_UP_TO", 10)
+    monkeypatch.setattr(changelist, "lead_count_estimate", lambda using: 1_000_000)
+
+    body = admin_client.get(list_url(), {"status": "new"}).content.decode()
+
+    assert "more than 10 leads" in body
+    assert "about 1,000,000" not in body
+
+
 def test_past_the_limit_a_search_reads_more_than_results(
     admin_client, monkeypatch, small_pages, thirty_leads
 ):
