@@ -74,9 +74,13 @@ class LeadsPlan:
     skipped: int = 0  # rows that match a stored lead, left alone (on_match skip)
     # (index in the rows, why) of the rows not written: a key that names several leads.
     rejected: list[tuple[int, str]] = field(default_factory=list)
-    # Email key and numbers of every lead the contact matching saw, as the rows leave them:
-    # (is new, lead id or new index) -> (email key, numbers).
-    contacts: dict[tuple[bool, int], tuple[str, set[str]]] = field(default_factory=dict)
+    index: ContactsDeferred | None = None
+
+    @property
+    def contacts(self) -> dict[tuple[bool, int], tuple[str, set[str]]]:
+        """Email key and numbers of every lead the contact matching saw, as the rows leave them:
+        (is new, lead id or new index) -> (email key, numbers)."""
+        return self.index.built().of if self.index is not None else {}
 
     def row_leads(self, new_ids: Sequence[int]) -> list[tuple[LeadRow, int]]:
         """(row, lead id) per row, given the ids of `new_leads` in their order."""
@@ -170,6 +174,39 @@ class LeadContacts:
         return None
 
 
+class ContactsDeferred:
+    """A LeadContacts built only once something asks it: the batch's first row matched by phone
+    or email, or the plan's `contacts`. Until then the rows' writes are only noted, and replayed
+    in their order when it is built, so it answers as one kept up to date row by row would. A
+    file whose every row has an external id (most re-imports, and the import of a new book)
+    never matches by contact, and the writer never asks for `contacts`: building the index
+    per row cost more than planning the rows."""
+
+    def __init__(self, contacts: Mapping[int, tuple[str, Iterable[str]]]) -> None:
+        self._contacts = contacts
+        self._writes: list[tuple[tuple[bool, int], LeadRow]] = []
+        self._index: LeadContacts | None = None
+
+    def written(self, ref: tuple[bool, int], row: LeadRow) -> None:
+        if self._index is None:
+            self._writes.append((ref, row))
+        else:
+            self._index.written(ref, row)
+
+    def built(self) -> LeadContacts:
+        if self._index is None:
+            self._index = LeadContacts(self._contacts)
+            for ref, row in self._writes:
+                self._index.written(ref, row)
+            self._writes = []
+        return self._index
+
+    def match(
+        self, row: LeadRow, made_by: list[int | None], names: Mapping[int, str]
+    ) -> tuple[bool, int] | str | None:
+        return self.built().match(row, made_by, names)
+
+
 def lead_made_by(row_number: int | None) -> str:
     """How a row error names a lead the file creates (it has no id yet)."""
     return f"a lead created by row {row_number} of this file"
@@ -201,7 +238,7 @@ def leads_plan(
     made: dict[str, int] = {}  # external_id -> index in new_leads
     matching = matches_contacts(on_match)
     skip = on_match == ON_MATCH_SKIP
-    index = LeadContacts(contacts or {}) if matching else None
+    index = ContactsDeferred(contacts or {}) if matching else None
     made_by = plan.made_by
     for position, row in enumerate(rows):
         external_id = row.external_id
@@ -276,8 +313,7 @@ def leads_plan(
             new_leads.append(values)
             made_by.append(row.row_number)
             created.append(True)
-    if index is not None:
-        plan.contacts = index.of
+    plan.index = index
     return plan
 
 
