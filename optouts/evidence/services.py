@@ -59,7 +59,7 @@ from optouts.evidence.store import (
     leaves_name,
 )
 from optouts.models import ConsentEvent
-from velocify_sms.db_arrays import in_values
+from velocify_sms.db_arrays import array_param, in_values
 from velocify_sms.db_copy import copy_rows
 
 # Numbers per query when reading chain heads or sealing (well below SQLite's variable limit).
@@ -170,7 +170,7 @@ def _last_hashes(
             f"  SELECT chain_hash FROM {table} WHERE phone_number = n ORDER BY id DESC LIMIT 1"
             ") AS e"
         )
-        params: list = [numbers]
+        params: list = [array_param(numbers)]
         if reserve:
             sql += (
                 " UNION ALL SELECT NULL, NULL, nextval(pg_get_serial_sequence(%s, %s))"
