@@ -53,7 +53,8 @@ def array_param(values: Iterable, *, sql_type: str = "text") -> str | list:
         return values
     if not values:
         return "{}"
-    if '"' in text or "\\" in text:
+    # The separator holds two quotes; any more are the values' own, which need escaping.
+    if "\\" in text or text.count('"') != 2 * (len(values) - 1):
         text = '","'.join(value.replace("\\", "\\\\").replace('"', '\\"') for value in values)
     return '{"' + text + '"}'
 
