@@ -38,9 +38,8 @@ from optouts.evidence.chain import (
     chain_seal,
     chain_seed,
     chain_time,
-    event_canonical,
+    events_canonical,
 )
-from optouts.evidence.chain import event_fields as _fields
 from optouts.evidence.merkle import MerkleRoot
 from optouts.evidence.selectors import (
     DELETED,
@@ -206,11 +205,10 @@ def consent_events_insert(*, events: list[ConsentEvent]) -> None:
     heads, ids = _chain_heads(sorted({event.phone_number for event in events}), reserve=len(events))
     for event, pk in zip(events, ids, strict=True):
         event.pk = pk
+    for event, canonical in zip(events, events_canonical(events=events), strict=True):
         number = event.phone_number
         previous = heads.get(number) or chain_seed(number=number)
-        event.chain_hash = chain_link(
-            previous=previous, canonical=event_canonical(fields=_fields(event))
-        )
+        event.chain_hash = chain_link(previous=previous, canonical=canonical)
         heads[number] = event.chain_hash
     copy_rows(
         ConsentEvent,
