@@ -102,13 +102,10 @@ def leads_plan_keys(*, rows: Iterable[LeadRow]) -> tuple[set[int], set[str]]:
 def leads_plan_contact_keys(*, rows: Iterable[LeadRow]) -> tuple[set[str], set[str]]:
     """The numbers and email keys by which the rows without an id or external id may match
     stored leads, and those of the rows that change their lead's (see leads_plan's `contacts`)."""
-    numbers: set[str] = set()
-    emails: set[str] = set()
-    for row in rows:
-        if row.phones:
-            numbers.update(number for number, _ in row.phones)
-        if row.email_key:
-            emails.add(row.email_key)
+    rows = list(rows)
+    numbers = {number for row in rows if row.phones for number, _ in row.phones}
+    emails = {row.email_key for row in rows}
+    emails.discard("")
     return numbers, emails
 
 
