@@ -93,10 +93,21 @@ def copy_rows(
         names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         table = connection.ops.quote_name(meta.db_table)
         with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for index, row in enumerate(rows):
-                if ids is not None:
-                    row = (ids[index], *row)
-                copy.write_row(_adapted(row, adapters))
+            write = copy.write_row
+            if ids is None:
+                for row in rows:
+                    write(_adapted(row, adapters))
+            elif not adapters:
+                for pk, row in zip(ids, rows, strict=True):
+                    write((pk, *row))
+            else:
+                # One list per row, the id in front and adapted in place: a lead's row was a
+                # tuple with its id, then a list of that to adapt.
+                for pk, row in zip(ids, rows, strict=True):
+                    row = [pk, *row]
+                    for column, adapt in adapters:
+                        row[column] = adapt(row[column])
+                    write(row)
     return ids
 
 

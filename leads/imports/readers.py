@@ -311,7 +311,8 @@ def _csv_rows(path: Path, options: ReaderOptions, width: int) -> Iterator[tuple[
                     raise _too_many_rows()
                 if len(values) > width:
                     values = values[:width]
-                if not any(v.strip() for v in values):
+                # One join, not a generator per row: the writer counts every row first.
+                if not "".join(values).strip():
                     if not empty_from:
                         empty_from = row_number
                     if row_number - empty_from + 1 >= max_empty:

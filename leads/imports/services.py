@@ -39,6 +39,7 @@ from leads.imports.permissions import (
 from leads.imports.pipeline import batches_cleaned
 from leads.imports.preview import Preview, import_job_preview, import_job_table
 from leads.imports.readers import ImportFileError, ReaderOptions, table_open
+from velocify_sms.gc_relaxed import gc_relaxed
 
 __all__ = [
     "BatchResult",
@@ -280,9 +281,12 @@ def import_job_run(
             job.total_rows = table.count_rows()
             ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
         cleaner = RowCleaner(headers=job.headers, mapping=job.mapping)
-        with batches_cleaned(
-            rows=table.rows(skip=job.rows_done), cleaner=cleaner, batch_size=batch_size
-        ) as batches:
+        with (
+            gc_relaxed(),
+            batches_cleaned(
+                rows=table.rows(skip=job.rows_done), cleaner=cleaner, batch_size=batch_size
+            ) as batches,
+        ):
             import_batches_commit(job=job, batches=batches, progress=progress)
     except ImportConflict:
         job.refresh_from_db()

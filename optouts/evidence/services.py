@@ -38,9 +38,8 @@ from optouts.evidence.chain import (
     chain_seal,
     chain_seed,
     chain_time,
-    event_canonical,
+    events_canonical,
 )
-from optouts.evidence.chain import event_fields as _fields
 from optouts.evidence.merkle import MerkleRoot
 from optouts.evidence.selectors import (
     DELETED,
@@ -59,7 +58,7 @@ from optouts.evidence.store import (
     leaves_name,
 )
 from optouts.models import ConsentEvent
-from velocify_sms.db_arrays import in_values
+from velocify_sms.db_arrays import array_param, in_values
 from velocify_sms.db_copy import copy_rows
 
 # Numbers per query when reading chain heads or sealing (well below SQLite's variable limit).
@@ -170,7 +169,7 @@ def _last_hashes(
             f"  SELECT chain_hash FROM {table} WHERE phone_number = n ORDER BY id DESC LIMIT 1"
             ") AS e"
         )
-        params: list = [numbers]
+        params: list = [array_param(numbers)]
         if reserve:
             sql += (
                 " UNION ALL SELECT NULL, NULL, nextval(pg_get_serial_sequence(%s, %s))"
@@ -206,11 +205,10 @@ def consent_events_insert(*, events: list[ConsentEvent]) -> None:
     heads, ids = _chain_heads(sorted({event.phone_number for event in events}), reserve=len(events))
     for event, pk in zip(events, ids, strict=True):
         event.pk = pk
+    for event, canonical in zip(events, events_canonical(events=events), strict=True):
         number = event.phone_number
         previous = heads.get(number) or chain_seed(number=number)
-        event.chain_hash = chain_link(
-            previous=previous, canonical=event_canonical(fields=_fields(event))
-        )
+        event.chain_hash = chain_link(previous=previous, canonical=canonical)
         heads[number] = event.chain_hash
     copy_rows(
         ConsentEvent,

@@ -29,7 +29,7 @@ from optouts.services.rules import (
     opt_out_decision,
     refusal_sentence,
 )
-from velocify_sms.db_arrays import any_of_sql, in_values
+from velocify_sms.db_arrays import any_of_sql, array_param, in_values
 from velocify_sms.db_copy import copy_rows
 from velocify_sms.phones import phone_normalize
 
@@ -120,7 +120,7 @@ def _locked_rows(numbers: list[str]) -> dict[str, OptOut]:
             cursor.execute(
                 f"SELECT {columns} FROM {table} WHERE {any_of_sql('phone_number')}"  # noqa: S608
                 " ORDER BY phone_number FOR UPDATE",
-                [numbers],
+                [array_param(numbers)],
             )
             rows = [OptOut.from_db(connection.alias, _ROW_FIELDS, row) for row in cursor]
     else:

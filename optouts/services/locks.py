@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from django.db import connection
 
+from velocify_sms.db_arrays import array_param
+
 _ENABLED = True
 
 ESCALATE_ABOVE = 1000
@@ -47,5 +49,5 @@ def phone_numbers_lock(*, numbers: list[str], shared: bool = False) -> None:
             "  FROM (SELECT pg_advisory_xact_lock_shared(%s, %s)) AS g, unnest(%s::text[]) AS n"
             "  ORDER BY k"
             ") AS keys",
-            [*_GLOBAL_KEY, list(numbers)],
+            [*_GLOBAL_KEY, array_param(numbers)],
         )

@@ -368,3 +368,44 @@ def test_the_verifiers_row_canonical_is_event_canonical(
     row = (*(fields[name] for name in CANONICAL_FIELDS[:10]), chain_time(when), details, "")
 
     assert row_canonical(row) == event_canonical(fields=fields)
+
+
+@given(
+    texts=st.lists(_texts, min_size=6, max_size=6),
+    actor_id=_ids,
+    lead_ids=st.lists(_ids, min_size=1, max_size=4),
+    details=st.dictionaries(_texts, _json_values, max_size=4),
+    when=st.datetimes(timezones=st.just(UTC)),
+)
+def test_a_batchs_canonical_texts_are_event_canonical(texts, actor_id, lead_ids, details, when):
+    from types import SimpleNamespace
+
+    from optouts.evidence.chain import event_fields, events_canonical
+
+    number, action, source, previous_source, channel, label = texts
+    events = [
+        SimpleNamespace(
+            id=pk,
+            phone_number=number,
+            action=action,
+            source=source,
+            previous_source=previous_source,
+            channel=channel,
+            actor_id=actor_id,
+            actor_label=label,
+            lead_id=lead_id,
+            lead_label=label[::-1],
+            created_at=when,
+            details=details,
+        )
+        for pk, lead_id in enumerate(lead_ids, start=1)
+    ]
+    # What event_canonical takes and the fast form does not: a tuple, no details, a label
+    # that is not a str.
+    events[0].details = {**details, "pair": (1, "two")}
+    events[-1].details = None
+    events[-1].actor_label = 7
+
+    assert events_canonical(events=events) == [
+        event_canonical(fields=event_fields(event)) for event in events
+    ]

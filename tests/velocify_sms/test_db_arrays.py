@@ -13,7 +13,7 @@ from optouts.messaging.models import MessageStatus, OutboundMessage
 from optouts.messaging.selectors import messages_sent_counts
 from optouts.models import OptOut, Source
 from optouts.selectors import phones_opted_out, phones_status
-from velocify_sms.db_arrays import ARRAY_ABOVE, in_values
+from velocify_sms.db_arrays import ARRAY_ABOVE, array_param, in_values
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +93,30 @@ def test_big_batch_reads_answer_as_small_ones():
     assert [n for n, s in statuses.items() if s.sms_opted_out] == numbers[:3]
     since = now - timedelta(hours=1)
     assert messages_sent_counts(numbers=numbers, since=since) == {n: 1 for n in numbers[-2:]}
+
+
+@pytest.mark.parametrize(
+    ("values", "sql_type"),
+    [
+        ([], "text"),
+        ([""], "text"),
+        (['a"b', "c\\d", "e'f", "", "NULL", "x y", "{}", ",", '\\"', "ü", " lead "], "text"),
+        (_numbers(3), "text"),
+        ([1, 2, 9_223_372_036_854_775_807], "bigint"),
+        ([], "bigint"),
+    ],
+)
+def test_the_array_literal_is_the_array_the_list_would_be(values, sql_type):
+    if connection.vendor != "postgresql":
+        pytest.skip("an array parameter is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT %s::{sql_type}[], %s::{sql_type}[]",
+            [array_param(values, sql_type=sql_type), values],
+        )
+        from_literal, from_list = cursor.fetchone()
+    assert from_literal == from_list == values
+
+
+def test_values_that_are_not_text_go_as_the_list():
+    assert array_param(["+14155550100", None]) == ["+14155550100", None]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from django.db import transaction
 
@@ -22,6 +24,7 @@ from leads.models import Lead, LeadPhone
 from optouts.models import Channel, ConsentEvent, OptOut, Source
 from tests.factories import LeadFactory, LeadPhoneFactory, given_opt_out
 from velocify_sms.db_copy import COPY_MIN_ROWS
+from velocify_sms.gc_relaxed import YOUNG_THRESHOLD
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +75,21 @@ def test_run_creates_leads_and_opts_out_every_number_of_a_true_row(upload, admin
         (ann.pk, str(ann), "alice")
     }
     assert Lead.objects.with_sms_opt_out().get(external_id="E2").sms_opt_out is False
+
+
+def test_the_batches_are_written_with_the_cycle_collector_relaxed(upload, admin_user, monkeypatch):
+    seen = []
+    commit = services.import_batches_commit
+
+    def watched(**kwargs):
+        seen.append((gc.get_freeze_count() > 0, gc.get_threshold()[0]))
+        commit(**kwargs)
+
+    monkeypatch.setattr(services, "import_batches_commit", watched)
+    job = import_job_run(job_id=job_from(upload, admin_user).pk)
+    assert job.status == ImportJob.Status.SUCCEEDED
+    assert seen == [(True, YOUNG_THRESHOLD)]
+    assert gc.get_freeze_count() == 0
 
 
 def test_false_never_opts_in_a_number_that_texted_stop(upload, admin_user):

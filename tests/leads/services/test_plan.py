@@ -7,7 +7,16 @@ from types import SimpleNamespace
 import pytest
 
 from leads.models import Lead
-from leads.services.plan import LeadRow, leads_plan, leads_plan_keys, opt_outs_plan, phones_wanted
+from leads.services import plan as plan_module
+from leads.services.plan import (
+    ON_MATCH_UPDATE,
+    LeadContacts,
+    LeadRow,
+    leads_plan,
+    leads_plan_keys,
+    opt_outs_plan,
+    phones_wanted,
+)
 
 
 def test_rows_name_stored_leads_by_id_else_by_external_id():
@@ -74,3 +83,38 @@ def test_stored_phones_are_not_read_when_no_true_row_needs_them():
         row_leads=row_leads, wanted={}, phones_stored=lambda ids: pytest.fail("read")
     )
     assert lead_of == {}
+
+
+def test_the_contact_index_is_built_only_once_a_row_is_matched_by_phone_or_email(monkeypatch):
+    built = []
+
+    class Counted(LeadContacts):
+        def __init__(self, contacts):
+            built.append(contacts)
+            super().__init__(contacts)
+
+    monkeypatch.setattr(plan_module, "LeadContacts", Counted)
+    a, b = "+14155552671", "+14155552672"
+    ann = {"external_id": "X1", "email": "Ann@example.com"}
+    rows = [
+        LeadRow(ann, [(a, "mobile")], phones_add=True),
+        LeadRow({"external_id": "X2"}, [(b, "mobile")], phones_add=True),
+    ]
+    plan = leads_plan(rows=rows, by_id={}, by_external_id={}, on_match=ON_MATCH_UPDATE, contacts={})
+    assert built == []  # every row has an external id: nothing is matched by contact
+    # Asked for, it is what a row-by-row index would hold.
+    assert plan.contacts == {(True, 0): ("ann@example.com", {a}), (True, 1): ("", {b})}
+    assert len(built) == 1
+
+    # Later rows without an external id find the leads the earlier rows made, as they left them.
+    built.clear()
+    rows += [
+        LeadRow({"first_name": "Bo"}, [(b, "home")], phones_add=True),
+        LeadRow({"email": "ANN@example.com", "last_name": "Lee"}),
+    ]
+    plan = leads_plan(rows=rows, by_id={}, by_external_id={}, on_match=ON_MATCH_UPDATE, contacts={})
+    assert len(built) == 1
+    assert plan.created == [True, True, False, False]
+    assert [(ref, new) for _, ref, new in plan.refs] == [(0, True), (1, True), (1, True), (0, True)]
+    assert plan.new_leads[0]["last_name"] == "Lee"
+    assert plan.contacts == {(True, 0): ("ann@example.com", {a}), (True, 1): ("", {b})}
