@@ -36,7 +36,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 
 from leads.models import Lead, LeadPhone, lead_listed
-from velocify_sms.db_arrays import in_values
+from velocify_sms.db_arrays import array_param, in_values
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ def _numbers_on_list(numbers: list[str]) -> set[str]:
         cursor.execute(
             f"SELECT o.phone_number FROM unnest(%s::text[]) AS n(number) "  # noqa: S608
             f"JOIN {_optout_table()} o ON o.phone_number = n.number",
-            [numbers],
+            [array_param(numbers)],
         )
         return {row[0] for row in cursor.fetchall()}
 
@@ -133,7 +133,7 @@ def leads_listed_set(*, flags: Mapping[int, bool]) -> int:
             f"UPDATE {_LEAD} l SET sms_listed = v.listed "  # noqa: S608 - fixed names
             "FROM unnest(%s::bigint[], %s::boolean[]) AS v(id, listed) "
             "WHERE l.id = v.id AND l.sms_listed <> v.listed",
-            [list(flags), list(flags.values())],
+            [array_param(flags, sql_type="bigint"), list(flags.values())],
         )
         return cursor.rowcount
 
@@ -147,7 +147,7 @@ def _mark(lead_ids: list[int], *, listed: bool) -> int:
         test = Q(lead_listed()) if listed else ~Q(lead_listed())
         return selected.filter(test).update(sms_listed=listed)
     with connection.cursor() as cursor:
-        cursor.execute(_mark_sql(listed=listed), [sorted(set(lead_ids))])
+        cursor.execute(_mark_sql(listed=listed), [array_param(set(lead_ids), sql_type="bigint")])
         return cursor.rowcount
 
 
@@ -170,7 +170,7 @@ def _lead_ids_of(numbers: list[str]) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT DISTINCT lead_id FROM {_PHONE} WHERE number = ANY(%s::text[])",  # noqa: S608
-            [numbers],
+            [array_param(numbers)],
         )
         return [row[0] for row in cursor.fetchall()]
 
