@@ -180,8 +180,9 @@ class LeadChangeList(InputSafeChangeList):
 
     def _count_past_limit(self, probe, cap: int) -> LeadCount:
         # has_active_filters misses a field lookup typed into the address (`?status=new`
-        # rather than the filter's `status__exact`): the leads are filtered all the same.
-        if not (self.has_active_filters or self.query or self.filter_params):
+        # rather than the filter's `status__exact`): the leads are filtered all the same. (Not
+        # self.filter_params: this runs inside ChangeList.__init__, before the cursors leave it.)
+        if not (self.has_active_filters or self.query or self.get_filters_params()):
             estimate = lead_count_estimate(using=self.queryset.db)
             if estimate > cap:
                 return LeadCount(estimate, f"about {estimate:,}")
