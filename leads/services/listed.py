@@ -36,6 +36,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 
 from leads.models import Lead, LeadPhone, lead_listed
+from optouts.selectors import phones_opted_out
 from velocify_sms.db_arrays import array_param, in_values
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def leads_listed_of(
     read cost an import of new numbers about as much as writing their leads' phones."""
     opting = set(opting)
     wanted = {number for numbers in phones.values() for number in numbers}
-    on_list = _numbers_on_list(sorted(wanted)) if read_list and wanted else set()
+    on_list = set(phones_opted_out(numbers=wanted)) if read_list else set()
     flags: dict[int, bool | None] = {}
     by_list = set()
     for key, numbers in phones.items():
@@ -96,23 +97,6 @@ def leads_listed_of(
         else:
             flags[key] = False if read_list else None
     return flags, by_list
-
-
-def _numbers_on_list(numbers: list[str]) -> set[str]:
-    if connection.vendor != "postgresql":
-        from optouts.models import OptOut
-
-        rows = OptOut.objects.filter(in_values("phone_number", numbers))
-        return set(rows.values_list("phone_number", flat=True))
-    # A join: with the numbers as an array behind `= ANY`, a list of a few thousand numbers
-    # (before its statistics catch up) was scanned whole, each row against every number.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT o.phone_number FROM unnest(%s::text[]) AS n(number) "  # noqa: S608
-            f"JOIN {_optout_table()} o ON o.phone_number = n.number",
-            [array_param(numbers)],
-        )
-        return {row[0] for row in cursor.fetchall()}
 
 
 def leads_listed_set(*, flags: Mapping[int, bool]) -> int:
